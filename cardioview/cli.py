@@ -1,0 +1,132 @@
+"""One entry point: ``cardioview [gui|predict|train|evaluate|export-onnx]``.
+
+Each subcommand imports its heavy dependencies only when it runs, so
+``cardioview --help`` and the GUI start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cardioview import __version__
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+COMMANDS = ("gui", "predict", "train", "evaluate", "export-onnx")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``command``'s module is imported to declare its options."""
+    parser = argparse.ArgumentParser(
+        prog="cardioview",
+        description="Cardiomegaly detection with an attention map on frontal chest X-rays "
+        "(research and decision support; not cleared for diagnosis).",
+    )
+    parser.add_argument("--version", action="version", version=f"cardioview {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from cardioview.predict_cli import add_predict_arguments
+
+    add_predict_arguments(sub.add_parser("predict", help="analyse files or folders, write results.csv and PNG reports"))
+
+    gui = sub.add_parser("gui", help="open the desktop viewer (default)")
+    add_gui_arguments(gui)
+
+    train = sub.add_parser("train", help="train a model on labelled chest X-rays")
+    evaluate = sub.add_parser("evaluate", help="evaluate a weights bundle on labelled images")
+    if command == "train":
+        _add_lazy(train, "cardioview.training.cli", "add_train_arguments")
+    if command == "evaluate":
+        _add_lazy(evaluate, "cardioview.training.cli", "add_evaluate_arguments")
+
+    export = sub.add_parser("export-onnx", help="export a bundle's network to ONNX (the inference contract)")
+    export.add_argument("--weights", help="bundle folder (default: the shipped weights)")
+    export.add_argument("--out", required=True, help="destination .onnx file (never overwritten)")
+    return parser
+
+
+def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declared here, not in gui/, so that parsing never imports Qt."""
+    parser.add_argument("path", nargs="?", help="a file or folder to open")
+    parser.add_argument("--analyze-all", action="store_true", help="analyse every image of PATH after opening")
+    parser.add_argument("--opacity", type=float, default=None, help="heat-map opacity 0-1 (default: last used, 0.2)")
+    parser.add_argument("--screenshot", metavar="FILE", help="write a PNG of the whole window once shown")
+    parser.add_argument("--quit-after", action="store_true", help="exit after opening (and --screenshot)")
+    parser.add_argument("--weights", help="weights bundle folder (default: the shipped weights)")
+    parser.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+
+
+def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str) -> None:
+    """Let a subpackage declare its own arguments; the parser still builds if it is absent."""
+    import importlib
+
+    try:
+        getattr(importlib.import_module(module), function)(parser)
+    except ImportError as exc:
+        parser.set_defaults(_unavailable=f"{module} cannot be imported here ({exc})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    argv = list(argv) or ["gui"]
+    command = next((a for a in argv if a in COMMANDS), None)
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    unavailable = getattr(args, "_unavailable", None)
+    if unavailable:
+        print(f"cardioview {command}: {unavailable}", file=sys.stderr)
+        return EXIT_USAGE
+    if command == "predict":
+        from cardioview.predict_cli import run_predict
+
+        return run_predict(args)
+    if command == "gui":
+        from cardioview.gui.app import run_gui
+
+        return run_gui(args)
+    if command == "train":
+        from cardioview.training.cli import run_train
+
+        return run_train(args)
+    if command == "evaluate":
+        from cardioview.training.cli import run_evaluate
+
+        return run_evaluate(args)
+    if command == "export-onnx":
+        return _export_onnx(args)
+    parser.error(f"unknown command {command}")
+    return EXIT_USAGE
+
+
+def _export_onnx(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cardioview.errors import CardioViewError, WeightsError
+    from cardioview.model.bundle import find_default_bundle, load_bundle
+
+    out = Path(args.out)
+    if out.exists():
+        print(f"cardioview export-onnx: {out} exists; not overwriting it", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        root = args.weights or find_default_bundle()
+        if root is None:
+            raise WeightsError("no weights found: pass --weights BUNDLE")
+        bundle = load_bundle(root)
+        from cardioview.model.checkpoint import load_network
+        from cardioview.model.onnx_export import export_onnx
+
+        export_onnx(load_network(bundle), out, temperature=bundle.temperature)
+    except CardioViewError as exc:
+        print(f"cardioview export-onnx: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {out} (input 'image' N,3,H,W; outputs 'probability' N,1 and 'attention' N,1,h,w)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""The viewer's state as plain Python objects; Qt widgets observe it (napari style).
+
+Nothing here imports Qt, so the rules (what a threshold change does, what the
+CTR is) are testable without a display, and every widget draws from one source.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cardioview.imaging.xray import XRay
+from cardioview.inference.prediction import Prediction
+from cardioview.render.colormaps import COLORMAPS, DEFAULT_COLORMAP
+from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
+
+#: A cardiothoracic ratio above this suggests an enlarged heart on a PA film.
+CTR_LIMIT = 0.5
+
+
+class Event:
+    """A list of callbacks called in order with the emitted arguments."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable] = []
+
+    def connect(self, callback: Callable) -> None:
+        self._callbacks.append(callback)
+
+    def disconnect(self, callback: Callable) -> None:
+        self._callbacks.remove(callback)
+
+    def emit(self, *args) -> None:
+        for callback in list(self._callbacks):
+            callback(*args)
+
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A caliper line in image pixel coordinates (x = column, y = row)."""
+
+    start: Point
+    end: Point
+
+    def length(self, pixel_spacing: tuple[float, float] | None = None) -> float:
+        """Length in mm when the (row, column) spacing is known, else in pixels."""
+        dx = self.end[0] - self.start[0]
+        dy = self.end[1] - self.start[1]
+        if pixel_spacing:
+            dy *= pixel_spacing[0]
+            dx *= pixel_spacing[1]
+        return math.hypot(dx, dy)
+
+
+@dataclass(frozen=True)
+class CardiothoracicMeasurement:
+    """The two caliper lines of one image and the ratio they give.
+
+    Attributes:
+        cardiac: maximal transverse cardiac diameter.
+        thoracic: maximal internal thoracic diameter.
+        pixel_spacing: (row, column) mm per pixel, when the image states it;
+            the ratio only needs it when rows and columns differ.
+    """
+
+    cardiac: Segment
+    thoracic: Segment
+    pixel_spacing: tuple[float, float] | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        thoracic = self.thoracic.length(self.pixel_spacing)
+        if thoracic <= 0:
+            return None
+        return self.cardiac.length(self.pixel_spacing) / thoracic
+
+    @property
+    def enlarged(self) -> bool:
+        ratio = self.ratio
+        return ratio is not None and ratio > CTR_LIMIT
+
+    def describe(self) -> str:
+        ratio = self.ratio
+        if ratio is None:
+            return "CTR: -"
+        return f"CTR {ratio:.2f}" + (" (> 0.50)" if self.enlarged else "")
+
+    @classmethod
+    def default_for(cls, xray: XRay) -> "CardiothoracicMeasurement":
+        """Starting lines at typical PA positions, for the user to drag into place."""
+        height, width = xray.shape
+        heart_y, chest_y = 0.62 * height, 0.55 * height
+        return cls(
+            cardiac=Segment((0.36 * width, heart_y), (0.66 * width, heart_y)),
+            thoracic=Segment((0.12 * width, chest_y), (0.88 * width, chest_y)),
+            pixel_spacing=xray.pixel_spacing,
+        )
+
+
+@dataclass
+class ViewState:
+    """What the viewer shows. Setters validate, store and emit; they never run the model.
+
+    Events (callbacks take no arguments unless stated):
+        image_changed: the current image (or its XRay) changed.
+        prediction_changed: a prediction arrived; argument: the image key.
+        display_changed: opacity, colormap, scale or heat-map visibility changed.
+        threshold_changed: the decision threshold changed.
+        measurement_changed: the CTR calipers of the current image changed.
+    """
+
+    opacity: float = DEFAULT_OPACITY
+    colormap: str = DEFAULT_COLORMAP
+    scale: AttentionScale = DEFAULT_SCALE
+    heatmap_visible: bool = True
+    threshold: float = 0.5
+    current_key: str | None = None
+    current_xray: XRay | None = None
+    predictions: dict[str, Prediction] = field(default_factory=dict)
+    measurements: dict[str, CardiothoracicMeasurement] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.image_changed = Event()
+        self.prediction_changed = Event()
+        self.display_changed = Event()
+        self.threshold_changed = Event()
+        self.measurement_changed = Event()
+
+    # -- image and results -------------------------------------------------
+    def set_current(self, key: str | None, xray: XRay | None) -> None:
+        self.current_key = key
+        self.current_xray = xray
+        self.image_changed.emit()
+
+    def add_prediction(self, key: str, prediction: Prediction) -> None:
+        self.predictions[key] = prediction
+        self.prediction_changed.emit(key)
+
+    def prediction(self, key: str | None = None) -> Prediction | None:
+        """The stored prediction of ``key`` (default: current image), judged at the current threshold."""
+        key = self.current_key if key is None else key
+        found = self.predictions.get(key) if key is not None else None
+        return None if found is None else found.with_threshold(self.threshold)
+
+    def clear(self) -> None:
+        """Forget every image and result (a new folder was opened)."""
+        self.predictions.clear()
+        self.measurements.clear()
+        self.set_current(None, None)
+
+    # -- display ------------------------------------------------------------
+    def set_opacity(self, opacity: float) -> None:
+        opacity = min(1.0, max(0.0, float(opacity)))
+        if opacity != self.opacity:
+            self.opacity = opacity
+            self.display_changed.emit()
+
+    def set_colormap(self, name: str) -> None:
+        if name not in COLORMAPS:
+            raise ValueError(f"unknown colormap {name!r}")
+        if name != self.colormap:
+            self.colormap = name
+            self.display_changed.emit()
+
+    def set_scale(self, scale: AttentionScale | str) -> None:
+        scale = AttentionScale(scale)
+        if scale is not self.scale:
+            self.scale = scale
+            self.display_changed.emit()
+
+    def set_heatmap_visible(self, visible: bool) -> None:
+        if bool(visible) != self.heatmap_visible:
+            self.heatmap_visible = bool(visible)
+            self.display_changed.emit()
+
+    def set_threshold(self, threshold: float) -> None:
+        threshold = min(1.0, max(0.0, float(threshold)))
+        if threshold != self.threshold:
+            self.threshold = threshold
+            self.threshold_changed.emit()
+
+    # -- calipers -------------------------------------------------------------
+    def measurement(self) -> CardiothoracicMeasurement | None:
+        return self.measurements.get(self.current_key) if self.current_key else None
+
+    def set_measurement(self, measurement: CardiothoracicMeasurement | None) -> None:
+        if self.current_key is None:
+            return
+        if measurement is None:
+            self.measurements.pop(self.current_key, None)
+        else:
+            self.measurements[self.current_key] = measurement
+        self.measurement_changed.emit()

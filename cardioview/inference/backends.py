@@ -1,0 +1,128 @@
+"""Inference backends behind one small interface.
+
+A backend runs the bundle's network on a preprocessed batch:
+``run(batch (N, 3, H, W) float32) -> (probability (N,), attention (N, h, w))``.
+
+- ``OnnxBackend``: ONNX Runtime, CUDA provider when present, else CPU. Needs no torch,
+  so the clinical bundle ships without it.
+- ``TorchBackend``: the safetensors weights in torch, on CUDA, MPS or CPU
+  (lives in ``torch_backend.py``; imported only when chosen).
+
+``open_backend(bundle, "auto")`` prefers ONNX Runtime (fastest on CPU here, see
+benchmarks/engine_benchmark.py) and torch on a GPU when ONNX Runtime has no GPU provider.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+import numpy as np
+
+from cardioview.errors import BackendUnavailableError, WeightsError
+from cardioview.model.bundle import ONNX, SAFETENSORS, WeightsBundle
+
+BACKENDS = ("auto", "onnx", "torch")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+class Backend(Protocol):
+    name: str
+    device: str
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 3, H, W) float32 -> (probability (N,), attention (N, h, w)), float32."""
+        ...
+
+
+class OnnxBackend:
+    """ONNX Runtime session on the bundle's hash-verified model.onnx."""
+
+    name = "onnxruntime"
+
+    def __init__(self, bundle: WeightsBundle, device: str = "auto"):
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise BackendUnavailableError("ONNX Runtime is not installed: pip install onnxruntime") from exc
+        path = bundle.verified_path(ONNX)
+        available = ort.get_available_providers()
+        want_cuda = device in ("auto", "cuda") and "CUDAExecutionProvider" in available
+        if device == "cuda" and not want_cuda:
+            raise BackendUnavailableError(
+                "ONNX Runtime has no CUDA provider here (install onnxruntime-gpu on a machine with CUDA)"
+            )
+        if device == "mps":
+            raise BackendUnavailableError("ONNX Runtime has no MPS provider: use --backend torch")
+        providers = (["CUDAExecutionProvider"] if want_cuda else []) + ["CPUExecutionProvider"]
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # warnings about unused initialisers are noise to a user
+        threads = os.environ.get("CARDIOVIEW_THREADS")
+        if threads:
+            options.intra_op_num_threads = int(threads)
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise WeightsError(f"{path.name}: ONNX Runtime cannot load it ({str(exc).splitlines()[0]})") from exc
+        used = self.session.get_providers()[0]
+        self.device = "CUDA" if used == "CUDAExecutionProvider" else "CPU"
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probability, attention = self.session.run(None, {"image": batch})
+        return probability[:, 0].astype(np.float32), attention[:, 0].astype(np.float32)
+
+
+def torch_cuda_available() -> bool:
+    """True when torch is installed and sees a CUDA GPU (imports torch: call lazily)."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def open_backend(bundle: WeightsBundle, backend: str = "auto", device: str = "auto") -> Backend:
+    """Open the requested backend on the requested device.
+
+    Args:
+        bundle: a loaded weights bundle.
+        backend: "auto", "onnx" or "torch".
+        device: "auto", "cpu", "cuda" or "mps".
+
+    Raises:
+        BackendUnavailableError: the choice cannot run here.
+        WeightsError: the files the backend needs are missing or fail their hash.
+    """
+    if backend not in BACKENDS:
+        raise BackendUnavailableError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if device not in DEVICES:
+        raise BackendUnavailableError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
+    if backend == "auto":
+        backend = _choose_auto(bundle, device)
+    if backend == "onnx":
+        return OnnxBackend(bundle, device)
+    from cardioview.inference.torch_backend import TorchBackend
+
+    return TorchBackend(bundle, device)
+
+
+def _choose_auto(bundle: WeightsBundle, device: str) -> str:
+    has_onnx, has_torch_weights = bundle.has(ONNX), bundle.has(SAFETENSORS)
+    if device == "mps":
+        return "torch"
+    onnx_gpu = False
+    if has_onnx:
+        try:
+            import onnxruntime as ort
+
+            onnx_gpu = "CUDAExecutionProvider" in ort.get_available_providers()
+        except ImportError:
+            has_onnx = False
+    wants_gpu = device in ("auto", "cuda")
+    if wants_gpu and not onnx_gpu and has_torch_weights and torch_cuda_available():
+        return "torch"
+    if has_onnx:
+        return "onnx"
+    if has_torch_weights:
+        return "torch"
+    raise WeightsError(f"{bundle.root.name}: the bundle has neither {ONNX} nor {SAFETENSORS}")

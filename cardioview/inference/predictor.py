@@ -1,0 +1,97 @@
+"""The Predictor: bundle + backend -> Prediction for an XRay.
+
+>>> predictor = Predictor("weights/cxa_dense121")          # ONNX Runtime on CPU here
+>>> prediction = predictor.predict(load("resources/samples/nih_cardiomegaly.png"))
+>>> prediction.probability, prediction.attention.shape      # (0.87, (7, 7))
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cardioview.errors import WeightsError
+from cardioview.imaging.xray import XRay
+from cardioview.inference.backends import Backend, open_backend
+from cardioview.inference.prediction import Prediction
+from cardioview.inference.preprocess import preprocess
+from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
+
+FULL_RESOLUTION_WARNING = (
+    "analysed at full resolution: the model was trained at {size} px, so probabilities may shift"
+)
+
+
+class Predictor:
+    """Loads a weights bundle once and analyses XRays with it.
+
+    Args:
+        bundle: a WeightsBundle, a bundle folder, or None for the shipped default.
+        backend: "auto", "onnx" or "torch".
+        device: "auto", "cpu", "cuda" or "mps".
+        full_resolution: feed images near their own size instead of the training size.
+        threshold: decision threshold; defaults to the manifest's.
+    """
+
+    def __init__(
+        self,
+        bundle: WeightsBundle | str | Path | None = None,
+        backend: str = "auto",
+        device: str = "auto",
+        full_resolution: bool = False,
+        threshold: float | None = None,
+    ):
+        if bundle is None:
+            found = find_default_bundle()
+            if found is None:
+                raise WeightsError(NO_WEIGHTS_HELP)
+            bundle = found
+        self.bundle = bundle if isinstance(bundle, WeightsBundle) else load_bundle(bundle)
+        self.spec = self.bundle.preprocess
+        self.backend: Backend = open_backend(self.bundle, backend, device)
+        self.full_resolution = full_resolution
+        self.threshold = self.bundle.threshold if threshold is None else float(threshold)
+
+    @property
+    def model_id(self) -> str:
+        return self.bundle.model_id
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    @property
+    def device_name(self) -> str:
+        return self.backend.device
+
+    def predict(self, xray: XRay, full_resolution: bool | None = None) -> Prediction:
+        """Preprocess as the manifest says, run the backend, wrap the result."""
+        full = self.full_resolution if full_resolution is None else full_resolution
+        start = time.perf_counter()
+        batch = preprocess(xray.pixels, self.spec, full_resolution=full)
+        probability, attention = self.backend.run(batch)
+        elapsed_ms = (time.perf_counter() - start) * 1000.0
+        warnings = list(xray.warnings)
+        if full:
+            warnings.append(FULL_RESOLUTION_WARNING.format(size=self.spec.input_size))
+        return Prediction(
+            probability=float(np.clip(probability[0], 0.0, 1.0)),
+            attention=np.clip(attention[0], 0.0, 1.0).astype(np.float32),
+            threshold=self.threshold,
+            model_id=self.model_id,
+            backend=self.backend_name,
+            device=self.device_name,
+            elapsed_ms=elapsed_ms,
+            input_size=(int(batch.shape[2]), int(batch.shape[3])),
+            warnings=tuple(warnings),
+            intended_use=self.bundle.intended_use,
+        )
+
+
+NO_WEIGHTS_HELP = (
+    "no model weights found: the shipped bundle is expected in weights/cxa_dense121/. "
+    "Pass --weights PATH to a bundle folder (manifest.json + model.onnx/model.safetensors), "
+    "set CARDIOVIEW_WEIGHTS, or train one: cardioview train --data FOLDER_WITH_labels.csv --out weights/cxa_dense121"
+)

@@ -1,0 +1,44 @@
+"""Expanding the paths a user gives into the image files to analyse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardioview.imaging.loader import is_candidate_image
+
+
+@dataclass
+class Inputs:
+    """Files to analyse, in a stable order, and how many folder entries were skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: int = 0
+
+
+def collect_inputs(paths: list[Path]) -> Inputs:
+    """Files are taken as given (a bad one then gets its own error row);
+    folders are walked recursively and only plausible images are kept, the rest counted.
+    Hidden files and folders (".name") are ignored.
+    """
+    result = Inputs()
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if is_candidate_image(child):
+                    _add(result, seen, child)
+                else:
+                    result.skipped += 1
+        else:
+            _add(result, seen, path)
+    return result
+
+
+def _add(result: Inputs, seen: set[Path], path: Path) -> None:
+    key = path.resolve()
+    if key not in seen:
+        seen.add(key)
+        result.files.append(path)

@@ -1,0 +1,178 @@
+"""The weights bundle: a folder with a JSON manifest, tensors and the ONNX export.
+
+    weights/<name>/manifest.json      architecture, preprocessing, threshold, calibration,
+                                      training data, evaluation figures, intended use,
+                                      sha256 of every file
+    weights/<name>/model.safetensors  tensors (no pickle)
+    weights/<name>/model.onnx         the inference contract for ONNX Runtime
+
+Torch-free on purpose: the clinical bundle runs on ONNX Runtime alone and still
+reads manifests and verifies hashes through this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardioview.atomic import atomic_write_text
+from cardioview.errors import WeightsError
+from cardioview.inference.preprocess import PreprocessSpec
+
+MANIFEST = "manifest.json"
+SAFETENSORS = "model.safetensors"
+ONNX = "model.onnx"
+FORMAT = "cardioview-bundle/1"
+INTENDED_USES = ("demo", "research", "clinical")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class WeightsBundle:
+    """A bundle read from disk. File hashes are checked on first use of each file.
+
+    Attributes:
+        root: the bundle folder.
+        manifest: the parsed manifest.json.
+    """
+
+    root: Path
+    manifest: dict
+    _verified: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name", self.root.name))
+
+    @property
+    def model_id(self) -> str:
+        """name@short-hash of the tensors: names a model in reports and logs."""
+        digest = self.manifest.get("model_sha256") or self.manifest["files"][SAFETENSORS]["sha256"]
+        return f"{self.name}@{digest[:8]}"
+
+    @property
+    def architecture(self) -> dict:
+        return dict(self.manifest["architecture"])
+
+    @property
+    def preprocess(self) -> PreprocessSpec:
+        return PreprocessSpec.from_dict(self.manifest["preprocessing"])
+
+    @property
+    def threshold(self) -> float:
+        return float(self.manifest.get("threshold", 0.5))
+
+    @property
+    def temperature(self) -> float:
+        return float(self.manifest.get("calibration", {}).get("temperature", 1.0))
+
+    @property
+    def intended_use(self) -> str:
+        return str(self.manifest.get("intended_use", "research"))
+
+    @property
+    def operating_point(self) -> dict | None:
+        """Validation sensitivity/specificity at the manifest threshold, if recorded."""
+        return self.manifest.get("validation_operating_point")
+
+    def has(self, filename: str) -> bool:
+        return (self.root / filename).is_file()
+
+    def verified_path(self, filename: str) -> Path:
+        """Path to one of the bundle's files after checking its sha256 against the manifest.
+
+        Raises:
+            WeightsError: the file is missing, not listed, or its hash differs.
+        """
+        path = self.root / filename
+        if filename in self._verified:
+            return path
+        entry = self.manifest.get("files", {}).get(filename)
+        if entry is None:
+            raise WeightsError(f"{self.root.name}: {filename} is not listed in {MANIFEST}")
+        if not path.is_file():
+            raise WeightsError(f"{self.root.name}: {filename} is missing from the bundle")
+        actual = sha256_file(path)
+        if actual != entry["sha256"]:
+            raise WeightsError(
+                f"{self.root.name}: {filename} fails its hash check "
+                f"(expected {entry['sha256'][:12]}..., found {actual[:12]}...); "
+                "the file is corrupt or was replaced: refusing to load it"
+            )
+        self._verified.add(filename)
+        return path
+
+
+def load_bundle(path: str | Path) -> WeightsBundle:
+    """Read a bundle folder (or its manifest.json) and validate the manifest.
+
+    Raises:
+        WeightsError: no manifest, unreadable JSON, unknown format or missing keys.
+    """
+    root = Path(path)
+    if root.is_file() and root.name == MANIFEST:
+        root = root.parent
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise WeightsError(f"{root}: not a weights bundle (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WeightsError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+    if manifest.get("format") != FORMAT:
+        raise WeightsError(f"{manifest_path}: unknown bundle format {manifest.get('format')!r}, expected {FORMAT}")
+    for key in ("architecture", "preprocessing", "files"):
+        if key not in manifest:
+            raise WeightsError(f"{manifest_path}: manifest lacks {key!r}")
+    if manifest.get("intended_use", "research") not in INTENDED_USES:
+        raise WeightsError(f"{manifest_path}: intended_use must be one of {', '.join(INTENDED_USES)}")
+    return WeightsBundle(root=root, manifest=manifest)
+
+
+def write_manifest(root: Path, manifest: dict) -> Path:
+    """Fill in format and file hashes, then write manifest.json atomically.
+
+    Every file already in ``root`` among (model.safetensors, model.onnx) is hashed.
+    """
+    root = Path(root)
+    manifest = dict(manifest)
+    manifest["format"] = FORMAT
+    files = {}
+    for filename in (SAFETENSORS, ONNX):
+        p = root / filename
+        if p.is_file():
+            files[filename] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+    manifest["files"] = files
+    if SAFETENSORS in files:
+        manifest["model_sha256"] = files[SAFETENSORS]["sha256"]
+    atomic_write_text(root / MANIFEST, json.dumps(manifest, indent=2) + "\n", overwrite=True)
+    return root / MANIFEST
+
+
+def find_default_bundle() -> Path | None:
+    """The shipped bundle: $CARDIOVIEW_WEIGHTS, else the first bundle under weights/ (source tree or frozen app)."""
+    env = os.environ.get("CARDIOVIEW_WEIGHTS")
+    if env:
+        return Path(env)
+    from cardioview.resources import weights_dir
+
+    base = weights_dir()
+    if base is None or not base.is_dir():
+        return None
+    preferred = base / "cxa_dense121"
+    if (preferred / MANIFEST).is_file():
+        return preferred
+    for child in sorted(base.iterdir()):
+        if (child / MANIFEST).is_file():
+            return child
+    return None

@@ -1,0 +1,274 @@
+"""What a report says: its text lines and its embedded JSON, independent of layout.
+
+The renderer draws exactly :func:`report_lines`, and the PNG's metadata holds
+the same lines, so what the picture says can be checked without OCR.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from cardioview import __version__
+from cardioview.imaging.xray import XRay, XRayMetadata
+from cardioview.inference.prediction import Prediction
+from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
+from cardioview.render.ctr import CTR_LIMIT, CardiothoracicRatio, as_ctr
+from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
+
+REPORT_FORMAT = "cardioview-report"
+REPORT_FORMAT_VERSION = 1
+NOT_FOR_DIAGNOSTIC_USE = "NOT FOR DIAGNOSTIC USE \u2014 research and decision support only"
+DEIDENTIFIED = "De-identified"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Everything about a report besides the X-ray and the prediction.
+
+    Attributes:
+        opacity: heat-map opacity in the overlay panel (paper: 0.2).
+        colormap: a name from COLORMAPS.
+        scale: "relative" or "absolute" attention scale.
+        deidentify: leave out the patient's and the study's identifying fields
+            and the source file name, from both the picture and the JSON.
+        app_version: CardioView version printed in the footer.
+        created: report time (timezone-aware preferred); default now.
+        ctr: a cardiothoracic ratio (bare float or a measurement with calipers).
+    """
+
+    opacity: float = DEFAULT_OPACITY
+    colormap: str = DEFAULT_COLORMAP
+    scale: AttentionScale | str = DEFAULT_SCALE
+    deidentify: bool = False
+    app_version: str = __version__
+    created: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    ctr: float | CardiothoracicRatio | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scale", AttentionScale(self.scale))
+        object.__setattr__(self, "ctr", as_ctr(self.ctr))
+        colormap_lut(self.colormap)  # fail early on an unknown name
+        if not 0.0 <= float(self.opacity) <= 1.0:
+            raise ValueError(f"opacity must be within [0, 1], got {self.opacity}")
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One piece of text the report draws.
+
+    Attributes:
+        text: the words.
+        section: where it goes: title, created, disclaimer, caption, colorbar,
+            result, patient, analysis, warnings, footer.
+        style: how it looks: title, muted, banner, caption, probability,
+            positive, negative (the verdict), alert, ok (other flags),
+            heading, body, warning.
+    """
+
+    text: str
+    section: str
+    style: str = "body"
+
+
+def not_for_diagnostic_use(prediction: Prediction) -> bool:
+    return prediction.intended_use.strip().lower() != "clinical"
+
+
+def _decimals(value: float, minimum: int = 2) -> str:
+    """Short but exact enough: 0.5 -> '0.50', 0.437 -> '0.437'."""
+    text = f"{value:.3f}".rstrip("0")
+    decimals = max(minimum, len(text.split(".")[1]) if "." in text else 0)
+    return f"{value:.{decimals}f}"
+
+
+def format_w(value: float, low: float, high: float) -> str:
+    """A W value with enough decimals to tell the colour bar's ends apart."""
+    span = high - low
+    decimals = 3 if span <= 0 else max(2, min(6, math.ceil(-math.log10(span)) + 2))
+    return f"{value:.{decimals}f}"
+
+
+def attention_range(prediction: Prediction, scale: AttentionScale) -> tuple[float, float]:
+    """The W values at the colour bar's bottom and top."""
+    if scale is AttentionScale.ABSOLUTE:
+        return 0.0, 1.0
+    attention = np.asarray(prediction.attention, dtype=np.float32)
+    return float(attention.min()), float(attention.max())
+
+
+def _person_name(name: str) -> str:
+    """DICOM PN 'FAMILY^GIVEN^MIDDLE' -> 'FAMILY, GIVEN MIDDLE'."""
+    parts = [p.strip() for p in name.split("=")[0].split("^")]
+    family, rest = parts[0], " ".join(p for p in parts[1:] if p)
+    return f"{family}, {rest}" if family and rest else family or rest
+
+
+def _age(age: str) -> str:
+    """DICOM AS '058Y' -> '58 y'; anything else as given."""
+    units = {"D": "d", "W": "wk", "M": "mo", "Y": "y"}
+    if len(age) == 4 and age[:3].isdigit() and age[3] in units:
+        return f"{int(age[:3])} {units[age[3]]}"
+    return age
+
+
+def _date(value: str) -> str:
+    """DICOM DA 'YYYYMMDD' -> 'YYYY-MM-DD'."""
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value
+
+
+def _joined(*parts: str, sep: str = " \u00b7 ") -> str:
+    return sep.join(p for p in parts if p)
+
+
+def _patient_lines(xray: XRay, meta: XRayMetadata, deidentify: bool) -> list[str]:
+    sex_age = " / ".join(p for p in (meta.patient_sex, _age(meta.patient_age)) if p)
+    view = _joined(
+        f"View {meta.view_position}" if meta.view_position else "",
+        f"Modality {meta.modality}" if meta.modality else "",
+        meta.body_part,
+    )
+    if deidentify:
+        lines = [DEIDENTIFIED]
+    else:
+        study = _joined(_date(meta.study_date), meta.study_description)
+        lines = [
+            f"Name: {_person_name(meta.patient_name)}" if meta.patient_name else "",
+            f"Patient ID: {meta.patient_id}" if meta.patient_id else "",
+        ]
+        lines += [f"Sex / age: {sex_age}" if sex_age else "", f"Study: {study}" if study else ""]
+        lines += [f"Series: {meta.series_description}" if meta.series_description else "", view]
+        lines += [f"SOP Instance UID: {meta.sop_instance_uid}" if meta.sop_instance_uid else ""]
+        lines = [line for line in lines if line]
+        if not lines:
+            lines = ["No patient or study details in the source file"]
+        lines.append(f"File: {xray.name}")
+        return lines
+    return lines + [line for line in (f"Sex / age: {sex_age}" if sex_age else "", view) if line]
+
+
+def _analysis_lines(xray: XRay, prediction: Prediction, options: ReportOptions) -> list[str]:
+    low, high = attention_range(prediction, options.scale)
+    if options.scale is AttentionScale.ABSOLUTE:
+        scale_text = "Attention scale: absolute (W 0\u20131, comparable across images)"
+    elif high - low < 1e-6:
+        scale_text = f"Attention scale: relative; W is constant ({format_w(low, low, high)}), no pattern to show"
+    else:
+        span = f"{format_w(low, low, high)}\u2013{format_w(high, low, high)}"
+        scale_text = f"Attention scale: relative (this image's W range {span} stretched to the full colour bar)"
+    height, width = xray.shape
+    image = f"Image: {width} x {height} px"
+    if xray.pixel_spacing:
+        image += f", pixel spacing {xray.pixel_spacing[0]:.3f} x {xray.pixel_spacing[1]:.3f} mm"
+    return [
+        f"Model: {prediction.model_id} (intended use: {prediction.intended_use})",
+        f"Backend: {prediction.backend} on {prediction.device}, {prediction.elapsed_ms:.0f} ms",
+        f"Network input: {prediction.input_size[1]} x {prediction.input_size[0]} px",
+        image,
+        scale_text,
+        f"Overlay: {options.colormap}, opacity {options.opacity:.2f}",
+    ]
+
+
+def _ctr_lines(ctr: CardiothoracicRatio, view_position: str) -> list[ReportLine]:
+    relation = ">" if ctr.enlarged else "\u2264"
+    verdict = "enlarged cardiac silhouette" if ctr.enlarged else "within the usual limit"
+    text = f"Cardiothoracic ratio {ctr.ratio:.2f} {relation} {CTR_LIMIT:.2f}: {verdict}"
+    lines = [ReportLine(text, "result", "alert" if ctr.enlarged else "ok")]
+    if view_position.strip().upper() == "AP":
+        lines.append(ReportLine("AP view magnifies the heart: the CTR overstates its size", "result", "warning"))
+    return lines
+
+
+def merged_warnings(xray: XRay, prediction: Prediction) -> list[str]:
+    """X-ray and prediction warnings, each once, in order."""
+    return list(dict.fromkeys((*xray.warnings, *prediction.warnings)))
+
+
+def report_lines(xray: XRay, prediction: Prediction, options: ReportOptions | None = None) -> list[ReportLine]:
+    """Every text the report draws, in drawing order within each section."""
+    options = options or ReportOptions()
+    meta = xray.metadata.deidentified() if options.deidentify else xray.metadata
+    created = options.created.strftime("%Y-%m-%d %H:%M %z").strip()
+    verdict = "POSITIVE" if prediction.positive else "NEGATIVE"
+    low, high = attention_range(prediction, options.scale)
+
+    lines = [
+        ReportLine("CardioView \u2014 cardiomegaly analysis", "title", "title"),
+        ReportLine(f"Report created {created}", "created", "muted"),
+    ]
+    if not_for_diagnostic_use(prediction):
+        lines.append(ReportLine(NOT_FOR_DIAGNOSTIC_USE, "disclaimer", "banner"))
+    lines += [
+        ReportLine("X-ray", "caption", "caption"),
+        ReportLine(f"Attention map W \u00b7 {options.scale.value} scale", "caption", "caption"),
+        ReportLine(format_w(high, low, high), "colorbar", "caption"),
+        ReportLine(format_w(low, low, high), "colorbar", "caption"),
+        ReportLine(f"P(cardiomegaly) = {prediction.probability:.3f}", "result", "probability"),
+        ReportLine(
+            f"{verdict} for cardiomegaly at threshold {_decimals(prediction.threshold)}",
+            "result",
+            "positive" if prediction.positive else "negative",
+        ),
+    ]
+    if options.ctr is not None:
+        lines += _ctr_lines(options.ctr, meta.view_position)
+    lines.append(ReportLine("Patient and study", "patient", "heading"))
+    lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
+    lines.append(ReportLine("Analysis", "analysis", "heading"))
+    lines += [ReportLine(text, "analysis") for text in _analysis_lines(xray, prediction, options)]
+    warnings = merged_warnings(xray, prediction)
+    if warnings:
+        lines.append(ReportLine("Warnings", "warnings", "heading"))
+        lines += [ReportLine(f"\u26a0 {w}", "warnings", "warning") for w in warnings]
+    lines.append(
+        ReportLine(
+            f"CardioView {options.app_version}. The attention map shows where the model looked; "
+            "it does not outline the heart.",
+            "footer",
+            "muted",
+        )
+    )
+    return lines
+
+
+def report_metadata(
+    xray: XRay,
+    prediction: Prediction,
+    options: ReportOptions | None = None,
+    lines: list[ReportLine] | None = None,
+) -> dict:
+    """The JSON embedded in the report PNG (no patient fields when de-identifying)."""
+    options = options or ReportOptions()
+    meta = xray.metadata.deidentified() if options.deidentify else xray.metadata
+    lines = lines if lines is not None else report_lines(xray, prediction, options)
+    low, high = attention_range(prediction, options.scale)
+    return {
+        "format": REPORT_FORMAT,
+        "format_version": REPORT_FORMAT_VERSION,
+        "app_version": options.app_version,
+        "created": options.created.isoformat(timespec="seconds"),
+        "not_for_diagnostic_use": not_for_diagnostic_use(prediction),
+        "deidentified": bool(options.deidentify),
+        "prediction": prediction.to_dict(),
+        "warnings": merged_warnings(xray, prediction),
+        "display": {
+            "opacity": round(float(options.opacity), 4),
+            "colormap": options.colormap,
+            "scale": options.scale.value,
+            "attention_range": [round(low, 6), round(high, 6)],
+        },
+        "ctr": options.ctr.to_dict() if options.ctr else None,
+        "image": {
+            "file": None if options.deidentify else xray.name,
+            "shape": list(xray.shape),
+            "pixel_spacing": list(xray.pixel_spacing) if xray.pixel_spacing else None,
+        },
+        "study": meta.to_dict(),
+        "lines": [line.text for line in lines],
+    }
