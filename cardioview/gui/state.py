@@ -6,17 +6,14 @@ CTR is) are testable without a display, and every widget draws from one source.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.render.colormaps import COLORMAPS, DEFAULT_COLORMAP
+from cardioview.render.ctr import CTR_LIMIT, Caliper, CardiothoracicRatio
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
-
-#: A cardiothoracic ratio above this suggests an enlarged heart on a PA film.
-CTR_LIMIT = 0.5
 
 
 class Event:
@@ -36,69 +33,39 @@ class Event:
             callback(*args)
 
 
-Point = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A caliper line in image pixel coordinates (x = column, y = row)."""
-
-    start: Point
-    end: Point
-
-    def length(self, pixel_spacing: tuple[float, float] | None = None) -> float:
-        """Length in mm when the (row, column) spacing is known, else in pixels."""
-        dx = self.end[0] - self.start[0]
-        dy = self.end[1] - self.start[1]
-        if pixel_spacing:
-            dy *= pixel_spacing[0]
-            dx *= pixel_spacing[1]
-        return math.hypot(dx, dy)
-
-
 @dataclass(frozen=True)
 class CardiothoracicMeasurement:
-    """The two caliper lines of one image and the ratio they give.
+    """The two horizontal caliper lines of one image, in image pixels.
 
     Attributes:
-        cardiac: maximal transverse cardiac diameter.
-        thoracic: maximal internal thoracic diameter.
-        pixel_spacing: (row, column) mm per pixel, when the image states it;
-            the ratio only needs it when rows and columns differ.
+        heart: maximal transverse cardiac diameter.
+        thorax: maximal internal thoracic diameter.
     """
 
-    cardiac: Segment
-    thoracic: Segment
-    pixel_spacing: tuple[float, float] | None = None
+    heart: Caliper
+    thorax: Caliper
 
     @property
     def ratio(self) -> float | None:
-        thoracic = self.thoracic.length(self.pixel_spacing)
-        if thoracic <= 0:
-            return None
-        return self.cardiac.length(self.pixel_spacing) / thoracic
+        return self.heart.width / self.thorax.width if self.thorax.width > 0 else None
 
     @property
     def enlarged(self) -> bool:
         ratio = self.ratio
         return ratio is not None and ratio > CTR_LIMIT
 
-    def describe(self) -> str:
-        ratio = self.ratio
-        if ratio is None:
-            return "CTR: -"
-        return f"CTR {ratio:.2f}" + (" (> 0.50)" if self.enlarged else "")
+    def to_ctr(self) -> CardiothoracicRatio | None:
+        """The report's CTR object, or None while a line has no length."""
+        if self.ratio is None or self.heart.width <= 0:
+            return None
+        return CardiothoracicRatio.from_calipers(self.heart, self.thorax)
 
     @classmethod
     def default_for(cls, xray: XRay) -> "CardiothoracicMeasurement":
         """Starting lines at typical PA positions, for the user to drag into place."""
         height, width = xray.shape
-        heart_y, chest_y = 0.62 * height, 0.55 * height
-        return cls(
-            cardiac=Segment((0.36 * width, heart_y), (0.66 * width, heart_y)),
-            thoracic=Segment((0.12 * width, chest_y), (0.88 * width, chest_y)),
-            pixel_spacing=xray.pixel_spacing,
-        )
+        return cls(heart=Caliper(0.36 * width, 0.66 * width, 0.62 * height),
+                   thorax=Caliper(0.12 * width, 0.88 * width, 0.55 * height))
 
 
 @dataclass

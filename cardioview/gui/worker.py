@@ -182,7 +182,7 @@ class InferenceWorker(QThread):
                 self.result.emit(InferenceResult(0, key, error=f"{Path(path).name}: unreadable ({exc})"))
             else:
                 res = self._predict(0, key, xray)
-                self.result.emit(InferenceResult(0, key, res.prediction, res.error, xray=None))
+                self.result.emit(InferenceResult(0, key, res.prediction, res.error, xray=xray))
             done += 1
             self.batch_progress.emit(done, total)
         self.batch_finished.emit(done, False)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 #: CTR above this suggests an enlarged cardiac silhouette (PA film).
 CTR_LIMIT = 0.5
+#: How the report draws each caliper: RGB colour and its name for the legend.
+CALIPER_COLOURS = {"heart": ((90, 200, 255), "blue"), "thorax": ((255, 214, 90), "yellow")}
 
 
 @dataclass(frozen=True)

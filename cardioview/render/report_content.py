@@ -16,7 +16,7 @@ from cardioview import __version__
 from cardioview.imaging.xray import XRay, XRayMetadata
 from cardioview.inference.prediction import Prediction
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
-from cardioview.render.ctr import CTR_LIMIT, CardiothoracicRatio, as_ctr
+from cardioview.render.ctr import CALIPER_COLOURS, CTR_LIMIT, CardiothoracicRatio, as_ctr
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
 
 REPORT_FORMAT = "cardioview-report"
@@ -180,6 +180,10 @@ def _ctr_lines(ctr: CardiothoracicRatio, view_position: str) -> list[ReportLine]
     verdict = "enlarged cardiac silhouette" if ctr.enlarged else "within the usual limit"
     text = f"Cardiothoracic ratio {ctr.ratio:.2f} {relation} {CTR_LIMIT:.2f}: {verdict}"
     lines = [ReportLine(text, "result", "alert" if ctr.enlarged else "ok")]
+    drawn = [name for name in ("heart", "thorax") if getattr(ctr, name) is not None]
+    if drawn:
+        legend = ", ".join(f"{name} in {CALIPER_COLOURS[name][1]}" for name in drawn)
+        lines.append(ReportLine(f"Calipers on the X-ray: {legend}", "result", "body"))
     if view_position.strip().upper() == "AP":
         lines.append(ReportLine("AP view magnifies the heart: the CTR overstates its size", "result", "warning"))
     return lines

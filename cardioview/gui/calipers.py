@@ -1,0 +1,93 @@
+"""Cardiothoracic ratio calipers: two draggable horizontal lines on the canvas, kept in ViewState.
+
+The CTR compares transverse (horizontal) widths, so each line stays
+horizontal: dragging one end moves the whole line to that end's height.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from cardioview.gui.state import CardiothoracicMeasurement, ViewState
+from cardioview.render.ctr import CALIPER_COLOURS, Caliper
+
+_NAMES = {"heart": "Cardiac", "thorax": "Thoracic"}
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#%02x%02x%02x" % rgb
+
+
+class CaliperOverlay:
+    """Draws the current image's measurement and writes user drags back to the state.
+
+    Args:
+        viewbox: the canvas view box (image pixel coordinates).
+        state: the viewer state holding one measurement per image.
+    """
+
+    def __init__(self, viewbox: pg.ViewBox, state: ViewState):
+        self.viewbox = viewbox
+        self.state = state
+        self._rois: dict[str, pg.LineSegmentROI] = {}
+        self._labels: dict[str, pg.TextItem] = {}
+        self._updating = False
+        for name, (rgb, _) in CALIPER_COLOURS.items():
+            colour = _hex(rgb)
+            roi = pg.LineSegmentROI(positions=[(0, 0), (1, 0)], pen=pg.mkPen(colour, width=2.5),
+                                    hoverPen=pg.mkPen(colour, width=4), handlePen=pg.mkPen(colour, width=2))
+            roi.setZValue(10)
+            roi.sigRegionChanged.connect(self._on_dragged)
+            label = pg.TextItem(_NAMES[name], color=colour, anchor=(0.5, 1.3))
+            label.setZValue(11)
+            viewbox.addItem(roi)
+            viewbox.addItem(label)
+            self._rois[name], self._labels[name] = roi, label
+        state.image_changed.connect(self.refresh)
+        state.measurement_changed.connect(self.refresh)
+        self.refresh()
+
+    @contextmanager
+    def _updating_rois(self):
+        self._updating = True
+        try:
+            yield
+        finally:
+            self._updating = False
+
+    def refresh(self) -> None:
+        """Show the state's measurement of the current image, or hide the lines."""
+        measurement = self.state.measurement()
+        for name in self._rois:
+            self._rois[name].setVisible(measurement is not None)
+            self._labels[name].setVisible(measurement is not None)
+        if measurement is None:
+            return
+        with self._updating_rois():
+            for name, caliper in (("heart", measurement.heart), ("thorax", measurement.thorax)):
+                roi = self._rois[name]
+                roi.setPos(QPointF(0, 0), update=False, finish=False)
+                first, second = roi.getHandles()[:2]
+                first.setPos(QPointF(caliper.x0, caliper.y))
+                second.setPos(QPointF(caliper.x1, caliper.y))
+                roi.stateChanged(finish=False)
+                self._labels[name].setPos((caliper.x0 + caliper.x1) / 2, caliper.y)
+
+    def _caliper(self, name: str, old: Caliper) -> Caliper:
+        roi = self._rois[name]
+        start, end = (roi.mapToParent(h.pos()) for h in roi.getHandles()[:2])
+        if abs(start.y() - end.y()) < 1e-6:
+            y = start.y()
+        else:  # one end was dragged: the line follows that end's height
+            y = start.y() if abs(start.y() - old.y) > abs(end.y() - old.y) else end.y()
+        return Caliper(float(start.x()), float(end.x()), float(y))
+
+    def _on_dragged(self, *_args) -> None:
+        old = self.state.measurement()
+        if self._updating or old is None:
+            return
+        self.state.set_measurement(CardiothoracicMeasurement(
+            heart=self._caliper("heart", old.heart), thorax=self._caliper("thorax", old.thorax)))

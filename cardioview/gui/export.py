@@ -1,0 +1,111 @@
+"""Report export off the GUI thread: one report or one per analysed image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from cardioview.errors import CardioViewError
+from cardioview.imaging.xray import XRay
+from cardioview.inference.prediction import Prediction
+from cardioview.render.ctr import CardiothoracicRatio
+from cardioview.render.overlay import AttentionScale
+from cardioview.render.report import build_report, unique_path, write_report
+from cardioview.render.report_content import ReportOptions
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """One report to write.
+
+    Attributes:
+        key: image key (for messages).
+        source: the image file, loaded again when ``xray`` is None.
+        prediction: the result to report, judged at the chosen threshold.
+        target: exact output path, or None for ``folder/<stem>_report.png`` (never overwriting).
+        xray: the loaded image when at hand.
+        ctr: the measured cardiothoracic ratio, if any.
+    """
+
+    key: str
+    source: Path
+    prediction: Prediction
+    target: Path | None = None
+    xray: XRay | None = None
+    ctr: CardiothoracicRatio | None = None
+
+
+@dataclass(frozen=True)
+class ExportStyle:
+    opacity: float
+    colormap: str
+    scale: AttentionScale
+    deidentify: bool
+
+
+def report_stem(xray_or_source: XRay | Path, deidentify: bool, index: int = 0) -> str:
+    """A file stem that carries no patient name: the source stem, or a counter when de-identifying."""
+    if deidentify:
+        return f"cardioview_report_{index + 1:03d}"
+    source = xray_or_source.source if isinstance(xray_or_source, XRay) else xray_or_source
+    return f"{Path(source).stem}_report"
+
+
+def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> Path:
+    """Build and atomically write one report; returns its path.
+
+    Raises:
+        CardioViewError / OSError / FileExistsError: load or write failures.
+    """
+    xray = item.xray
+    if xray is None:
+        from cardioview.imaging import load
+
+        xray = load(item.source)
+    options = ReportOptions(opacity=style.opacity, colormap=style.colormap, scale=style.scale,
+                            deidentify=style.deidentify, ctr=item.ctr)
+    report = build_report(xray, item.prediction, options)
+    target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
+    return write_report(target, report.image, report.metadata)
+
+
+class _ExportSignals(QObject):
+    written = Signal(str, str)  # key, path
+    failed = Signal(str, str)  # key, reason
+    finished = Signal(int, int)  # written, failed
+
+
+class ReportExporter(QObject):
+    """Writes reports in a background thread and reports each file as it lands."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.signals = _ExportSignals()
+        self.written, self.failed, self.finished = (
+            self.signals.written, self.signals.failed, self.signals.finished)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+
+    def export(self, items: list[ExportItem], style: ExportStyle, folder: Path | None = None) -> None:
+        signals = self.signals
+
+        class Job(QRunnable):
+            def run(self) -> None:
+                ok = bad = 0
+                for index, item in enumerate(items):
+                    try:
+                        path = write_one(item, style, folder, index)
+                    except (CardioViewError, OSError, ValueError) as exc:
+                        bad += 1
+                        signals.failed.emit(item.key, f"{item.source.name}: {exc}")
+                    else:
+                        ok += 1
+                        signals.written.emit(item.key, str(path))
+                signals.finished.emit(ok, bad)
+
+        self._pool.start(Job())
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        return self._pool.waitForDone(timeout_ms)

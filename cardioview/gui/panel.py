@@ -1,0 +1,302 @@
+"""The result panel: probability, threshold, heat-map controls, CTR and model facts.
+
+Every control writes to the ViewState and every label redraws from it, so a
+threshold or opacity change is a redraw, never an inference.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+    QVBoxLayout, QWidget)
+
+from cardioview.gui.state import CTR_LIMIT, CardiothoracicMeasurement, ViewState
+from cardioview.gui.worker import ModelInfo
+from cardioview.render.colormaps import COLORMAPS
+from cardioview.render.overlay import AttentionScale
+
+POSITIVE_COLOUR = "#ff7043"
+NEGATIVE_COLOUR = "#4caf8a"
+NEUTRAL_COLOUR = "#8a94a6"
+SLIDER_STEPS = 1000
+
+
+class ProbabilityBar(QWidget):
+    """A horizontal bar filled to the probability with a marker at the threshold."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.probability: float | None = None
+        self.threshold = 0.5
+        self.colour = QColor(NEUTRAL_COLOUR)
+        self.setMinimumHeight(26)
+
+    def set_values(self, probability: float | None, threshold: float, colour: str) -> None:
+        self.probability, self.threshold, self.colour = probability, threshold, QColor(colour)
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        track = QRectF(1, 8, self.width() - 2, 12)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#262b33"))
+        painter.drawRoundedRect(track, 6, 6)
+        if self.probability is not None:
+            fill = QRectF(track.x(), track.y(), max(12.0, track.width() * self.probability), track.height())
+            painter.setBrush(self.colour)
+            painter.drawRoundedRect(fill, 6, 6)
+        x = track.x() + track.width() * self.threshold
+        painter.setPen(QPen(QColor("#e8ecf2"), 2))
+        painter.drawLine(int(x), 2, int(x), self.height() - 2)
+        painter.end()
+
+
+def _section(title: str) -> QLabel:
+    label = QLabel(title.upper())
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _hline() -> QFrame:
+    line = QFrame()
+    line.setObjectName("separator")
+    line.setFrameShape(QFrame.Shape.HLine)
+    return line
+
+
+class ResultPanel(QWidget):
+    """Right-hand panel bound to a ViewState.
+
+    Signals:
+        measure_toggled(bool): the user asked to start/stop CTR calipers.
+    """
+
+    measure_toggled = Signal(bool)
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("resultPanel")
+        self.state = state
+        self.model_info: ModelInfo | None = None
+        self._status = "Open an image to analyse it"
+
+        self.banner = QLabel()
+        self.banner.setObjectName("useBanner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.probability_label = QLabel("–")
+        self.probability_label.setObjectName("probability")
+        self.bar = ProbabilityBar()
+        self.verdict_label = QLabel()
+        self.verdict_label.setObjectName("verdict")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("hint")
+        self.status_label.setWordWrap(True)
+
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setRange(0, SLIDER_STEPS)
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setRange(0.0, 1.0)
+        self.threshold_spin.setDecimals(3)
+        self.threshold_spin.setSingleStep(0.01)
+        self.threshold_spin.setFixedWidth(84)
+        self.operating_label = QLabel()
+        self.operating_label.setObjectName("hint")
+        self.operating_label.setWordWrap(True)
+
+        self.heat_button = QPushButton("Heat map  (H)")
+        self.heat_button.setCheckable(True)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_value = QLabel()
+        self.opacity_value.setFixedWidth(40)
+        self.colormap_combo = QComboBox()
+        self.colormap_combo.addItems(COLORMAPS)
+        self.scale_combo = QComboBox()
+        self.scale_combo.addItem("Relative (this image)", AttentionScale.RELATIVE.value)
+        self.scale_combo.addItem("Absolute (0–1)", AttentionScale.ABSOLUTE.value)
+        self.range_label = QLabel()
+        self.range_label.setObjectName("hint")
+
+        self.measure_button = QPushButton("Measure CTR")
+        self.measure_button.setCheckable(True)
+        self.ctr_label = QLabel("Drag the cardiac and thoracic lines")
+        self.ctr_label.setObjectName("hint")
+        self.ctr_label.setWordWrap(True)
+
+        self.model_label = QLabel("Loading model…")
+        self.model_label.setObjectName("modelInfo")
+        self.model_label.setWordWrap(True)
+        self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self._build_layout()
+        self._connect()
+        self._sync_controls()
+        self.refresh()
+
+    def _build_layout(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(8)
+        layout.addWidget(self.banner)
+        layout.addWidget(_section("Cardiomegaly probability"))
+        layout.addWidget(self.probability_label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.verdict_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(_hline())
+        layout.addWidget(_section("Decision threshold"))
+        row = QHBoxLayout()
+        row.addWidget(self.threshold_slider, 1)
+        row.addWidget(self.threshold_spin)
+        layout.addLayout(row)
+        layout.addWidget(self.operating_label)
+        layout.addWidget(_hline())
+        layout.addWidget(_section("Attention map"))
+        layout.addWidget(self.heat_button)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.addWidget(QLabel("Opacity"), 0, 0)
+        grid.addWidget(self.opacity_slider, 0, 1)
+        grid.addWidget(self.opacity_value, 0, 2)
+        grid.addWidget(QLabel("Colours"), 1, 0)
+        grid.addWidget(self.colormap_combo, 1, 1, 1, 2)
+        grid.addWidget(QLabel("Scale"), 2, 0)
+        grid.addWidget(self.scale_combo, 2, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+        layout.addLayout(grid)
+        layout.addWidget(self.range_label)
+        layout.addWidget(_hline())
+        layout.addWidget(_section("Cardiothoracic ratio"))
+        layout.addWidget(self.measure_button)
+        layout.addWidget(self.ctr_label)
+        layout.addStretch(1)
+        layout.addWidget(_hline())
+        layout.addWidget(_section("Model"))
+        layout.addWidget(self.model_label)
+
+    def _connect(self) -> None:
+        s = self.state
+        self.threshold_slider.valueChanged.connect(lambda v: s.set_threshold(v / SLIDER_STEPS))
+        self.threshold_spin.valueChanged.connect(s.set_threshold)
+        self.heat_button.toggled.connect(s.set_heatmap_visible)
+        self.opacity_slider.valueChanged.connect(lambda v: s.set_opacity(v / 100.0))
+        self.colormap_combo.currentTextChanged.connect(s.set_colormap)
+        self.scale_combo.currentIndexChanged.connect(lambda i: s.set_scale(self.scale_combo.itemData(i)))
+        self.measure_button.toggled.connect(self._toggle_measure)
+        for event in (s.image_changed, s.threshold_changed, s.display_changed, s.measurement_changed):
+            event.connect(self.refresh)
+        s.display_changed.connect(self._sync_controls)
+        s.threshold_changed.connect(self._sync_controls)
+        s.prediction_changed.connect(lambda key: self.refresh() if key == s.current_key else None)
+
+    # -- state -> controls ---------------------------------------------------
+    def _sync_controls(self) -> None:
+        s = self.state
+        for widget, value in ((self.threshold_slider, round(s.threshold * SLIDER_STEPS)),
+                              (self.threshold_spin, s.threshold),
+                              (self.opacity_slider, round(s.opacity * 100)),
+                              (self.heat_button, s.heatmap_visible),
+                              (self.colormap_combo, s.colormap),
+                              (self.scale_combo, self.scale_combo.findData(s.scale.value))):
+            widget.blockSignals(True)
+            if isinstance(widget, QPushButton):
+                widget.setChecked(value)
+            elif isinstance(widget, QComboBox) and isinstance(value, str):
+                widget.setCurrentText(value)
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentIndex(value)
+            else:
+                widget.setValue(value)
+            widget.blockSignals(False)
+        self.opacity_value.setText(f"{s.opacity:.0%}")
+
+    def set_status(self, text: str) -> None:
+        """The line under the verdict: 'Analysing…', 'No model', an error..."""
+        self._status = text
+        self.refresh()
+
+    def set_model_info(self, info: ModelInfo | None, error: str | None = None) -> None:
+        self.model_info = info
+        if info is None:
+            self.model_label.setText(f"<span style='color:{POSITIVE_COLOUR}'>No model: {error}</span>")
+            self.banner.hide()
+        else:
+            name, _, digest = info.model_id.partition("@")
+            self.model_label.setText(
+                f"<b>{name}</b> <span style='color:{NEUTRAL_COLOUR}'>#{digest}</span><br>"
+                f"{info.backend} · {info.device}")
+            if info.intended_use != "clinical":
+                self.banner.setText(f"<b>{info.intended_use.upper()} USE ONLY</b> — "
+                                    "these weights are not cleared for clinical diagnosis.")
+                self.banner.show()
+            else:
+                self.banner.hide()
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.state
+        prediction = s.prediction()
+        if prediction is None:
+            self.probability_label.setText("–")
+            self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
+            self.verdict_label.setText("")
+            self.bar.set_values(None, s.threshold, NEUTRAL_COLOUR)
+            self.status_label.setText(self._status if s.current_xray is not None or not s.current_key
+                                      else "Loading image…")
+            self.range_label.setText("")
+        else:
+            colour = POSITIVE_COLOUR if prediction.positive else NEGATIVE_COLOUR
+            self.probability_label.setText(f"{prediction.probability * 100:.1f}<span style='font-size:18pt'> %</span>")
+            self.probability_label.setStyleSheet(f"color: {colour}")
+            verdict = "POSITIVE · cardiomegaly suggested" if prediction.positive else "NEGATIVE · no cardiomegaly"
+            self.verdict_label.setText(verdict)
+            self.verdict_label.setStyleSheet(f"color: {colour}")
+            self.bar.set_values(prediction.probability, s.threshold, colour)
+            self.status_label.setText(f"{prediction.elapsed_ms:.0f} ms · input {prediction.input_size[1]} px")
+            low, high = float(prediction.attention.min()), float(prediction.attention.max())
+            shown = f"{low:.3f}–{high:.3f}" if s.scale is AttentionScale.RELATIVE else "0–1"
+            self.range_label.setText(f"Colours span W {shown} (map range {low:.3f}–{high:.3f})")
+        self._refresh_operating_point()
+        self._refresh_ctr()
+
+    def _refresh_operating_point(self) -> None:
+        info = self.model_info
+        if info is None:
+            self.operating_label.setText("")
+            return
+        text = f"Model default {info.threshold:.3f}"
+        op = info.operating_point
+        if op and "sensitivity" in op and "specificity" in op:
+            at = "" if abs(self.state.threshold - info.threshold) < 5e-4 else " (at the default)"
+            text += f" · validation sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f}{at}"
+        self.operating_label.setText(text)
+
+    def _refresh_ctr(self) -> None:
+        measurement = self.state.measurement()
+        self.measure_button.blockSignals(True)
+        self.measure_button.setChecked(measurement is not None)
+        self.measure_button.setEnabled(self.state.current_xray is not None)
+        self.measure_button.blockSignals(False)
+        if measurement is None:
+            self.ctr_label.setText("Place calipers on the widest heart and inner chest diameters")
+            self.ctr_label.setStyleSheet("")
+            return
+        ratio = measurement.ratio
+        if ratio is None:
+            self.ctr_label.setText("CTR: the thoracic line has no length")
+            return
+        flag = f" — above {CTR_LIMIT:.2f}" if measurement.enlarged else ""
+        self.ctr_label.setText(f"<span style='font-size:16pt'><b>CTR {ratio:.2f}</b></span>{flag}")
+        self.ctr_label.setStyleSheet(f"color: {POSITIVE_COLOUR if measurement.enlarged else NEGATIVE_COLOUR}")
+
+    def _toggle_measure(self, on: bool) -> None:
+        xray = self.state.current_xray
+        if on and xray is not None and self.state.measurement() is None:
+            self.state.set_measurement(CardiothoracicMeasurement.default_for(xray))
+        elif not on:
+            self.state.set_measurement(None)
+        self.measure_toggled.emit(on)

@@ -1,0 +1,200 @@
+"""Reading DICOM headers: parse a file safely and pull plain facts out of it.
+
+Shared by the loader (which then decodes the pixels) and the folder scan
+(which never touches pixel data).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from cardioview.errors import ImageLoadError, UnsupportedImageError
+from cardioview.imaging.xray import Window, XRayMetadata
+
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+# Smallest DICOM element header: pydicom silently stops when fewer bytes remain.
+_ELEMENT_HEADER_SIZE = 8
+
+
+def read_dataset(path: str | Path, *, stop_before_pixels: bool,
+                 specific_tags: Iterable[Any] | None = None) -> Dataset:
+    """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
+
+    Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
+    without preamble or file meta (older files, some test files) is read with
+    ``force=True`` and accepted only if it has image-like tags.
+
+    Args:
+        path: the file.
+        stop_before_pixels: read the header only (fast; used for scanning).
+        specific_tags: read only these tags (faster; skips the truncation check).
+
+    Returns:
+        The dataset, with ``file_meta.TransferSyntaxUID`` always set.
+    """
+    path = Path(path)
+    kwargs = dict(stop_before_pixels=stop_before_pixels, specific_tags=specific_tags)
+    bare = False
+    try:
+        # pydicom warns with element values (possibly patient names): keep them off stderr.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ds = pydicom.dcmread(path, **kwargs)
+            except InvalidDicomError:
+                bare = True
+                ds = pydicom.dcmread(path, force=True, **kwargs)
+    except OSError as exc:
+        raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    except Exception as exc:  # pydicom raises many types on corrupt headers
+        raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {_first_line(exc)})") from exc
+
+    if not _has_image_tags(ds):
+        if bare:
+            raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
+        if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}):
+            raise ImageLoadError(path, "corrupt DICOM: no readable header after the 'DICM' marker")
+    if specific_tags is None:
+        _check_not_truncated(path, ds)
+    _ensure_transfer_syntax(ds)
+    return ds
+
+
+def _has_image_tags(ds: Dataset) -> bool:
+    return any(k in ds for k in ("SOPClassUID", "Rows", "Modality", "StudyInstanceUID"))
+
+
+def _check_not_truncated(path: Path, ds: Dataset) -> None:
+    """pydicom drops a last element cut short without a word: detect that here."""
+    tags = list(ds.keys())
+    if not tags:
+        return
+    last = ds.get_item(tags[-1])
+    value_tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if value_tell is None or length is None or length == _UNDEFINED_LENGTH:
+        return
+    end, size = value_tell + length, path.stat().st_size
+    if end > size or 0 < size - end < _ELEMENT_HEADER_SIZE:
+        raise ImageLoadError(path, f"truncated DICOM: the file ends inside element {last.tag} ({size:,} bytes)")
+
+
+def _ensure_transfer_syntax(ds: Dataset) -> None:
+    # A bare dataset has no file meta; pydicom knows how it read it, which is
+    # what the decoders need.
+    if "TransferSyntaxUID" in getattr(ds, "file_meta", {}):
+        return
+    implicit, little = ds.original_encoding
+    uid = ImplicitVRLittleEndian if implicit else (ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+    if not hasattr(ds, "file_meta") or ds.file_meta is None:
+        ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = uid
+
+
+def transfer_syntax(ds: Dataset) -> UID:
+    return UID(ds.file_meta.TransferSyntaxUID)
+
+
+def text(ds: Dataset, keyword: str) -> str:
+    """A header value as a stripped string, '' when absent or unreadable."""
+    try:
+        value = ds.get(keyword)
+    except Exception:  # a malformed value must not stop loading
+        return ""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value).strip()
+    return str(value).strip()
+
+
+def integer(ds: Dataset, keyword: str, default: int | None = None) -> int | None:
+    """A header value as int (IS/US), ``default`` when absent or malformed."""
+    try:
+        value = ds.get(keyword)
+        return default if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def frame_count(ds: Dataset) -> int:
+    return max(integer(ds, "NumberOfFrames", 1) or 1, 1)
+
+
+def metadata_from_dataset(ds: Dataset) -> XRayMetadata:
+    """The plain header facts an XRay carries."""
+    return XRayMetadata(
+        patient_name=text(ds, "PatientName"),
+        patient_id=text(ds, "PatientID"),
+        patient_sex=text(ds, "PatientSex"),
+        patient_age=text(ds, "PatientAge"),
+        study_instance_uid=text(ds, "StudyInstanceUID"),
+        series_instance_uid=text(ds, "SeriesInstanceUID"),
+        sop_instance_uid=text(ds, "SOPInstanceUID"),
+        study_date=text(ds, "StudyDate"),
+        study_description=text(ds, "StudyDescription"),
+        series_description=text(ds, "SeriesDescription"),
+        modality=text(ds, "Modality"),
+        body_part=text(ds, "BodyPartExamined"),
+        view_position=text(ds, "ViewPosition"),
+        manufacturer=text(ds, "Manufacturer"),
+        photometric_interpretation=text(ds, "PhotometricInterpretation"),
+        transfer_syntax=transfer_syntax(ds).name,
+    )
+
+
+def pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
+    """(row, column) spacing in mm from Pixel Spacing, else Imager Pixel Spacing.
+
+    Zero, negative or malformed values (some CR files write 0\\0) mean unknown.
+    """
+    for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
+        try:
+            values = [float(v) for v in ds.get(keyword) or ()]
+        except (TypeError, ValueError):
+            continue
+        if len(values) == 2 and all(math.isfinite(v) and v > 0 for v in values):
+            return values[0], values[1]
+    return None
+
+
+def windows(ds: Dataset) -> tuple[Window, ...]:
+    """Every window the header defines (Window Center/Width, VM 1-n), in order."""
+    try:
+        centers = _as_floats(ds.get("WindowCenter"))
+        widths = _as_floats(ds.get("WindowWidth"))
+    except (TypeError, ValueError):
+        return ()
+    explanations = _as_strings(ds.get("WindowCenterWidthExplanation"))
+    return tuple(
+        Window(center=c, width=w, explanation=explanations[i] if i < len(explanations) else "")
+        for i, (c, w) in enumerate(zip(centers, widths))
+    )
+
+
+def _as_floats(value: Any) -> list[float]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return [float(value)]
+    return [float(v) for v in value]
+
+
+def _as_strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        return [str(value).strip()]
+    return [str(v).strip() for v in value]
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__

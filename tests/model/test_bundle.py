@@ -1,0 +1,89 @@
+"""Weights bundle: hashes verified before use, no pickle, clear refusals."""
+
+import json
+import pickle
+import shutil
+
+import pytest
+import torch
+
+from cardioview.errors import WeightsError
+from cardioview.model.bundle import MANIFEST, ONNX, SAFETENSORS, load_bundle
+from cardioview.model.checkpoint import import_torch_checkpoint, load_network
+from cardioview.model.network import NetworkConfig, build_network
+
+
+@pytest.fixture()
+def bundle_copy(tiny_bundle, tmp_path):
+    return shutil.copytree(tiny_bundle, tmp_path / "copy")
+
+
+def test_manifest_records_hashes_and_model_id(tiny_bundle):
+    bundle = load_bundle(tiny_bundle)
+    files = bundle.manifest["files"]
+    assert set(files) == {SAFETENSORS, ONNX}
+    assert all(len(entry["sha256"]) == 64 for entry in files.values())
+    assert bundle.model_id == f"tiny_test@{files[SAFETENSORS]['sha256'][:8]}"
+    assert bundle.manifest["architecture"]["display_name"] == "CXA_Dense121"
+    assert bundle.preprocess.equalize is True
+
+
+def test_tampered_tensors_are_refused(bundle_copy):
+    path = bundle_copy / SAFETENSORS
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="fails its hash check"):
+        load_network(load_bundle(bundle_copy))
+
+
+def test_tampered_onnx_is_refused(bundle_copy):
+    from cardioview.inference.backends import OnnxBackend
+
+    with open(bundle_copy / ONNX, "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(WeightsError, match="model.onnx fails its hash check"):
+        OnnxBackend(load_bundle(bundle_copy))
+
+
+def test_missing_file_and_bad_manifests(bundle_copy, tmp_path):
+    (bundle_copy / SAFETENSORS).unlink()
+    with pytest.raises(WeightsError, match="missing"):
+        load_bundle(bundle_copy).verified_path(SAFETENSORS)
+    with pytest.raises(WeightsError, match="no manifest.json"):
+        load_bundle(tmp_path)
+    (tmp_path / MANIFEST).write_text("{not json")
+    with pytest.raises(WeightsError, match="unreadable manifest"):
+        load_bundle(tmp_path)
+    (tmp_path / MANIFEST).write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(WeightsError, match="unknown bundle format"):
+        load_bundle(tmp_path)
+
+
+def test_fp16_tensors_load_back_into_fp32_network(tiny_bundle):
+    net = load_network(load_bundle(tiny_bundle))
+    assert next(net.parameters()).dtype == torch.float32
+    assert not net.training
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (print, ("pickle code ran",))
+
+
+def test_torch_checkpoint_import_refuses_pickled_code(tmp_path):
+    evil = tmp_path / "evil.pt"
+    with open(evil, "wb") as f:
+        pickle.dump({"state_dict": _Exploit()}, f)
+    with pytest.raises(WeightsError, match="not a safe torch checkpoint"):
+        import_torch_checkpoint(evil, NetworkConfig())
+
+
+def test_torch_checkpoint_import_accepts_a_plain_state_dict(tmp_path):
+    config = NetworkConfig(head="gap")
+    net = build_network(config)
+    torch.save({"state_dict": net.state_dict()}, tmp_path / "ok.pt")
+    loaded = import_torch_checkpoint(tmp_path / "ok.pt", config)
+    assert torch.equal(loaded.head.fc.weight, net.head.fc.weight)
+    with pytest.raises(WeightsError, match="does not match"):
+        import_torch_checkpoint(tmp_path / "ok.pt", NetworkConfig())
