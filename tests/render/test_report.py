@@ -25,7 +25,7 @@ from cardioview.render.report_content import (
 from tests.render.conftest import CARDIOMEGALY_PNG, PATIENT, make_prediction, peaked_attention
 
 CREATED = datetime(2025, 3, 14, 9, 26, tzinfo=timezone(timedelta(hours=1)))
-IDENTIFYING = (PATIENT.patient_id, PATIENT.sop_instance_uid, "M\u00dcLLER", "JOS\u00c9", "00000001_000", "2024")
+IDENTIFYING = (PATIENT.patient_id, PATIENT.sop_instance_uid, "M\u00dcLLER", "JOS\u00c9", "00000001_000", "20240131", "2024-01-31")
 
 
 def texts(lines):
@@ -110,9 +110,11 @@ def test_ctr_line_flags_above_half_and_calipers_are_drawn(xray, report):
     assert measured.metadata["ctr"]["enlarged"] is True and measured.metadata["ctr"]["heart"]["x1"] == 760
     bare = report_lines(xray, make_prediction(), ReportOptions(ctr=0.45))
     assert "Cardiothoracic ratio 0.45 \u2264 0.50: within the usual limit" in texts(bare)
-    # Same picture apart from the calipers and the extra text lines below the panels.
-    top = PANEL_HEIGHT  # panels start below the header, all within this many rows of the panel top
-    assert not np.array_equal(measured.image[:top], report.image[:top])
+    # Above the text (which gains the CTR lines) the pictures differ only by the calipers on the left panel.
+    rows, cols = np.nonzero(np.any(measured.image[:PANEL_HEIGHT] != report.image[:PANEL_HEIGHT], axis=2))
+    assert rows.size > 0
+    assert cols.max() < report.image.shape[1] // 2
+    assert 60 <= rows.max() - rows.min() <= 120  # the two calipers, 80 px apart, with their end ticks
 
 
 def test_ctr_must_be_positive():
