@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from cardioview import __version__
+from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.errors import CardioViewError
 from cardioview.inputs import collect_inputs
 
@@ -87,7 +88,7 @@ def run_predict(args: argparse.Namespace) -> int:
     print(f"{len(inputs.files)} image file(s) to analyse with {predictor.model_id} "
           f"({predictor.backend_name}, {predictor.device_name})"
           + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else ""), file=sys.stderr)
-    rows = [_analyse(path, predictor, args, out, attention_out) for path in _progress(inputs.files)]
+    rows = [_analyse(i, path, predictor, args, out, attention_out) for i, path in enumerate(_progress(inputs.files), 1)]
     results = _write_results(out, rows)
     failed = sum(r.status != "ok" for r in rows)
     print(f"{len(rows) - failed} ok, {failed} failed; results in {results}", file=sys.stderr)
@@ -97,14 +98,14 @@ def run_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _analyse(path: Path, predictor, args: argparse.Namespace, out: Path, attention_out: Path | None) -> Row:
+def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: Path, attention_out: Path | None) -> Row:
     from cardioview.imaging import load
 
     try:
         xray = load(path)
         prediction = predictor.predict(xray)
         if not args.no_report:
-            _write_report(xray, prediction, out, args)
+            _write_report(number, xray, prediction, out, args)
         if attention_out is not None:
             _save_attention(attention_out, path, prediction.attention)
     except CardioViewError as exc:
@@ -120,33 +121,23 @@ def _analyse(path: Path, predictor, args: argparse.Namespace, out: Path, attenti
     )
 
 
-def _write_report(xray, prediction, out: Path, args: argparse.Namespace) -> Path:
-    from cardioview.render.report import render_report, report_metadata, unique_path, write_report
+def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:
+    from cardioview.render.report import build_report, write_report
 
-    created = datetime.now(timezone.utc)
-    rgb = render_report(xray, prediction, opacity=args.opacity, deidentify=args.deidentify,
-                        app_version=__version__, created=created)
-    target = unique_path(out, Path(xray.source).stem)
-    return write_report(target, rgb, report_metadata(xray, prediction, deidentify=args.deidentify,
-                                                     app_version=__version__, created=created))
+    report = build_report(xray, prediction, opacity=args.opacity, deidentify=args.deidentify,
+                          app_version=__version__, created=datetime.now(timezone.utc))
+    # File names can carry patient names: de-identified reports are named by their row in results.csv.
+    stem = f"report_{number:04d}" if args.deidentify else Path(xray.source).stem
+    return write_report(unique_path(out, stem), report.image, report.metadata)
 
 
 def _save_attention(folder: Path, source: Path, attention: np.ndarray) -> Path:
-    from cardioview.render.report import unique_path
-
-    target = unique_path(folder, source.stem, suffix=".npy")
     buffer = io.BytesIO()
     np.save(buffer, attention.astype(np.float32))
-    from cardioview.atomic import atomic_write_bytes
-
-    atomic_write_bytes(target, buffer.getvalue())
-    return target
+    return atomic_write_bytes(unique_path(folder, source.stem, suffix=".npy"), buffer.getvalue())
 
 
 def _write_results(out: Path, rows: list[Row]) -> Path:
-    from cardioview.atomic import atomic_write_bytes
-    from cardioview.render.report import unique_path
-
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(RESULT_COLUMNS)

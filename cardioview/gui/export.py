@@ -61,7 +61,7 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
     """
     xray = item.xray
     if xray is None:
-        from cardioview.imaging import load
+        from cardioview.imaging.loader import load
 
         xray = load(item.source)
     options = ReportOptions(opacity=style.opacity, colormap=style.colormap, scale=style.scale,

@@ -222,7 +222,9 @@ class ResultPanel(QWidget):
     def set_model_info(self, info: ModelInfo | None, error: str | None = None) -> None:
         self.model_info = info
         if info is None:
-            self.model_label.setText(f"<span style='color:{POSITIVE_COLOUR}'>No model: {error}</span>")
+            headline = (error or "not loaded").split(":")[0]
+            self.model_label.setText(f"<span style='color:{POSITIVE_COLOUR}'>No model — {headline}</span>")
+            self.model_label.setToolTip(error or "")
             self.banner.hide()
         else:
             name, _, digest = info.model_id.partition("@")

@@ -87,6 +87,12 @@ class AppSettings:
     def last_folder(self, value: str) -> None:
         self._qs.setValue("files/last_folder", value)
 
+    def value_export_dir(self) -> str:
+        return str(self._qs.value("files/export_dir", ""))
+
+    def set_export_dir(self, value: str) -> None:
+        self._qs.setValue("files/export_dir", value)
+
     @property
     def recent_paths(self) -> list[str]:
         value = self._qs.value("files/recent", [])

@@ -72,7 +72,7 @@ class _Job:
 
 
 def _load_xray(path: str) -> XRay:
-    from cardioview.imaging import load
+    from cardioview.imaging.loader import load
 
     return load(Path(path))
 
@@ -158,7 +158,7 @@ class InferenceWorker(QThread):
 
     def _predict(self, request_id: int, key: str, xray: XRay) -> InferenceResult:
         try:
-            return InferenceResult(request_id, key, prediction=self.predictor.predict(xray))
+            return InferenceResult(request_id, key, prediction=self.predictor.predict(xray), xray=xray)
         except CardioViewError as exc:
             return InferenceResult(request_id, key, error=str(exc))
         except Exception as exc:  # a model failure on one image must not end the worker
@@ -181,8 +181,7 @@ class InferenceWorker(QThread):
             except Exception as exc:
                 self.result.emit(InferenceResult(0, key, error=f"{Path(path).name}: unreadable ({exc})"))
             else:
-                res = self._predict(0, key, xray)
-                self.result.emit(InferenceResult(0, key, res.prediction, res.error, xray=xray))
+                self.result.emit(self._predict(0, key, xray))
             done += 1
             self.batch_progress.emit(done, total)
         self.batch_finished.emit(done, False)
@@ -296,3 +295,58 @@ class ImageLoader(QObject):
         self.cancel_thumbnails()
         self._display_pool.waitForDone(timeout_ms)
         self._thumb_pool.waitForDone(timeout_ms)
+
+
+class _ScanSignals(QObject):
+    progress = Signal(int, int)  # files looked at, files in total (0 while unknown)
+    finished = Signal(str, object)  # folder, StudyIndex
+    failed = Signal(str, str)  # folder, reason
+
+
+class FolderScanner(QObject):
+    """Reads the headers of a folder in the background; a newer scan cancels an older one."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.signals = _ScanSignals()
+        self.progress, self.finished, self.failed = (
+            self.signals.progress, self.signals.finished, self.signals.failed)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._generation = 0
+        self._cancel = threading.Event()
+
+    def scan(self, folder: Path) -> None:
+        self.cancel()
+        self._cancel = cancel = threading.Event()
+        self._generation += 1
+        generation, signals = self._generation, self.signals
+        is_current = lambda: generation == self._generation  # noqa: E731
+
+        def job() -> None:
+            from cardioview.imaging.scan import scan
+
+            def progress(done: int, total: int | None = None) -> None:
+                if is_current():
+                    signals.progress.emit(int(done), int(total or 0))
+
+            try:
+                index = scan(Path(folder), progress=progress, cancel=cancel.is_set)
+            except CardioViewError as exc:
+                if is_current():
+                    signals.failed.emit(str(folder), str(exc))
+            except Exception as exc:
+                if is_current():
+                    signals.failed.emit(str(folder), f"{Path(folder).name}: scan failed ({type(exc).__name__}: {exc})")
+            else:
+                if is_current() and not cancel.is_set():
+                    signals.finished.emit(str(folder), index)
+
+        self._pool.start(_Task(job))
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._generation += 1
+
+    def wait(self, timeout_ms: int = 10000) -> bool:
+        return self._pool.waitForDone(timeout_ms)

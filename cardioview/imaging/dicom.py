@@ -9,7 +9,6 @@ over the wrong end of the range and double-inverts some 16-bit CR images.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,8 @@ from cardioview.errors import ImageLoadError, MissingDecoderError, UnsupportedIm
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
 from cardioview.imaging.dicom_header import (
-    frame_count, integer, metadata_from_dataset, pixel_spacing, read_dataset, text, transfer_syntax, windows,
+    frame_count, integer, metadata_from_dataset, pixel_spacing, quiet_pydicom, read_dataset, text, transfer_syntax,
+    windows,
 )
 from cardioview.imaging.grayscale import is_colourful, luminance, require_contrast, scale_to_unit
 from cardioview.imaging.suitability import suitability_warnings
@@ -55,6 +55,11 @@ def load_dicom(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XR
         ImageTooLargeError: the header declares more pixels than the budget.
     """
     path = Path(path)
+    with quiet_pydicom():
+        return _load_dicom(path, pixel_budget)
+
+
+def _load_dicom(path: Path, pixel_budget: int) -> XRay:
     header = read_dataset(path, stop_before_pixels=True)
     rows, columns = integer(header, "Rows"), integer(header, "Columns")
     if rows is None or columns is None:
@@ -124,9 +129,7 @@ def _check_native_length(path: Path, ds: Dataset, decoder: Decoder) -> None:
 def _decode_first_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID) -> tuple[np.ndarray, str]:
     """Decode frame 0; YBR_FULL(_422) comes back as RGB (pydicom's default, raw=False)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame, meta = decoder.as_array(ds, index=0)
+        frame, meta = decoder.as_array(ds, index=0)
     except Exception as exc:
         detail = _failure_detail(exc)
         # Every installed plugin refused a variant (e.g. 12-bit JPEG Extended,

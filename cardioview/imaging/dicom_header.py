@@ -8,24 +8,38 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterator
 
-import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
+from pydicom.filereader import read_partial
+from pydicom.tag import BaseTag
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
 from cardioview.imaging.xray import Window, XRayMetadata
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+# Pixel Data, Float Pixel Data, Double Float Pixel Data.
+_PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
 # Smallest DICOM element header: pydicom silently stops when fewer bytes remain.
 _ELEMENT_HEADER_SIZE = 8
 
 
-def read_dataset(path: str | Path, *, stop_before_pixels: bool,
-                 specific_tags: Iterable[Any] | None = None) -> Dataset:
+@contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """Silence pydicom's warnings: they quote element values, possibly patient names.
+
+    Values are converted lazily, so reading *and* header access go inside.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def read_dataset(path: str | Path, *, stop_before_pixels: bool, stop_after: int | None = None) -> Dataset:
     """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
 
     Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
@@ -34,24 +48,31 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool,
 
     Args:
         path: the file.
-        stop_before_pixels: read the header only (fast; used for scanning).
-        specific_tags: read only these tags (faster; skips the truncation check).
+        stop_before_pixels: read the header only.
+        stop_after: stop at the first top-level tag above this one (e.g.
+            0x00280011 for a folder scan, which needs nothing past Columns and
+            so skips private groups and long sequences); skips the truncation check.
 
     Returns:
         The dataset, with ``file_meta.TransferSyntaxUID`` always set.
     """
     path = Path(path)
-    kwargs = dict(stop_before_pixels=stop_before_pixels, specific_tags=specific_tags)
+    if stop_after is not None:
+        stop_when = lambda tag, vr, length: int.__gt__(tag, stop_after)  # noqa: E731 (BaseTag.__gt__ is slow)
+    elif stop_before_pixels:
+        stop_when = _at_pixel_data
+    else:
+        stop_when = None
     bare = False
     try:
-        # pydicom warns with element values (possibly patient names): keep them off stderr.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pydicom(), open(path, "rb") as f:
+            # read_partial is what dcmread runs, with our own stop condition.
             try:
-                ds = pydicom.dcmread(path, **kwargs)
+                ds = read_partial(f, stop_when)
             except InvalidDicomError:
                 bare = True
-                ds = pydicom.dcmread(path, force=True, **kwargs)
+                f.seek(0)
+                ds = read_partial(f, stop_when, force=True)
     except OSError as exc:
         raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # pydicom raises many types on corrupt headers
@@ -62,10 +83,14 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool,
             raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
         if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}):
             raise ImageLoadError(path, "corrupt DICOM: no readable header after the 'DICM' marker")
-    if specific_tags is None:
+    if stop_after is None:
         _check_not_truncated(path, ds)
     _ensure_transfer_syntax(ds)
     return ds
+
+
+def _at_pixel_data(tag: BaseTag, vr: str | None, length: int) -> bool:
+    return tag in _PIXEL_TAGS
 
 
 def _has_image_tags(ds: Dataset) -> bool:

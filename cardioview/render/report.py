@@ -12,9 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
 
 from cardioview import __version__
+from cardioview.atomic import atomic_write_bytes, unique_path  # noqa: F401  (unique_path: re-exported for callers)
 from cardioview.errors import ImageLoadError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
@@ -32,7 +32,13 @@ from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
 from cardioview.render.ctr import CALIPER_COLOURS, CardiothoracicRatio
 from cardioview.render.fonts import drawable_text, report_font
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale, attention_heat, blend
-from cardioview.render.report_content import ReportLine, ReportOptions, report_lines, report_metadata
+from cardioview.render.report_content import (
+    ReportLine,
+    ReportOptions,
+    as_options,
+    report_lines,
+    report_metadata,
+)
 
 #: PNG text key holding the report JSON.
 METADATA_KEY = "cardioview"
@@ -107,10 +113,6 @@ def _wrap(text: str, style: str, width: int) -> list[str]:
     return rows
 
 
-def _block_height(lines: list[ReportLine], width: int) -> int:
-    return sum(_line_height(line.style) * len(_wrap(line.text, line.style, width)) for line in lines)
-
-
 def _draw_block(draw: ImageDraw.ImageDraw, lines: list[ReportLine], x: int, y: int, width: int) -> int:
     """Draw wrapped lines from (x, y); returns the y below them."""
     for line in lines:
@@ -156,87 +158,101 @@ def _colorbar(height: int, colormap: str) -> np.ndarray:
     return colorize(ramp, colormap)
 
 
-def build_report(xray: XRay, prediction: Prediction, options: ReportOptions | None = None) -> Report:
+@dataclass(frozen=True, eq=False)
+class _Page:
+    """Everything the layout needs, computed once; drawn twice (to measure, then for real)."""
+
+    sections: dict[str, list[ReportLine]]
+    width: int
+    panel_size: tuple[int, int]
+    image_offset: tuple[int, int]
+    pictures: tuple[np.ndarray, np.ndarray]
+    colorbar: np.ndarray
+    ctr: CardiothoracicRatio | None
+    ctr_scale: float
+
+
+def _text(draw: ImageDraw.ImageDraw, xy: tuple[int, int], line: ReportLine, anchor: str) -> None:
+    font, bold, colour = _style(line.style)
+    draw.text(xy, drawable_text(line.text, bold), font=font, fill=colour, anchor=anchor)
+
+
+def _draw_page(canvas: Image.Image, page: _Page) -> int:
+    """Lay the page out top to bottom on ``canvas``; returns the height it needs."""
+    draw = ImageDraw.Draw(canvas)
+    sections, width = page.sections, page.width
+    panel_w, panel_h = page.panel_size
+    text_w = width - 2 * MARGIN
+    column_w = (text_w - GAP) // 2
+
+    y = MARGIN
+    _draw_block(draw, sections["title"], MARGIN, y, text_w)
+    _text(draw, (width - MARGIN, y + _line_height("title") // 2), sections["created"][0], "rm")
+    y += _line_height("title") + 20
+    if "disclaimer" in sections:
+        draw.rounded_rectangle([MARGIN, y, width - MARGIN, y + 64], radius=8, fill=_BANNER_FILL)
+        _text(draw, (width // 2, y + 32), sections["disclaimer"][0], "mm")
+        y += 64 + 24
+
+    x_panels = (MARGIN, MARGIN + panel_w + GAP)
+    for x, caption in zip(x_panels, sections["caption"]):
+        _draw_block(draw, [caption], x, y, panel_w)
+    y += _line_height("caption")
+    for x, picture in zip(x_panels, page.pictures):
+        draw.rectangle([x, y, x + panel_w - 1, y + panel_h - 1], fill=PANEL_BACKGROUND)
+        canvas.paste(Image.fromarray(picture), (x + page.image_offset[0], y + page.image_offset[1]))
+    if page.ctr is not None:
+        origin = (x_panels[0] + page.image_offset[0], y + page.image_offset[1])
+        _draw_calipers(draw, page.ctr, page.ctr_scale, origin)
+    bar_x = x_panels[1] + panel_w + 20
+    canvas.paste(Image.fromarray(page.colorbar), (bar_x, y))
+    draw.rectangle([bar_x - 1, y - 1, bar_x + BAR_WIDTH, y + panel_h], outline=_MUTED)
+    top_label, bottom_label = sections["colorbar"]
+    _text(draw, (bar_x + BAR_WIDTH + 12, y), top_label, "lt")
+    _text(draw, (bar_x + BAR_WIDTH + 12, y + panel_h), bottom_label, "lb")
+    y += panel_h + 24
+
+    y = _draw_block(draw, sections["result"], MARGIN, y, text_w) + 24
+    left_bottom = _draw_block(draw, sections["patient"], MARGIN, y, column_w)
+    y = max(left_bottom, _draw_block(draw, sections["analysis"], MARGIN + column_w + GAP, y, column_w))
+    if "warnings" in sections:
+        y = _draw_block(draw, sections["warnings"], MARGIN, y + 24, text_w)
+    draw.line([(MARGIN, y + 14), (width - MARGIN, y + 14)], fill=(60, 64, 72), width=1)
+    return _draw_block(draw, sections["footer"], MARGIN, y + 32, text_w) + MARGIN
+
+
+def build_report(xray: XRay, prediction: Prediction, options: ReportOptions | None = None, **settings) -> Report:
     """Render the report picture and its metadata.
 
+    Args:
+        options: a ReportOptions, or instead its fields as keywords (``opacity=0.3``).
+
     Returns:
-        :class:`Report` with a uint8 (H, W, 3) RGB image.
+        :class:`Report` with a uint8 (H, W, 3) RGB image, the JSON to embed and the lines drawn.
     """
-    options = options or ReportOptions()
+    options = as_options(options, settings)
     lines = report_lines(xray, prediction, options)
-    by_section: dict[str, list[ReportLine]] = {}
+    sections: dict[str, list[ReportLine]] = {}
     for line in lines:
-        by_section.setdefault(line.section, []).append(line)
+        sections.setdefault(line.section, []).append(line)
 
     (panel_w, panel_h), (fit_w, fit_h), offset = _panel_geometry(xray.shape)
     gray = _fit(to_uint8(xray.pixels), (fit_w, fit_h))
     heat = attention_heat(prediction.attention, (fit_h, fit_w), options.scale).heat
-    bar_labels = by_section["colorbar"]
-    label_w = max(int(_style(line.style)[0].getlength(line.text)) for line in bar_labels)
-    width = MARGIN + 2 * panel_w + GAP + 20 + BAR_WIDTH + 12 + label_w + MARGIN
-    text_w = width - 2 * MARGIN
-    column_w = (text_w - GAP) // 2
-
-    banner_h = 64 if "disclaimer" in by_section else 0
-    header_h = _line_height("title") + 20 + (banner_h + 24 if banner_h else 0) + _line_height("caption")
-    left = by_section["patient"]
-    right = by_section["analysis"]
-    body_h = (
-        24
-        + _block_height(by_section["result"], text_w)
-        + 24
-        + max(_block_height(left, column_w), _block_height(right, column_w))
-        + (24 + _block_height(by_section["warnings"], text_w) if "warnings" in by_section else 0)
-        + 32
-        + _block_height(by_section["footer"], text_w)
+    label_w = max(int(_style(line.style)[0].getlength(line.text)) for line in sections["colorbar"])
+    page = _Page(
+        sections=sections,
+        width=MARGIN + 2 * panel_w + GAP + 20 + BAR_WIDTH + 12 + label_w + MARGIN,
+        panel_size=(panel_w, panel_h),
+        image_offset=offset,
+        pictures=(np.repeat(gray[:, :, None], 3, axis=2), blend(gray, heat, options.opacity, options.colormap)),
+        colorbar=_colorbar(panel_h, options.colormap),
+        ctr=options.ctr,
+        ctr_scale=fit_w / xray.shape[1],
     )
-    height = MARGIN + header_h + panel_h + body_h + MARGIN
-    canvas = Image.new("RGB", (width, height), BACKGROUND)
-    draw = ImageDraw.Draw(canvas)
-
-    y = MARGIN
-    _draw_block(draw, by_section["title"], MARGIN, y, text_w)
-    created = by_section["created"][0]
-    font, _, colour = _style(created.style)
-    draw.text((width - MARGIN, y + _line_height("title") // 2), created.text, font=font, fill=colour, anchor="rm")
-    y += _line_height("title") + 20
-    if banner_h:
-        draw.rounded_rectangle([MARGIN, y, width - MARGIN, y + banner_h], radius=8, fill=_BANNER_FILL)
-        banner = by_section["disclaimer"][0]
-        font, bold, colour = _style(banner.style)
-        text = drawable_text(banner.text, bold)
-        draw.text((width // 2, y + banner_h // 2), text, font=font, fill=colour, anchor="mm")
-        y += banner_h + 24
-
-    x_panels = (MARGIN, MARGIN + panel_w + GAP)
-    for x, caption in zip(x_panels, by_section["caption"]):
-        _draw_block(draw, [caption], x, y, panel_w)
-    y += _line_height("caption")
-
-    original = np.repeat(gray[:, :, None], 3, axis=2)
-    overlaid = blend(gray, heat, options.opacity, options.colormap)
-    for x, picture in zip(x_panels, (original, overlaid)):
-        draw.rectangle([x, y, x + panel_w - 1, y + panel_h - 1], fill=PANEL_BACKGROUND)
-        canvas.paste(Image.fromarray(picture), (x + offset[0], y + offset[1]))
-    if options.ctr is not None:
-        _draw_calipers(draw, options.ctr, fit_w / xray.shape[1], (x_panels[0] + offset[0], y + offset[1]))
-
-    bar_x = x_panels[1] + panel_w + 20
-    canvas.paste(Image.fromarray(_colorbar(panel_h, options.colormap)), (bar_x, y))
-    draw.rectangle([bar_x - 1, y - 1, bar_x + BAR_WIDTH, y + panel_h], outline=_MUTED)
-    font, _, colour = _style(bar_labels[0].style)
-    draw.text((bar_x + BAR_WIDTH + 12, y), bar_labels[0].text, font=font, fill=colour, anchor="lt")
-    draw.text((bar_x + BAR_WIDTH + 12, y + panel_h), bar_labels[1].text, font=font, fill=colour, anchor="lb")
-    y += panel_h + 24
-
-    y = _draw_block(draw, by_section["result"], MARGIN, y, text_w) + 24
-    bottom = _draw_block(draw, left, MARGIN, y, column_w)
-    y = max(bottom, _draw_block(draw, right, MARGIN + column_w + GAP, y, column_w))
-    if "warnings" in by_section:
-        y = _draw_block(draw, by_section["warnings"], MARGIN, y + 24, text_w)
-    draw.line([(MARGIN, y + 14), (width - MARGIN, y + 14)], fill=(60, 64, 72), width=1)
-    _draw_block(draw, by_section["footer"], MARGIN, y + 32, text_w)
-
+    height = _draw_page(Image.new("RGB", (1, 1)), page)
+    canvas = Image.new("RGB", (page.width, height), BACKGROUND)
+    _draw_page(canvas, page)
     image = np.asarray(canvas, dtype=np.uint8).copy()
     return Report(image, report_metadata(xray, prediction, options, lines), tuple(lines))
 
@@ -266,19 +282,6 @@ def render_report(
     return build_report(xray, prediction, options).image
 
 
-def unique_path(folder: str | Path, stem: str, suffix: str = ".png") -> Path:
-    """``folder/stem.png``, or the first free ``stem_1.png``, ``stem_2.png``, ..."""
-    if not stem or Path(stem).name != stem:
-        raise ValueError(f"file stem must be a plain name, got {stem!r}")
-    folder = Path(folder)
-    candidate = folder / f"{stem}{suffix}"
-    n = 0
-    while candidate.exists():
-        n += 1
-        candidate = folder / f"{stem}_{n}{suffix}"
-    return candidate
-
-
 def write_report(path: str | Path, image_rgb: np.ndarray, metadata: dict) -> Path:
     """Save a report PNG with ``metadata`` as JSON text; atomic, never overwriting.
 
@@ -291,31 +294,13 @@ def write_report(path: str | Path, image_rgb: np.ndarray, metadata: dict) -> Pat
         FileExistsError: ``path`` already exists (use :func:`unique_path`).
         ValueError: the image is not uint8 (H, W, 3).
     """
-    path = Path(path)
     if image_rgb.dtype != np.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
         raise ValueError(f"report image must be uint8 (H, W, 3), got {image_rgb.dtype} {image_rgb.shape}")
-    if path.exists():
-        raise FileExistsError(f"{path.name}: a file of that name already exists")
     info = PngImagePlugin.PngInfo()
     info.add_itxt(METADATA_KEY, json.dumps(metadata, ensure_ascii=False), zip=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            Image.fromarray(image_rgb, "RGB").save(handle, format="PNG", pnginfo=info, compress_level=6)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise FileExistsError(f"{path.name}: a file of that name already exists") from None
-        except OSError:
-            if path.exists():
-                raise FileExistsError(f"{path.name}: a file of that name already exists") from None
-            os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    buffer = io.BytesIO()
+    Image.fromarray(image_rgb, "RGB").save(buffer, format="PNG", pnginfo=info, compress_level=6)
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def read_report_metadata(path: str | Path) -> dict:

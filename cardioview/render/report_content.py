@@ -50,6 +50,7 @@ class ReportOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scale", AttentionScale(self.scale))
+        object.__setattr__(self, "colormap", str(self.colormap).lower())
         object.__setattr__(self, "ctr", as_ctr(self.ctr))
         colormap_lut(self.colormap)  # fail early on an unknown name
         if not 0.0 <= float(self.opacity) <= 1.0:
@@ -74,7 +75,15 @@ class ReportLine:
     style: str = "body"
 
 
+def as_options(options: ReportOptions | None, settings: dict) -> ReportOptions:
+    """``options``, or ReportOptions built from keyword ``settings`` (not both)."""
+    if options is not None and settings:
+        raise TypeError("pass either a ReportOptions or keyword settings, not both")
+    return options if options is not None else ReportOptions(**settings)
+
+
 def not_for_diagnostic_use(prediction: Prediction) -> bool:
+    """True unless the model bundle is declared for clinical use."""
     return prediction.intended_use.strip().lower() != "clinical"
 
 
@@ -126,7 +135,16 @@ def _joined(*parts: str, sep: str = " \u00b7 ") -> str:
     return sep.join(p for p in parts if p)
 
 
+def _labelled(label: str, value: str) -> str:
+    return f"{label}: {value}" if value else ""
+
+
 def _patient_lines(xray: XRay, meta: XRayMetadata, deidentify: bool) -> list[str]:
+    """Patient and study facts; with ``deidentify``, only the non-identifying ones.
+
+    ``meta`` is already de-identified then; the file name is left out too, as
+    file names often carry a patient name or an accession number.
+    """
     sex_age = " / ".join(p for p in (meta.patient_sex, _age(meta.patient_age)) if p)
     view = _joined(
         f"View {meta.view_position}" if meta.view_position else "",
@@ -134,22 +152,18 @@ def _patient_lines(xray: XRay, meta: XRayMetadata, deidentify: bool) -> list[str
         meta.body_part,
     )
     if deidentify:
-        lines = [DEIDENTIFIED]
-    else:
-        study = _joined(_date(meta.study_date), meta.study_description)
-        lines = [
-            f"Name: {_person_name(meta.patient_name)}" if meta.patient_name else "",
-            f"Patient ID: {meta.patient_id}" if meta.patient_id else "",
-        ]
-        lines += [f"Sex / age: {sex_age}" if sex_age else "", f"Study: {study}" if study else ""]
-        lines += [f"Series: {meta.series_description}" if meta.series_description else "", view]
-        lines += [f"SOP Instance UID: {meta.sop_instance_uid}" if meta.sop_instance_uid else ""]
-        lines = [line for line in lines if line]
-        if not lines:
-            lines = ["No patient or study details in the source file"]
-        lines.append(f"File: {xray.name}")
-        return lines
-    return lines + [line for line in (f"Sex / age: {sex_age}" if sex_age else "", view) if line]
+        return [DEIDENTIFIED] + [line for line in (_labelled("Sex / age", sex_age), view) if line]
+    lines = [
+        _labelled("Name", _person_name(meta.patient_name)),
+        _labelled("Patient ID", meta.patient_id),
+        _labelled("Sex / age", sex_age),
+        _labelled("Study", _joined(_date(meta.study_date), meta.study_description)),
+        _labelled("Series", meta.series_description),
+        view,
+        _labelled("SOP Instance UID", meta.sop_instance_uid),
+    ]
+    lines = [line for line in lines if line] or ["No patient or study details in the source file"]
+    return lines + [f"File: {xray.name}"]
 
 
 def _analysis_lines(xray: XRay, prediction: Prediction, options: ReportOptions) -> list[str]:
@@ -160,7 +174,7 @@ def _analysis_lines(xray: XRay, prediction: Prediction, options: ReportOptions) 
         scale_text = f"Attention scale: relative; W is constant ({format_w(low, low, high)}), no pattern to show"
     else:
         span = f"{format_w(low, low, high)}\u2013{format_w(high, low, high)}"
-        scale_text = f"Attention scale: relative (this image's W range {span} stretched to the full colour bar)"
+        scale_text = f"Attention scale: relative, this image's W {span} spans the colour bar"
     height, width = xray.shape
     image = f"Image: {width} x {height} px"
     if xray.pixel_spacing:
@@ -194,9 +208,15 @@ def merged_warnings(xray: XRay, prediction: Prediction) -> list[str]:
     return list(dict.fromkeys((*xray.warnings, *prediction.warnings)))
 
 
-def report_lines(xray: XRay, prediction: Prediction, options: ReportOptions | None = None) -> list[ReportLine]:
-    """Every text the report draws, in drawing order within each section."""
-    options = options or ReportOptions()
+def report_lines(
+    xray: XRay, prediction: Prediction, options: ReportOptions | None = None, **settings
+) -> list[ReportLine]:
+    """Every text the report draws, in drawing order within each section.
+
+    Args:
+        options: a ReportOptions, or instead its fields as keywords (``deidentify=True``).
+    """
+    options = as_options(options, settings)
     meta = xray.metadata.deidentified() if options.deidentify else xray.metadata
     created = options.created.strftime("%Y-%m-%d %H:%M %z").strip()
     verdict = "POSITIVE" if prediction.positive else "NEGATIVE"
@@ -246,9 +266,15 @@ def report_metadata(
     prediction: Prediction,
     options: ReportOptions | None = None,
     lines: list[ReportLine] | None = None,
+    **settings,
 ) -> dict:
-    """The JSON embedded in the report PNG (no patient fields when de-identifying)."""
-    options = options or ReportOptions()
+    """The JSON embedded in the report PNG (no patient fields when de-identifying).
+
+    Args:
+        options: a ReportOptions, or instead its fields as keywords.
+        lines: the lines already made by :func:`report_lines`, to save redoing them.
+    """
+    options = as_options(options, settings)
     meta = xray.metadata.deidentified() if options.deidentify else xray.metadata
     lines = lines if lines is not None else report_lines(xray, prediction, options)
     low, high = attention_range(prediction, options.scale)

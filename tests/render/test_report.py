@@ -21,6 +21,7 @@ from cardioview.render.report_content import (
     NOT_FOR_DIAGNOSTIC_USE,
     ReportOptions,
     report_lines,
+    report_metadata,
 )
 from tests.render.conftest import CARDIOMEGALY_PNG, PATIENT, make_prediction, peaked_attention
 
@@ -94,6 +95,15 @@ def test_deidentified_report_carries_no_patient_fields(report, deidentified_repo
 def test_rendering_is_deterministic_and_render_report_matches(xray, report):
     image = render_report(xray, make_prediction(), created=CREATED, app_version="9.9.9")
     assert np.array_equal(image, report.image)
+
+
+def test_keyword_settings_equal_options(xray, report):
+    settings = dict(created=CREATED, app_version="9.9.9", opacity=0.35, deidentify=True)
+    options = ReportOptions(**settings)
+    assert report_metadata(xray, make_prediction(), **settings) == report_metadata(xray, make_prediction(), options)
+    assert report_metadata(xray, make_prediction(), **settings)["display"]["opacity"] == 0.35
+    with pytest.raises(TypeError):
+        report_lines(xray, make_prediction(), options, deidentify=False)
 
 
 def test_opacity_and_colormap_change_the_picture(xray, report):
@@ -200,3 +210,11 @@ def test_reading_metadata_from_a_plain_png_or_garbage_fails_clearly(tmp_path, xr
     garbage.write_bytes(b"not a png")
     with pytest.raises(ImageLoadError, match="garbage.png"):
         read_report_metadata(garbage)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_report_gets_the_permissions_of_an_ordinary_new_file(tmp_path, report):
+    ordinary = tmp_path / "ordinary.txt"
+    ordinary.write_text("x")
+    path = write_report(tmp_path / "shared.png", report.image, report.metadata)
+    assert path.stat().st_mode & 0o777 == ordinary.stat().st_mode & 0o777

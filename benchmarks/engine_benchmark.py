@@ -1,0 +1,123 @@
+"""Engine benchmark: ratios measured in one run on the same images.
+
+(a) end-to-end predict latency per image (load + preprocess + forward) vs the bare
+    backend forward, at the bundle's training size (target overhead <= 1.3x);
+(b) ONNX Runtime vs torch CPU forward at 224 px, batch 1;
+(c) folder scan rate on 1,000 DICOM headers (target >= 1,000 files/s).
+
+Usage: python benchmarks/engine_benchmark.py [--weights BUNDLE] [--repeats N]
+Without --weights it uses the shipped bundle, or a randomly initialised 224 px one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def benchmark_images(tmp: Path) -> list[Path]:
+    nih = REPO.parent / "shared" / "data" / "nih1024" / "images"
+    if nih.is_dir():
+        return sorted(nih.glob("*.png"))[:6]
+    from cardioview.resources import samples_dir
+
+    return sorted(p for p in samples_dir().iterdir() if p.suffix.lower() in (".png", ".dcm"))
+
+
+def bundle_path(arg: str | None, tmp: Path) -> Path:
+    from cardioview.model.bundle import find_default_bundle
+
+    if arg:
+        return Path(arg)
+    found = find_default_bundle()
+    if found:
+        return found
+    from tests.conftest import build_tiny_bundle
+
+    print("no shipped weights: using a randomly initialised 224 px bundle (same compute)")
+    return build_tiny_bundle(tmp / "random224", input_size=224)
+
+
+def scan_rate(tmp: Path, count: int = 1000) -> tuple[float, int]:
+    import pydicom
+    from pydicom.data import get_testdata_file
+    from pydicom.uid import generate_uid
+
+    from cardioview.imaging import scan
+
+    folder = tmp / "dicoms"
+    folder.mkdir()
+    source = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for i in range(count):
+        source.PatientID = f"P{i % 50:03d}"
+        source.StudyInstanceUID = f"1.2.3.{i % 50}"
+        source.SeriesInstanceUID = f"1.2.3.{i % 50}.{i % 3}"
+        source.SOPInstanceUID = generate_uid()
+        source.InstanceNumber = i
+        source.save_as(folder / f"img_{i:04d}.dcm")
+    t = time.perf_counter()
+    index = scan(folder)
+    elapsed = time.perf_counter() - t
+    return count / elapsed, sum(1 for _ in index.images())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights")
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+
+    from cardioview.imaging import load
+    from cardioview.inference.predictor import Predictor
+    from cardioview.inference.preprocess import preprocess
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        bundle = bundle_path(args.weights, tmp)
+        images = benchmark_images(tmp)
+        onnx = Predictor(bundle, backend="onnx", device="cpu")
+        torch_predictor = Predictor(bundle, backend="torch", device="cpu")
+        size = onnx.spec.input_size
+        print(f"bundle {onnx.model_id}, input {size} px, {len(images)} images, median of {args.repeats} runs each")
+
+        xrays = [load(p) for p in images]
+        batches = [preprocess(x.pixels, onnx.spec) for x in xrays]
+        bare = median_ms(lambda: [onnx.backend.run(b) for b in batches], args.repeats) / len(images)
+        end_to_end = median_ms(lambda: [onnx.predict(load(p)) for p in images], args.repeats) / len(images)
+        print(f"(a) end-to-end predict (load+preprocess+forward): {end_to_end:.1f} ms/image; "
+              f"bare ONNX forward {bare:.1f} ms/image; overhead {end_to_end / bare:.2f}x (target <= 1.3x)")
+
+        batch = batches[0]
+        onnx_ms = median_ms(lambda: onnx.backend.run(batch), args.repeats)
+        torch_ms = median_ms(lambda: torch_predictor.backend.run(batch), args.repeats)
+        print(f"(b) forward at {size} px, batch 1: ONNX Runtime {onnx_ms:.1f} ms, torch CPU {torch_ms:.1f} ms; "
+              f"torch/ONNX = {torch_ms / onnx_ms:.2f}x")
+
+        rate, found = scan_rate(tmp)
+        print(f"(c) folder scan: {rate:,.0f} DICOM headers/s on 1,000 files ({found} images indexed; target >= 1,000/s)")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""Starting the viewer: the QApplication, its look, the command-line options and scripted runs.
+
+``cardioview gui [PATH] [--analyze-all] [--opacity X] [--screenshot FILE] [--quit-after]``
+opens PATH, optionally analyses everything, shows the first image with its
+heat map, saves a screenshot of the whole window and exits 0 with
+``--quit-after``. Works under ``QT_QPA_PLATFORM=offscreen``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QColor, QFontDatabase, QPalette
+from PySide6.QtWidgets import QApplication
+
+#: A scripted run that has not finished by then gives up with exit code 2.
+SCRIPT_TIMEOUT_S = 300.0
+#: Window size for --screenshot runs.
+SCREENSHOT_SIZE = (1480, 920)
+BACKENDS = ("auto", "onnx", "torch")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _opacity(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"opacity must be within 0..1, got {text}")
+    return value
+
+
+def add_gui_arguments(parser: argparse.ArgumentParser, model_options: bool = True) -> argparse.ArgumentParser:
+    """Add the ``gui`` sub-command's options to ``parser``.
+
+    Args:
+        parser: the sub-command parser.
+        model_options: also add --weights/--backend/--device (leave False when a
+            parent parser already defines them).
+    """
+    parser.add_argument("path", nargs="?", type=Path, help="an image file or a folder to open")
+    parser.add_argument("--analyze-all", "--analyse-all", dest="analyze_all", action="store_true",
+                        help="analyse every image of the folder after opening it")
+    parser.add_argument("--opacity", type=_opacity, default=None,
+                        help="heat-map opacity 0..1 for this session (default: the remembered one, first 0.2)")
+    parser.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
+                        help="save a PNG of the whole window once the first image and its heat map are shown")
+    parser.add_argument("--quit-after", action="store_true",
+                        help="exit (code 0) when the scripted steps are done")
+    if model_options:
+        parser.add_argument("--weights", type=Path, default=None, metavar="BUNDLE",
+                            help="weights bundle folder (default: the shipped one)")
+        parser.add_argument("--backend", choices=BACKENDS, default="auto")
+        parser.add_argument("--device", choices=DEVICES, default="auto")
+    return parser
+
+
+def predictor_factory(weights: Path | None, backend: str = "auto", device: str = "auto") -> Callable:
+    """A callable that builds the Predictor; called in the worker thread, so the
+    backend import (onnxruntime / torch) and the model load never delay the window."""
+
+    def build():
+        from cardioview.inference.predictor import Predictor
+
+        return Predictor(weights, backend=backend, device=device)
+
+    return build
+
+
+def _register_fonts() -> None:
+    # Offscreen and minimal systems may have no fonts: use the ones the report renderer ships.
+    fonts = Path(__file__).resolve().parent.parent / "render" / "fonts"
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        if (fonts / name).is_file():
+            QFontDatabase.addApplicationFont(str(fonts / name))
+
+
+def _dark_palette() -> QPalette:
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#16191e", QPalette.ColorRole.WindowText: "#d8dde6",
+        QPalette.ColorRole.Base: "#12151a", QPalette.ColorRole.AlternateBase: "#151920",
+        QPalette.ColorRole.Text: "#d8dde6", QPalette.ColorRole.Button: "#222833",
+        QPalette.ColorRole.ButtonText: "#dfe4ec", QPalette.ColorRole.Highlight: "#2b3a55",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#232833",
+        QPalette.ColorRole.ToolTipText: "#e8ecf2", QPalette.ColorRole.PlaceholderText: "#6f7888",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with CardioView's fonts, palette and style sheet (reused if one exists)."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("CardioView")
+    app.setOrganizationName("CardioView")
+    app.setStyle("Fusion")
+    _register_fonts()
+    app.setPalette(_dark_palette())
+    from cardioview.resources import resources_dir
+
+    style = resources_dir() / "style.qss"
+    if style.is_file():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def save_screenshot(widget, path: Path) -> Path:
+    """Grab ``widget`` and write it as PNG atomically (temp file + replace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    if not widget.grab().save(str(tmp), "PNG"):
+        raise OSError(f"{path.name}: could not write the screenshot")
+    os.replace(tmp, path)
+    return path
+
+
+class ScriptedRun(QObject):
+    """Drives the window through open -> (analyse all) -> first image with result -> screenshot -> quit."""
+
+    def __init__(self, window, args: argparse.Namespace, app: QApplication):
+        super().__init__(window)
+        self.window, self.args, self.app = window, args, app
+        self.exit_code = 0
+        self.phase = "open"
+        self._flags: set[str] = set()
+        self._deadline = time.monotonic() + SCRIPT_TIMEOUT_S
+        self._settle_until = 0.0
+        window.folder_opened.connect(lambda _n: self._flags.add("opened"))
+        window.image_shown.connect(lambda _k: self._flags.add("opened"))
+        window.batch_done.connect(lambda _n, _c: self._flags.add("batch"))
+        if window.worker is not None:
+            window.worker.model_ready.connect(lambda _i: self._flags.add("model"))
+            window.worker.model_failed.connect(lambda _r: self._flags.add("model"))
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        if self.args.path is not None:
+            self.window.open_path(self.args.path)
+            if not Path(self.args.path).exists():
+                self._flags.add("opened")
+        else:
+            self._flags.add("opened")
+        self._timer.start(50)
+
+    def _tick(self) -> None:
+        w = self.window
+        if time.monotonic() > self._deadline:
+            print(f"cardioview gui: gave up after {SCRIPT_TIMEOUT_S:.0f} s in step '{self.phase}'", file=sys.stderr)
+            self._finish(2)
+            return
+        if self.phase == "open" and "opened" in self._flags:
+            self.phase = "model"
+        if self.phase == "model" and ("model" in self._flags or w.worker is None):
+            if self.args.analyze_all and w.model_info is not None and w.browser.model.items:
+                self.phase = "analyse"
+                w.analyse_all()
+            else:
+                self.phase = "show"
+        if self.phase == "analyse" and "batch" in self._flags:
+            w.browser.select_first()
+            self.phase = "show"
+        if self.phase == "show" and self._shown():
+            self.phase = "settle"
+            self._settle_until = time.monotonic() + 0.3  # let queued paints land
+        if self.phase == "settle" and time.monotonic() >= self._settle_until:
+            self._timer.stop()
+            self._screenshot_and_maybe_quit()
+
+    def _shown(self) -> bool:
+        w = self.window
+        key = w.state.current_key
+        if key is None:
+            return True
+        if w.state.current_xray is None:
+            return False
+        return w.model_info is None or w.state.prediction() is not None or "error" in w.browser.probability_text(key)
+
+    def _screenshot_and_maybe_quit(self) -> None:
+        code = 0
+        if self.args.screenshot is not None:
+            try:
+                existed = Path(self.args.screenshot).exists()
+                path = save_screenshot(self.window, self.args.screenshot)
+                print(f"screenshot {'replaced' if existed else 'written'}: {path}")
+            except OSError as exc:
+                print(f"cardioview gui: {exc}", file=sys.stderr)
+                code = 1
+        self.phase = "done"
+        if self.args.quit_after:
+            self._finish(code)
+        else:
+            self.exit_code = code
+
+    def _finish(self, code: int) -> None:
+        self._timer.stop()
+        self.exit_code = code
+        self.window.close()
+        self.app.exit(code)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the viewer as ``args`` says and return the exit code."""
+    from cardioview.gui.main_window import MainWindow
+
+    app = create_application()
+    factory = predictor_factory(getattr(args, "weights", None), getattr(args, "backend", "auto"),
+                                getattr(args, "device", "auto"))
+    window = MainWindow(factory)
+    if args.opacity is not None:
+        window.persist_opacity = False  # a command-line value is for this session only
+        window.state.set_opacity(args.opacity)
+    if args.screenshot is not None:
+        window.resize(*SCREENSHOT_SIZE)  # reproducible pictures, whatever geometry was remembered
+    window.show()
+    script = None
+    if args.screenshot is not None or args.quit_after or args.analyze_all:
+        script = ScriptedRun(window, args, app)
+        QTimer.singleShot(0, script.start)
+    elif args.path is not None:
+        QTimer.singleShot(0, lambda: window.open_path(args.path))
+    code = app.exec()
+    window.shutdown()
+    return code or (script.exit_code if script is not None else 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cardioview.gui.app`` (the lead's CLI calls run_gui directly)."""
+    parser = add_gui_arguments(argparse.ArgumentParser(prog="cardioview gui"))
+    return run_gui(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

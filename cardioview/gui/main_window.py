@@ -1,0 +1,383 @@
+"""The main window: study browser | X-ray canvas | result panel, and the flow between them.
+
+Image requests carry increasing ids. A decoded image or a result is drawn
+only while its id (or its image key) is still the current one, so quick
+browsing never shows one image's heat map on another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton, QSplitter
+
+from cardioview.gui.audit import AuditLog
+from cardioview.gui.canvas import XRayCanvas
+from cardioview.gui.export import ExportItem, ExportStyle, ReportExporter
+from cardioview.gui.menus import build_menus
+from cardioview.gui.notifications import Notifier
+from cardioview.gui.panel import ResultPanel
+from cardioview.gui.settings import AppSettings
+from cardioview.gui.state import ViewState
+from cardioview.gui.study_browser import StudyBrowser
+from cardioview.gui.worker import FolderScanner, ImageLoader, InferenceResult, InferenceWorker, ModelInfo
+from cardioview.imaging.xray import XRay
+
+RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+
+
+class MainWindow(QMainWindow):
+    """The viewer.
+
+    Args:
+        predictor_factory: builds the Predictor in the worker thread; None for a viewer without a model.
+        settings: persistent settings (default: the user's file).
+        audit: the audit log (default: the platform log folder).
+
+    Signals:
+        image_shown(str): an image is on screen (its key).
+        result_shown(str): the current image's prediction is drawn (its key).
+        folder_opened(int): a folder scan finished (number of images).
+        batch_done(int, bool): "Analyse all" ended (analysed, cancelled).
+        exports_done(int, int): an export ended (written, failed).
+    """
+
+    image_shown = Signal(str)
+    result_shown = Signal(str)
+    folder_opened = Signal(int)
+    batch_done = Signal(int, bool)
+    exports_done = Signal(int, int)
+
+    def __init__(self, predictor_factory: Callable | None, settings: AppSettings | None = None,
+                 audit: AuditLog | None = None):
+        super().__init__()
+        self.setWindowTitle("CardioView")
+        self.settings = settings or AppSettings()
+        self.audit = audit or AuditLog()
+        self.state = ViewState(opacity=self.settings.opacity, colormap=self.settings.colormap,
+                               scale=self.settings.scale)
+        self.persist_opacity = True
+        self.model_info: ModelInfo | None = None
+        self.model_error: str | None = None
+        self.written_reports: list[Path] = []
+        self._request_id = 0
+        self._batch_running = False
+
+        self.canvas = XRayCanvas(self.state)
+        self.panel = ResultPanel(self.state)
+        self.loader = ImageLoader(self)
+        self.browser = StudyBrowser(self.loader)
+        self.scanner = FolderScanner(self)
+        self.exporter = ReportExporter(self)
+        self.worker = InferenceWorker(predictor_factory, self) if predictor_factory else None
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.browser)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 900, 320])
+        splitter.setCollapsible(1, False)
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+        self.progress = QProgressBar()
+        self.progress.setFixedWidth(220)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_batch)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.notifier = Notifier(self.statusBar())
+        self.actions_ = build_menus(self)
+        self.setAcceptDrops(True)
+        for widget in (self.canvas.view, self.canvas.view.viewport(), self.browser.tree, self.browser.tree.viewport()):
+            widget.setAcceptDrops(False)  # drops anywhere reach the window's handler
+
+        self._connect()
+        self._restore_geometry()
+        if self.worker is None:
+            self.panel.set_model_info(None, "no weights bundle found (use --weights)")
+            self.panel.set_status("Viewing only: no model loaded")
+
+    def _connect(self) -> None:
+        self.browser.image_selected.connect(self.show_image)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.scanner.finished.connect(self._on_scanned)
+        self.scanner.failed.connect(self._on_scan_failed)
+        self.scanner.progress.connect(self._on_scan_progress)
+        self.exporter.written.connect(self._on_report_written)
+        self.exporter.failed.connect(lambda key, reason: self.notifier.warn(f"Export failed: {reason}"))
+        self.exporter.finished.connect(self._on_exports_finished)
+        self.state.display_changed.connect(self._remember_display)
+        if self.worker is not None:
+            self.worker.model_ready.connect(self._on_model_ready)
+            self.worker.model_failed.connect(self._on_model_failed)
+            self.worker.result.connect(self._on_result)
+            self.worker.batch_progress.connect(self._on_batch_progress)
+            self.worker.batch_finished.connect(self._on_batch_finished)
+
+    def start_worker(self) -> None:
+        """Start the model thread (after the window is up: the backend import is slow)."""
+        if self.worker is not None and not self.worker.isRunning():
+            self.panel.set_status("Loading model…")
+            self.worker.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.start_worker)
+
+    # -- opening files --------------------------------------------------------
+    def open_path(self, path: str | Path) -> None:
+        path = Path(path)
+        if path.is_dir():
+            self.open_folder(path)
+        elif path.is_file():
+            self.open_files([path])
+        else:
+            self.notifier.warn(f"{path.name}: no such file or folder")
+
+    def open_folder(self, folder: Path) -> None:
+        self._request_id += 1
+        self.cancel_batch()
+        self.loader.cancel_thumbnails()
+        self.state.clear()
+        self.browser.clear()
+        self.browser.set_scanning(f"Scanning {folder.name}…")
+        self.settings.last_folder = str(folder)
+        self.settings.add_recent(str(folder))
+        self.actions_.refresh_recent()
+        self.setWindowTitle(f"CardioView — {folder.name}")
+        self.scanner.scan(folder)
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Add single files to the browser's "Opened files" group and show the first."""
+        keys = self.browser.add_files(paths)
+        self.actions_.set_batch_running(self._batch_running)
+        if keys:
+            self.browser.select(keys[0])
+
+    def _on_scan_progress(self, done: int, total: int) -> None:
+        self.browser.set_scanning(f"Scanning… {done} / {total}" if total else f"Scanning… {done}")
+
+    def _on_scanned(self, folder: str, index) -> None:
+        count = self.browser.set_index(index)
+        for error in index.errors:
+            self.notifier.warn(f"{error.path.name}: {error.reason}")
+        skipped = len(index.errors)
+        self.notifier.info(f"{count} image(s) in {Path(folder).name}" + (f", {skipped} skipped" if skipped else ""))
+        self.actions_.set_batch_running(self._batch_running)
+        self.folder_opened.emit(count)
+        self.browser.select_first()
+
+    def _on_scan_failed(self, folder: str, reason: str) -> None:
+        self.browser.set_scanning("")
+        self.notifier.warn(reason)
+        self.folder_opened.emit(0)
+
+    # -- one image ----------------------------------------------------------------
+    def show_image(self, key: str, path: str) -> None:
+        """Load ``path`` off the GUI thread; it appears when (and if) it is still wanted."""
+        if key == self.state.current_key and self.state.current_xray is not None:
+            return
+        self._request_id += 1
+        self.state.set_current(key, None)
+        self.loader.load(self._request_id, key, path)
+
+    def _on_loaded(self, request_id: int, key: str, xray: XRay) -> None:
+        if request_id != self._request_id:
+            return  # the user has moved on to another image
+        self.state.set_current(key, xray)
+        self.actions_.refresh_windows()
+        self.image_shown.emit(key)
+        if key in self.state.predictions:
+            self.result_shown.emit(key)
+        else:
+            self._request_prediction()
+
+    def _request_prediction(self) -> None:
+        xray, key = self.state.current_xray, self.state.current_key
+        if xray is None or key in self.state.predictions:
+            return
+        if self.worker is None:
+            return
+        if self.model_info is None:
+            self.panel.set_status("Waiting for the model…" if self.model_error is None else self.model_error)
+            return
+        self.panel.set_status("Analysing…")
+        self.worker.predict(self._request_id, key, xray)
+
+    def _on_load_failed(self, request_id: int, key: str, reason: str) -> None:
+        self.browser.set_error(key, reason)
+        self.notifier.warn(reason)
+        if request_id == self._request_id:
+            self.state.set_current(None, None)
+            self.panel.set_status(reason)
+
+    def _on_result(self, result: InferenceResult) -> None:
+        if result.prediction is None:
+            self.browser.set_error(result.key, result.error or "analysis failed")
+            self.notifier.warn(result.error or f"{Path(result.key).name}: analysis failed")
+            if result.key == self.state.current_key:
+                self.panel.set_status(result.error or "analysis failed")
+            return
+        # Kept under its own image's key: a late result can never be drawn on another image.
+        self.state.add_prediction(result.key, result.prediction)
+        self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold)
+        self.audit.record("analyse", result.xray, result.prediction)
+        if result.key == self.state.current_key:
+            self.result_shown.emit(result.key)
+
+    # -- model -----------------------------------------------------------------------
+    def _on_model_ready(self, info: ModelInfo) -> None:
+        self.model_info = info
+        self.state.set_threshold(info.threshold)
+        self.panel.set_model_info(info)
+        self.panel.set_status("")
+        self.notifier.info(f"Model {info.model_id} ready on {info.device}")
+        self.actions_.set_model_available(True)
+        self.actions_.set_batch_running(self._batch_running)
+        self._request_prediction()
+
+    def _on_model_failed(self, reason: str) -> None:
+        self.model_error = f"No model: {reason}"
+        self.panel.set_model_info(None, reason)
+        self.panel.set_status("Viewing only: no analysis without a model")
+        self.notifier.warn(self.model_error)
+
+    # -- analyse all -------------------------------------------------------------------
+    def analyse_all(self) -> None:
+        if self.worker is None or self.model_info is None:
+            self.notifier.warn("Analyse all needs a loaded model")
+            return
+        items = [(k, p) for k, p in self.browser.image_items() if k not in self.state.predictions]
+        if not items:
+            self.notifier.info("Every image is already analysed")
+            self.batch_done.emit(0, False)
+            return
+        self._batch_running = True
+        self.progress.setRange(0, len(items))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.actions_.set_batch_running(True)
+        self.worker.analyse_all(items)
+
+    def cancel_batch(self) -> None:
+        if self._batch_running and self.worker is not None:
+            self.worker.cancel_batch()
+
+    def _on_batch_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"Analysing {done} / {total}")
+
+    def _on_batch_finished(self, done: int, cancelled: bool) -> None:
+        self._batch_running = False
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.actions_.set_batch_running(False)
+        self.browser.sort_by_probability()
+        self.notifier.info(f"Analysis {'cancelled after' if cancelled else 'finished:'} {done} image(s)")
+        self.batch_done.emit(done, cancelled)
+
+    # -- export ---------------------------------------------------------------------------
+    def export_style(self) -> ExportStyle:
+        return ExportStyle(self.state.opacity, self.state.colormap, self.state.scale, self.settings.deidentify)
+
+    def export_current(self, target: Path) -> bool:
+        """Write the current image's report to ``target`` (which must not exist) in the background."""
+        xray, prediction = self.state.current_xray, self.state.prediction()
+        if xray is None or prediction is None:
+            self.notifier.warn("Nothing to export: open an image and wait for its analysis")
+            return False
+        measurement = self.state.measurement()
+        item = ExportItem(self.state.current_key, Path(xray.source), prediction, target=Path(target), xray=xray,
+                          ctr=measurement.to_ctr() if measurement else None)
+        self.exporter.export([item], self.export_style())
+        return True
+
+    def export_all(self, folder: Path) -> int:
+        """One report per analysed image into ``folder`` (free names only); returns the count queued."""
+        items = []
+        for key, path in self.browser.image_items():
+            prediction = self.state.prediction(key)
+            if prediction is not None:
+                measurement = self.state.measurements.get(key)
+                items.append(ExportItem(key, Path(path), prediction,
+                                        ctr=measurement.to_ctr() if measurement else None))
+        if not items:
+            self.notifier.warn("Nothing to export: analyse the folder first")
+            return 0
+        self.exporter.export(items, self.export_style(), Path(folder))
+        return len(items)
+
+    def _on_report_written(self, key: str, path: str) -> None:
+        self.written_reports.append(Path(path))
+        prediction = self.state.prediction(key)
+        xray = self.state.current_xray if key == self.state.current_key else None
+        self.audit.record("export", xray, prediction, export=Path(path).name,
+                          deidentified=self.settings.deidentify)
+
+    def _on_exports_finished(self, written: int, failed: int) -> None:
+        where = f" ({self.written_reports[-1].parent})" if written else ""
+        self.notifier.info(f"Exported {written} report(s){where}" + (f", {failed} failed" if failed else ""))
+        self.exports_done.emit(written, failed)
+
+    # -- drag and drop --------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            self.notifier.warn("Only local files and folders can be dropped")
+            return
+        event.acceptProposedAction()
+        folders = [p for p in paths if p.is_dir()]
+        files = [p for p in paths if p.is_file()]
+        if folders:
+            self.open_folder(folders[0])
+        elif files:
+            self.open_files(files)
+        for missing in (p for p in paths if not p.exists()):
+            self.notifier.warn(f"{missing.name}: no such file or folder")
+
+    # -- settings ---------------------------------------------------------------------------
+    def _remember_display(self) -> None:
+        if self.persist_opacity:
+            self.settings.opacity = self.state.opacity
+        self.settings.colormap = self.state.colormap
+        self.settings.scale = self.state.scale
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.geometry("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1480, 900)
+        splitter = self.settings.geometry("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event) -> None:
+        self.settings.set_geometry("geometry", self.saveGeometry())
+        self.settings.set_geometry("splitter", self.splitter.saveState())
+        self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop background threads (idempotent)."""
+        if self.worker is not None and self.worker.isRunning():
+            self.worker.stop()
+        self.scanner.cancel()
+        self.loader.shutdown()
+        self.exporter.wait()

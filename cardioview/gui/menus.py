@@ -1,0 +1,195 @@
+"""Menus, toolbar and shortcuts of the main window, and the file dialogs they open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
+
+from cardioview import __version__
+from cardioview.gui.export import report_stem
+from cardioview.gui.tags_dialog import TagsDialog
+from cardioview.render.report import unique_path
+
+if TYPE_CHECKING:
+    from cardioview.gui.main_window import MainWindow
+
+IMAGE_FILTER = "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
+
+
+class WindowActions:
+    """Creates every action of ``window`` and keeps their enabled state in step."""
+
+    def __init__(self, window: "MainWindow"):
+        self.w = window
+        self._tags_dialog = None
+        bar = window.menuBar()
+        toolbar = window.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+
+        file_menu = bar.addMenu("&File")
+        self.open_file = self._action("Open image…", QKeySequence.StandardKey.Open, self.choose_file, file_menu)
+        self.open_folder = self._action("Open folder…", "Ctrl+Shift+O", self.choose_folder, file_menu)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        file_menu.addSeparator()
+        self.export = self._action("Export report…", "Ctrl+E", self.choose_export, file_menu)
+        self.export_all = self._action("Export all analysed…", "Ctrl+Shift+E", self.choose_export_all, file_menu)
+        self.deidentify = self._action("De-identify exported reports", None, self._set_deidentify, file_menu,
+                                       checkable=True)
+        self.deidentify.setChecked(window.settings.deidentify)
+        file_menu.addSeparator()
+        self._action("Quit", QKeySequence.StandardKey.Quit, window.close, file_menu)
+
+        view = bar.addMenu("&View")
+        self.fit = self._action("Fit to window", "F", window.canvas.fit, view)
+        self.actual = self._action("Actual size (1:1)", "1", window.canvas.actual_size, view)
+        self.invert = self._action("Invert grey scale", "I", window.canvas.set_invert, view, checkable=True)
+        self.window_menu = view.addMenu("Window / level")
+        view.addSeparator()
+        self.heat = self._action("Heat map", "H", self._toggle_heat, view, checkable=True)
+        self.heat.setChecked(window.state.heatmap_visible)
+        window.state.display_changed.connect(lambda: self.heat.setChecked(window.state.heatmap_visible))
+        self.tags = self._action("DICOM tags…", "Ctrl+T", self.show_tags, view)
+        view.addSeparator()
+        self._action("Next image", "PgDown", lambda: window.browser.select_step(1), view)
+        self._action("Previous image", "PgUp", lambda: window.browser.select_step(-1), view)
+
+        analysis = bar.addMenu("&Analysis")
+        self.analyse = self._action("Analyse all", "Ctrl+R", window.analyse_all, analysis)
+        self.cancel = self._action("Cancel analysis", "Esc", window.cancel_batch, analysis)
+        self.measure = self._action("Measure cardiothoracic ratio", "M",
+                                    lambda: window.panel.measure_button.toggle(), analysis)
+
+        help_menu = bar.addMenu("&Help")
+        self._action("About CardioView", None, self.about, help_menu)
+
+        toolbar.addAction(self.open_folder)
+        toolbar.addAction(self.open_file)
+        toolbar.addSeparator()
+        toolbar.addAction(self.analyse)
+        toolbar.addSeparator()
+        toolbar.addAction(self.fit)
+        toolbar.addAction(self.actual)
+        toolbar.addAction(self.invert)
+        presets = QToolButton()
+        presets.setText("Window ▾")
+        presets.setMenu(self.window_menu)
+        presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        toolbar.addWidget(presets)
+        toolbar.addSeparator()
+        toolbar.addAction(self.heat)
+        toolbar.addAction(self.tags)
+        toolbar.addSeparator()
+        toolbar.addAction(self.export)
+
+        window.browser.analyse_requested.connect(window.analyse_all)
+        window.state.image_changed.connect(self._refresh_enabled)
+        window.state.prediction_changed.connect(lambda _key: self._refresh_enabled())
+        self.set_model_available(False)
+        self.set_batch_running(False)
+        self.refresh_recent()
+        self.refresh_windows()
+
+    def _action(self, text, shortcut, slot, menu, checkable: bool = False) -> QAction:
+        action = QAction(text, self.w)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- enabled state ---------------------------------------------------------
+    def _refresh_enabled(self) -> None:
+        has_image = self.w.state.current_xray is not None
+        self.tags.setEnabled(has_image)
+        self.export.setEnabled(has_image and self.w.state.prediction() is not None)
+        self.export_all.setEnabled(bool(self.w.state.predictions))
+
+    def set_model_available(self, available: bool) -> None:
+        self.analyse.setEnabled(available)
+        self._refresh_enabled()
+
+    def set_batch_running(self, running: bool) -> None:
+        self.cancel.setEnabled(running)
+        self.analyse.setEnabled(not running and self.w.model_info is not None)
+        self.w.browser.analyse_button.setEnabled(
+            not running and self.w.model_info is not None and bool(self.w.browser.model.items))
+
+    def refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.w.settings.recent_paths:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.w.open_path(p))
+        self.recent_menu.setEnabled(bool(self.w.settings.recent_paths))
+
+    def refresh_windows(self) -> None:
+        """Rebuild the window/level menu from the current image's presets."""
+        self.window_menu.clear()
+        for preset in self.w.canvas.presets:
+            action = self.window_menu.addAction(preset.name)
+            action.triggered.connect(lambda _=False, p=preset: self.w.canvas.set_window(p))
+        self.window_menu.setEnabled(bool(self.w.canvas.presets))
+
+    # -- slots ---------------------------------------------------------------------
+    def _toggle_heat(self, visible: bool) -> None:
+        self.w.state.set_heatmap_visible(visible)
+
+    def _set_deidentify(self, on: bool) -> None:
+        self.w.settings.deidentify = on
+
+    def _start_dir(self) -> str:
+        return self.w.settings.last_folder or str(Path.home())
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open chest X-ray", self._start_dir(), IMAGE_FILTER)
+        if path:
+            self.w.open_path(path)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.w, "Open folder of studies", self._start_dir())
+        if path:
+            self.w.open_path(path)
+
+    def choose_export(self) -> None:
+        xray = self.w.state.current_xray
+        if xray is None:
+            return
+        folder = Path(self.w.settings.value_export_dir() or self._start_dir())
+        suggested = unique_path(folder, report_stem(xray, self.w.settings.deidentify))
+        path, _ = QFileDialog.getSaveFileName(
+            self.w, "Export report", str(suggested), "PNG image (*.png)",
+            options=QFileDialog.Option.DontConfirmOverwrite)
+        if not path:
+            return
+        target = Path(path).with_suffix(".png")
+        if target.exists():  # never replace an existing file: take the next free name and say so
+            free = unique_path(target.parent, target.stem)
+            self.w.notifier.warn(f"{target.name} exists; the report is saved as {free.name}")
+            target = free
+        self.w.settings.set_export_dir(str(target.parent))
+        self.w.export_current(target)
+
+    def choose_export_all(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.w, "Export all reports to", self._start_dir())
+        if folder:
+            self.w.export_all(Path(folder))
+
+    def show_tags(self) -> None:
+        xray = self.w.state.current_xray
+        if xray is not None:
+            self._tags_dialog = TagsDialog(xray, self.w)
+            self._tags_dialog.show()
+
+    def about(self) -> None:
+        QMessageBox.about(self.w, "About CardioView",
+                          f"<b>CardioView {__version__}</b><br>Cardiomegaly probability and attention map "
+                          "for frontal chest X-rays (DenseNet-121 + attention mapping mechanism).<br><br>"
+                          "Decision support only: the radiologist reads the image.")
+
+
+def build_menus(window: "MainWindow") -> WindowActions:
+    return WindowActions(window)

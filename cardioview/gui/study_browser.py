@@ -1,0 +1,343 @@
+"""The study browser: Patient > Study > Series > Image, with lazy thumbnails and a probability column.
+
+Thumbnails are decoded only when a row is painted, in the loader's thumbnail
+thread, and kept in a bounded LRU cache, so a folder of thousands of images
+costs rows, not pixels. Parents show the highest probability below them, so
+sorting the column turns a folder into a triage list at every level.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeView, QVBoxLayout,
+    QWidget)
+
+from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
+from cardioview.gui.study_index import Node, image_key, index_tree
+from cardioview.gui.worker import ImageLoader
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+PATH_ROLE = Qt.ItemDataRole.UserRole + 2
+SORT_ROLE = Qt.ItemDataRole.UserRole + 3
+PROB_ROLE = Qt.ItemDataRole.UserRole + 4
+#: Thumbnails kept in memory; rows scrolled far away are decoded again if revisited.
+THUMBNAIL_CACHE = 256
+#: Row icon side; thumbnails are decoded a little larger for sharpness on high-DPI screens.
+THUMBNAIL_ICON = 40
+_FAILED = object()
+
+
+class ThumbnailCache:
+    """A bounded LRU of pixmaps by image key."""
+
+    def __init__(self, capacity: int = THUMBNAIL_CACHE):
+        self.capacity = capacity
+        self._items: OrderedDict[str, object] = OrderedDict()
+
+    def get(self, key: str):
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: str, value) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _pixmap(gray: np.ndarray) -> QPixmap:
+    gray = np.ascontiguousarray(gray)
+    image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8)
+    return QPixmap.fromImage(image.copy())
+
+
+class StudyModel(QStandardItemModel):
+    """Tree model whose image rows ask for their thumbnail when first painted."""
+
+    def __init__(self, loader: ImageLoader):
+        super().__init__(0, 2)
+        self.setHorizontalHeaderLabels(["Study / image", "P"])
+        self.loader = loader
+        self.thumbnails = ThumbnailCache()
+        self.items: dict[str, QStandardItem] = {}
+        loader.thumbnail.connect(self._on_thumbnail)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+            key = super().data(index, KEY_ROLE)
+            if key:
+                cached = self.thumbnails.get(key)
+                if cached is None:
+                    self.loader.request_thumbnail(key, super().data(index, PATH_ROLE))
+                    return None
+                return None if cached is _FAILED else cached
+        return super().data(index, role)
+
+    def _on_thumbnail(self, key: str, gray) -> None:
+        item = self.items.get(key)
+        if item is None:
+            return
+        self.thumbnails.put(key, _FAILED if gray is None else _pixmap(gray))
+        index = item.index()
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def reset(self) -> None:
+        self.removeRows(0, self.rowCount())
+        self.items.clear()
+        self.thumbnails.clear()
+
+
+class _ProbabilitySortProxy(QSortFilterProxyModel):
+    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        return (a if a is not None else -1.0) < (b if b is not None else -1.0)
+
+
+class StudyBrowser(QWidget):
+    """Left panel: the folder's tree, the skipped files and the "Analyse all" button.
+
+    Signals:
+        image_selected(str, str): the user picked an image (key, path).
+        analyse_requested(): "Analyse all" was clicked.
+    """
+
+    image_selected = Signal(str, str)
+    analyse_requested = Signal()
+
+    def __init__(self, loader: ImageLoader, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("browserPanel")
+        self.model = StudyModel(loader)
+        self.proxy = _ProbabilitySortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.threshold = 0.5
+        self._order = 0
+        self._loose: QStandardItem | None = None
+
+        self.title = QLabel("No folder open")
+        self.title.setObjectName("sectionTitle")
+        self.analyse_button = QPushButton("Analyse all")
+        self.analyse_button.setObjectName("primary")
+        self.analyse_button.setEnabled(False)
+        self.analyse_button.clicked.connect(self.analyse_requested)
+        self.tree = QTreeView()
+        self.tree.setModel(self.proxy)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setIconSize(QPixmap(THUMBNAIL_ICON, THUMBNAIL_ICON).size())
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setSortingEnabled(True)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
+        self.tree.setColumnWidth(1, 58)
+        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.skipped_title = QLabel()
+        self.skipped_title.setObjectName("skippedTitle")
+        self.skipped = QListWidget()
+        self.skipped.setObjectName("skippedList")
+        self.skipped.setMaximumHeight(110)
+        self.skipped.setWordWrap(True)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.analyse_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 6, 8)
+        layout.setSpacing(6)
+        layout.addLayout(head)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.skipped_title)
+        layout.addWidget(self.skipped)
+        self._refresh_skipped()
+
+    # -- content ---------------------------------------------------------------
+    def clear(self) -> None:
+        self.model.reset()
+        self.skipped.clear()
+        self._loose = None
+        self._order = 0
+        self._refresh_skipped()
+
+    def set_scanning(self, text: str) -> None:
+        self.title.setText(text or "No folder open")
+
+    def set_index(self, index) -> int:
+        """Fill the tree from a StudyIndex; returns the number of images."""
+        self.clear()
+        root = index_tree(index)
+        for child in root.children:
+            self._add_node(self.model.invisibleRootItem(), child)
+        for error in index.errors:
+            self.add_skipped(error.path, error.reason)
+        count = len(self.model.items)
+        self.title.setText(f"{Path(index.root).name or 'Folder'} · {count} image(s)")
+        self.tree.expandAll()
+        return count
+
+    def _add_node(self, parent: QStandardItem, node: Node) -> None:
+        name = QStandardItem(node.label)
+        name.setToolTip(node.tooltip or node.label)
+        prob = QStandardItem("")
+        prob.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._order += 1
+        name.setData(self._order, SORT_ROLE)
+        prob.setData(None, SORT_ROLE)
+        if node.key is not None:
+            name.setData(node.key, KEY_ROLE)
+            name.setData(str(node.path), PATH_ROLE)
+            self.model.items[node.key] = name
+        else:
+            font = name.font()
+            font.setBold(True)
+            name.setFont(font)
+        parent.appendRow([name, prob])
+        for child in node.children:
+            self._add_node(name, child)
+
+    def add_files(self, paths: list[Path]) -> list[str]:
+        """Add loose files under "Opened files"; returns their keys (existing rows are reused)."""
+        if self._loose is None:
+            self._loose = QStandardItem("Opened files")
+            font = self._loose.font()
+            font.setBold(True)
+            self._loose.setFont(font)
+            self._loose.setData(-1, SORT_ROLE)
+            self.model.invisibleRootItem().appendRow([self._loose, QStandardItem("")])
+        keys = []
+        for path in paths:
+            key = image_key(path)
+            if key not in self.model.items:
+                self._add_node(self._loose, Node(Path(path).name, key=key, path=Path(path), tooltip=str(path)))
+            keys.append(key)
+        self.tree.expandAll()
+        return keys
+
+    def add_skipped(self, path: Path, reason: str) -> None:
+        item = QListWidgetItem(f"{Path(path).name} — {reason}")
+        item.setToolTip(str(path))
+        self.skipped.addItem(item)
+        self._refresh_skipped()
+
+    def _refresh_skipped(self) -> None:
+        n = self.skipped.count()
+        self.skipped_title.setText(f"Not loaded ({n})")
+        self.skipped_title.setVisible(n > 0)
+        self.skipped.setVisible(n > 0)
+
+    # -- results -----------------------------------------------------------------
+    def set_probability(self, key: str, probability: float, threshold: float) -> None:
+        item = self.model.items.get(key)
+        if item is None:
+            return
+        cell = self._prob_cell(item)
+        cell.setData(float(probability), PROB_ROLE)
+        self._paint_probability(cell, threshold)
+        parent = item.parent()
+        while parent is not None:  # parents carry the highest probability below them
+            parent_cell = self._prob_cell(parent)
+            current = parent_cell.data(PROB_ROLE)
+            if current is None or probability > current:
+                parent_cell.setData(float(probability), PROB_ROLE)
+                self._paint_probability(parent_cell, threshold)
+            parent = parent.parent()
+
+    def set_threshold(self, threshold: float) -> None:
+        self.threshold = threshold
+        stack = [self.model.invisibleRootItem()]
+        while stack:
+            item = stack.pop()
+            for row in range(item.rowCount()):
+                cell = item.child(row, 1)
+                if cell is not None and cell.data(PROB_ROLE) is not None:
+                    self._paint_probability(cell, threshold)
+                stack.append(item.child(row, 0))
+
+    def _paint_probability(self, cell: QStandardItem, threshold: float) -> None:
+        p = float(cell.data(PROB_ROLE))
+        cell.setText(f"{p * 100:.0f}%")
+        cell.setData(p, SORT_ROLE)
+        cell.setForeground(QBrush(QColor(POSITIVE_COLOUR if p >= threshold else NEGATIVE_COLOUR)))
+
+    def set_error(self, key: str, reason: str) -> None:
+        item = self.model.items.get(key)
+        if item is None:
+            return
+        item.setToolTip(reason)
+        item.setForeground(QBrush(QColor(POSITIVE_COLOUR)))
+        cell = self._prob_cell(item)
+        cell.setText("error")
+        cell.setForeground(QBrush(QColor(NEUTRAL_COLOUR)))
+
+    def _prob_cell(self, item: QStandardItem) -> QStandardItem:
+        parent = item.parent() or self.model.invisibleRootItem()
+        return parent.child(item.row(), 1)
+
+    def probability_text(self, key: str) -> str:
+        item = self.model.items.get(key)
+        return self._prob_cell(item).text() if item is not None else ""
+
+    # -- navigation ----------------------------------------------------------------
+    def image_items(self) -> list[tuple[str, str]]:
+        """(key, path) of every image, in display order of the scan."""
+        return [(key, item.data(PATH_ROLE)) for key, item in self.model.items.items()]
+
+    def visible_keys(self) -> list[str]:
+        """Image keys in the order the tree shows them now (after sorting)."""
+        keys: list[str] = []
+
+        def walk(parent: QModelIndex) -> None:
+            for row in range(self.proxy.rowCount(parent)):
+                index = self.proxy.index(row, 0, parent)
+                key = index.data(KEY_ROLE)
+                if key:
+                    keys.append(key)
+                walk(index)
+
+        walk(QModelIndex())
+        return keys
+
+    def select(self, key: str) -> None:
+        item = self.model.items.get(key)
+        if item is not None:
+            index = self.proxy.mapFromSource(item.index())
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+
+    def select_first(self) -> None:
+        keys = self.visible_keys()
+        if keys:
+            self.select(keys[0])
+
+    def select_step(self, step: int) -> None:
+        """Select the next (+1) or previous (-1) image in the tree's order."""
+        keys = self.visible_keys()
+        if not keys:
+            return
+        current = self.tree.currentIndex().data(KEY_ROLE)
+        i = keys.index(current) + step if current in keys else 0
+        self.select(keys[max(0, min(len(keys) - 1, i))])
+
+    def sort_by_probability(self) -> None:
+        self.tree.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        index = current.siblingAtColumn(0)
+        key = index.data(KEY_ROLE)
+        if key:
+            self.image_selected.emit(key, index.data(PATH_ROLE))

@@ -1,0 +1,158 @@
+"""Load PNG, JPEG, TIFF and BMP files into an XRay.
+
+The declared size is read from the header first (PNG: IHDR parsed here;
+others: Pillow's lazy open, which reads no pixels) and checked against the
+pixel budget; only then is the file decoded with OpenCV from bytes, so
+non-ASCII paths work on every platform.
+
+Scaling to [0, 1]: 8-bit samples / 255. 16-bit samples / (2**b - 1), where b
+is the smallest bit depth (>= 8) that holds the image's maximum: the PNG spec
+says 16-bit samples span 0..65535, but medical exporters commonly write 12- or
+14-bit values unscaled, which would otherwise display nearly black. A true
+16-bit image that uses its top bit is unaffected. RGBA is composited on black
+(transparent = no attenuation), then converted to luma.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from cardioview.errors import ImageLoadError, ImageTooLargeError
+from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
+from cardioview.imaging.grayscale import is_colourful, luminance, require_contrast, scale_to_unit
+from cardioview.imaging.sniff import BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff
+from cardioview.imaging.suitability import suitability_warnings
+from cardioview.imaging.xray import XRay, XRayMetadata
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
+    """Read a PNG/JPEG/TIFF/BMP file (8/16-bit, gray, RGB or RGBA) into an XRay.
+
+    Args:
+        path: the image file; its content decides the format, not its extension.
+        pixel_budget: most pixels the header may declare.
+
+    Returns:
+        An XRay with float32 pixels in [0, 1] (bright = dense, as stored) and
+        no DICOM metadata.
+
+    Raises:
+        ImageLoadError: not a valid image of a supported format, or corrupt.
+        ImageTooLargeError: the header declares more pixels than the budget.
+        UnsupportedImageError: a constant image.
+    """
+    path = Path(path)
+    head = read_head(path)
+    fmt = sniff(head)
+    if fmt not in RASTER_FORMATS:
+        claimed = RASTER_SUFFIXES.get(path.suffix.lower(), "raster")
+        raise ImageLoadError(path, f"not a valid {claimed.upper()} image: {describe(head)}")
+    width, height, orientation = declared_size(path, fmt)
+    check_pixel_budget(path, height, width, 1, pixel_budget)
+
+    data = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise ImageLoadError(path, f"{fmt.upper()} data is corrupt or truncated: could not decode it")
+    image = _apply_orientation(image, orientation)
+    pixels, bits, notes = _to_unit_gray(path, image)
+
+    metadata = XRayMetadata()
+    return XRay(
+        pixels=pixels,
+        source=path,
+        bits_stored=bits,
+        metadata=metadata,
+        warnings=suitability_warnings(metadata, pixels.shape) + notes,
+    )
+
+
+def declared_size(path: Path, fmt: str) -> tuple[int, int, int]:
+    """(width, height, EXIF orientation) from the header, without decoding pixels."""
+    if fmt == PNG:
+        width, height = _png_size(path)
+        return width, height, 1
+    try:
+        with warnings.catch_warnings():
+            # Our own budget decides; Pillow's bomb warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                orientation = image.getexif().get(_EXIF_ORIENTATION, 1) if fmt != BMP else 1
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(path, f"header declares a gigantic image ({exc}); refused before decoding") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageLoadError(path, f"not a valid {fmt.upper()} image: {str(exc).splitlines()[0][:200]}") from exc
+    return width, height, int(orientation) if orientation in range(1, 9) else 1
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    # Signature (8) + IHDR length (4) + type (4) + width (4) + height (4).
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if len(head) < 24 or not head.startswith(PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        raise ImageLoadError(path, "not a valid PNG image: missing IHDR header")
+    return struct.unpack(">II", head[16:24])
+
+
+def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Undo EXIF orientation (IMREAD_UNCHANGED ignores it), as Pillow's exif_transpose."""
+    if orientation == 2:
+        return image[:, ::-1]
+    if orientation == 3:
+        return image[::-1, ::-1]
+    if orientation == 4:
+        return image[::-1]
+    if orientation == 5:
+        return image.swapaxes(0, 1)
+    if orientation == 6:
+        return np.rot90(image, -1)
+    if orientation == 7:
+        return image[::-1, ::-1].swapaxes(0, 1)
+    if orientation == 8:
+        return np.rot90(image, 1)
+    return image
+
+
+def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple[str, ...]]:
+    """OpenCV samples (gray, BGR or BGRA) -> float32 gray in [0, 1], bit depth, warnings."""
+    bits, full_scale = _depth(image)
+    notes: tuple[str, ...] = ()
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 3:
+        colour = image[..., :3].astype(np.float32)
+        if image.shape[2] == 4:
+            # Alpha always spans its type's full range, whatever the colour depth.
+            alpha_max = np.iinfo(image.dtype).max if np.issubdtype(image.dtype, np.integer) else 1.0
+            colour *= image[..., 3:4].astype(np.float32) / np.float32(alpha_max)
+        if is_colourful(colour[..., ::-1], full_scale):
+            notes = ("colour image converted to gray",)
+        gray = luminance(colour, order="BGR")
+    else:
+        gray = image.astype(np.float32)
+    low, high = require_contrast(path, gray)
+    if full_scale is None:  # float or wide-integer TIFF: no nominal range
+        return scale_to_unit(gray, low, high), bits, notes
+    return scale_to_unit(gray, 0.0, full_scale), bits, notes
+
+
+def _depth(image: np.ndarray) -> tuple[int, float | None]:
+    """(bits, full-scale value) for the sample type; see the module docstring for 16-bit."""
+    if image.dtype == np.uint8:
+        return 8, 255.0
+    if image.dtype == np.uint16:
+        top = int(image[..., :3].max()) if image.ndim == 3 else int(image.max())
+        bits = max(top.bit_length(), 8)
+        return bits, float(2**bits - 1)
+    if np.issubdtype(image.dtype, np.floating) and float(image.min()) >= 0.0 and float(image.max()) <= 1.0:
+        return 32, 1.0
+    return image.dtype.itemsize * 8, None

@@ -1,0 +1,292 @@
+"""Index a folder of images by reading headers only: Patient > Study > Series > Image.
+
+DICOM files are grouped by their UIDs; raster files (PNG, JPEG...) go to a
+pseudo patient "Image files" with one study per folder. Non-image files are
+skipped and counted; unreadable ones are listed with a reason. No pixel data
+is read, so thousands of files index in seconds. No Qt: the GUI passes
+``progress`` and ``cancel`` callables from its worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from cardioview.errors import ImageLoadError
+from cardioview.imaging.dicom_header import (
+    frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text,
+)
+from cardioview.imaging.raster import declared_size
+from cardioview.imaging.sniff import (
+    DICOM, DICOM_BARE, DICOM_SUFFIXES, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
+)
+from cardioview.imaging.suitability import suitability_warnings
+from cardioview.imaging.xray import XRayMetadata
+
+#: Display name of the pseudo patient that holds raster files.
+RASTER_PATIENT = "Image files"
+
+# Everything a scan needs sits at or before (0028,0011) Columns; parsing stops there.
+_LAST_SCAN_TAG = 0x00280011
+# About 200 progress calls per scan, whatever its size.
+_PROGRESS_CALLS = 200
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    """One image file as the header describes it (no pixels read)."""
+
+    path: Path
+    kind: str  # "dicom" or "raster"
+    rows: int
+    columns: int
+    frames: int = 1
+    instance_number: int | None = None
+    metadata: XRayMetadata = field(default_factory=XRayMetadata)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def sop_instance_uid(self) -> str:
+        return self.metadata.sop_instance_uid
+
+    @property
+    def modality(self) -> str:
+        return self.metadata.modality
+
+    @property
+    def view_position(self) -> str:
+        return self.metadata.view_position
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    series_instance_uid: str
+    number: int | None
+    description: str
+    modality: str
+    images: tuple[ImageEntry, ...]
+
+
+@dataclass(frozen=True)
+class StudyEntry:
+    """A DICOM study, or for raster files one folder (``description`` = its path)."""
+
+    study_instance_uid: str
+    date: str
+    description: str
+    series: tuple[SeriesEntry, ...]
+
+
+@dataclass(frozen=True)
+class PatientEntry:
+    patient_id: str
+    name: str
+    studies: tuple[StudyEntry, ...]
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """A file that looks like an image but could not be read, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class StudyIndex:
+    """What a folder holds, in display order.
+
+    Attributes:
+        root: the folder scanned.
+        patients: sorted by name; the raster pseudo patient comes last.
+        skipped: non-image files (text, non-image DICOM such as SR or DICOMDIR).
+        errors: image-looking files that could not be read, with reasons.
+        cancelled: True when ``cancel()`` stopped the scan early (the index is partial).
+    """
+
+    root: Path
+    patients: tuple[PatientEntry, ...] = ()
+    skipped: tuple[Path, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    cancelled: bool = False
+
+    def images(self) -> Iterator[ImageEntry]:
+        """Every image in display order (patient, study date, series, instance)."""
+        for patient in self.patients:
+            for study in patient.studies:
+                for series in study.series:
+                    yield from series.images
+
+    @property
+    def n_images(self) -> int:
+        return sum(1 for _ in self.images())
+
+    @property
+    def n_studies(self) -> int:
+        return sum(len(p.studies) for p in self.patients)
+
+    @property
+    def n_series(self) -> int:
+        return sum(len(s.series) for p in self.patients for s in p.studies)
+
+    def __len__(self) -> int:
+        return self.n_images
+
+
+def scan(folder: str | Path, progress: Callable[[int, int], None] | None = None,
+         cancel: Callable[[], bool] | None = None) -> StudyIndex:
+    """Index every image under ``folder`` (recursively) from headers only.
+
+    Args:
+        folder: the folder to walk; hidden sub-folders (.git...) are not entered.
+        progress: called as ``progress(done, total)`` about 200 times, last with done == total.
+        cancel: polled before each file; returning True stops the scan.
+
+    Returns:
+        The StudyIndex; never raises for a bad file (it lands in ``errors``).
+
+    Raises:
+        ImageLoadError: ``folder`` is not a readable folder.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise ImageLoadError(root, "not a folder")
+    files = _list_files(root)
+    total, step = len(files), max(1, len(files) // _PROGRESS_CALLS)
+    grouper = _Grouper(root)
+    skipped: list[Path] = []
+    errors: list[ScanError] = []
+    cancelled = False
+    for done, path in enumerate(files, start=1):
+        if cancel is not None and cancel():
+            cancelled = True
+            break
+        try:
+            if not grouper.add(path):
+                skipped.append(path)
+        except ImageLoadError as exc:
+            errors.append(ScanError(path, exc.reason))
+        except Exception as exc:  # one odd file must not stop the scan
+            errors.append(ScanError(path, f"could not read the header ({type(exc).__name__})"))
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
+    return StudyIndex(root, grouper.patients(), tuple(skipped), tuple(errors), cancelled)
+
+
+def _list_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath, name) for name in sorted(filenames))
+    return found
+
+
+@dataclass
+class _SeriesDraft:
+    uid: str
+    number: int | None
+    description: str
+    modality: str
+    images: list[tuple[tuple, ImageEntry]] = field(default_factory=list)
+
+    def freeze(self) -> SeriesEntry:
+        ordered = tuple(entry for _, entry in sorted(self.images, key=lambda item: item[0]))
+        return SeriesEntry(self.uid, self.number, self.description, self.modality, ordered)
+
+
+@dataclass
+class _StudyDraft:
+    uid: str
+    date: str
+    time: str
+    description: str
+    series: dict[str, _SeriesDraft] = field(default_factory=dict)
+
+    def freeze(self) -> StudyEntry:
+        drafts = sorted(self.series.values(), key=lambda s: (s.number is None, s.number or 0, s.description, s.uid))
+        return StudyEntry(self.uid, self.date, self.description, tuple(s.freeze() for s in drafts))
+
+
+@dataclass
+class _PatientDraft:
+    patient_id: str
+    name: str
+    studies: dict[str, _StudyDraft] = field(default_factory=dict)
+
+    def freeze(self) -> PatientEntry:
+        # Undated studies last; otherwise oldest first, as PACS browsers list them.
+        drafts = sorted(self.studies.values(), key=lambda s: (s.date == "", s.date, s.time, s.description, s.uid))
+        return PatientEntry(self.patient_id, self.name, tuple(s.freeze() for s in drafts))
+
+
+class _Grouper:
+    """Collects entries into drafts, then freezes them in display order."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.dicom_patients: dict[tuple[str, str], _PatientDraft] = {}
+        self.raster_patient = _PatientDraft("", RASTER_PATIENT)
+
+    def add(self, path: Path) -> bool:
+        """Index one file; False when it is not an image. Raises ImageLoadError when unreadable."""
+        try:
+            head = read_head(path)
+        except OSError as exc:
+            raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+        fmt, suffix = sniff(head), path.suffix.lower()
+        claims_image = suffix in RASTER_SUFFIXES or suffix in DICOM_SUFFIXES - {""}
+        if not head:
+            if claims_image:
+                raise ImageLoadError(path, "empty file")
+            return False
+        if fmt in RASTER_FORMATS:
+            self._add_raster(path, fmt)
+            return True
+        if fmt in (DICOM, DICOM_BARE) or suffix in DICOM_SUFFIXES - {""}:
+            with quiet_pydicom():
+                return self._add_dicom(path)
+        if suffix in RASTER_SUFFIXES:
+            raise ImageLoadError(path, f"not a valid {RASTER_SUFFIXES[suffix].upper()} image: {describe(head)}")
+        return False
+
+    def _add_dicom(self, path: Path) -> bool:
+        ds = read_dataset(path, stop_before_pixels=True, stop_after=_LAST_SCAN_TAG)
+        rows, columns = integer(ds, "Rows"), integer(ds, "Columns")
+        if not rows or not columns:
+            return False  # SR, RT plan, DICOMDIR...: DICOM, but not an image
+        meta = metadata_from_dataset(ds)
+        instance = integer(ds, "InstanceNumber")
+        entry = ImageEntry(path, "dicom", rows, columns, frame_count(ds), instance, meta,
+                           suitability_warnings(meta, (rows, columns)))
+        # Files missing a UID are grouped by their folder rather than lumped together.
+        folder = f"folder:{path.parent.relative_to(self.root).as_posix()}"
+        patient_key = (meta.patient_id, "" if meta.patient_id else meta.patient_name)
+        patient = self.dicom_patients.setdefault(patient_key, _PatientDraft(meta.patient_id, meta.patient_name))
+        study = patient.studies.setdefault(
+            meta.study_instance_uid or folder,
+            _StudyDraft(meta.study_instance_uid, meta.study_date, text(ds, "StudyTime"), meta.study_description))
+        series = study.series.setdefault(
+            meta.series_instance_uid or folder,
+            _SeriesDraft(meta.series_instance_uid, integer(ds, "SeriesNumber"), meta.series_description,
+                         meta.modality))
+        series.images.append(((instance is None, instance or 0, path.name), entry))
+        return True
+
+    def _add_raster(self, path: Path, fmt: str) -> None:
+        width, height, orientation = declared_size(path, fmt)
+        if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees swap the sides
+            width, height = height, width
+        meta = XRayMetadata()
+        entry = ImageEntry(path, "raster", height, width, 1, None, meta, suitability_warnings(meta, (height, width)))
+        folder = path.parent.relative_to(self.root).as_posix()
+        study = self.raster_patient.studies.setdefault(folder, _StudyDraft("", "", "", folder))
+        series = study.series.setdefault("", _SeriesDraft("", None, "", ""))
+        series.images.append(((False, 0, path.name), entry))
+
+    def patients(self) -> tuple[PatientEntry, ...]:
+        drafts = sorted(self.dicom_patients.values(), key=lambda p: (p.name.lower(), p.patient_id, p.name))
+        if self.raster_patient.studies:
+            drafts.append(self.raster_patient)
+        return tuple(p.freeze() for p in drafts)
