@@ -177,11 +177,11 @@ class ScriptedRun(QObject):
     def _shown(self) -> bool:
         w = self.window
         key = w.state.current_key
-        if key is None:
+        if key is None or key in w.failed_keys:
             return True
         if w.state.current_xray is None:
             return False
-        return w.model_info is None or w.state.prediction() is not None or "error" in w.browser.probability_text(key)
+        return w.model_info is None or w.state.prediction() is not None
 
     def _screenshot_and_maybe_quit(self) -> None:
         code = 0

@@ -60,7 +60,7 @@ class AuditLog:
             action: what happened, e.g. "analyse", "export".
             xray: the image concerned (named by UID or hash, never by patient).
             prediction: adds model id, probability and threshold.
-            extra: further plain fields (e.g. ``export="/path/report.png"``).
+            extra: further plain, non-identifying fields (e.g. ``export_sha256=...``).
         """
         entry: dict = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "action": action}
         if xray is not None:

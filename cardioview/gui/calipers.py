@@ -69,11 +69,12 @@ class CaliperOverlay:
         with self._updating_rois():
             for name, caliper in (("heart", measurement.heart), ("thorax", measurement.thorax)):
                 roi = self._rois[name]
-                roi.setPos(QPointF(0, 0), update=False, finish=False)
-                first, second = roi.getHandles()[:2]
-                first.setPos(QPointF(caliper.x0, caliper.y))
-                second.setPos(QPointF(caliper.x1, caliper.y))
-                roi.stateChanged(finish=False)
+                for handle, x in zip(roi.getHandles()[:2], (caliper.x0, caliper.x1)):
+                    target = QPointF(x, caliper.y)
+                    # Leave a handle alone when it is already there: during a drag it is
+                    # the one under the mouse, and pyqtgraph keeps moving it.
+                    if (roi.mapToParent(handle.pos()) - target).manhattanLength() > 1e-6:
+                        roi.movePoint(handle, target, finish=False, coords="parent")
                 self._labels[name].setPos((caliper.x0 + caliper.x1) / 2, caliper.y)
 
     def _caliper(self, name: str, old: Caliper) -> Caliper:

@@ -30,6 +30,10 @@ _GRAY = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 _GRAY_INVERTED = _GRAY[::-1].copy()
 
 
+EMPTY_HINT = ("<div style='font-size:15pt'>Drop a chest X-ray or a folder here</div>"
+              "<div style='margin-top:6px'>DICOM, PNG, JPEG or TIFF &nbsp;·&nbsp; or File ▸ Open (Ctrl+O)</div>")
+
+
 class _XRayViewBox(pg.ViewBox):
     """A view box whose right-drag reports window/level deltas instead of zooming."""
 
@@ -89,9 +93,7 @@ class XRayCanvas(QWidget):
         self.bottom_right = _corner_label(self.view, "cornerText", bottom | right)
         self.warning_label = _corner_label(self.view, "warningText", top | Qt.AlignmentFlag.AlignHCenter)
         self.empty_label = _corner_label(self.view, "emptyHint", Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setText(
-            "<div style='font-size:15pt'>Drop a chest X-ray or a folder here</div>"
-            "<div style='margin-top:6px'>DICOM, PNG, JPEG or TIFF &nbsp;·&nbsp; or File ▸ Open (Ctrl+O)</div>")
+        self.show_message(EMPTY_HINT)
         self.view.installEventFilter(self)
 
         self.window: DisplayWindow | None = None
@@ -107,10 +109,16 @@ class XRayCanvas(QWidget):
         self._on_image_changed()
 
     # -- image ----------------------------------------------------------------
+    def show_message(self, html: str) -> None:
+        """Text in the middle of the empty view (hint, loading, load error)."""
+        self.empty_label.setText(html)
+
     def _on_image_changed(self) -> None:
         xray = self.state.current_xray
         self._heat_cache.clear()
         self.empty_label.setVisible(xray is None)
+        if self.state.current_key is None:
+            self.show_message(EMPTY_HINT)
         if xray is None:
             self.xray_item.clear()
             self.heat_item.clear()

@@ -25,6 +25,7 @@ from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
 from cardioview.gui.worker import FolderScanner, ImageLoader, InferenceResult, InferenceWorker, ModelInfo
 from cardioview.imaging.xray import XRay
+from cardioview.model.bundle import sha256_file
 
 RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.model_info: ModelInfo | None = None
         self.model_error: str | None = None
         self.written_reports: list[Path] = []
+        self.failed_keys: dict[str, str] = {}
         self._request_id = 0
         self._batch_running = False
 
@@ -146,6 +148,7 @@ class MainWindow(QMainWindow):
         self.cancel_batch()
         self.loader.cancel_thumbnails()
         self.state.clear()
+        self.failed_keys.clear()
         self.browser.clear()
         self.browser.set_scanning(f"Scanning {folder.name}…")
         self.settings.last_folder = str(folder)
@@ -186,6 +189,8 @@ class MainWindow(QMainWindow):
             return
         self._request_id += 1
         self.state.set_current(key, None)
+        self.panel.set_status("Loading image…")
+        self.canvas.show_message("Loading…")
         self.loader.load(self._request_id, key, path)
 
     def _on_loaded(self, request_id: int, key: str, xray: XRay) -> None:
@@ -212,14 +217,16 @@ class MainWindow(QMainWindow):
         self.worker.predict(self._request_id, key, xray)
 
     def _on_load_failed(self, request_id: int, key: str, reason: str) -> None:
+        self.failed_keys[key] = reason
         self.browser.set_error(key, reason)
         self.notifier.warn(reason)
         if request_id == self._request_id:
-            self.state.set_current(None, None)
             self.panel.set_status(reason)
+            self.canvas.show_message(f"Cannot show this image<br><span style='font-size:10pt'>{reason}</span>")
 
     def _on_result(self, result: InferenceResult) -> None:
         if result.prediction is None:
+            self.failed_keys[result.key] = result.error or "analysis failed"
             self.browser.set_error(result.key, result.error or "analysis failed")
             self.notifier.warn(result.error or f"{Path(result.key).name}: analysis failed")
             if result.key == self.state.current_key:
@@ -320,7 +327,8 @@ class MainWindow(QMainWindow):
         self.written_reports.append(Path(path))
         prediction = self.state.prediction(key)
         xray = self.state.current_xray if key == self.state.current_key else None
-        self.audit.record("export", xray, prediction, export=Path(path).name,
+        # The report is named by its hash: a file name may carry a patient's name.
+        self.audit.record("export", xray, prediction, export_sha256=sha256_file(Path(path)),
                           deidentified=self.settings.deidentify)
 
     def _on_exports_finished(self, written: int, failed: int) -> None:

@@ -247,8 +247,7 @@ class ResultPanel(QWidget):
             self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
             self.verdict_label.setText("")
             self.bar.set_values(None, s.threshold, NEUTRAL_COLOUR)
-            self.status_label.setText(self._status if s.current_xray is not None or not s.current_key
-                                      else "Loading image…")
+            self.status_label.setText(self._status)
             self.range_label.setText("")
         else:
             colour = POSITIVE_COLOUR if prediction.positive else NEGATIVE_COLOUR

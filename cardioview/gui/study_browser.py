@@ -15,8 +15,8 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeView, QVBoxLayout,
-    QWidget)
+    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QStyledItemDelegate,
+    QTreeView, QVBoxLayout, QWidget)
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
 from cardioview.gui.study_index import Node, image_key, index_tree
@@ -30,11 +30,10 @@ PROB_ROLE = Qt.ItemDataRole.UserRole + 4
 THUMBNAIL_CACHE = 256
 #: Row icon side; thumbnails are decoded a little larger for sharpness on high-DPI screens.
 THUMBNAIL_ICON = 40
-_FAILED = object()
 
 
 class ThumbnailCache:
-    """A bounded LRU of pixmaps by image key."""
+    """A bounded LRU of thumbnails by image key."""
 
     def __init__(self, capacity: int = THUMBNAIL_CACHE):
         self.capacity = capacity
@@ -46,14 +45,20 @@ class ThumbnailCache:
             self._items.move_to_end(key)
         return value
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value) -> list[str]:
+        """Store ``value``; returns the keys evicted to stay within capacity."""
         self._items[key] = value
         self._items.move_to_end(key)
+        evicted = []
         while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+            evicted.append(self._items.popitem(last=False)[0])
+        return evicted
 
     def clear(self) -> None:
         self._items.clear()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
 
     def __len__(self) -> int:
         return len(self._items)
@@ -65,8 +70,21 @@ def _pixmap(gray: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(image.copy())
 
 
+def _placeholder(colour: str) -> QPixmap:
+    pixmap = QPixmap(THUMBNAIL_ICON, THUMBNAIL_ICON)
+    pixmap.fill(QColor(colour))
+    return pixmap
+
+
 class StudyModel(QStandardItemModel):
-    """Tree model whose image rows ask for their thumbnail when first painted."""
+    """Tree model whose image rows get their thumbnail once painted.
+
+    Image rows start with a shared placeholder icon; a cached thumbnail
+    replaces it, and eviction from the bounded cache puts the placeholder back.
+    (The lazy hook is the delegate's paint, not an override of ``data()``:
+    PySide6 6.12 mishandles the reference count of None returned from a
+    Python ``data()`` override and crashes at exit.)
+    """
 
     def __init__(self, loader: ImageLoader):
         super().__init__(0, 2)
@@ -74,31 +92,44 @@ class StudyModel(QStandardItemModel):
         self.loader = loader
         self.thumbnails = ThumbnailCache()
         self.items: dict[str, QStandardItem] = {}
+        self.placeholder = _placeholder("#1f242c")
+        self.unreadable = _placeholder("#3a2222")
         loader.thumbnail.connect(self._on_thumbnail)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
-            key = super().data(index, KEY_ROLE)
-            if key:
-                cached = self.thumbnails.get(key)
-                if cached is None:
-                    self.loader.request_thumbnail(key, super().data(index, PATH_ROLE))
-                    return None
-                return None if cached is _FAILED else cached
-        return super().data(index, role)
+    def ensure_thumbnail(self, key: str) -> None:
+        """Ask for ``key``'s thumbnail unless it is cached (a cache hit refreshes its LRU place)."""
+        if self.thumbnails.get(key) is None and key in self.items:
+            self.loader.request_thumbnail(key, self.items[key].data(PATH_ROLE))
 
     def _on_thumbnail(self, key: str, gray) -> None:
         item = self.items.get(key)
         if item is None:
             return
-        self.thumbnails.put(key, _FAILED if gray is None else _pixmap(gray))
-        index = item.index()
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        pixmap = self.unreadable if gray is None else _pixmap(gray)
+        for old in self.thumbnails.put(key, pixmap):
+            if old in self.items:
+                self.items[old].setData(self.placeholder, Qt.ItemDataRole.DecorationRole)
+        item.setData(pixmap, Qt.ItemDataRole.DecorationRole)
 
     def reset(self) -> None:
         self.removeRows(0, self.rowCount())
         self.items.clear()
         self.thumbnails.clear()
+
+
+class _ThumbnailDelegate(QStyledItemDelegate):
+    """Requests a row's thumbnail when the row is painted (i.e. scrolled into view)."""
+
+    def __init__(self, model: StudyModel, parent=None):
+        super().__init__(parent)
+        self._model = model
+
+    def paint(self, painter, option, index) -> None:
+        if index.column() == 0:
+            key = index.data(KEY_ROLE)
+            if key:
+                self._model.ensure_thumbnail(key)
+        super().paint(painter, option, index)
 
 
 class _ProbabilitySortProxy(QSortFilterProxyModel):
@@ -136,6 +167,7 @@ class StudyBrowser(QWidget):
         self.analyse_button.clicked.connect(self.analyse_requested)
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
+        self.tree.setItemDelegateForColumn(0, _ThumbnailDelegate(self.model, self.tree))
         self.tree.setUniformRowHeights(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setIconSize(QPixmap(THUMBNAIL_ICON, THUMBNAIL_ICON).size())
@@ -201,6 +233,7 @@ class StudyBrowser(QWidget):
         if node.key is not None:
             name.setData(node.key, KEY_ROLE)
             name.setData(str(node.path), PATH_ROLE)
+            name.setData(self.model.placeholder, Qt.ItemDataRole.DecorationRole)
             self.model.items[node.key] = name
         else:
             font = name.font()

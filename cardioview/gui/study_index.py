@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,11 @@ class Node:
 
 
 def image_key(path: Path) -> str:
-    """The id of an image everywhere in the viewer: its resolved path."""
-    return str(Path(path).resolve())
+    """The id of an image everywhere in the viewer: its absolute path.
+
+    Symbolic links are not resolved: two links in a folder are two entries.
+    """
+    return os.path.abspath(path)
 
 
 def _date(value: str) -> str:

@@ -221,7 +221,12 @@ class _Task(QRunnable):
         self._fn = fn
 
     def run(self) -> None:
-        self._fn()
+        try:
+            self._fn()
+        except RuntimeError as exc:
+            if "deleted" not in str(exc):
+                raise
+            # The window closed while this task ran: nobody is left to receive its result.
 
 
 def make_thumbnail(xray: XRay, size: int = THUMBNAIL_SIZE) -> np.ndarray:

@@ -66,8 +66,3 @@ def missing_decoder_reason(uid: UID, detail: str = "") -> str:
     detail = f" ({detail})" if detail else ""
     return f"cannot decode {describe_syntax(uid)} pixel data{detail}; install {packages}"
 
-
-def is_plugin_gap(decoder: Decoder) -> bool:
-    """True when some plugin for this decoder is missing, so a failure may be a plugin gap
-    (e.g. 12-bit JPEG Extended, which only the GPL pylibjpeg-libjpeg decodes)."""
-    return bool(decoder.missing_dependencies)

@@ -6,15 +6,17 @@ Shared by the loader (which then decodes the pixels) and the folder scan
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_partial
+from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
@@ -24,6 +26,8 @@ from cardioview.imaging.xray import Window, XRayMetadata
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 # Pixel Data, Float Pixel Data, Double Float Pixel Data.
 _PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
+# Bytes read at once for a scan: holds the header up to group 0028 of nearly any file.
+_SCAN_BUFFER = 64 * 1024
 # Smallest DICOM element header: pydicom silently stops when fewer bytes remain.
 _ELEMENT_HEADER_SIZE = 8
 
@@ -39,7 +43,7 @@ def quiet_pydicom() -> Iterator[None]:
         yield
 
 
-def read_dataset(path: str | Path, *, stop_before_pixels: bool, stop_after: int | None = None) -> Dataset:
+def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None) -> Dataset:
     """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
 
     Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
@@ -49,30 +53,21 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, stop_after: int 
     Args:
         path: the file.
         stop_before_pixels: read the header only.
-        stop_after: stop at the first top-level tag above this one (e.g.
-            0x00280011 for a folder scan, which needs nothing past Columns and
-            so skips private groups and long sequences); skips the truncation check.
+        scan_tags: fast path for folder scans: keep only these tags and stop
+            after the highest one, parsing from a buffer of the file's start.
+            Skips the truncation check.
 
     Returns:
         The dataset, with ``file_meta.TransferSyntaxUID`` always set.
     """
     path = Path(path)
-    if stop_after is not None:
-        stop_when = lambda tag, vr, length: int.__gt__(tag, stop_after)  # noqa: E731 (BaseTag.__gt__ is slow)
-    elif stop_before_pixels:
-        stop_when = _at_pixel_data
-    else:
-        stop_when = None
-    bare = False
     try:
-        with quiet_pydicom(), open(path, "rb") as f:
-            # read_partial is what dcmread runs, with our own stop condition.
-            try:
-                ds = read_partial(f, stop_when)
-            except InvalidDicomError:
-                bare = True
-                f.seek(0)
-                ds = read_partial(f, stop_when, force=True)
+        with quiet_pydicom():
+            if scan_tags:
+                ds, bare = _read_scan_tags(path, scan_tags)
+            else:
+                with open(path, "rb") as f:
+                    ds, bare = _parse(f, _at_pixel_data if stop_before_pixels else None)
     except OSError as exc:
         raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # pydicom raises many types on corrupt headers
@@ -83,10 +78,41 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, stop_after: int 
             raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
         if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}):
             raise ImageLoadError(path, "corrupt DICOM: no readable header after the 'DICM' marker")
-    if stop_after is None:
+    if not scan_tags:
         _check_not_truncated(path, ds)
     _ensure_transfer_syntax(ds)
     return ds
+
+
+def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | None,
+           specific_tags: Sequence[int] | None = None) -> tuple[Dataset, bool]:
+    """read_partial (what dcmread runs) with our stop condition; (dataset, read as bare dataset?)."""
+    tags = list(specific_tags) if specific_tags else None
+    try:
+        return read_partial(f, stop_when, specific_tags=tags), False
+    except InvalidDicomError:
+        f.seek(0)
+        return read_partial(f, stop_when, force=True, specific_tags=tags), True
+
+
+def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool]:
+    last = max(int(t) for t in scan_tags)
+    reached_end = False
+
+    def past_last(tag: BaseTag, vr: str | None, length: int) -> bool:
+        nonlocal reached_end
+        # int comparison: BaseTag's own operators are slow in this hot loop.
+        reached_end = reached_end or int.__gt__(tag, last)
+        return reached_end
+
+    with open(path, "rb") as f:
+        head = f.read(_SCAN_BUFFER)
+        # Parsing from memory is measurably faster than from the file object.
+        ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
+        if not reached_end and len(head) == _SCAN_BUFFER:  # header longer than the buffer
+            f.seek(0)
+            ds, bare = _parse(f, past_last, scan_tags)
+    return ds, bare
 
 
 def _at_pixel_data(tag: BaseTag, vr: str | None, length: int) -> bool:
@@ -135,7 +161,7 @@ def text(ds: Dataset, keyword: str) -> str:
         return ""
     if value is None:
         return ""
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+    if isinstance(value, (list, tuple, MultiValue)):
         return "\\".join(str(v) for v in value).strip()
     return str(value).strip()
 
@@ -145,7 +171,7 @@ def integer(ds: Dataset, keyword: str, default: int | None = None) -> int | None
     try:
         value = ds.get(keyword)
         return default if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
+    except Exception:  # malformed IS, or a value pydicom cannot convert
         return default
 
 
@@ -183,7 +209,7 @@ def pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
     for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
         try:
             values = [float(v) for v in ds.get(keyword) or ()]
-        except (TypeError, ValueError):
+        except Exception:  # malformed or single-valued: unknown
             continue
         if len(values) == 2 and all(math.isfinite(v) and v > 0 for v in values):
             return values[0], values[1]
@@ -195,9 +221,9 @@ def windows(ds: Dataset) -> tuple[Window, ...]:
     try:
         centers = _as_floats(ds.get("WindowCenter"))
         widths = _as_floats(ds.get("WindowWidth"))
-    except (TypeError, ValueError):
+        explanations = _as_strings(ds.get("WindowCenterWidthExplanation"))
+    except Exception:  # malformed DS values: no usable window
         return ()
-    explanations = _as_strings(ds.get("WindowCenterWidthExplanation"))
     return tuple(
         Window(center=c, width=w, explanation=explanations[i] if i < len(explanations) else "")
         for i, (c, w) in enumerate(zip(centers, widths))

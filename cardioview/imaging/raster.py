@@ -26,7 +26,9 @@ from PIL import Image, UnidentifiedImageError
 from cardioview.errors import ImageLoadError, ImageTooLargeError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
 from cardioview.imaging.grayscale import is_colourful, luminance, require_contrast, scale_to_unit
-from cardioview.imaging.sniff import BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff
+from cardioview.imaging.sniff import (
+    BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
+)
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRay, XRayMetadata
 

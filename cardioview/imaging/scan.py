@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from pydicom.datadict import tag_for_keyword
+from pydicom.uid import UID
+
 from cardioview.errors import ImageLoadError
 from cardioview.imaging.dicom_header import (
     frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text,
@@ -28,8 +31,15 @@ from cardioview.imaging.xray import XRayMetadata
 #: Display name of the pseudo patient that holds raster files.
 RASTER_PATIENT = "Image files"
 
-# Everything a scan needs sits at or before (0028,0011) Columns; parsing stops there.
-_LAST_SCAN_TAG = 0x00280011
+# The tags a scan reads; parsing stops after the last, (0028,0011) Columns.
+_SCAN_TAGS = tuple(
+    tag_for_keyword(k) for k in (
+        "SpecificCharacterSet", "SOPClassUID", "SOPInstanceUID", "StudyDate", "StudyTime", "Modality",
+        "Manufacturer", "StudyDescription", "SeriesDescription", "PatientName", "PatientID", "PatientSex",
+        "PatientAge", "BodyPartExamined", "ViewPosition", "StudyInstanceUID", "SeriesInstanceUID", "SeriesNumber",
+        "InstanceNumber", "PhotometricInterpretation", "NumberOfFrames", "Rows", "Columns",
+    )
+)
 # About 200 progress calls per scan, whatever its size.
 _PROGRESS_CALLS = 200
 
@@ -252,9 +262,12 @@ class _Grouper:
         return False
 
     def _add_dicom(self, path: Path) -> bool:
-        ds = read_dataset(path, stop_before_pixels=True, stop_after=_LAST_SCAN_TAG)
+        ds = read_dataset(path, stop_before_pixels=True, scan_tags=_SCAN_TAGS)
         rows, columns = integer(ds, "Rows"), integer(ds, "Columns")
         if not rows or not columns:
+            sop_class = UID(text(ds, "SOPClassUID") or "0").name
+            if "Image Storage" in sop_class:
+                raise ImageLoadError(path, f"incomplete DICOM header: a {sop_class} without Rows/Columns (truncated?)")
             return False  # SR, RT plan, DICOMDIR...: DICOM, but not an image
         meta = metadata_from_dataset(ds)
         instance = integer(ds, "InstanceNumber")

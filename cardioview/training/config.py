@@ -1,0 +1,117 @@
+"""Training configuration and the two recipes.
+
+``paper`` repeats the paper (PAPER.md): Glorot init, SGD momentum 0.9, batch 16,
+lr 1e-4, LR x0.3 after 15 epochs without validation improvement, early stop
+after 40, class weights, shifts/rotations/shear/brightness/zoom/flips at 224 px.
+
+``fast`` is what the shipped weights use on a CPU budget: AdamW with a warm-up
++ cosine ("one-cycle") schedule laid over the time budget, no flips, an
+attention bias of -3 and a small penalty on mean W (so W does not saturate), and
+progressive resizing (most of the budget at 128 px, the end at 224 px so the
+model and its 7x7 attention map are tuned at the size inference uses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, asdict, field, replace
+from pathlib import Path
+
+from cardioview.training.augment import AugmentConfig
+
+RECIPES = ("fast", "paper")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run depends on; saved as config.json beside the checkpoints.
+
+    Attributes:
+        data: a labels.csv folder or an NIH ChestX-ray14 root.
+        out: run folder (checkpoints, epochs.csv, split lists).
+        recipe: "fast" or "paper" (see module docstring); sets the defaults below.
+        backbone, head, dropout, attention_bias: the network (model.NetworkConfig).
+        input_size: training and inference size written to the manifest.
+        low_res_size: progressive resizing: train at this size first (0 = off).
+        low_res_fraction: share of the schedule spent at low_res_size.
+        equalize: histogram-equalise inputs (preprocessing recorded in the manifest).
+        batch_size: per process.
+        optimizer: "adamw" or "sgd".
+        lr, weight_decay, momentum: optimizer settings.
+        schedule: "onecycle" (warm-up + cosine over the budget) or "plateau" (paper).
+        warmup_fraction: one-cycle warm-up share.
+        epochs: maximum epochs (one-cycle plans over this when no time budget is given).
+        max_minutes: time budget; training stops cleanly within it (one-cycle then plans over time).
+        patience: early-stop patience in epochs (plateau schedule).
+        plateau_patience, plateau_factor: LR reduction of the plateau schedule.
+        attention_penalty: weight of mean(W) added to the loss (AMM only).
+        label_smoothing: BCE target smoothing.
+        class_weights: weight samples by N / (2 n_class) (the paper's class weights).
+        augment: augmentation ranges.
+        split: train/val/test fractions for a labels.csv folder.
+        val_fraction: patient-wise validation share of NIH train_val.
+        seed: seeds the split, initialisation, shuffling and augmentation.
+        limit: use only this many images (a smoke test); 0 = all.
+        threads: torch CPU threads (0 = torch's default).
+        device: "auto", "cpu" or "cuda".
+    """
+
+    data: Path
+    out: Path
+    recipe: str = "fast"
+    backbone: str = "densenet121"
+    head: str = "amm"
+    dropout: float = 0.5
+    attention_bias: float = -3.0
+    input_size: int = 224
+    low_res_size: int = 128
+    low_res_fraction: float = 0.75
+    equalize: bool = True
+    batch_size: int = 32
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    momentum: float = 0.9
+    schedule: str = "onecycle"
+    warmup_fraction: float = 0.05
+    epochs: int = 30
+    max_minutes: float | None = None
+    patience: int = 40
+    plateau_patience: int = 15
+    plateau_factor: float = 0.3
+    attention_penalty: float = 0.05
+    label_smoothing: float = 0.0
+    class_weights: bool = True
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    split: tuple[float, float, float] = (0.70, 0.15, 0.15)
+    val_fraction: float = 0.10
+    seed: int = 0
+    limit: int = 0
+    threads: int = 0
+    device: str = "auto"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["data"], d["out"] = str(self.data), str(self.out)
+        d["split"] = list(self.split)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d)
+        d["data"], d["out"] = Path(d["data"]), Path(d["out"])
+        d["augment"] = AugmentConfig(**d.get("augment", {}))
+        d["split"] = tuple(d.get("split", (0.7, 0.15, 0.15)))
+        return cls(**d)
+
+
+def paper_recipe(cfg: TrainConfig) -> TrainConfig:
+    """The paper's recipe on top of ``cfg`` (data, out, seed, limits and network choice kept)."""
+    return replace(
+        cfg, recipe="paper", attention_bias=0.0, input_size=224, low_res_size=0,
+        batch_size=16, optimizer="sgd", lr=1e-4, momentum=0.9, weight_decay=0.0,
+        schedule="plateau", epochs=max(cfg.epochs, 1000) if cfg.epochs == TrainConfig.epochs else cfg.epochs,
+        patience=40, plateau_patience=15, plateau_factor=0.3,
+        attention_penalty=0.0, label_smoothing=0.0, class_weights=True,
+        augment=AugmentConfig(shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1,
+                              brightness=0.1, contrast=0.0, hflip=0.5),
+    )

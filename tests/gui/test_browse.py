@@ -1,0 +1,128 @@
+"""Opening folders and files: real DICOMs and PNGs, drops, bad files, Analyse all, stale results."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from cardioview.gui.study_index import image_key
+from cardioview.gui.worker import InferenceResult
+from tests.gui.conftest import dicom_file, nih_png, open_folder_and_wait, show_and_wait
+
+
+def _drop(window, paths: list[Path]) -> None:
+    """What a file manager does: drag enter, then drop, with the paths as URLs."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # PySide6 offers only the QPoint overload
+        enter = QDragEnterEvent(QPoint(400, 300), *args)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, QDropEvent(QPointF(400, 300), *args))
+
+
+def test_folder_of_real_dicoms_lists_images_and_skipped_files(qtbot, window, study_folder):
+    count = open_folder_and_wait(qtbot, window, study_folder)
+
+    assert count == 4  # chest CR, hand CR, NIH PNG, and the truncated DICOM (its header is fine)
+    keys = {Path(k).name for k, _ in window.browser.image_items()}
+    assert keys == {"chest_cr.dcm", "hand_cr.dcm", "nih_chest.png", "truncated.dcm"}
+    skipped = [window.browser.skipped.item(i).text() for i in range(window.browser.skipped.count())]
+    assert len(skipped) == 1 and skipped[0].startswith("broken.png") and "not a valid PNG" in skipped[0]
+    assert any("broken.png" in m for m in window.notifier.messages)
+
+    key = show_and_wait(qtbot, window, study_folder / "chest_cr.dcm")
+    xray = window.state.current_xray
+    assert xray.shape == (1955, 1841)
+    assert "CompressedSamples" in window.canvas.top_left.text()  # patient name from the DICOM header
+    assert window.browser.probability_text(key).endswith("%")
+
+    show_and_wait(qtbot, window, study_folder / "hand_cr.dcm")
+    assert "EXTREMITY" in window.canvas.warning_label.text()  # suitability warning overlaid
+
+
+def test_dropped_png_opens_and_is_analysed(qtbot, window, predictor):
+    png = nih_png("00000003_000.png")
+    _drop(window, [png])
+    key = image_key(png)
+    qtbot.waitUntil(lambda: window.state.current_key == key and window.state.prediction() is not None, timeout=30000)
+
+    assert window.state.current_xray.shape == (1024, 1024)
+    assert predictor.calls == ["00000003_000.png"]
+    assert window.canvas.heat_item.isVisible()
+
+
+def test_dropped_folder_opens_it(qtbot, window, study_folder):
+    with qtbot.waitSignal(window.folder_opened, timeout=30000) as opened:
+        _drop(window, [study_folder])
+    assert opened.args == [4]
+    assert str(study_folder) in window.settings.recent_paths
+
+
+def test_dropped_bad_file_gives_a_message_and_the_app_carries_on(qtbot, window, tmp_path):
+    bad = tmp_path / "scan.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)  # a PNG signature and nothing usable
+    _drop(window, [bad])
+    qtbot.waitUntil(lambda: image_key(bad) in window.failed_keys, timeout=30000)
+    assert "scan.png" in window.panel.status_label.text()
+    assert any("scan.png" in m for m in window.notifier.messages)
+
+    good = dicom_file("RG1_UNCR.dcm")
+    _drop(window, [good])
+    qtbot.waitUntil(lambda: window.state.current_key == image_key(good) and window.state.prediction() is not None,
+                    timeout=30000)
+
+
+def test_analyse_all_carries_on_past_bad_files_and_sorts_by_probability(qtbot, window, study_folder, predictor):
+    open_folder_and_wait(qtbot, window, study_folder)
+    with qtbot.waitSignal(window.batch_done, timeout=60000) as done:
+        window.analyse_all()
+    analysed, cancelled = done.args
+    assert not cancelled
+    truncated = image_key(study_folder / "truncated.dcm")
+    assert truncated in window.failed_keys
+    assert window.browser.probability_text(truncated) == "error"
+    good = [k for k, _ in window.browser.image_items() if k != truncated]
+    assert all(k in window.state.predictions for k in good)
+    assert sorted(predictor.calls) == sorted({"chest_cr.dcm", "hand_cr.dcm", "nih_chest.png"})  # each once
+
+    order = window.browser.visible_keys()
+    probs = [window.state.predictions[k].probability for k in order if k in window.state.predictions]
+    assert probs == sorted(probs, reverse=True)
+
+    log = (Path(window.audit.path)).read_text().splitlines()
+    entries = [json.loads(line) for line in log]
+    assert {e["action"] for e in entries} >= {"analyse"}
+    assert any("sop_instance_uid" in e for e in entries) and any("file_sha256" in e for e in entries)
+    assert "CompressedSamples" not in "".join(log)  # no patient names in the audit log
+
+
+def test_stale_results_are_never_drawn_on_another_image(qtbot, window, study_folder, real_predictor):
+    from cardioview.imaging.loader import load
+
+    open_folder_and_wait(qtbot, window, study_folder)
+    chest, hand, nih = (image_key(study_folder / n) for n in ("chest_cr.dcm", "hand_cr.dcm", "nih_chest.png"))
+    shown: list[str] = []
+    window.image_shown.connect(shown.append)
+    # Three selections within one event-loop turn: the first two loads come back stale.
+    window.browser.select(chest)
+    window.browser.select(hand)
+    window.browser.select(nih)
+    qtbot.waitUntil(lambda: window.state.current_key == nih and window.state.prediction() is not None, timeout=30000)
+    assert shown == [nih]
+    probability = window.panel.probability_label.text()
+    heat_before = window.canvas.heat_item.image.copy()
+
+    # A result for an image the user has left arrives late: stored under its own key, not drawn.
+    late = real_predictor.predict(load(study_folder / "chest_cr.dcm"))
+    window._on_result(InferenceResult(1, chest, prediction=late))
+    assert window.state.current_key == nih
+    assert window.panel.probability_label.text() == probability
+    assert (window.canvas.heat_item.image == heat_before).all()

@@ -1,0 +1,85 @@
+"""Report export from the viewer: the PNG, its overlay, CTR, de-identification, no overwriting."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from cardioview.gui.state import CardiothoracicMeasurement
+from cardioview.model.bundle import sha256_file
+from cardioview.render.report import read_report_metadata, render_report
+from tests.gui.conftest import dicom_file, nih_png, open_folder_and_wait
+
+
+def _open(qtbot, window, path):
+    window.open_files([path])
+    qtbot.waitUntil(lambda: window.state.prediction() is not None, timeout=30000)
+
+
+def _coloured_fraction(rgb: np.ndarray) -> float:
+    rgb = rgb.astype(np.int16)
+    return float(((rgb.max(axis=2) - rgb.min(axis=2)) > 24).mean())
+
+
+def test_export_current_writes_the_report_with_overlay_and_ctr(qtbot, window, tmp_path, predictor):
+    _open(qtbot, window, nih_png())
+    window.panel.opacity_slider.setValue(50)
+    window.panel.measure_button.click()
+    calls = predictor.count
+    target = tmp_path / "out" / "report.png"
+    target.parent.mkdir()
+
+    with qtbot.waitSignal(window.exports_done, timeout=30000) as done:
+        assert window.export_current(target)
+    assert done.args == [1, 0]
+    assert target.is_file()
+    assert predictor.count == calls  # exporting re-renders, it does not re-analyse
+
+    meta = read_report_metadata(target)
+    assert meta["display"]["opacity"] == 0.5
+    assert abs(meta["prediction"]["probability"] - window.state.prediction().probability) < 1e-6
+    assert abs(meta["ctr"]["ratio"] - window.state.measurement().ratio) < 1e-3
+
+    exported = np.asarray(Image.open(target).convert("RGB"))
+    plain = render_report(window.state.current_xray, window.state.prediction(), opacity=0.0,
+                          ctr=window.state.measurement().to_ctr())
+    # The overlay panel carries the colour map: far more coloured pixels than the same report without it.
+    assert _coloured_fraction(exported) > _coloured_fraction(plain) + 0.05
+
+    entries = [json.loads(line) for line in window.audit.path.read_text().splitlines()]
+    assert entries[-1]["action"] == "export" and entries[-1]["export_sha256"] == sha256_file(target)
+
+
+def test_export_never_overwrites_an_existing_file(qtbot, window, tmp_path):
+    _open(qtbot, window, nih_png())
+    target = tmp_path / "report.png"
+    target.write_bytes(b"the user's own file")
+    with qtbot.waitSignal(window.exports_done, timeout=30000) as done:
+        window.export_current(target)
+    assert done.args == [0, 1]
+    assert target.read_bytes() == b"the user's own file"
+    assert any("report.png" in m for m in window.notifier.messages)
+
+
+def test_export_all_deidentified_writes_one_report_per_analysed_image(qtbot, window, study_folder, tmp_path):
+    open_folder_and_wait(qtbot, window, study_folder)
+    with qtbot.waitSignal(window.batch_done, timeout=60000):
+        window.analyse_all()
+    window.actions_.deidentify.setChecked(True)
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "cardioview_report_001.png").write_bytes(b"older report")  # must survive
+
+    with qtbot.waitSignal(window.exports_done, timeout=60000) as done:
+        assert window.export_all(out) == 3  # the truncated DICOM has no result
+    assert done.args == [3, 0]
+    written = sorted(p.name for p in out.iterdir())
+    assert (out / "cardioview_report_001.png").read_bytes() == b"older report"
+    assert len(written) == 4 and not any("chest" in n or "CompressedSamples" in n for n in written)
+    dicom_report = next(p for p in window.written_reports if read_report_metadata(p)["image"]["shape"] == [1955, 1841])
+    meta = read_report_metadata(dicom_report)
+    assert meta["deidentified"] is True
+    assert "CompressedSamples" not in json.dumps(meta)
+    assert dicom_file("RG1_UNCR.dcm").is_file()

@@ -1,0 +1,57 @@
+"""Suitability warnings from header facts and size."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardioview.imaging.suitability import AP_VIEW_WARNING, suitability_warnings
+from cardioview.imaging.xray import XRayMetadata
+
+FRONTAL_CHEST = XRayMetadata(modality="DX", body_part="CHEST", view_position="PA")
+
+
+def test_frontal_chest_radiograph_has_no_warning():
+    assert suitability_warnings(FRONTAL_CHEST, (2048, 2500)) == ()
+
+
+def test_unknown_fields_raise_no_warning():
+    assert suitability_warnings(XRayMetadata(), (1024, 1024)) == ()
+
+
+@pytest.mark.parametrize("modality", ["CR", "DX", "DR", "RG", "cr"])
+def test_radiograph_modalities_pass(modality):
+    assert suitability_warnings(XRayMetadata(modality=modality), (512, 512)) == ()
+
+
+@pytest.mark.parametrize("modality", ["MR", "CT", "US", "OT", "MG"])
+def test_other_modalities_warn(modality):
+    (warning,) = suitability_warnings(XRayMetadata(modality=modality), (512, 512))
+    assert f"modality {modality}" in warning
+
+
+def test_body_part_other_than_chest_warns_and_thorax_passes():
+    (warning,) = suitability_warnings(XRayMetadata(body_part="KNEE"), (512, 512))
+    assert "body part KNEE" in warning
+    assert suitability_warnings(XRayMetadata(body_part="THORAX"), (512, 512)) == ()
+
+
+@pytest.mark.parametrize("view", ["LL", "RL", "LATERAL", "lat"])
+def test_lateral_views_warn(view):
+    (warning,) = suitability_warnings(XRayMetadata(view_position=view), (512, 512))
+    assert "lateral view" in warning
+
+
+def test_ap_view_warns_that_it_magnifies_the_heart():
+    assert suitability_warnings(XRayMetadata(view_position="AP"), (512, 512)) == (AP_VIEW_WARNING,)
+
+
+def test_small_image_warns_on_its_shorter_side():
+    (warning,) = suitability_warnings(XRayMetadata(), (127, 4000))
+    assert "4000x127 px" in warning
+    assert suitability_warnings(XRayMetadata(), (128, 128)) == ()
+
+
+def test_warnings_accumulate_in_a_fixed_order():
+    meta = XRayMetadata(modality="CT", body_part="HEAD", view_position="AP")
+    warnings = suitability_warnings(meta, (64, 64))
+    assert [w.split()[0] for w in warnings] == ["modality", "body", "AP", "image"]
