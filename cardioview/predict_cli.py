@@ -62,6 +62,8 @@ def run_predict(args: argparse.Namespace) -> int:
     from cardioview.inference.predictor import Predictor
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # pydicom's messages may quote element values such as patient names: keep them out of logs.
+    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         return _usage(f"--threshold must be within 0-1, got {args.threshold}")
     if not 0.0 <= args.opacity <= 1.0:

@@ -61,7 +61,12 @@ def add_gui_arguments(parser: argparse.ArgumentParser, model_options: bool = Tru
 
 def predictor_factory(weights: Path | None, backend: str = "auto", device: str = "auto") -> Callable:
     """A callable that builds the Predictor; called in the worker thread, so the
-    backend import (onnxruntime / torch) and the model load never delay the window."""
+    backend import (onnxruntime / torch) and the model load never delay the window.
+
+    Inference leaves one CPU core to the GUI thread (unless CARDIOVIEW_THREADS says otherwise),
+    so analysing a folder never starves the interface.
+    """
+    os.environ.setdefault("CARDIOVIEW_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
 
     def build():
         from cardioview.inference.predictor import Predictor

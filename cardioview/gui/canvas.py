@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cardioview.gui.calipers import CaliperOverlay
@@ -23,9 +23,10 @@ from cardioview.render.overlay import ScaledAttention, attention_heat
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
-#: The heat layer is computed at most at this long side and stretched over the
-#: image: the attention map is smooth, so more pixels add memory, not detail.
-HEAT_MAX_SIDE = 1024
+#: The heat layer is computed at most at this long side and drawn stretched
+#: (smoothly) over the image: the attention map is a smooth upsampling of a 7x7
+#: grid, so more pixels add GUI-thread time and memory, not detail.
+HEAT_MAX_SIDE = 256
 _GRAY = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 _GRAY_INVERTED = _GRAY[::-1].copy()
 
@@ -73,6 +74,7 @@ class XRayCanvas(QWidget):
         self.state = state
         self.view = pg.GraphicsView(background="#0b0d10")
         self.view.setObjectName("xrayView")
+        self.view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.viewbox = _XRayViewBox(self._window_drag)
         self.view.setCentralItem(self.viewbox)
         self.xray_item = pg.ImageItem(axisOrder="row-major")

@@ -43,9 +43,12 @@ def display_inverted(xray: XRay, user_invert: bool) -> bool:
     return native != user_invert
 
 
-def _percentile_window(values: np.ndarray, low: float, high: float, name: str) -> DisplayWindow:
-    sample = values[:: max(1, values.shape[0] // 512), :: max(1, values.shape[1] // 512)]
-    lo, hi = np.percentile(sample, [low, high])
+def _sample(values: np.ndarray) -> np.ndarray:
+    """About 512 x 512 evenly spaced pixels: enough for histogram windows, cheap on 3000 px images."""
+    return values[:: max(1, values.shape[0] // 512), :: max(1, values.shape[1] // 512)]
+
+
+def _window_between(lo: float, hi: float, name: str) -> DisplayWindow:
     if hi - lo < 1e-6:
         hi = lo + 1.0
     return DisplayWindow((lo + hi) / 2.0, hi - lo, name)
@@ -54,24 +57,24 @@ def _percentile_window(values: np.ndarray, low: float, high: float, name: str) -
 def window_presets(xray: XRay) -> list[DisplayWindow]:
     """Named windows for the preset menu, the image's own default first.
 
-    DICOM: the file's windows (with their explanations), then the full range and
-    two contrast presets derived from the image histogram. Raster: the
-    identity window and the same histogram presets.
+    DICOM: the file's windows (with their explanations; a histogram window when
+    it has none), then the full range and two contrast presets from the image
+    histogram. Raster: the identity window, then the same presets.
     """
     values = display_array(xray)
+    p = np.percentile(_sample(values), [0.1, 0.5, 10, 90, 99.5, 99.9])
     presets: list[DisplayWindow] = []
     if xray.modality_pixels is not None:
         for i, w in enumerate(xray.windows):
             label = w.explanation or f"DICOM window {i + 1}"
             presets.append(DisplayWindow(float(w.center), float(w.width), label))
         if not presets:
-            presets.append(_percentile_window(values, 0.5, 99.5, "Default"))
+            presets.append(_window_between(p[1], p[4], "Default"))
     else:
         presets.append(DisplayWindow(0.5, 1.0, "Default"))
-    lo, hi = float(values.min()), float(values.max())
-    presets.append(DisplayWindow((lo + hi) / 2.0, max(hi - lo, 1e-6), "Full range"))
-    presets.append(_percentile_window(values, 10, 90, "High contrast"))
-    presets.append(_percentile_window(values, 0.1, 99.9, "Soft"))
+    presets.append(_window_between(float(values.min()), float(values.max()), "Full range"))
+    presets.append(_window_between(p[2], p[3], "High contrast"))
+    presets.append(_window_between(p[0], p[5], "Soft"))
     return presets
 
 
