@@ -25,14 +25,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def paired_median_ms(fns, repeats: int) -> list[float]:
+    """Median ms of each function, run interleaved so load drift hits all of them alike."""
+    for fn in fns:
+        fn()  # warm-up
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        for fn, bucket in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            bucket.append((time.perf_counter() - t) * 1000)
+    return [statistics.median(b) for b in times]
 
 
 def benchmark_images(tmp: Path) -> list[Path]:
@@ -102,14 +105,15 @@ def main() -> int:
 
         xrays = [load(p) for p in images]
         batches = [preprocess(x.pixels, onnx.spec) for x in xrays]
-        bare = median_ms(lambda: [onnx.backend.run(b) for b in batches], args.repeats) / len(images)
-        end_to_end = median_ms(lambda: [onnx.predict(load(p)) for p in images], args.repeats) / len(images)
+        bare, end_to_end = (ms / len(images) for ms in paired_median_ms(
+            [lambda: [onnx.backend.run(b) for b in batches],
+             lambda: [onnx.predict(load(p)) for p in images]], args.repeats))
         print(f"(a) end-to-end predict (load+preprocess+forward): {end_to_end:.1f} ms/image; "
               f"bare ONNX forward {bare:.1f} ms/image; overhead {end_to_end / bare:.2f}x (target <= 1.3x)")
 
         batch = batches[0]
-        onnx_ms = median_ms(lambda: onnx.backend.run(batch), args.repeats)
-        torch_ms = median_ms(lambda: torch_predictor.backend.run(batch), args.repeats)
+        onnx_ms, torch_ms = paired_median_ms(
+            [lambda: onnx.backend.run(batch), lambda: torch_predictor.backend.run(batch)], args.repeats)
         print(f"(b) forward at {size} px, batch 1: ONNX Runtime {onnx_ms:.1f} ms, torch CPU {torch_ms:.1f} ms; "
               f"torch/ONNX = {torch_ms / onnx_ms:.2f}x")
 

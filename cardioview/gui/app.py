@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QTimer
 from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -116,14 +116,20 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def save_screenshot(widget, path: Path) -> Path:
-    """Grab ``widget`` and write it as PNG atomically (temp file + replace)."""
+    """Grab ``widget`` and write it as PNG atomically.
+
+    The file named on the command line is the user's explicit target, so an
+    existing one is replaced (and the caller says so).
+    """
+    from cardioview.atomic import atomic_write_bytes
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not widget.grab().save(buffer, "PNG"):
+        raise OSError(f"{Path(path).name}: could not encode the screenshot")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    if not widget.grab().save(str(tmp), "PNG"):
-        raise OSError(f"{path.name}: could not write the screenshot")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_bytes(path, bytes(buffer.data()), overwrite=True)
 
 
 class ScriptedRun(QObject):
@@ -212,16 +218,21 @@ class ScriptedRun(QObject):
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    """Open the viewer as ``args`` says and return the exit code."""
+    """Open the viewer as ``args`` says and return the exit code (2: bad arguments)."""
     from cardioview.gui.main_window import MainWindow
 
+    if args.opacity is not None and not 0.0 <= float(args.opacity) <= 1.0:
+        print(f"cardioview gui: --opacity must be within 0..1, got {args.opacity}", file=sys.stderr)
+        return 2
+
     app = create_application()
-    factory = predictor_factory(getattr(args, "weights", None), getattr(args, "backend", "auto"),
+    weights = getattr(args, "weights", None)
+    factory = predictor_factory(Path(weights) if weights else None, getattr(args, "backend", "auto"),
                                 getattr(args, "device", "auto"))
     window = MainWindow(factory)
     if args.opacity is not None:
         window.persist_opacity = False  # a command-line value is for this session only
-        window.state.set_opacity(args.opacity)
+        window.state.set_opacity(float(args.opacity))
     if args.screenshot is not None:
         window.resize(*SCREENSHOT_SIZE)  # reproducible pictures, whatever geometry was remembered
     window.show()

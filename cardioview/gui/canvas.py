@@ -57,6 +57,7 @@ def _corner_label(parent: QWidget, name: str, align: Qt.AlignmentFlag) -> QLabel
     label.setAlignment(align)
     label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
     label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(name == "warningText")
     return label
 
 
@@ -126,6 +127,7 @@ class XRayCanvas(QWidget):
             self.heat_item.clear()
             for label in (self.top_left, self.top_right, self.bottom_left, self.bottom_right, self.warning_label):
                 label.clear()
+                label.hide()
             return
         values = display_array(xray)
         self.presets = window_presets(xray)
@@ -154,6 +156,7 @@ class XRayCanvas(QWidget):
         else:
             self.warning_label.clear()
         self._update_readout()
+        self._place_labels()
 
     # -- window / level -----------------------------------------------------
     def set_window(self, window: DisplayWindow) -> None:
@@ -187,6 +190,9 @@ class XRayCanvas(QWidget):
         h, w = xray.shape
         spacing = f" · {xray.pixel_spacing[1]:.3f} mm/px" if xray.pixel_spacing else ""
         self.bottom_right.setText(f"{w} × {h} px{spacing}")
+        for label in (self.bottom_left, self.bottom_right):
+            label.adjustSize()
+        self._place_labels()
         self.window_changed.emit(f"W {width:.0f} L {center:.0f}")
 
     # -- zoom -----------------------------------------------------------------
@@ -251,13 +257,19 @@ class XRayCanvas(QWidget):
         return super().eventFilter(obj, event)
 
     def _place_labels(self) -> None:
+        """Pin each corner text to its corner, sized to its content (so its backdrop hugs the text)."""
         w, h = self.view.width(), self.view.height()
-        margin, cw, ch = 12, max(100, w // 2 - 16), max(40, h // 3)
-        self.top_left.setGeometry(margin, margin, cw, ch)
-        self.top_right.setGeometry(w - margin - cw, margin, cw, ch)
-        self.bottom_left.setGeometry(margin, h - margin - 40, cw, 40)
-        self.bottom_right.setGeometry(w - margin - cw, h - margin - 40, cw, 40)
-        self.warning_label.setGeometry(w // 6, margin + 44, 2 * w // 3, ch)
+        margin, max_w = 10, max(120, w // 2 - 20)
+        for label in (self.top_left, self.top_right, self.bottom_left, self.bottom_right, self.warning_label):
+            label.setMaximumWidth(max_w if label is not self.warning_label else max(200, 2 * w // 3))
+            label.adjustSize()
+            label.setVisible(bool(label.text()))
+        self.top_left.move(margin, margin)
+        self.top_right.move(w - margin - self.top_right.width(), margin)
+        self.bottom_left.move(margin, h - margin - self.bottom_left.height())
+        self.bottom_right.move(w - margin - self.bottom_right.width(), h - margin - self.bottom_right.height())
+        top = margin + max(self.top_left.height(), self.top_right.height()) + 8
+        self.warning_label.move((w - self.warning_label.width()) // 2, top)
         self.empty_label.setGeometry(0, 0, w, h)
 
     def grab_rgb(self) -> np.ndarray:

@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.canvas)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 900, 320])
+        splitter.setSizes([330, 870, 330])
         splitter.setCollapsible(1, False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         self.model_info = info
         self.state.set_threshold(info.threshold)
         self.panel.set_model_info(info)
-        self.panel.set_status("")
+        self.panel.set_status(self.failed_keys.get(self.state.current_key or "", ""))
         self.notifier.info(f"Model {info.model_id} ready on {info.device}")
         self.actions_.set_model_available(True)
         self.actions_.set_batch_running(self._batch_running)

@@ -7,14 +7,15 @@ threshold or opacity change is a redraw, never an inference.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+import numpy as np
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
     QVBoxLayout, QWidget)
 
 from cardioview.gui.state import CTR_LIMIT, CardiothoracicMeasurement, ViewState
 from cardioview.gui.worker import ModelInfo
-from cardioview.render.colormaps import COLORMAPS
+from cardioview.render.colormaps import COLORMAPS, colormap_lut
 from cardioview.render.overlay import AttentionScale
 
 POSITIVE_COLOUR = "#ff7043"
@@ -51,6 +52,31 @@ class ProbabilityBar(QWidget):
         x = track.x() + track.width() * self.threshold
         painter.setPen(QPen(QColor("#e8ecf2"), 2))
         painter.drawLine(int(x), 2, int(x), self.height() - 2)
+        painter.end()
+
+
+class ColourBar(QWidget):
+    """The colour map as a strip, with the W values its two ends stand for."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.colormap = "inferno"
+        self.low_text = self.high_text = ""
+        self.setMinimumHeight(30)
+
+    def set_values(self, colormap: str, low_text: str, high_text: str) -> None:
+        self.colormap, self.low_text, self.high_text = colormap, low_text, high_text
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        lut = colormap_lut(self.colormap)
+        painter = QPainter(self)
+        width = self.width() - 2
+        strip = QImage(bytes(np.ascontiguousarray(lut).data), 256, 1, 256 * 3, QImage.Format.Format_RGB888)
+        painter.drawImage(QRectF(1, 2, width, 10), strip)
+        painter.setPen(QColor(NEUTRAL_COLOUR))
+        painter.drawText(QRectF(1, 14, width, 16), Qt.AlignmentFlag.AlignLeft, self.low_text)
+        painter.drawText(QRectF(1, 14, width, 16), Qt.AlignmentFlag.AlignRight, self.high_text)
         painter.end()
 
 
@@ -120,6 +146,8 @@ class ResultPanel(QWidget):
         self.scale_combo.addItem("Absolute (0–1)", AttentionScale.ABSOLUTE.value)
         self.range_label = QLabel()
         self.range_label.setObjectName("hint")
+        self.range_label.setWordWrap(True)
+        self.colour_bar = ColourBar()
 
         self.measure_button = QPushButton("Measure CTR")
         self.measure_button.setCheckable(True)
@@ -168,6 +196,7 @@ class ResultPanel(QWidget):
         grid.addWidget(self.scale_combo, 2, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
+        layout.addWidget(self.colour_bar)
         layout.addWidget(self.range_label)
         layout.addWidget(_hline())
         layout.addWidget(_section("Cardiothoracic ratio"))
@@ -249,6 +278,7 @@ class ResultPanel(QWidget):
             self.bar.set_values(None, s.threshold, NEUTRAL_COLOUR)
             self.status_label.setText(self._status)
             self.range_label.setText("")
+            self.colour_bar.set_values(s.colormap, "", "")
         else:
             colour = POSITIVE_COLOUR if prediction.positive else NEGATIVE_COLOUR
             self.probability_label.setText(f"{prediction.probability * 100:.1f}<span style='font-size:18pt'> %</span>")
@@ -259,8 +289,12 @@ class ResultPanel(QWidget):
             self.bar.set_values(prediction.probability, s.threshold, colour)
             self.status_label.setText(f"{prediction.elapsed_ms:.0f} ms · input {prediction.input_size[1]} px")
             low, high = float(prediction.attention.min()), float(prediction.attention.max())
-            shown = f"{low:.3f}–{high:.3f}" if s.scale is AttentionScale.RELATIVE else "0–1"
-            self.range_label.setText(f"Colours span W {shown} (map range {low:.3f}–{high:.3f})")
+            relative = s.scale is AttentionScale.RELATIVE
+            ends = (low, high) if relative else (0.0, 1.0)
+            self.colour_bar.set_values(s.colormap, f"W {ends[0]:.3f}", f"{ends[1]:.3f}")
+            self.range_label.setText(
+                "Stretched to this image's attention range" if relative else
+                f"Absolute attention; this image spans W {low:.3f}–{high:.3f}")
         self._refresh_operating_point()
         self._refresh_ctr()
 

@@ -170,6 +170,8 @@ class StudyBrowser(QWidget):
         self.tree.setItemDelegateForColumn(0, _ThumbnailDelegate(self.model, self.tree))
         self.tree.setUniformRowHeights(False)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setIndentation(14)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setIconSize(QPixmap(THUMBNAIL_ICON, THUMBNAIL_ICON).size())
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

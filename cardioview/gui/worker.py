@@ -8,6 +8,7 @@ window draws only those whose id is still current.
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -71,6 +72,21 @@ class _Job:
     payload: tuple = field(compare=False, default=())
 
 
+#: Background threads run this much "nicer" than the GUI thread (Unix), so a busy
+#: CPU serves the interface first; on an idle machine it costs them nothing.
+BACKGROUND_NICENESS = 5
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread yield the CPU to the GUI thread (best effort, Unix only)."""
+    if hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                           os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS)
+        except OSError:
+            pass  # not permitted here: keep the default priority
+
+
 def _load_xray(path: str) -> XRay:
     from cardioview.imaging.loader import load
 
@@ -100,6 +116,7 @@ class InferenceWorker(QThread):
         self._seq = itertools.count()
         self._latest_request = 0
         self._cancel = threading.Event()
+        self._answered: set[str] = set()  # keys answered interactively since the last analyse_all()
         self.predictor: PredictorLike | None = None
 
     # -- called from the GUI thread -------------------------------------------
@@ -111,18 +128,21 @@ class InferenceWorker(QThread):
     def analyse_all(self, items: list[tuple[str, str]]) -> None:
         """Queue (key, path) pairs; each is loaded and analysed here, with progress."""
         self._cancel.clear()
+        self._answered.clear()
         self._jobs.put(_Job(1, next(self._seq), "batch", (list(items),)))
 
     def cancel_batch(self) -> None:
         self._cancel.set()
 
-    def stop(self, timeout_ms: int = 5000) -> None:
+    def stop(self, timeout_ms: int = 60000) -> None:
+        """End the thread after its current job (a model still loading is waited for)."""
         self._cancel.set()
         self._jobs.put(_Job(-1, next(self._seq), "stop"))
         self.wait(timeout_ms)
 
     # -- worker thread ----------------------------------------------------------
     def run(self) -> None:
+        lower_thread_priority()
         try:
             self.predictor = self._factory()
         except Exception as exc:  # any failure to load weights is reported, not raised
@@ -154,7 +174,9 @@ class InferenceWorker(QThread):
     def _run_predict(self, request_id: int, key: str, xray: XRay) -> None:
         if request_id < self._latest_request:
             return  # the user has moved on: don't spend the model on it
-        self.result.emit(self._predict(request_id, key, xray))
+        result = self._predict(request_id, key, xray)
+        self._answered.add(key)
+        self.result.emit(result)
 
     def _predict(self, request_id: int, key: str, xray: XRay) -> InferenceResult:
         try:
@@ -174,6 +196,10 @@ class InferenceWorker(QThread):
             if self._cancel.is_set():
                 self.batch_finished.emit(done, True)
                 return "cancelled"
+            done += 1
+            if key in self._answered:  # the user opened it meanwhile: already analysed
+                self.batch_progress.emit(done, total)
+                continue
             try:
                 xray = _load_xray(path)
             except CardioViewError as exc:
@@ -182,7 +208,6 @@ class InferenceWorker(QThread):
                 self.result.emit(InferenceResult(0, key, error=f"{Path(path).name}: unreadable ({exc})"))
             else:
                 self.result.emit(self._predict(0, key, xray))
-            done += 1
             self.batch_progress.emit(done, total)
         self.batch_finished.emit(done, False)
         return "done"
@@ -216,11 +241,16 @@ class _LoaderSignals(QObject):
 
 
 class _Task(QRunnable):
+    _niced: dict[int, bool] = {}  # pool threads are reused: lower each one once
+
     def __init__(self, fn: Callable[[], None]):
         super().__init__()
         self._fn = fn
 
     def run(self) -> None:
+        if not _Task._niced.get(threading.get_native_id()):
+            lower_thread_priority()
+            _Task._niced[threading.get_native_id()] = True
         try:
             self._fn()
         except RuntimeError as exc:

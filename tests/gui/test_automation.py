@@ -18,7 +18,7 @@ def test_screenshot_and_quit_after_exits_zero_and_writes_the_window(tmp_path, ti
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT),
                CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
     done = subprocess.run(
-        [sys.executable, "-m", "cardioview.gui.app", str(image.parent), "--analyze-all", "--opacity", "0.4",
+        [sys.executable, "-m", "cardioview", "gui", str(image.parent), "--analyze-all", "--opacity", "0.4",
          "--weights", str(tiny_bundle), "--screenshot", str(shot), "--quit-after"],
         env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -32,8 +32,10 @@ def test_screenshot_and_quit_after_exits_zero_and_writes_the_window(tmp_path, ti
     assert "opacity" not in (tmp_path / "config" / "cardioview.ini").read_text()
 
 
-def test_bad_opacity_is_refused_by_the_parser(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
-    done = subprocess.run([sys.executable, "-m", "cardioview.gui.app", "--opacity", "3", "--quit-after"],
-                          env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "opacity must be within 0..1" in done.stderr
+def test_bad_opacity_is_refused(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT),
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    for module in (["cardioview", "gui"], ["cardioview.gui.app"]):
+        done = subprocess.run([sys.executable, "-m", *module, "--opacity", "3", "--quit-after"],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "within 0..1" in done.stderr, (module, done.stderr[-500:])

@@ -1,0 +1,182 @@
+"""Scale-free figures of the attention map W (issue 3, section 4), measured on real images.
+
+(a) relative spread (p90 - p10) / p90 of W: near 0 = flat;
+(b) plausibility against the cardiac region (the median NIH cardiomegaly box):
+    share of W's mass inside the region / the region's share of the image
+    (1.0 = no preference), and the pointing game (peak of the upsampled W inside);
+(c) faithfulness (deletion test): replacing the top-20 % attention area with the
+    image mean lowers P(cardiomegaly) more than replacing the same-shaped area
+    moved to a random place.
+And, with NIH boxes, per-image pointing and IoU against each image's own box.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+#: Median NIH cardiomegaly box of BBox_List_2017 (146 boxes), normalised (x0, y0, x1, y1).
+CARDIAC_REGION = (0.34, 0.38, 0.81, 0.745)
+DELETION_SHARE = 0.20
+
+
+def upsample(attention: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Feature-resolution W -> (H, W) with the viewer's interpolation (bicubic, clipped to [0, 1])."""
+    from cardioview.render.overlay import upsample_attention
+
+    return upsample_attention(attention, shape)
+
+
+def relative_spread(attention: np.ndarray) -> float:
+    """(p90 - p10) / p90 of the map's values; 0 for a flat or all-zero map."""
+    p10, p90 = np.percentile(np.asarray(attention, dtype=np.float64), [10, 90])
+    return float((p90 - p10) / p90) if p90 > 0 else 0.0
+
+
+def region_mask(shape: tuple[int, int], region=CARDIAC_REGION) -> np.ndarray:
+    h, w = shape
+    x0, y0, x1, y1 = region
+    mask = np.zeros(shape, dtype=bool)
+    mask[int(round(y0 * h)):int(round(y1 * h)), int(round(x0 * w)):int(round(x1 * w))] = True
+    return mask
+
+
+def mass_ratio(upsampled: np.ndarray, mask: np.ndarray) -> float:
+    """(share of the map's mass inside ``mask``) / (mask's share of the image); 1.0 = no preference."""
+    total = float(upsampled.sum())
+    if total <= 0:
+        return 1.0
+    return float(upsampled[mask].sum() / total / mask.mean())
+
+
+def points_inside(upsampled: np.ndarray, mask: np.ndarray) -> bool:
+    """Pointing game: is the (first) maximum of the map inside the mask?"""
+    return bool(mask.flat[int(np.argmax(upsampled))])
+
+
+def top_mask(upsampled: np.ndarray, share: float = DELETION_SHARE) -> np.ndarray:
+    """The ``share`` of pixels with the highest attention (ties broken by position, exactly share x N pixels)."""
+    n = int(round(share * upsampled.size))
+    order = np.argsort(-upsampled, axis=None, kind="stable")[:n]
+    mask = np.zeros(upsampled.size, dtype=bool)
+    mask[order] = True
+    return mask.reshape(upsampled.shape)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 0.0
+
+
+def deletion_inputs(gray: np.ndarray, attention: np.ndarray, rng: np.random.Generator,
+                    random_draws: int = 3) -> list[np.ndarray]:
+    """[top-area deleted, then ``random_draws`` copies with the same-shaped area rolled to random places].
+
+    Deleting = setting the pixels to the image's mean.
+    """
+    up = upsample(attention, gray.shape)
+    mask = top_mask(up)
+    fill = float(gray.mean())
+    out = [np.where(mask, fill, gray).astype(np.float32)]
+    h, w = gray.shape
+    for _ in range(random_draws):
+        moved = np.roll(mask, (int(rng.integers(0, h)), int(rng.integers(0, w))), axis=(0, 1))
+        out.append(np.where(moved, fill, gray).astype(np.float32))
+    return out
+
+
+def summarise(values: list[float]) -> dict:
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return {"n": 0}
+    return {"n": int(v.size), "mean": float(v.mean()), "median": float(np.median(v)),
+            "p10": float(np.percentile(v, 10)), "p90": float(np.percentile(v, 90))}
+
+
+def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn, seed: int = 0) -> dict:
+    """The three figures over a set of (cardiomegaly) images.
+
+    Args:
+        grays: float32 (H, W) network inputs, one per image.
+        maps: (N, h, w) attention maps of those inputs.
+        probability_fn: (N, H, W) float inputs -> (N,) calibrated probabilities.
+        seed: for the random placements of the deletion test.
+
+    Returns:
+        dict with relative_spread, mass_ratio (summaries), pointing_rate,
+        faithfulness_rate and the mean probability drops.
+    """
+    rng = np.random.default_rng(seed)
+    spreads, ratios, hits, faithful, drop_top, drop_rand, w_ranges = [], [], [], [], [], [], []
+    for gray, w in zip(grays, maps):
+        up = upsample(w, gray.shape)
+        mask = region_mask(gray.shape)
+        spreads.append(relative_spread(w))
+        ratios.append(mass_ratio(up, mask))
+        hits.append(points_inside(up, mask))
+        w_ranges.append((float(w.min()), float(w.max())))
+        inputs = deletion_inputs(gray, w, rng)
+        p = probability_fn(np.stack([gray] + inputs))
+        top, rand = p[0] - p[1], float(np.mean(p[0] - p[2:]))
+        drop_top.append(float(top))
+        drop_rand.append(rand)
+        faithful.append(top > rand)
+    return {
+        "images": len(grays),
+        "relative_spread": summarise(spreads),
+        "mass_ratio": summarise(ratios),
+        "pointing_rate": float(np.mean(hits)) if hits else None,
+        "faithfulness_rate": float(np.mean(faithful)) if faithful else None,
+        "probability_drop_top20": summarise(drop_top),
+        "probability_drop_random": summarise(drop_rand),
+        "w_min": summarise([r[0] for r in w_ranges]), "w_max": summarise([r[1] for r in w_ranges]),
+        "cardiac_region": list(CARDIAC_REGION),
+        "definitions": {
+            "relative_spread": "(p90 - p10) / p90 of W at feature resolution; median over images",
+            "mass_ratio": "share of upsampled W inside the cardiac region / region's share of the image",
+            "pointing_rate": "share of images whose upsampled-W peak lies in the cardiac region",
+            "faithfulness_rate": "share of images where deleting the top-20% attention area (set to the image "
+                                 "mean) lowers P more than deleting the same-shaped area at random places (mean of 3)",
+        },
+    }
+
+
+def read_boxes(csv_path: Path, finding: str = "Cardiomegaly") -> dict[str, tuple[float, float, float, float]]:
+    """BBox_List_2017.csv -> image name -> (x, y, w, h) in the 1024 px NIH frame, for one finding."""
+    boxes = {}
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for row in reader:
+            if len(row) >= 6 and row[1].strip() == finding:
+                boxes[row[0].strip()] = tuple(float(v) for v in row[2:6])
+    return boxes
+
+
+def box_figures(items: list[tuple[np.ndarray, tuple[int, int], tuple[float, float, float, float]]],
+                frame: int = 1024) -> dict:
+    """Pointing and IoU against each image's own box.
+
+    Args:
+        items: (attention (h, w), image shape (H, W), box (x, y, w, h) in the ``frame`` px NIH frame).
+        frame: the side the box coordinates refer to (NIH: 1024).
+
+    The map is upsampled to the image; "thresholded map" = cells at or above half of
+    W's range (min + 0.5 (max - min)), scale-free like the viewer's relative scale.
+    """
+    hits, ious = [], []
+    for w, shape, (bx, by, bw, bh) in items:
+        h_img, w_img = shape
+        up = upsample(w, shape)
+        box = np.zeros(shape, dtype=bool)
+        sx, sy = w_img / frame, h_img / frame
+        box[int(round(by * sy)):int(round((by + bh) * sy)), int(round(bx * sx)):int(round((bx + bw) * sx))] = True
+        hits.append(points_inside(up, box))
+        lo, hi = float(up.min()), float(up.max())
+        ious.append(iou(up >= lo + 0.5 * (hi - lo), box) if hi > lo else 0.0)
+    return {"boxed_images": len(items), "pointing_rate": float(np.mean(hits)) if hits else None,
+            "iou": summarise(ious),
+            "definition": "pointing: upsampled-W peak inside the image's box; IoU of {W >= min + half its range} with the box"}
+

@@ -1,0 +1,65 @@
+"""Module boundaries: the viewer path runs without Qt in the headless packages and without torch at all.
+
+Each probe runs in a fresh interpreter with an import blocker, so a stray
+``import torch`` or ``import PySide6`` anywhere on the path fails the test.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pydicom.data import get_testdata_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _probe(blocked: tuple[str, ...], body: str) -> subprocess.CompletedProcess:
+    code = f"""
+import sys
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError("blocked for this test: " + name)
+sys.meta_path.insert(0, Blocker())
+{body}
+"""
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_headless_packages_import_without_qt_torch_or_matplotlib():
+    result = _probe(("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "matplotlib"), """
+import cardioview.imaging, cardioview.imaging.scan
+import cardioview.render.colormaps, cardioview.render.overlay, cardioview.render.report
+import cardioview.inference.predictor, cardioview.inference.backends, cardioview.model.bundle
+import cardioview.cli, cardioview.predict_cli
+print("ok")
+""")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_predict_runs_on_onnx_runtime_with_torch_absent(tiny_bundle, tmp_path):
+    """What the clinical bundle does: load a real DICOM, analyse it, write the report, no torch."""
+    out = tmp_path / "out"
+    result = _probe(("torch", "torchvision", "PySide6", "pyqtgraph"), f"""
+from cardioview.cli import main
+sys.exit(main(["predict", {get_testdata_file("RG1_UNCR.dcm")!r}, "--out", {str(out)!r},
+               "--weights", {str(tiny_bundle)!r}]))
+""")
+    assert result.returncode == 0, result.stderr
+    assert (out / "RG1_UNCR.png").is_file() and (out / "results.csv").is_file()
+    assert "onnxruntime" in result.stderr
+
+
+def test_export_onnx_command(tiny_bundle, tmp_path):
+    import numpy as np
+    import onnxruntime as ort
+
+    from cardioview.cli import main
+
+    target = tmp_path / "exported.onnx"
+    assert main(["export-onnx", "--weights", str(tiny_bundle), "--out", str(target)]) == 0
+    session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
+    probability, attention = session.run(None, {"image": np.zeros((2, 3, 96, 64), np.float32)})
+    assert probability.shape == (2, 1) and attention.shape == (2, 1, 3, 2)
+    assert main(["export-onnx", "--weights", str(tiny_bundle), "--out", str(target)]) == 2  # never overwrites
