@@ -143,6 +143,7 @@ class ScriptedRun(QObject):
         self._flags: set[str] = set()
         self._deadline = time.monotonic() + SCRIPT_TIMEOUT_S
         self._settle_until = 0.0
+        self._missing_path = False
         window.folder_opened.connect(lambda _n: self._flags.add("opened"))
         window.image_shown.connect(lambda _k: self._flags.add("opened"))
         window.batch_done.connect(lambda _n, _c: self._flags.add("batch"))
@@ -156,6 +157,8 @@ class ScriptedRun(QObject):
         if self.args.path is not None:
             self.window.open_path(self.args.path)
             if not Path(self.args.path).exists():
+                print(f"cardioview gui: {self.args.path}: no such file or folder", file=sys.stderr)
+                self._missing_path = True
                 self._flags.add("opened")
         else:
             self._flags.add("opened")
@@ -195,7 +198,7 @@ class ScriptedRun(QObject):
         return w.model_info is None or w.state.prediction() is not None
 
     def _screenshot_and_maybe_quit(self) -> None:
-        code = 0
+        code = 1 if self._missing_path else 0
         if self.args.screenshot is not None:
             try:
                 existed = Path(self.args.screenshot).exists()

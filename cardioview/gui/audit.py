@@ -53,21 +53,26 @@ class AuditLog:
         self._refs: dict[str, dict[str, str]] = {}
 
     def record(self, action: str, xray: XRay | None = None, prediction: Prediction | None = None,
-               **extra) -> dict:
+               reference: dict[str, str] | None = None, **extra) -> dict:
         """Append one record and return it.
 
         Args:
             action: what happened, e.g. "analyse", "export".
             xray: the image concerned (named by UID or hash, never by patient).
             prediction: adds model id, probability and threshold.
+            reference: the image's reference when already known (see :func:`image_reference`).
             extra: further plain, non-identifying fields (e.g. ``export_sha256=...``).
         """
         entry: dict = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "action": action}
         if xray is not None:
             key = str(xray.source)
-            if key not in self._refs:
+            if reference is not None:
+                self._refs[key] = reference
+            elif key not in self._refs:
                 self._refs[key] = image_reference(xray)
             entry.update(self._refs[key])
+        elif reference is not None:
+            entry.update(reference)
         if prediction is not None:
             entry.update(model=prediction.model_id, probability=round(float(prediction.probability), 4),
                          threshold=round(float(prediction.threshold), 4))

@@ -41,7 +41,9 @@ class CaliperOverlay:
                                     hoverPen=pg.mkPen(colour, width=4), handlePen=pg.mkPen(colour, width=2))
             roi.setZValue(10)
             roi.sigRegionChanged.connect(self._on_dragged)
-            label = pg.TextItem(_NAMES[name], color=colour, anchor=(0.5, 1.3))
+            # Thoracic label above its line, cardiac below: the two lines are often close.
+            label = pg.TextItem(_NAMES[name], color=colour, fill=pg.mkBrush(8, 10, 13, 170),
+                                anchor=(0.5, 1.25) if name == "thorax" else (0.5, -0.25))
             label.setZValue(11)
             viewbox.addItem(roi)
             viewbox.addItem(label)
@@ -75,7 +77,14 @@ class CaliperOverlay:
                     # the one under the mouse, and pyqtgraph keeps moving it.
                     if (roi.mapToParent(handle.pos()) - target).manhattanLength() > 1e-6:
                         roi.movePoint(handle, target, finish=False, coords="parent")
+                self._labels[name].setText(f"{_NAMES[name]} {self._width_text(caliper)}")
                 self._labels[name].setPos((caliper.x0 + caliper.x1) / 2, caliper.y)
+
+    def _width_text(self, caliper: Caliper) -> str:
+        xray = self.state.current_xray
+        if xray is not None and xray.pixel_spacing:
+            return f"{caliper.width * xray.pixel_spacing[1]:.0f} mm"
+        return f"{caliper.width:.0f} px"
 
     def _caliper(self, name: str, old: Caliper) -> Caliper:
         roi = self._rois[name]

@@ -94,12 +94,12 @@ class XRayCanvas(QWidget):
         self.top_right = _corner_label(self.view, "cornerText", top | right)
         self.bottom_left = _corner_label(self.view, "cornerText", bottom | left)
         self.bottom_right = _corner_label(self.view, "cornerText", bottom | right)
-        self.warning_label = _corner_label(self.view, "warningText", top | Qt.AlignmentFlag.AlignHCenter)
+        self.warning_label = _corner_label(self.view, "warningText", top | left)
         self.empty_label = _corner_label(self.view, "emptyHint", Qt.AlignmentFlag.AlignCenter)
         self.show_message(EMPTY_HINT)
         self.view.installEventFilter(self)
 
-        self.window: DisplayWindow | None = None
+        self.grey_window: DisplayWindow | None = None
         self.presets: list[DisplayWindow] = []
         self.user_invert = False
         self._span = 1.0
@@ -131,9 +131,9 @@ class XRayCanvas(QWidget):
             return
         values = display_array(xray)
         self.presets = window_presets(xray)
-        self.window = self.presets[0]
+        self.grey_window = self.presets[0]
         self._span = max(float(values.max() - values.min()), 1e-6)
-        self.xray_item.setImage(values, autoLevels=False, levels=self.window.levels)
+        self.xray_item.setImage(values, autoLevels=False, levels=self.grey_window.levels)
         self.xray_item.setRect(QRectF(0, 0, xray.shape[1], xray.shape[0]))
         self._apply_lut()
         self._set_corner_texts(xray)
@@ -160,7 +160,7 @@ class XRayCanvas(QWidget):
 
     # -- window / level -----------------------------------------------------
     def set_window(self, window: DisplayWindow) -> None:
-        self.window = window
+        self.grey_window = window
         self.xray_item.setLevels(window.levels)
         self._update_readout()
 
@@ -174,15 +174,15 @@ class XRayCanvas(QWidget):
         self.xray_item.setLookupTable(_GRAY_INVERTED if inverted else _GRAY)
 
     def _window_drag(self, dx: float, dy: float, start: bool) -> None:
-        if self.window is None:
+        if self.grey_window is None:
             return
-        self.set_window(dragged(self.window, dx, dy, self._span))
+        self.set_window(dragged(self.grey_window, dx, dy, self._span))
 
     def _update_readout(self) -> None:
         xray = self.state.current_xray
-        if xray is None or self.window is None:
+        if xray is None or self.grey_window is None:
             return
-        center, width = self.window.center, self.window.width
+        center, width = self.grey_window.center, self.grey_window.width
         if xray.modality_pixels is None:  # raster windows are in [0, 1]; show them in the file's 8-bit units
             center, width = center * 255, width * 255
         zoom = self.zoom_factor()
@@ -260,10 +260,15 @@ class XRayCanvas(QWidget):
         """Pin each corner text to its corner, sized to its content (so its backdrop hugs the text)."""
         w, h = self.view.width(), self.view.height()
         margin, max_w = 10, max(120, w // 2 - 20)
-        for label in (self.top_left, self.top_right, self.bottom_left, self.bottom_right, self.warning_label):
-            label.setMaximumWidth(max_w if label is not self.warning_label else max(200, 2 * w // 3))
+        for label in (self.top_left, self.top_right, self.bottom_left, self.bottom_right):
+            label.setMaximumWidth(max_w)
             label.adjustSize()
             label.setVisible(bool(label.text()))
+        # Wrapped text: fix the width (adjustSize alone would wrap it into a narrow column).
+        self.warning_label.setFixedWidth(max(200, min(int(w * 0.6), 640)))
+        height = self.warning_label.heightForWidth(self.warning_label.width())
+        self.warning_label.setFixedHeight(height if height > 0 else self.warning_label.sizeHint().height())
+        self.warning_label.setVisible(bool(self.warning_label.text()))
         self.top_left.move(margin, margin)
         self.top_right.move(w - margin - self.top_right.width(), margin)
         self.bottom_left.move(margin, h - margin - self.bottom_left.height())

@@ -8,8 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from cardioview.errors import CardioViewError
+from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
+from cardioview.model.bundle import sha256_file
 from cardioview.render.ctr import CardiothoracicRatio
 from cardioview.render.overlay import AttentionScale
 from cardioview.render.report import build_report, unique_path, write_report
@@ -53,8 +55,18 @@ def report_stem(xray_or_source: XRay | Path, deidentify: bool, index: int = 0) -
     return f"{Path(source).stem}_report"
 
 
-def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> Path:
-    """Build and atomically write one report; returns its path.
+def free_target(path: Path) -> Path:
+    """``path`` as a .png, or the next free ``stem_N.png`` beside it when that file exists.
+
+    The save dialog is told not to ask about overwriting: an existing file is
+    never replaced, the report takes the next free name instead.
+    """
+    path = Path(path).with_suffix(".png")
+    return unique_path(path.parent, path.stem) if path.exists() else path
+
+
+def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> tuple[Path, XRay]:
+    """Build and atomically write one report; returns its path and the image it shows.
 
     Raises:
         CardioViewError / OSError / FileExistsError: load or write failures.
@@ -68,11 +80,11 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
                             deidentify=style.deidentify, ctr=item.ctr)
     report = build_report(xray, item.prediction, options)
     target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
-    return write_report(target, report.image, report.metadata)
+    return write_report(target, report.image, report.metadata), xray
 
 
 class _ExportSignals(QObject):
-    written = Signal(str, str)  # key, path
+    written = Signal(str, str, str, object)  # key, path, sha256 of the file, the image's audit reference
     failed = Signal(str, str)  # key, reason
     finished = Signal(int, int)  # written, failed
 
@@ -96,13 +108,13 @@ class ReportExporter(QObject):
                 ok = bad = 0
                 for index, item in enumerate(items):
                     try:
-                        path = write_one(item, style, folder, index)
+                        path, xray = write_one(item, style, folder, index)
                     except (CardioViewError, OSError, ValueError) as exc:
                         bad += 1
                         signals.failed.emit(item.key, f"{item.source.name}: {exc}")
                     else:
                         ok += 1
-                        signals.written.emit(item.key, str(path))
+                        signals.written.emit(item.key, str(path), sha256_file(path), image_reference(xray))
                 signals.finished.emit(ok, bad)
 
         self._pool.start(Job())

@@ -23,11 +23,10 @@ from cardioview.gui.panel import ResultPanel
 from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
-from cardioview.gui.worker import FolderScanner, ImageLoader, InferenceResult, InferenceWorker, ModelInfo
+from cardioview.gui.loaders import FolderScanner, ImageLoader
+from cardioview.gui.worker import InferenceResult, InferenceWorker, ModelInfo
 from cardioview.imaging.xray import XRay
-from cardioview.model.bundle import sha256_file
 
-RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
 
 class MainWindow(QMainWindow):
@@ -116,6 +115,7 @@ class MainWindow(QMainWindow):
         self.exporter.failed.connect(lambda key, reason: self.notifier.warn(f"Export failed: {reason}"))
         self.exporter.finished.connect(self._on_exports_finished)
         self.state.display_changed.connect(self._remember_display)
+        self.state.threshold_changed.connect(lambda: self.browser.set_threshold(self.state.threshold))
         if self.worker is not None:
             self.worker.model_ready.connect(self._on_model_ready)
             self.worker.model_failed.connect(self._on_model_failed)
@@ -171,8 +171,9 @@ class MainWindow(QMainWindow):
         count = self.browser.set_index(index)
         for error in index.errors:
             self.notifier.warn(f"{error.path.name}: {error.reason}")
-        skipped = len(index.errors)
-        self.notifier.info(f"{count} image(s) in {Path(folder).name}" + (f", {skipped} skipped" if skipped else ""))
+        extra = [f"{n} {what}" for n, what in ((len(index.errors), "unreadable"), (len(index.skipped), "not images"))
+                 if n]
+        self.notifier.info(f"{count} image(s) in {Path(folder).name}" + (f" ({', '.join(extra)})" if extra else ""))
         self.actions_.set_batch_running(self._batch_running)
         self.folder_opened.emit(count)
         self.browser.select_first()
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
         # Kept under its own image's key: a late result can never be drawn on another image.
         self.state.add_prediction(result.key, result.prediction)
         self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold)
-        self.audit.record("analyse", result.xray, result.prediction)
+        self.audit.record("analyse", result.xray, result.prediction, reference=result.reference)
         if result.key == self.state.current_key:
             self.result_shown.emit(result.key)
 
@@ -261,7 +262,8 @@ class MainWindow(QMainWindow):
         if self.worker is None or self.model_info is None:
             self.notifier.warn("Analyse all needs a loaded model")
             return
-        items = [(k, p) for k, p in self.browser.image_items() if k not in self.state.predictions]
+        items = [(k, p) for k, p in self.browser.image_items()
+                 if k not in self.state.predictions and k not in self.failed_keys]
         if not items:
             self.notifier.info("Every image is already analysed")
             self.batch_done.emit(0, False)
@@ -323,12 +325,10 @@ class MainWindow(QMainWindow):
         self.exporter.export(items, self.export_style(), Path(folder))
         return len(items)
 
-    def _on_report_written(self, key: str, path: str) -> None:
+    def _on_report_written(self, key: str, path: str, digest: str, reference: dict) -> None:
         self.written_reports.append(Path(path))
-        prediction = self.state.prediction(key)
-        xray = self.state.current_xray if key == self.state.current_key else None
         # The report is named by its hash: a file name may carry a patient's name.
-        self.audit.record("export", xray, prediction, export_sha256=sha256_file(Path(path)),
+        self.audit.record("export", None, self.state.prediction(key), reference=reference, export_sha256=digest,
                           deidentified=self.settings.deidentify)
 
     def _on_exports_finished(self, written: int, failed: int) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolButton
 
 from cardioview import __version__
-from cardioview.gui.export import report_stem
+from cardioview.gui.export import free_target, report_stem
 from cardioview.gui.tags_dialog import TagsDialog
 from cardioview.render.report import unique_path
 
@@ -97,6 +97,8 @@ class WindowActions:
         action = QAction(text, self.w)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{text.rstrip('…')} ({keys})")
         action.setCheckable(checkable)
         (action.toggled if checkable else action.triggered).connect(slot)
         menu.addAction(action)
@@ -158,24 +160,25 @@ class WindowActions:
         xray = self.w.state.current_xray
         if xray is None:
             return
-        folder = Path(self.w.settings.value_export_dir() or self._start_dir())
+        folder = Path(self.w.settings.export_dir or self._start_dir())
         suggested = unique_path(folder, report_stem(xray, self.w.settings.deidentify))
         path, _ = QFileDialog.getSaveFileName(
             self.w, "Export report", str(suggested), "PNG image (*.png)",
             options=QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
-        target = Path(path).with_suffix(".png")
-        if target.exists():  # never replace an existing file: take the next free name and say so
-            free = unique_path(target.parent, target.stem)
-            self.w.notifier.warn(f"{target.name} exists; the report is saved as {free.name}")
-            target = free
-        self.w.settings.set_export_dir(str(target.parent))
+        chosen = Path(path).with_suffix(".png")
+        target = free_target(chosen)
+        if target != chosen:
+            self.w.notifier.warn(f"{chosen.name} exists and is kept; the report is saved as {target.name}")
+        self.w.settings.export_dir = str(target.parent)
         self.w.export_current(target)
 
     def choose_export_all(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.w, "Export all reports to", self._start_dir())
+        start = self.w.settings.export_dir or self._start_dir()
+        folder = QFileDialog.getExistingDirectory(self.w, "Export all reports to (existing files are kept)", start)
         if folder:
+            self.w.settings.export_dir = folder
             self.w.export_all(Path(folder))
 
     def show_tags(self) -> None:

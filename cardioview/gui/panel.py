@@ -128,7 +128,7 @@ class ResultPanel(QWidget):
         self.threshold_spin.setRange(0.0, 1.0)
         self.threshold_spin.setDecimals(3)
         self.threshold_spin.setSingleStep(0.01)
-        self.threshold_spin.setFixedWidth(84)
+        self.threshold_spin.setFixedWidth(76)  # no step buttons (style sheet): wheel and arrow keys step it
         self.operating_label = QLabel()
         self.operating_label.setObjectName("hint")
         self.operating_label.setWordWrap(True)
@@ -314,6 +314,7 @@ class ResultPanel(QWidget):
         measurement = self.state.measurement()
         self.measure_button.blockSignals(True)
         self.measure_button.setChecked(measurement is not None)
+        self.measure_button.setText("Remove CTR calipers" if measurement is not None else "Measure CTR  (M)")
         self.measure_button.setEnabled(self.state.current_xray is not None)
         self.measure_button.blockSignals(False)
         if measurement is None:

@@ -87,10 +87,12 @@ class AppSettings:
     def last_folder(self, value: str) -> None:
         self._qs.setValue("files/last_folder", value)
 
-    def value_export_dir(self) -> str:
+    @property
+    def export_dir(self) -> str:
         return str(self._qs.value("files/export_dir", ""))
 
-    def set_export_dir(self, value: str) -> None:
+    @export_dir.setter
+    def export_dir(self, value: str) -> None:
         self._qs.setValue("files/export_dir", value)
 
     @property

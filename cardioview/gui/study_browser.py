@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
 from cardioview.gui.study_index import Node, image_key, index_tree
-from cardioview.gui.worker import ImageLoader
+from cardioview.gui.loaders import ImageLoader
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -219,6 +219,8 @@ class StudyBrowser(QWidget):
             self._add_node(self.model.invisibleRootItem(), child)
         for error in index.errors:
             self.add_skipped(error.path, error.reason)
+        for path in index.skipped:
+            self.add_skipped(path, "not an image (skipped)")
         count = len(self.model.items)
         self.title.setText(f"{Path(index.root).name or 'Folder'} · {count} image(s)")
         self.tree.expandAll()
@@ -254,6 +256,8 @@ class StudyBrowser(QWidget):
             self._loose.setFont(font)
             self._loose.setData(-1, SORT_ROLE)
             self.model.invisibleRootItem().appendRow([self._loose, QStandardItem("")])
+        if not self.model.items or self.title.text() == "No folder open":
+            self.title.setText("Opened files")
         keys = []
         for path in paths:
             key = image_key(path)

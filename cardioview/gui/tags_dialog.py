@@ -13,21 +13,23 @@ _MAX_VALUE_CHARS = 200
 
 
 def header_rows(xray: XRay) -> list[tuple[str, str, str, str]]:
-    """(tag, keyword, VR, value) rows: the file's DICOM header, or the known metadata of a raster file.
+    """(tag, keyword, VR, value) rows: the file's DICOM header, or what is known of a raster file.
 
     Pixel data and other bulk binary values are summarised, not dumped.
     """
     path = Path(xray.source)
     try:
-        import pydicom
+        from cardioview.imaging.dicom_header import read_dataset
 
-        dataset = pydicom.dcmread(path, stop_before_pixels=True)
-    except Exception:  # not DICOM (or unreadable now): show what the loader kept
-        return [("", name, "", value) for name, value in xray.metadata.to_dict().items() if value]
+        dataset = read_dataset(path, stop_before_pixels=True)
+    except Exception:  # not DICOM (or no longer readable): show what the loader kept
+        known = [("", name, "", value) for name, value in xray.metadata.to_dict().items() if value]
+        return [("", "File", "", f"{path.name} (not a DICOM file: no tags)")] + known
     rows = []
     for element in dataset.iterall():
-        if element.VR in ("OB", "OW", "OF", "OD", "UN") or element.VR == "SQ":
-            value = f"<{element.VR}, {len(element.value) if element.value is not None else 0} items/bytes>"
+        if element.VR in ("OB", "OW", "OF", "OD", "UN", "SQ"):
+            size = len(element.value) if element.value is not None else 0
+            value = f"<{element.VR}, {size} {'items' if element.VR == 'SQ' else 'bytes'}>"
         else:
             value = str(element.value)
         if len(value) > _MAX_VALUE_CHARS:

@@ -1,8 +1,8 @@
-"""Background work: the inference thread and the image/thumbnail loaders.
+"""The inference thread: owns the Predictor and answers requests that carry ids.
 
-The GUI thread never decodes a large image or runs the model. It sends
-requests carrying ids; the answers come back as queued Qt signals, and the
-window draws only those whose id is still current.
+The GUI thread never runs the model. It sends requests; the answers come back
+as queued Qt signals, and the window draws only those still current.
+(Image decoding off the GUI thread lives in loaders.py.)
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from cardioview.errors import CardioViewError
+from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 
-THUMBNAIL_SIZE = 56
 
 
 class PredictorLike(Protocol):
@@ -54,7 +53,9 @@ class InferenceResult:
         request_id: the id the request carried (0 for "Analyse all" items).
         key: the image key.
         prediction: the result, or None when ``error`` says why not.
-        xray: the image as loaded by the worker ("Analyse all" only).
+        xray: the image the prediction is for.
+        reference: the image's non-identifying audit reference (UID or file hash),
+            computed here so the GUI thread never hashes files.
     """
 
     request_id: int
@@ -62,6 +63,7 @@ class InferenceResult:
     prediction: Prediction | None = None
     error: str | None = None
     xray: XRay | None = None
+    reference: dict | None = None
 
 
 @dataclass(order=True)
@@ -75,19 +77,20 @@ class _Job:
 #: Background threads run this much "nicer" than the GUI thread (Unix), so a busy
 #: CPU serves the interface first; on an idle machine it costs them nothing.
 BACKGROUND_NICENESS = 5
+# The GUI thread's niceness, read when Qt modules are imported (on the GUI thread).
+_GUI_NICENESS = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
 
 
 def lower_thread_priority() -> None:
-    """Make the calling thread yield the CPU to the GUI thread (best effort, Unix only)."""
+    """Make the calling thread yield the CPU to the GUI thread (best effort, Unix only; idempotent)."""
     if hasattr(os, "setpriority"):
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                           os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _GUI_NICENESS + BACKGROUND_NICENESS)
         except OSError:
             pass  # not permitted here: keep the default priority
 
 
-def _load_xray(path: str) -> XRay:
+def load_xray(path: str) -> XRay:
     from cardioview.imaging.loader import load
 
     return load(Path(path))
@@ -180,7 +183,8 @@ class InferenceWorker(QThread):
 
     def _predict(self, request_id: int, key: str, xray: XRay) -> InferenceResult:
         try:
-            return InferenceResult(request_id, key, prediction=self.predictor.predict(xray), xray=xray)
+            prediction = self.predictor.predict(xray)
+            return InferenceResult(request_id, key, prediction=prediction, xray=xray, reference=image_reference(xray))
         except CardioViewError as exc:
             return InferenceResult(request_id, key, error=str(exc))
         except Exception as exc:  # a model failure on one image must not end the worker
@@ -201,7 +205,7 @@ class InferenceWorker(QThread):
                 self.batch_progress.emit(done, total)
                 continue
             try:
-                xray = _load_xray(path)
+                xray = load_xray(path)
             except CardioViewError as exc:
                 self.result.emit(InferenceResult(0, key, error=str(exc)))
             except Exception as exc:
@@ -229,159 +233,3 @@ class InferenceWorker(QThread):
         for job in deferred:
             self._jobs.put(job)
         return "ok"
-
-
-# -- loaders (thread pool) -------------------------------------------------------
-
-
-class _LoaderSignals(QObject):
-    loaded = Signal(int, str, object)  # request id, key, XRay
-    failed = Signal(int, str, str)  # request id, key, reason
-    thumbnail = Signal(str, object)  # key, uint8 (h, w) or None
-
-
-class _Task(QRunnable):
-    _niced: dict[int, bool] = {}  # pool threads are reused: lower each one once
-
-    def __init__(self, fn: Callable[[], None]):
-        super().__init__()
-        self._fn = fn
-
-    def run(self) -> None:
-        if not _Task._niced.get(threading.get_native_id()):
-            lower_thread_priority()
-            _Task._niced[threading.get_native_id()] = True
-        try:
-            self._fn()
-        except RuntimeError as exc:
-            if "deleted" not in str(exc):
-                raise
-            # The window closed while this task ran: nobody is left to receive its result.
-
-
-def make_thumbnail(xray: XRay, size: int = THUMBNAIL_SIZE) -> np.ndarray:
-    """uint8 (h, w) with the long side ``size``, aspect kept."""
-    import cv2
-
-    from cardioview.inference.preprocess import to_uint8
-
-    h, w = xray.shape
-    factor = size / max(h, w)
-    shape = (max(1, round(w * factor)), max(1, round(h * factor)))
-    return np.ascontiguousarray(cv2.resize(to_uint8(xray.pixels), shape, interpolation=cv2.INTER_AREA))
-
-
-class ImageLoader(QObject):
-    """Decodes images off the GUI thread: one thread for the image on screen, one for thumbnails."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.signals = _LoaderSignals()
-        self.loaded, self.failed, self.thumbnail = (
-            self.signals.loaded, self.signals.failed, self.signals.thumbnail)
-        self._display_pool = QThreadPool(self)
-        self._display_pool.setMaxThreadCount(1)
-        self._thumb_pool = QThreadPool(self)
-        self._thumb_pool.setMaxThreadCount(1)
-        self._pending_thumbs: set[str] = set()
-        self._lock = threading.Lock()
-
-    def load(self, request_id: int, key: str, path: str) -> None:
-        self._display_pool.clear()  # a queued load for an image already left is pointless
-        signals = self.signals
-
-        def job() -> None:
-            try:
-                xray = _load_xray(path)
-            except CardioViewError as exc:
-                signals.failed.emit(request_id, key, str(exc))
-            except Exception as exc:
-                signals.failed.emit(request_id, key, f"{Path(path).name}: unreadable ({type(exc).__name__}: {exc})")
-            else:
-                signals.loaded.emit(request_id, key, xray)
-
-        self._display_pool.start(_Task(job))
-
-    def request_thumbnail(self, key: str, path: str) -> None:
-        with self._lock:
-            if key in self._pending_thumbs:
-                return
-            self._pending_thumbs.add(key)
-        signals, lock, pending = self.signals, self._lock, self._pending_thumbs
-
-        def job() -> None:
-            try:
-                thumb = make_thumbnail(_load_xray(path))
-            except Exception:  # the browser lists load errors when the image is opened
-                thumb = None
-            with lock:
-                pending.discard(key)
-            signals.thumbnail.emit(key, thumb)
-
-        self._thumb_pool.start(_Task(job))
-
-    def cancel_thumbnails(self) -> None:
-        self._thumb_pool.clear()
-        with self._lock:
-            self._pending_thumbs.clear()
-
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        self._display_pool.clear()
-        self.cancel_thumbnails()
-        self._display_pool.waitForDone(timeout_ms)
-        self._thumb_pool.waitForDone(timeout_ms)
-
-
-class _ScanSignals(QObject):
-    progress = Signal(int, int)  # files looked at, files in total (0 while unknown)
-    finished = Signal(str, object)  # folder, StudyIndex
-    failed = Signal(str, str)  # folder, reason
-
-
-class FolderScanner(QObject):
-    """Reads the headers of a folder in the background; a newer scan cancels an older one."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.signals = _ScanSignals()
-        self.progress, self.finished, self.failed = (
-            self.signals.progress, self.signals.finished, self.signals.failed)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._generation = 0
-        self._cancel = threading.Event()
-
-    def scan(self, folder: Path) -> None:
-        self.cancel()
-        self._cancel = cancel = threading.Event()
-        self._generation += 1
-        generation, signals = self._generation, self.signals
-        is_current = lambda: generation == self._generation  # noqa: E731
-
-        def job() -> None:
-            from cardioview.imaging.scan import scan
-
-            def progress(done: int, total: int | None = None) -> None:
-                if is_current():
-                    signals.progress.emit(int(done), int(total or 0))
-
-            try:
-                index = scan(Path(folder), progress=progress, cancel=cancel.is_set)
-            except CardioViewError as exc:
-                if is_current():
-                    signals.failed.emit(str(folder), str(exc))
-            except Exception as exc:
-                if is_current():
-                    signals.failed.emit(str(folder), f"{Path(folder).name}: scan failed ({type(exc).__name__}: {exc})")
-            else:
-                if is_current() and not cancel.is_set():
-                    signals.finished.emit(str(folder), index)
-
-        self._pool.start(_Task(job))
-
-    def cancel(self) -> None:
-        self._cancel.set()
-        self._generation += 1
-
-    def wait(self, timeout_ms: int = 10000) -> bool:
-        return self._pool.waitForDone(timeout_ms)

@@ -23,7 +23,7 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
-def fit_temperature(logits, labels, low: float = 0.05, high: float = 20.0, steps: int = 4000) -> float:
+def fit_temperature(logits, labels, low: float = 0.05, high: float = 100.0, steps: int = 4000) -> float:
     """The T in [low, high] minimising validation NLL (log-spaced grid, then a finer grid around the best)."""
     grid = np.geomspace(low, high, steps)
     best = grid[int(np.argmin([nll(logits, labels, t) for t in grid]))]

@@ -19,6 +19,7 @@ from cardioview.training.config import RECIPES, TrainConfig, paper_recipe
 from cardioview.training.data import DataError
 
 EXIT_OK, EXIT_USAGE = 0, 2
+PAPER_MAX_EPOCHS = 1000
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,7 +41,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--epochs", type=int, default=d.epochs, help="maximum epochs")
+    p.add_argument("--epochs", type=int, default=None, help=f"maximum epochs (default {d.epochs}; with --resume: new maximum)")
     p.add_argument("--max-minutes", type=float, default=None, help="time budget; stops cleanly with the best checkpoint")
     p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
     p.add_argument("--hflip", type=float, default=None, help="horizontal flip probability (default 0; paper recipe 0.5)")
@@ -58,11 +59,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         attention_bias=args.attention_bias, attention_penalty=args.attention_penalty,
         input_size=args.input_size, low_res_size=args.low_res_size, low_res_fraction=args.low_res_fraction,
         equalize=not args.no_equalize, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        epochs=args.epochs, max_minutes=args.max_minutes, label_smoothing=args.label_smoothing,
+        epochs=args.epochs or TrainConfig.epochs, max_minutes=args.max_minutes, label_smoothing=args.label_smoothing,
         split=tuple(args.split), seed=args.seed, limit=args.limit, threads=args.threads, device=args.device,
     )
     if args.recipe == "paper":
-        cfg = paper_recipe(cfg)
+        # the paper trains until early stopping (patience 40) unless told otherwise
+        cfg = replace(paper_recipe(cfg), epochs=args.epochs or PAPER_MAX_EPOCHS)
     if args.hflip is not None:
         cfg = replace(cfg, augment=replace(cfg.augment, hflip=args.hflip))
     return cfg
@@ -76,7 +78,9 @@ def run_train(args: argparse.Namespace) -> int:
             import json
 
             cfg = TrainConfig.from_dict(json.loads((args.out / "config.json").read_text(encoding="utf-8")))
-            cfg = replace(cfg, max_minutes=args.max_minutes or cfg.max_minutes)
+            # the run folder may have moved since; everything else comes from its config.json
+            cfg = replace(cfg, out=args.out, max_minutes=args.max_minutes or cfg.max_minutes,
+                          epochs=args.epochs or cfg.epochs)
         else:
             cfg = config_from_args(args)
             if (cfg.out / "config.json").exists():
@@ -101,10 +105,45 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", type=Path, required=True, help="a finished training run folder")
+    p.add_argument("--out", type=Path, required=True, help="bundle folder to write (e.g. weights/cxa_dense121)")
+    p.add_argument("--name", default="cxa_dense121")
+    p.add_argument("--threshold-rule", choices=("youden", "max-f1"), default="youden")
+    p.add_argument("--attention-limit", type=int, default=0)
+    p.add_argument("--bootstrap", type=int, default=2000)
+
+
+def run_bundle(args: argparse.Namespace) -> int:
+    """Calibrate, threshold, evaluate and export a run into a weights bundle."""
+    from cardioview.training.bundle_writer import build_bundle
+
+    if not (args.run / "best.safetensors").is_file():
+        print(f"error: {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        manifest = build_bundle(args.run, args.out, args.name, args.threshold_rule, args.attention_limit, args.bootstrap)
+    except (DataError, CardioViewError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    ev = manifest.get("evaluation", {})
+    if ev:
+        from cardioview.training.evaluate import format_table
+
+        print(format_table(ev))
+    print(f"bundle written to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"train": (add_train_arguments, run_train), "evaluate": (add_evaluate_arguments, run_evaluate),
+            "bundle": (add_bundle_arguments, run_bundle)}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``python -m cardioview.training {train,evaluate,bundle} ...``."""
     parser = argparse.ArgumentParser(prog="python -m cardioview.training")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_train_arguments(sub.add_parser("train", help="train a network"))
-    add_evaluate_arguments(sub.add_parser("evaluate", help="evaluate a weights bundle"))
+    for name, (add, _) in COMMANDS.items():
+        add(sub.add_parser(name, help=(COMMANDS[name][1].__doc__ or name).splitlines()[0]))
     args = parser.parse_args(argv)
-    return run_train(args) if args.command == "train" else run_evaluate(args)
+    return COMMANDS[args.command][1](args)

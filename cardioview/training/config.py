@@ -109,7 +109,7 @@ def paper_recipe(cfg: TrainConfig) -> TrainConfig:
     return replace(
         cfg, recipe="paper", attention_bias=0.0, input_size=224, low_res_size=0,
         batch_size=16, optimizer="sgd", lr=1e-4, momentum=0.9, weight_decay=0.0,
-        schedule="plateau", epochs=max(cfg.epochs, 1000) if cfg.epochs == TrainConfig.epochs else cfg.epochs,
+        schedule="plateau",
         patience=40, plateau_patience=15, plateau_factor=0.3,
         attention_penalty=0.0, label_smoothing=0.0, class_weights=True,
         augment=AugmentConfig(shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1,

@@ -25,14 +25,10 @@ def auroc(y_true, scores) -> float:
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s))
-    sorted_s = s[order]
-    # mid-ranks for ties
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_s)) + 1]
-    ends = np.r_[starts[1:], len(s)]
-    for a, b in zip(starts, ends):
-        ranks[order[a:b]] = (a + b + 1) / 2.0
+    # mid-ranks for ties: each distinct value gets the mean of the ranks it spans
+    values, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    ranks = (ends - (counts - 1) / 2.0)[inverse]
     return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
@@ -131,11 +127,17 @@ def choose_threshold(y_true, probabilities, rule: str = "youden") -> float:
     Ties go to the threshold closest to 0.5.
     """
     y, p = _check(y_true, probabilities)
-    candidates = np.unique(p)
-    best, best_value = 0.5, -np.inf
-    for t in candidates:
-        r = classification_report(y, p, float(t))
-        value = r["sensitivity"] + r["specificity"] - 1 if rule == "youden" else r["per_class"][CLASS_NAMES[1]]["f1"]
-        if value > best_value + 1e-12 or (abs(value - best_value) <= 1e-12 and abs(t - 0.5) < abs(best - 0.5)):
-            best, best_value = float(t), value
-    return best
+    _, _, thresholds = roc_curve(y, p)
+    t = thresholds[1:]  # each distinct score, descending
+    pred = p[None, :] >= t[:, None]
+    tp = (pred & (y == 1)).sum(1).astype(float)
+    fp = (pred & (y == 0)).sum(1).astype(float)
+    n_pos, n_neg = max(int(y.sum()), 1), max(int((1 - y).sum()), 1)
+    if rule == "youden":
+        value = tp / n_pos - fp / n_neg
+    elif rule == "max-f1":
+        value = 2 * tp / np.maximum(2 * tp + fp + (n_pos - tp), 1e-12)
+    else:
+        raise ValueError(f"unknown threshold rule {rule!r}; choose from {', '.join(THRESHOLD_RULES)}")
+    best = np.flatnonzero(value >= value.max() - 1e-12)
+    return float(t[best[np.argmin(np.abs(t[best] - 0.5))]])

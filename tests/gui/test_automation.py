@@ -39,3 +39,55 @@ def test_bad_opacity_is_refused(tmp_path):
         done = subprocess.run([sys.executable, "-m", *module, "--opacity", "3", "--quit-after"],
                               env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and "within 0..1" in done.stderr, (module, done.stderr[-500:])
+
+
+def test_a_missing_path_exits_non_zero(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT),
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
+               CARDIOVIEW_WEIGHTS=str(tmp_path / "no_bundle_here"))
+    done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(tmp_path / "absent"), "--quit-after"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "no such file or folder" in done.stderr
+
+
+def test_the_inference_backend_is_imported_in_the_worker_thread_not_before_the_window(tmp_path, tiny_bundle):
+    script = (
+        "import sys, threading, time\n"
+        "importers = {}\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in ('onnxruntime', 'torch'):\n"
+        "            importers.setdefault(name, threading.current_thread().name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "from cardioview.gui.app import create_application, predictor_factory\n"
+        "from cardioview.gui.main_window import MainWindow\n"
+        "app = create_application()\n"
+        f"window = MainWindow(predictor_factory({str(tiny_bundle)!r}))\n"
+        "window.show()\n"
+        "print('at show:', sorted(importers))\n"
+        "deadline = time.time() + 60\n"
+        "while window.model_info is None and time.time() < deadline:\n"
+        "    app.processEvents(); time.sleep(0.01)\n"
+        "print('backend:', window.model_info.backend, 'imported in:', importers.get('onnxruntime'))\n"
+        "window.shutdown()\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT),
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "at show: []" in done.stdout  # building and showing the window imports no backend
+    backend_line = next(line for line in done.stdout.splitlines() if line.startswith("backend:"))
+    assert "onnxruntime" in backend_line and "MainThread" not in backend_line and "None" not in backend_line
+
+
+def test_the_view_model_modules_run_without_qt():
+    script = (
+        "import sys\n"
+        "sys.modules['PySide6'] = None  # any Qt import now fails\n"
+        "import cardioview.gui.state, cardioview.gui.audit, cardioview.gui.display_window, cardioview.gui.study_index\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]

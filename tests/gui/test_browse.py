@@ -35,7 +35,7 @@ def test_folder_of_real_dicoms_lists_images_and_skipped_files(qtbot, window, stu
     keys = {Path(k).name for k, _ in window.browser.image_items()}
     assert keys == {"chest_cr.dcm", "hand_cr.dcm", "nih_chest.png", "truncated.dcm"}
     skipped = [window.browser.skipped.item(i).text() for i in range(window.browser.skipped.count())]
-    assert len(skipped) == 1 and skipped[0].startswith("broken.png") and "not a valid PNG" in skipped[0]
+    assert skipped == ["broken.png — not a valid PNG image: it looks like text", "notes.txt — not an image (skipped)"]
     assert any("broken.png" in m for m in window.notifier.messages)
 
     key = show_and_wait(qtbot, window, study_folder / "chest_cr.dcm")
@@ -126,3 +126,39 @@ def test_stale_results_are_never_drawn_on_another_image(qtbot, window, study_fol
     assert window.state.current_key == nih
     assert window.panel.probability_label.text() == probability
     assert (window.canvas.heat_item.image == heat_before).all()
+
+
+def test_analyse_all_can_be_cancelled(qtbot, window, study_folder):
+    open_folder_and_wait(qtbot, window, study_folder)
+    with qtbot.waitSignal(window.batch_done, timeout=60000) as done:
+        window.analyse_all()
+        assert window.cancel_button.isVisible() and window.progress.isVisible()
+        window.cancel_batch()
+    analysed, cancelled = done.args
+    assert cancelled and analysed < 4
+    assert not window.progress.isVisible()
+
+
+def test_dicom_tags_dialog_lists_the_header(qtbot, window):
+    from cardioview.gui.tags_dialog import TagsDialog
+
+    window.open_files([dicom_file("RG1_UNCR.dcm")])
+    qtbot.waitUntil(lambda: window.state.current_xray is not None, timeout=30000)
+    dialog = TagsDialog(window.state.current_xray, window)
+    qtbot.addWidget(dialog)
+    rows = {dialog.tree.topLevelItem(i).text(1): dialog.tree.topLevelItem(i).text(3)
+            for i in range(dialog.tree.topLevelItemCount())}
+    assert rows["Modality"] == "CR" and rows["PhotometricInterpretation"] == "MONOCHROME1"
+    assert "PixelData" not in rows  # header only
+    dialog.filter.setText("photometric")
+    visible = [dialog.tree.topLevelItem(i).text(1) for i in range(dialog.tree.topLevelItemCount())
+               if not dialog.tree.topLevelItem(i).isHidden()]
+    assert visible == ["PhotometricInterpretation"]
+
+
+def test_tags_of_a_png_say_it_is_not_dicom():
+    from cardioview.gui.tags_dialog import header_rows
+    from cardioview.imaging.loader import load
+
+    rows = header_rows(load(nih_png()))
+    assert rows[0][1] == "File" and "not a DICOM file" in rows[0][3]

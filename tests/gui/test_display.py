@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
+from cardioview.gui.panel import NEGATIVE_COLOUR, POSITIVE_COLOUR
 from tests.gui.conftest import dicom_file, nih_png
+
+
+def _mouse_drag(window, button, start: QPointF, step: QPointF, steps: int = 10) -> None:
+    """Press, move and release on the canvas viewport, as a user's drag does."""
+    viewport = window.canvas.view.viewport()
+
+    def send(kind, pos, changed, held):
+        event = QMouseEvent(kind, pos, viewport.mapToGlobal(pos), changed, held, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(viewport, event)
+
+    send(QEvent.Type.MouseButtonPress, start, button, button)
+    for k in range(1, steps + 1):
+        send(QEvent.Type.MouseMove, start + step * k, Qt.MouseButton.NoButton, button)
+        QApplication.processEvents()
+    send(QEvent.Type.MouseButtonRelease, start + step * steps, button, Qt.MouseButton.NoButton)
 
 
 def _open(qtbot, window, path):
@@ -66,11 +84,15 @@ def test_threshold_flips_the_verdict_without_re_inference(qtbot, window, predict
     p = window.state.prediction().probability
     calls = predictor.count
 
+    key = window.state.current_key
     window.panel.threshold_spin.setValue(min(1.0, p + 0.01))
     assert window.panel.verdict_label.text().startswith("NEGATIVE")
+    cell = window.browser._prob_cell(window.browser.model.items[key])
+    assert cell.foreground().color().name() == NEGATIVE_COLOUR  # the triage column follows the threshold
     assert window.panel.threshold_slider.value() == round(window.state.threshold * 1000)
     window.panel.threshold_slider.setValue(int((p - 0.01) * 1000))
     assert window.panel.verdict_label.text().startswith("POSITIVE")
+    assert cell.foreground().color().name() == POSITIVE_COLOUR
     assert abs(window.panel.threshold_spin.value() - window.state.threshold) < 1e-9
     assert predictor.count == calls
     assert "validation sensitivity 0.80" in window.panel.operating_label.text()
@@ -80,17 +102,23 @@ def test_threshold_flips_the_verdict_without_re_inference(qtbot, window, predict
 def test_right_drag_window_level_and_presets_act_on_the_xray_only(qtbot, window):
     _open(qtbot, window, dicom_file("RG1_UNCR.dcm"))
     canvas = window.canvas
-    assert canvas.window.levels == (0.0, 30000.0)  # the file's own Window Center/Width
+    assert canvas.grey_window.levels == (0.0, 30000.0)  # the file's own Window Center/Width
     names = [p.name for p in canvas.presets]
     assert names[0] == "DICOM window 1" and "Full range" in names
     heat_opacity = canvas.heat_item.opacity()
 
-    canvas._window_drag(100.0, -50.0, True)  # right-drag: wider, brighter
-    assert canvas.window.width > 30000 and canvas.window.center < 15000
-    assert tuple(canvas.xray_item.levels) == canvas.window.levels
+    view_range = canvas.viewbox.viewRange()
+    _mouse_drag(window, Qt.MouseButton.RightButton, QPointF(300, 300), QPointF(10, -5))  # right, up
+    assert canvas.grey_window.width > 30000 and canvas.grey_window.center < 15000  # wider window, brighter image
+    assert canvas.viewbox.viewRange() == view_range  # right-drag is window/level, not zoom
+    assert window.canvas.viewbox.menu is None or not window.canvas.viewbox.menuEnabled()
+    assert tuple(canvas.xray_item.levels) == canvas.grey_window.levels
     assert "W " in canvas.bottom_left.text()
     assert canvas.heat_item.opacity() == heat_opacity
 
+    _mouse_drag(window, Qt.MouseButton.LeftButton, QPointF(300, 300), QPointF(10, 0))  # left-drag pans
+    assert canvas.viewbox.viewRange()[0] != view_range[0]
+    canvas.fit()
     before = _image_region(window)
     canvas.set_invert(True)
     qtbot.wait(50)

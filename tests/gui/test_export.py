@@ -7,7 +7,6 @@ import json
 import numpy as np
 from PIL import Image
 
-from cardioview.gui.state import CardiothoracicMeasurement
 from cardioview.model.bundle import sha256_file
 from cardioview.render.report import read_report_metadata, render_report
 from tests.gui.conftest import dicom_file, nih_png, open_folder_and_wait
@@ -50,6 +49,7 @@ def test_export_current_writes_the_report_with_overlay_and_ctr(qtbot, window, tm
 
     entries = [json.loads(line) for line in window.audit.path.read_text().splitlines()]
     assert entries[-1]["action"] == "export" and entries[-1]["export_sha256"] == sha256_file(target)
+    assert len(entries[-1]["file_sha256"]) == 64 and entries[-1]["probability"] == entries[0]["probability"]
 
 
 def test_export_never_overwrites_an_existing_file(qtbot, window, tmp_path):
@@ -83,3 +83,12 @@ def test_export_all_deidentified_writes_one_report_per_analysed_image(qtbot, win
     assert meta["deidentified"] is True
     assert "CompressedSamples" not in json.dumps(meta)
     assert dicom_file("RG1_UNCR.dcm").is_file()
+
+
+def test_a_chosen_existing_name_gives_the_next_free_one(tmp_path):
+    from cardioview.gui.export import free_target
+
+    (tmp_path / "chest.png").write_bytes(b"x")
+    (tmp_path / "chest_1.png").write_bytes(b"y")
+    assert free_target(tmp_path / "new") == tmp_path / "new.png"
+    assert free_target(tmp_path / "chest.png") == tmp_path / "chest_2.png"

@@ -1,0 +1,122 @@
+"""Evaluate a weights bundle on labelled images: metrics.json, roc.png, confusion.png, calibration.png.
+
+>>> report = evaluate_bundle(Path("weights/cxa_dense121"), samples, Path("out/eval"), attention=True)
+>>> report["auroc"], report["auroc_ci95"]
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from cardioview.atomic import atomic_write_text
+from cardioview.model.bundle import load_bundle
+from cardioview.model.checkpoint import load_network
+from cardioview.training import metrics as m
+from cardioview.training.attention_metrics import attention_figures, box_figures, read_boxes
+from cardioview.training.calibration import sigmoid
+from cardioview.training.data import Sample
+from cardioview.training.plots import calibration_figure, confusion_figure, roc_figure, save_png
+from cardioview.training.scoring import Scores, forward_gray, load_input, score_samples
+
+OUTPUT_FILES = ("metrics.json", "roc.png", "confusion.png", "calibration.png")
+
+
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float,
+                           bootstrap: int = 2000, seed: int = 0) -> dict:
+    """AUROC with bootstrap 95 % CI, the per-class report at ``threshold``, ECE and reliability bins."""
+    auc = m.auroc(labels, probabilities)
+    out = {"images": int(len(labels)), "positives": int(np.sum(labels)), "auroc": auc,
+           "auroc_ci95": list(m.bootstrap_auroc_ci(labels, probabilities, bootstrap, seed=seed)) if bootstrap else None,
+           "bootstrap_resamples": bootstrap}
+    out.update(m.classification_report(labels, probabilities, threshold))
+    out["ece"] = m.expected_calibration_error(labels, probabilities)
+    out["reliability"] = m.reliability_bins(labels, probabilities)
+    return out
+
+
+def probability_fn(net: torch.nn.Module, temperature: float, batch_size: int = 16):
+    """(N, H, W) float inputs -> calibrated probabilities, batched."""
+    def run(grays: np.ndarray) -> np.ndarray:
+        logits = np.concatenate([forward_gray(net, grays[i:i + batch_size])[0] for i in range(0, len(grays), batch_size)])
+        return sigmoid(logits / temperature)
+    return run
+
+
+def attention_report(net: torch.nn.Module, scores: Scores, spec, temperature: float, limit: int = 0,
+                     seed: int = 0) -> dict:
+    """Section-4 attention figures on the cardiomegaly images among ``scores`` (first ``limit`` if set)."""
+    idx = [i for i, s in enumerate(scores.samples) if s.label == 1]
+    if limit:
+        idx = idx[:limit]
+    grays = [load_input(scores.samples[i].path, spec) for i in idx]
+    return attention_figures(grays, scores.attention[idx], probability_fn(net, temperature), seed=seed)
+
+
+def boxes_report(scores: Scores, boxes_csv: Path) -> dict:
+    """Pointing and IoU on scored images that have an NIH cardiomegaly box."""
+    from cardioview.imaging import load
+
+    boxes = read_boxes(boxes_csv)
+    items = []
+    for s, w in zip(scores.samples, scores.attention):
+        box = boxes.get(Path(s.path).name)
+        if box is not None:
+            items.append((w, load(s.path).shape, box))
+    return box_figures(items)
+
+
+def write_figures(out: Path, report: dict, overwrite: bool, fpr, tpr) -> None:
+    point = (1 - report["specificity"], report["sensitivity"])
+    save_png(out / "roc.png", roc_figure(fpr, tpr, report["auroc"], report["auroc_ci95"], point), overwrite)
+    save_png(out / "confusion.png", confusion_figure(report["confusion_matrix"]["rows_true_cols_predicted"],
+                                                     threshold=report["threshold"]), overwrite)
+    save_png(out / "calibration.png", calibration_figure(report["reliability"], report["ece"]), overwrite)
+
+
+def format_table(report: dict) -> str:
+    """The paper's Table 4/5 layout plus AUROC, as text."""
+    lines = [f"{'class':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for name, c in report["per_class"].items():
+        lines.append(f"{name:<18}{c['precision']:>10.3f}{c['recall']:>10.3f}{c['f1']:>10.3f}{c['support']:>10d}")
+    w = report["weighted_avg"]
+    lines.append(f"{'weighted avg':<18}{w['precision']:>10.3f}{w['recall']:>10.3f}{w['f1']:>10.3f}{w['support']:>10d}")
+    ci = report.get("auroc_ci95")
+    lines.append(f"accuracy {report['accuracy']:.3f} | AUROC {report['auroc']:.3f}"
+                 + (f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
+                 + f" | sensitivity {report['sensitivity']:.3f} specificity {report['specificity']:.3f}"
+                 f" at threshold {report['threshold']:.3f} | ECE {report['ece']:.3f}")
+    return "\n".join(lines)
+
+
+def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attention: bool = False,
+                    boxes: Path | None = None, attention_limit: int = 0, bootstrap: int = 2000,
+                    overwrite: bool = False) -> dict:
+    """Score ``samples`` with the bundle (its preprocessing, temperature and threshold) and write the report.
+
+    Raises:
+        FileExistsError: ``out`` already holds a report and ``overwrite`` is False.
+        WeightsError: the bundle is unusable.
+    """
+    out = Path(out)
+    if not overwrite and any((out / f).exists() for f in OUTPUT_FILES):
+        raise FileExistsError(f"{out}: already holds an evaluation; choose another --out")
+    bundle = load_bundle(bundle_path)
+    net = load_network(bundle)
+    scores = score_samples(net, samples, bundle.preprocess)
+    probs = scores.probabilities(bundle.temperature)
+    report = {"model": bundle.model_id, "skipped_unreadable": scores.skipped,
+              "preprocessing": bundle.manifest["preprocessing"], "temperature": bundle.temperature}
+    report.update(classification_metrics(scores.labels, probs, bundle.threshold, bootstrap))
+    if attention:
+        report["attention"] = attention_report(net, scores, bundle.preprocess, bundle.temperature, attention_limit)
+    if boxes is not None:
+        report["localisation"] = boxes_report(scores, boxes)
+    out.mkdir(parents=True, exist_ok=True)
+    fpr, tpr, _ = m.roc_curve(scores.labels, probs)
+    write_figures(out, report, overwrite, fpr, tpr)
+    atomic_write_text(out / "metrics.json", json.dumps(report, indent=1) + "\n", overwrite=overwrite)
+    return report

@@ -1,0 +1,75 @@
+"""``cardioview evaluate``: arguments and entry point (see :mod:`cardioview.training.evaluate`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cardioview.errors import CardioViewError
+from cardioview.training.data import LABELS_CSV, DataError, describe_counts, read_labels_csv
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", type=Path, default=None, help="bundle folder (default: the shipped weights)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--labels", type=Path, help="CSV with path,label (paths relative to the CSV)")
+    src.add_argument("--data", type=Path,
+                     help="an NIH ChestX-ray14 root (scores the official test list) or a folder with labels.csv")
+    p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, calibration.png")
+    p.add_argument("--attention", action="store_true",
+                   help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test")
+    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention")
+    p.add_argument("--boxes", type=Path, default=None, help="BBox_List_2017.csv: pointing game and IoU on boxed images")
+    p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the AUROC CI (0 = none)")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
+
+
+def samples_from_args(args: argparse.Namespace):
+    if args.labels is not None:
+        return read_labels_csv(args.labels)
+    if (args.data / LABELS_CSV).is_file():
+        return read_labels_csv(args.data / LABELS_CSV)
+    from cardioview.training.nih import read_nih
+
+    _, test = read_nih(args.data)
+    if not test:
+        raise DataError(f"{args.data}: none of the official test images were found")
+    return test
+
+
+def run(args: argparse.Namespace) -> int:
+    from cardioview.model.bundle import find_default_bundle
+    from cardioview.training.evaluate import evaluate_bundle, format_table
+
+    weights = args.weights or find_default_bundle()
+    if weights is None:
+        print("error: no weights bundle given and none shipped; pass --weights", file=sys.stderr)
+        return EXIT_USAGE
+    if args.boxes is not None and not args.boxes.is_file():
+        print(f"error: {args.boxes}: box file not found", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        samples = samples_from_args(args)
+        print(f"evaluating {Path(weights).name} on {describe_counts(samples)}", file=sys.stderr)
+        report = evaluate_bundle(Path(weights), samples, args.out, attention=args.attention, boxes=args.boxes,
+                                 attention_limit=args.attention_limit, bootstrap=args.bootstrap,
+                                 overwrite=args.overwrite)
+    except (DataError, CardioViewError, FileExistsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_table(report))
+    if "attention" in report:
+        a = report["attention"]
+        print(f"attention on {a['images']} cardiomegaly images: relative spread (median) "
+              f"{a['relative_spread'].get('median', float('nan')):.3f}, mass ratio (median) "
+              f"{a['mass_ratio'].get('median', float('nan')):.3f}, pointing {a['pointing_rate']:.3f}, "
+              f"faithfulness {a['faithfulness_rate']:.3f}")
+    if "localisation" in report and report["localisation"]["boxed_images"]:
+        loc = report["localisation"]
+        print(f"boxes: {loc['boxed_images']} images, pointing {loc['pointing_rate']:.3f}, "
+              f"IoU median {loc['iou']['median']:.3f}")
+    print(f"report written to {args.out}", file=sys.stderr)
+    return EXIT_OK
