@@ -117,7 +117,7 @@ class _NetworkGuard:
 
     def __enter__(self) -> "_NetworkGuard":
         self._saved = (socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo, socket.create_connection)
-        guard, (connect, connect_ex, _getaddrinfo, _create) = self, self._saved
+        guard, connect, connect_ex = self, socket.socket.connect, socket.socket.connect_ex
 
         def refuse(what: str):
             guard.attempts.append(what)
@@ -280,8 +280,8 @@ def _check_input(checks: _Checks, item: SelfTestInput, resources: Path, predicto
 
 def _check_gui(checks: _Checks, predictor, png: Path, headless: tuple | None, out_dir: Path, required: bool) -> None:
     """Open the real main window offscreen on ``png``; its audit log must match the headless result."""
-    if "QT_QPA_PLATFORM" not in os.environ:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if os.environ["QT_QPA_PLATFORM"] == "offscreen":
         # The offscreen platform warns about window hints it ignores: noise in a one-line-per-check log.
         os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;default.warning=false")
     try:

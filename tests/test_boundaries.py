@@ -28,7 +28,7 @@ sys.meta_path.insert(0, Blocker())
 
 def test_headless_packages_import_without_qt_torch_or_matplotlib():
     result = _probe(("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "matplotlib"), """
-import cardioview.imaging, cardioview.imaging.scan
+import cardioview.imaging, cardioview.imaging.folder_scan
 import cardioview.render.colormaps, cardioview.render.overlay, cardioview.render.report
 import cardioview.inference.predictor, cardioview.inference.backends, cardioview.model.bundle
 import cardioview.cli, cardioview.predict_cli

@@ -143,7 +143,7 @@ class FolderScanner(QObject):
         is_current = lambda: generation == self._generation  # noqa: E731
 
         def job() -> None:
-            from cardioview.imaging.scan import scan
+            from cardioview.imaging.folder_scan import scan
 
             def progress(done: int, total: int | None = None) -> None:
                 if is_current():

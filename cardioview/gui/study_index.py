@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cardioview.imaging.scan import RASTER_PATIENT, ImageEntry, StudyIndex
+from cardioview.imaging.study_index import RASTER_PATIENT, ImageEntry, StudyIndex
 
 
 @dataclass

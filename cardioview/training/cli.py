@@ -14,7 +14,6 @@ from pathlib import Path
 
 from cardioview.errors import CardioViewError
 from cardioview.model.network import BACKBONES, HEADS
-from cardioview.training.augment import AugmentConfig
 from cardioview.training.config import RECIPES, TrainConfig, paper_recipe
 from cardioview.training.data import DataError
 

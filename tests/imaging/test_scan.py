@@ -10,7 +10,7 @@ import pytest
 from pydicom.uid import generate_uid
 
 from cardioview.imaging import is_candidate_image, load, scan
-from cardioview.imaging.scan import RASTER_PATIENT
+from cardioview.imaging.study_index import RASTER_PATIENT
 from tests.dicom_factory import pydicom_file
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"

@@ -23,7 +23,7 @@ from cardioview.render.report_content import (
     report_lines,
     report_metadata,
 )
-from tests.render.conftest import CARDIOMEGALY_PNG, PATIENT, make_prediction, peaked_attention
+from tests.render.conftest import CARDIOMEGALY_PNG, PATIENT, make_prediction
 
 CREATED = datetime(2025, 3, 14, 9, 26, tzinfo=timezone(timedelta(hours=1)))
 IDENTIFYING = (PATIENT.patient_id, PATIENT.sop_instance_uid, "M\u00dcLLER", "JOS\u00c9", "00000001_000", "20240131", "2024-01-31")

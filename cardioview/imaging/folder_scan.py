@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from pydicom.datadict import tag_for_keyword
 from pydicom.uid import UID
@@ -25,11 +25,11 @@ from cardioview.imaging.raster import declared_size
 from cardioview.imaging.sniff import (
     DICOM, DICOM_BARE, DICOM_SUFFIXES, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
 )
+from cardioview.imaging.study_index import (
+    RASTER_PATIENT, ImageEntry, PatientEntry, ScanError, SeriesEntry, StudyEntry, StudyIndex,
+)
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRayMetadata
-
-#: Display name of the pseudo patient that holds raster files.
-RASTER_PATIENT = "Image files"
 
 # The tags a scan reads; parsing stops after the last, (0028,0011) Columns.
 _SCAN_TAGS = tuple(
@@ -42,107 +42,6 @@ _SCAN_TAGS = tuple(
 )
 # About 200 progress calls per scan, whatever its size.
 _PROGRESS_CALLS = 200
-
-
-@dataclass(frozen=True)
-class ImageEntry:
-    """One image file as the header describes it (no pixels read)."""
-
-    path: Path
-    kind: str  # "dicom" or "raster"
-    rows: int
-    columns: int
-    frames: int = 1
-    instance_number: int | None = None
-    metadata: XRayMetadata = field(default_factory=XRayMetadata)
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def sop_instance_uid(self) -> str:
-        return self.metadata.sop_instance_uid
-
-    @property
-    def modality(self) -> str:
-        return self.metadata.modality
-
-    @property
-    def view_position(self) -> str:
-        return self.metadata.view_position
-
-
-@dataclass(frozen=True)
-class SeriesEntry:
-    series_instance_uid: str
-    number: int | None
-    description: str
-    modality: str
-    images: tuple[ImageEntry, ...]
-
-
-@dataclass(frozen=True)
-class StudyEntry:
-    """A DICOM study, or for raster files one folder (``description`` = its path)."""
-
-    study_instance_uid: str
-    date: str
-    description: str
-    series: tuple[SeriesEntry, ...]
-
-
-@dataclass(frozen=True)
-class PatientEntry:
-    patient_id: str
-    name: str
-    studies: tuple[StudyEntry, ...]
-
-
-@dataclass(frozen=True)
-class ScanError:
-    """A file that looks like an image but could not be read, and why."""
-
-    path: Path
-    reason: str
-
-
-@dataclass(frozen=True)
-class StudyIndex:
-    """What a folder holds, in display order.
-
-    Attributes:
-        root: the folder scanned.
-        patients: sorted by name; the raster pseudo patient comes last.
-        skipped: non-image files (text, non-image DICOM such as SR or DICOMDIR).
-        errors: image-looking files that could not be read, with reasons.
-        cancelled: True when ``cancel()`` stopped the scan early (the index is partial).
-    """
-
-    root: Path
-    patients: tuple[PatientEntry, ...] = ()
-    skipped: tuple[Path, ...] = ()
-    errors: tuple[ScanError, ...] = ()
-    cancelled: bool = False
-
-    def images(self) -> Iterator[ImageEntry]:
-        """Every image in display order (patient, study date, series, instance)."""
-        for patient in self.patients:
-            for study in patient.studies:
-                for series in study.series:
-                    yield from series.images
-
-    @property
-    def n_images(self) -> int:
-        return sum(1 for _ in self.images())
-
-    @property
-    def n_studies(self) -> int:
-        return sum(len(p.studies) for p in self.patients)
-
-    @property
-    def n_series(self) -> int:
-        return sum(len(s.series) for p in self.patients for s in p.studies)
-
-    def __len__(self) -> int:
-        return self.n_images
 
 
 def scan(folder: str | Path, progress: Callable[[int, int], None] | None = None,
