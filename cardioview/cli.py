@@ -66,7 +66,8 @@ def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str) -> No
     try:
         getattr(importlib.import_module(module), function)(parser)
     except ImportError as exc:
-        parser.set_defaults(_unavailable=f"{module} cannot be imported here ({exc})")
+        # e.g. training in the torch-free clinical bundle: main() says so instead of "unrecognized arguments".
+        parser.set_defaults(_unavailable=f"not available in this installation ({exc}); use a source install with torch: pip install -e '.[train]'")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(argv) or ["gui"]
     command = next((a for a in argv if a in COMMANDS), None)
     parser = build_parser(command)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     command = args.command or "gui"
     unavailable = getattr(args, "_unavailable", None)
+    if unknown and not unavailable:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if unavailable:
         print(f"cardioview {command}: {unavailable}", file=sys.stderr)
         return EXIT_USAGE
@@ -117,9 +120,11 @@ def _export_onnx(args: argparse.Namespace) -> int:
         if root is None:
             raise WeightsError("no weights found: pass --weights BUNDLE")
         bundle = load_bundle(root)
-        from cardioview.model.checkpoint import load_network
-        from cardioview.model.onnx_export import export_onnx
-
+        try:
+            from cardioview.model.checkpoint import load_network
+            from cardioview.model.onnx_export import export_onnx
+        except ImportError as exc:
+            raise WeightsError(f"ONNX export needs torch ({exc}): pip install -e '.[train]'") from exc
         export_onnx(load_network(bundle), out, temperature=bundle.temperature)
     except CardioViewError as exc:
         print(f"cardioview export-onnx: {exc}", file=sys.stderr)

@@ -63,3 +63,23 @@ def test_export_onnx_command(tiny_bundle, tmp_path):
     probability, attention = session.run(None, {"image": np.zeros((2, 3, 96, 64), np.float32)})
     assert probability.shape == (2, 1) and attention.shape == (2, 1, 3, 2)
     assert main(["export-onnx", "--weights", str(tiny_bundle), "--out", str(target)]) == 2  # never overwrites
+
+
+def test_torch_paths_fail_with_a_clear_message_when_torch_is_absent(tiny_bundle, tmp_path):
+    """The torch-free bundle: choosing torch, training or exporting says what is missing, no traceback."""
+    result = _probe(("torch", "torchvision", "PySide6", "pyqtgraph"), f"""
+from cardioview.cli import main
+from cardioview.errors import BackendUnavailableError
+from cardioview.inference.backends import open_backend
+from cardioview.model.bundle import load_bundle
+try:
+    open_backend(load_bundle({str(tiny_bundle)!r}), "torch", "cpu")
+except BackendUnavailableError as exc:
+    print("backend:", exc)
+print("train:", main(["train", "--data", "x"]))
+print("export:", main(["export-onnx", "--weights", {str(tiny_bundle)!r}, "--out", {str(tmp_path / "m.onnx")!r}]))
+""")
+    assert result.returncode == 0, result.stderr
+    assert "backend: the torch backend is not installed here" in result.stdout
+    assert "train: 2" in result.stdout and "export: 2" in result.stdout
+    assert "Traceback" not in result.stderr and "not available in this installation" in result.stderr

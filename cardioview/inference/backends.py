@@ -101,8 +101,12 @@ def open_backend(bundle: WeightsBundle, backend: str = "auto", device: str = "au
         backend = _choose_auto(bundle, device)
     if backend == "onnx":
         return OnnxBackend(bundle, device)
-    from cardioview.inference.torch_backend import TorchBackend
-
+    try:
+        from cardioview.inference.torch_backend import TorchBackend
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f"the torch backend is not installed here ({exc}); use --backend onnx, or pip install -e '.[train]'"
+        ) from exc
     return TorchBackend(bundle, device)
 
 

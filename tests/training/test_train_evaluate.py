@@ -1,6 +1,6 @@
 """A real (tiny) training on real cxr128 images, resumed, turned into a bundle and evaluated end to end.
 
-Kept small for CI on 2 cores: 24 images at 48 px, a few optimizer steps.
+Kept small for CI on 2 cores: 24 images at 32 then 64 px, a few optimizer steps.
 """
 
 import argparse
@@ -30,7 +30,7 @@ def _train_args(*argv):
 def run_dir(tmp_path_factory):
     data = require_shared_data(CXR128)
     out = tmp_path_factory.mktemp("train") / "run"
-    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 48, "--low-res-size", 32,
+    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 64, "--low-res-size", 32,
                        "--low-res-fraction", 0.5, "--epochs", 2, "--batch-size", 6, "--threads", 1)
     assert run_train(args) == 0
     return out
@@ -40,7 +40,7 @@ def test_training_writes_checkpoints_split_and_epoch_log(run_dir):
     for name in ("best.safetensors", "last.safetensors", "state.json", "config.json", "train.csv", "val.csv", "test.csv"):
         assert (run_dir / name).is_file(), name
     rows = list(csv.DictReader(open(run_dir / "epochs.csv")))
-    assert [r["train_size"] for r in rows] == ["32", "48"]  # progressive resizing, then the input size
+    assert [r["train_size"] for r in rows] == ["32", "64"]  # progressive resizing, then the input size
     assert all(np.isfinite(float(r["val_loss"])) for r in rows)
     split = {n: {r["path"] for r in csv.DictReader(open(run_dir / f"{n}.csv"))} for n in ("train", "val", "test")}
     assert sum(map(len, split.values())) == 24
@@ -75,7 +75,7 @@ def bundle(run_dir, tmp_path_factory):
 
 def test_bundle_manifest_has_measured_figures_and_loads_in_the_predictor(bundle, run_dir):
     manifest = json.loads((bundle / "manifest.json").read_text())
-    assert manifest["preprocessing"]["input_size"] == 48 and manifest["preprocessing"]["equalize"] is True
+    assert manifest["preprocessing"]["input_size"] == 64 and manifest["preprocessing"]["equalize"] is True
     assert 0 < manifest["calibration"]["temperature"] and 0 <= manifest["threshold"] <= 1
     assert set(manifest["validation_operating_point"]) >= {"sensitivity", "specificity"}
     assert manifest["onnx_parity"]["max_abs_probability_diff"] < 1e-4
@@ -83,7 +83,7 @@ def test_bundle_manifest_has_measured_figures_and_loads_in_the_predictor(bundle,
     sample = read_labels_csv(run_dir / "test.csv")[0]
     for backend in ("torch", "onnx"):
         prediction = Predictor(bundle, backend=backend).predict(load(sample.path))
-        assert prediction.attention.shape == (2, 2)  # 48 px input -> 2x2 features
+        assert prediction.attention.shape == (2, 2)  # 64 px input -> 2x2 features (DenseNet downsamples by 32)
         assert 0.0 <= prediction.probability <= 1.0
 
 

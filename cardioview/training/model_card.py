@@ -1,0 +1,117 @@
+"""MODEL_CARD.md from a bundle's manifest: every figure is read from what was measured, none typed by hand.
+
+Free text that only a person can write (why this recipe, what was not run)
+comes in as ``notes``: a dict of section title -> markdown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cardioview.atomic import atomic_write_text
+from cardioview.model.bundle import load_bundle
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _f(x, nd: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{nd}f}"
+
+
+def results_table(ev: dict) -> str:
+    lines = ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for name, c in ev["per_class"].items():
+        lines.append(f"| {name} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} | {c['support']} |")
+    w = ev["weighted_avg"]
+    lines.append(f"| support-weighted avg | {_f(w['precision'])} | {_f(w['recall'])} | {_f(w['f1'])} | {w['support']} |")
+    return "\n".join(lines)
+
+
+def attention_table(a: dict) -> str:
+    rs, mr = a["relative_spread"], a["mass_ratio"]
+    return "\n".join([
+        "| figure | measured | target | issue's 224 px probe |",
+        "|---|---|---|---|",
+        f"| relative spread (p90-p10)/p90, median | {_f(rs.get('median'))} (p10 {_f(rs.get('p10'))}, p90 {_f(rs.get('p90'))}) | >= 0.5 | n/a |",
+        f"| mass ratio in cardiac region, median | {_f(mr.get('median'))} (mean {_f(mr.get('mean'))}) | >= 2.0 | 1.72 |",
+        f"| pointing game (peak in cardiac region) | {_f(a['pointing_rate'])} | >= 0.8 | 0.47 |",
+        f"| faithfulness (deletion test) | {_f(a['faithfulness_rate'])} | >= 0.85 | 0.80 |",
+        f"| W range on these images (median min / median max) | {a['w_min'].get('median', 0):.4f} / {a['w_max'].get('median', 0):.4f} | | 0.001-0.08 |",
+        f"| mean P drop: top-20% deleted vs same area at random | {_f(a['probability_drop_top20'].get('mean'))} vs {_f(a['probability_drop_random'].get('mean'))} | | |",
+    ])
+
+
+def epochs_table(epochs: list[dict]) -> str:
+    lines = ["| epoch | train size | train loss | val loss | val AUROC | images/s | minutes |", "|---|---|---|---|---|---|---|"]
+    for e in epochs:
+        best = " (best)" if e.get("best") == "1" else ""
+        lines.append(f"| {e['epoch']}{best} | {e['train_size']} | {float(e['train_loss']):.4f} | {float(e['val_loss']):.4f} "
+                     f"| {float(e['val_auroc']):.4f} | {float(e['images_per_s']):.1f} | {float(e['elapsed_s']) / 60:.1f} |")
+    return "\n".join(lines)
+
+
+def render_card(manifest: dict, notes: dict[str, str]) -> str:
+    """The card's markdown."""
+    arch, pre, cal = manifest["architecture"], manifest["preprocessing"], manifest["calibration"]
+    ev, tr = manifest.get("evaluation", {}), manifest.get("training", {})
+    cfg, res = tr.get("config", {}), tr.get("result", {})
+    op = manifest["validation_operating_point"]
+    out = [f"# Model card: {manifest['name']} ({arch.get('display_name', '')})", "",
+           f"**Intended use:** {manifest['intended_use_text']}", ""]
+    out += [notes.get("Summary", ""), ""]
+    out += ["## Data", "", notes.get("Data", ""), "",
+            f"Split: {tr.get('split', {}).get('train', '?')} train, {tr.get('split', {}).get('val', '?')} validation, "
+            f"{tr.get('split', {}).get('test', '?')} held-out test. Grouping: {tr.get('split', {}).get('grouping', {})}.", ""]
+    out += ["## Preprocessing (recorded in manifest.json; the Predictor repeats it)", ""]
+    out += [f"{i + 1}. {s}" for i, s in enumerate(pre.get("steps", []))] + [""]
+    out += ["## Training recipe", "", notes.get("Recipe", ""), "",
+            f"Configuration: backbone {cfg.get('backbone')}, head {cfg.get('head')}, dropout {cfg.get('dropout')}, "
+            f"attention bias {cfg.get('attention_bias')}, attention penalty {cfg.get('attention_penalty')}, "
+            f"optimizer {cfg.get('optimizer')} lr {cfg.get('lr')} weight decay {cfg.get('weight_decay')}, "
+            f"schedule {cfg.get('schedule')}, batch {cfg.get('batch_size')}, input {cfg.get('input_size')} px "
+            f"(first {cfg.get('low_res_fraction')} of the budget at {cfg.get('low_res_size')} px), "
+            f"time budget {cfg.get('max_minutes')} min, seed {cfg.get('seed')}, augmentation {cfg.get('augment')}.", "",
+            f"Run: {res.get('epochs')} epochs in {float(res.get('elapsed_s', 0)) / 60:.1f} min on {res.get('runtime')}, "
+            f"stopped by {res.get('stopped_by')}; kept epoch {res.get('best_epoch')} (lowest validation loss at "
+            f"{cfg.get('input_size')} px).", "", epochs_table(tr.get("epochs", [])), ""]
+    if ev:
+        ci = ev.get("auroc_ci95") or [None, None]
+        out += ["## Results on the held-out test split", "",
+                f"{ev['images']} images ({ev['positives']} cardiomegaly), never used for training, model selection, "
+                "calibration or the threshold.", "",
+                f"- **AUROC {_f(ev['auroc'])}** (95% bootstrap CI {_f(ci[0])}-{_f(ci[1])}, {ev.get('bootstrap_resamples')} resamples)",
+                f"- accuracy {_f(ev['accuracy'])}; sensitivity {_f(ev['sensitivity'])}, specificity {_f(ev['specificity'])} "
+                f"at the shipped threshold {_f(manifest['threshold'])}",
+                f"- expected calibration error (15 bins) {_f(ev['ece'])}", "",
+                results_table(ev), "",
+                "Confusion matrix (rows true, columns predicted; no cardiomegaly, cardiomegaly): "
+                f"{ev['confusion_matrix']['rows_true_cols_predicted']}", ""]
+    out += ["## Threshold and calibration", "",
+            f"- threshold {_f(manifest['threshold'], 4)}: {manifest.get('threshold_rule', '')}; on validation it gives "
+            f"sensitivity {_f(op['sensitivity'])} and specificity {_f(op['specificity'])} "
+            f"(validation AUROC {_f(manifest.get('validation_auroc'))}).",
+            f"- temperature scaling: T = {_f(cal['temperature'], 3)} fitted on validation; validation ECE "
+            f"{_f(cal['ece_before'])} before, {_f(cal['ece_after'])} after. The ONNX export has T baked in.",
+            f"- torch vs ONNX Runtime on real validation images: max |dP| = {manifest['onnx_parity']['max_abs_probability_diff']:.2e}, "
+            f"max |dW| = {manifest['onnx_parity']['max_abs_attention_diff']:.2e} (both from the same fp16-rounded weights).", ""]
+    if ev.get("attention"):
+        a = ev["attention"]
+        out += ["## Attention map W", "",
+                f"Measured on the {a['images']} cardiomegaly images of the test split at {pre['input_size']} px "
+                f"(feature map {pre['input_size'] // 32}x{pre['input_size'] // 32}); cardiac region = median NIH "
+                f"cardiomegaly box {a['cardiac_region']} (normalised x0, y0, x1, y1).", "",
+                attention_table(a), "", notes.get("Attention", ""), ""]
+    for title in ("Contact sheet", "Ablation", "Not run", "Limitations", "Reproduce"):
+        if notes.get(title):
+            out += [f"## {title}", "", notes[title], ""]
+    return "\n".join(out).replace("\n\n\n", "\n\n")
+
+
+def write_model_card(bundle: Path, notes: dict[str, str], overwrite: bool = True) -> Path:
+    """Write BUNDLE/MODEL_CARD.md, beside the manifest it describes."""
+    b = load_bundle(bundle)
+    path = Path(bundle) / "MODEL_CARD.md"
+    atomic_write_text(path, render_card(b.manifest, notes), overwrite=overwrite)
+    return path
