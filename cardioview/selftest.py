@@ -39,7 +39,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 #: Packages the clinical bundle must leave out; checked only in a frozen build.
-EXCLUDED_FROM_BUNDLE = ("torch", "torchvision", "matplotlib", "tkinter", "PyQt5", "PyQt6", "PySide2")
+EXCLUDED_FROM_BUNDLE = ("torch", "torchvision", "cv2", "matplotlib", "tkinter", "PyQt5", "PyQt6", "PySide2")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ echo "largest files (MB):"
 ( cd dist/CardioView && find . -type f -size +4M -printf '%s %p\n' | sort -rn | head -n 12 \
     | awk '{ printf "  %5.1f  %s\n", $1 / 1048576, $2 }' )
 (( size_mb <= SIZE_BUDGET_MB )) || failures+=("size ${size_mb} MB > ${SIZE_BUDGET_MB} MB")
-for forbidden in torch torchvision PyQt5 PyQt6 PySide2 matplotlib scipy sklearn; do
+for forbidden in torch torchvision cv2 opencv_python_headless.libs PyQt5 PyQt6 PySide2 matplotlib scipy sklearn; do
     if [[ -e "dist/CardioView/_internal/$forbidden" ]]; then failures+=("the bundle contains $forbidden"); fi
 done
 

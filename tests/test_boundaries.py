@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pydicom.data import get_testdata_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,3 +84,37 @@ print("export:", main(["export-onnx", "--weights", {str(tiny_bundle)!r}, "--out"
     assert "backend: the torch backend is not installed here" in result.stdout
     assert "train: 2" in result.stdout and "export: 2" in result.stdout
     assert "Traceback" not in result.stderr and "not available in this installation" in result.stderr
+
+
+def test_viewer_path_runs_without_opencv(tiny_bundle, tmp_path):
+    """The clinical bundle leaves OpenCV out: loading, preprocessing, analysis, reports and the headless self-test."""
+    nih_png = REPO.parent / "shared" / "data" / "nih1024" / "images" / "00000001_000.png"
+    if not nih_png.is_file():
+        pytest.skip(f"needs the real NIH data at {nih_png.parent} (../shared/data beside the repo); absent here")
+    result = _probe(("cv2", "torch", "torchvision"), f"""
+from pathlib import Path
+from cardioview.imaging import load
+from cardioview.inference.predictor import Predictor
+from cardioview.inference.preprocess import PreprocessSpec, preprocess
+from cardioview.render.report import build_report, read_report_metadata, write_report
+from cardioview.selftest import run_selftest
+from cardioview.gui.loaders import THUMBNAIL_SIZE, make_thumbnail
+
+out = Path({str(tmp_path)!r})
+predictor = Predictor({str(tiny_bundle)!r}, backend="onnx", device="cpu")
+for source in ({get_testdata_file("RG1_UNCR.dcm")!r}, {str(nih_png)!r}):
+    xray = load(source)
+    batch = preprocess(xray.pixels, PreprocessSpec(input_size=224))
+    assert batch.shape == (1, 3, 224, 224) and 0.0 <= batch.min() < batch.max() <= 1.0
+    prediction = predictor.predict(xray)
+    report = build_report(xray, prediction)
+    written = write_report(out / (Path(source).stem + ".png"), report.image, report.metadata)
+    assert abs(read_report_metadata(written)["prediction"]["probability"] - prediction.probability) < 1e-6
+    assert max(make_thumbnail(xray).shape) == THUMBNAIL_SIZE
+results = run_selftest({str(tiny_bundle)!r}, out_dir=out / "selftest", device="cpu", gui=False, emit=print)
+assert all(check.status == "PASS" for check in results), [c.line() for c in results]
+assert "cv2" not in sys.modules
+print("ok")
+""")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")

@@ -42,14 +42,13 @@ class _Task(QRunnable):
 
 def make_thumbnail(xray: XRay, size: int = THUMBNAIL_SIZE) -> np.ndarray:
     """uint8 (h, w) with the long side ``size``, aspect kept."""
-    import cv2
-
+    from cardioview.imageops import resize_gray
     from cardioview.inference.preprocess import to_uint8
 
     h, w = xray.shape
     factor = size / max(h, w)
-    shape = (max(1, round(w * factor)), max(1, round(h * factor)))
-    return np.ascontiguousarray(cv2.resize(to_uint8(xray.pixels), shape, interpolation=cv2.INTER_AREA))
+    shape = (max(1, round(h * factor)), max(1, round(w * factor)))
+    return np.ascontiguousarray(resize_gray(to_uint8(xray.pixels), shape))
 
 
 class ImageLoader(QObject):

@@ -2,15 +2,16 @@
 
 The declared size is read from the header first (PNG: IHDR parsed here;
 others: Pillow's lazy open, which reads no pixels) and checked against the
-pixel budget; only then is the file decoded with OpenCV from bytes, so
-non-ASCII paths work on every platform.
+pixel budget; only then does Pillow decode the pixels.
 
 Scaling to [0, 1]: 8-bit samples / 255. 16-bit samples / (2**b - 1), where b
 is the smallest bit depth (>= 8) that holds the image's maximum: the PNG spec
 says 16-bit samples span 0..65535, but medical exporters commonly write 12- or
 14-bit values unscaled, which would otherwise display nearly black. A true
-16-bit image that uses its top bit is unaffected. RGBA is composited on black
-(transparent = no attenuation), then converted to luma.
+16-bit image that uses its top bit is unaffected. Pillow reads 16-bit colour
+at 8 bits per channel (the XRay warns of it). RGBA is composited on black
+(transparent = no attenuation), then converted to luma; palette images are
+expanded to their colours first.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import struct
 import warnings
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -27,12 +27,15 @@ from cardioview.errors import ImageLoadError, ImageTooLargeError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
 from cardioview.imaging.grayscale import is_colourful, luminance, require_contrast, scale_to_unit
 from cardioview.imaging.sniff import (
-    BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
+    BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, TIFF, describe, read_head, sniff,
 )
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRay, XRayMetadata
 
 _EXIF_ORIENTATION = 0x0112
+_TIFF_BITS_PER_SAMPLE = 258
+# Pillow's decoders fail with any of these on corrupt or truncated data.
+_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
@@ -60,12 +63,10 @@ def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> X
     width, height, orientation = declared_size(path, fmt)
     check_pixel_budget(path, height, width, 1, pixel_budget)
 
-    data = np.fromfile(path, dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if image is None or image.size == 0:
-        raise ImageLoadError(path, f"{fmt.upper()} data is corrupt or truncated: could not decode it")
+    image, notes = _decode(path, fmt)
     image = _apply_orientation(image, orientation)
-    pixels, bits, notes = _to_unit_gray(path, image)
+    pixels, bits, colour_notes = _to_unit_gray(path, image)
+    notes += colour_notes
 
     metadata = XRayMetadata()
     return XRay(
@@ -105,8 +106,52 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+def _decode(path: Path, fmt: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Pixels as stored: gray (H, W), RGB (H, W, 3) or RGBA (H, W, 4); plus decoder notes."""
+    try:
+        with warnings.catch_warnings():
+            # The pixel budget was checked already; Pillow's own bomb limit stays as a backstop.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as picture:
+                picture.load()
+                notes = ("16-bit colour read at 8 bits per channel",) if _wide_colour(path, fmt, picture) else ()
+                return _samples(picture), notes
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(path, f"image too large to decode safely ({exc})") from exc
+    except _DECODE_ERRORS as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ImageLoadError(path, f"{fmt.upper()} data is corrupt or truncated: {detail}") from exc
+
+
+def _samples(picture: Image.Image) -> np.ndarray:
+    mode = picture.mode
+    if mode.startswith("I;16"):
+        return np.array(picture).astype(np.uint16)  # also normalises big-endian I;16B
+    if mode in ("L", "I", "F", "RGB", "RGBA"):
+        return np.array(picture)
+    if mode == "1":
+        return np.array(picture.convert("L"))
+    if "A" in mode or "a" in mode or (mode == "P" and "transparency" in picture.info):
+        return np.array(picture.convert("RGBA"))
+    return np.array(picture.convert("RGB"))  # palette, CMYK, YCbCr, ...
+
+
+def _wide_colour(path: Path, fmt: str, picture: Image.Image) -> bool:
+    """True when a colour image stores more than 8 bits per channel (Pillow keeps the top 8)."""
+    if picture.mode not in ("RGB", "RGBA"):
+        return False
+    if fmt == PNG:
+        with open(path, "rb") as f:
+            ihdr = f.read(26)
+        return len(ihdr) == 26 and ihdr[24] == 16
+    if fmt == TIFF:
+        bits = picture.tag_v2.get(_TIFF_BITS_PER_SAMPLE, (8,))
+        return max(bits if isinstance(bits, tuple) else (bits,)) > 8
+    return False
+
+
 def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
-    """Undo EXIF orientation (IMREAD_UNCHANGED ignores it), as Pillow's exif_transpose."""
+    """Undo EXIF orientation (decoding ignores it), as Pillow's exif_transpose."""
     if orientation == 2:
         return image[:, ::-1]
     if orientation == 3:
@@ -125,7 +170,7 @@ def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple[str, ...]]:
-    """OpenCV samples (gray, BGR or BGRA) -> float32 gray in [0, 1], bit depth, warnings."""
+    """Samples (gray, RGB or RGBA) -> float32 gray in [0, 1], bit depth, warnings."""
     bits, full_scale = _depth(image)
     notes: tuple[str, ...] = ()
     if image.ndim == 3 and image.shape[2] == 1:
@@ -136,9 +181,9 @@ def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple
             # Alpha always spans its type's full range, whatever the colour depth.
             alpha_max = np.iinfo(image.dtype).max if np.issubdtype(image.dtype, np.integer) else 1.0
             colour *= image[..., 3:4].astype(np.float32) / np.float32(alpha_max)
-        if is_colourful(colour[..., ::-1], full_scale):
+        if is_colourful(colour, full_scale):
             notes = ("colour image converted to gray",)
-        gray = luminance(colour, order="BGR")
+        gray = luminance(colour, order="RGB")
     else:
         gray = image.astype(np.float32)
     low, high = require_contrast(path, gray)

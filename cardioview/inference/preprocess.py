@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, asdict
 
-import cv2
 import numpy as np
+
+from cardioview.imageops import equalize_hist, resize_gray
 
 #: Longest side fed to the network in full-resolution mode; bounds memory on
 #: 3000 px CR images while keeping NIH's 1024 px originals whole.
@@ -50,7 +51,7 @@ class PreprocessSpec:
         """The steps in words, for the manifest and the model card."""
         steps = ["to 8-bit gray (display-ready, bright = dense)"]
         if self.equalize:
-            steps.append("histogram equalisation (cv2.equalizeHist)")
+            steps.append("histogram equalisation (as cv2.equalizeHist, bit-exact)")
         steps += [
             f"resize to {self.input_size}x{self.input_size} (area when shrinking, bilinear when enlarging)",
             "min-max normalise to [0, 1]",
@@ -85,13 +86,8 @@ def target_size(shape: tuple[int, int], spec: PreprocessSpec, full_resolution: b
 
 
 def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize (H, W) to size=(H, W): area averaging to shrink, bilinear to enlarge."""
-    h, w = size
-    if image.shape[:2] == (h, w):
-        return image
-    shrinking = h * w < image.shape[0] * image.shape[1]
-    interp = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    return cv2.resize(image, (w, h), interpolation=interp)
+    """Resize (H, W) to size=(H, W): area averaging to shrink, bilinear to enlarge (see imageops.resize_gray)."""
+    return resize_gray(image, size)
 
 
 def minmax(image: np.ndarray) -> np.ndarray:
@@ -110,7 +106,7 @@ def prepare_gray(pixels: np.ndarray, spec: PreprocessSpec, size: tuple[int, int]
     """
     gray = to_uint8(pixels)
     if spec.equalize:
-        gray = cv2.equalizeHist(gray)
+        gray = equalize_hist(gray)
     return minmax(resize(gray, size))
 
 

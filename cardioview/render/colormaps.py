@@ -1,30 +1,23 @@
 """Colormaps as 256-entry RGB lookup tables, without matplotlib.
 
-The tables come from OpenCV's built-in maps (``cv2.applyColorMap`` on a 0..255
+The tables are OpenCV's built-in maps (``cv2.applyColorMap`` on a 0..255
 ramp), which reproduce matplotlib's inferno/viridis/magma/plasma/cividis,
-Google's turbo and MATLAB's jet; tests check their ends against the published
-values.
+Google's turbo and MATLAB's jet. They are stored in :mod:`colormap_tables`
+so the viewer needs no OpenCV; tests check them against OpenCV and their ends
+against the published values.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
-_CV2_MAPS = {
-    "inferno": cv2.COLORMAP_INFERNO,
-    "viridis": cv2.COLORMAP_VIRIDIS,
-    "magma": cv2.COLORMAP_MAGMA,
-    "plasma": cv2.COLORMAP_PLASMA,
-    "cividis": cv2.COLORMAP_CIVIDIS,
-    "turbo": cv2.COLORMAP_TURBO,
-    "jet": cv2.COLORMAP_JET,  # the paper's figures
-}
+from cardioview.render.colormap_tables import TABLES
 
-#: Names accepted by :func:`colormap_lut`; perceptually uniform maps first.
-COLORMAPS: tuple[str, ...] = tuple(_CV2_MAPS)
+#: Names accepted by :func:`colormap_lut`; perceptually uniform maps first, jet
+#: (the paper's figures) last.
+COLORMAPS: tuple[str, ...] = tuple(TABLES)
 #: Inferno: perceptually uniform, monotone in luminance (low attention stays
 #: dark, so it reads as "less"), and legible for the common colour-vision deficiencies.
 DEFAULT_COLORMAP = "inferno"
@@ -40,11 +33,9 @@ def colormap_lut(name: str) -> np.ndarray:
         ValueError: unknown name.
     """
     key = name.lower() if isinstance(name, str) else name
-    if key not in _CV2_MAPS:
+    if key not in TABLES:
         raise ValueError(f"unknown colormap {name!r}; choose one of {', '.join(COLORMAPS)}")
-    ramp = np.arange(256, dtype=np.uint8).reshape(256, 1)
-    bgr = cv2.applyColorMap(ramp, _CV2_MAPS[key]).reshape(256, 3)
-    lut = np.ascontiguousarray(bgr[:, ::-1])
+    lut = np.frombuffer(bytes.fromhex(TABLES[key]), dtype=np.uint8).reshape(256, 3)
     lut.setflags(write=False)
     return lut
 

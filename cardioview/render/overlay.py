@@ -10,9 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-import cv2
 import numpy as np
 
+from cardioview.imageops import upsample_smooth
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.inference.preprocess import to_uint8
@@ -67,10 +67,10 @@ def upsample_attention(attention: np.ndarray, shape: tuple[int, int]) -> np.ndar
     """Smoothly enlarge a feature-resolution map to image pixels.
 
     Feature cell (i, j) summarises the input tile whose centre is at
-    ((i + 0.5) * H / h, (j + 0.5) * W / w); cv2.resize uses the same
-    pixel-centre alignment, so each cell's value lands on its tile's centre.
-    Bicubic avoids the creases bilinear leaves at 100x+ enlargement; its small
-    overshoot is clipped back to [0, 1].
+    ((i + 0.5) * H / h, (j + 0.5) * W / w); the resampling (Pillow's bicubic)
+    uses the same pixel-centre alignment, so each cell's value lands on its
+    tile's centre. Bicubic avoids the creases bilinear leaves at 100x+
+    enlargement; its small overshoot is clipped back to [0, 1].
 
     Args:
         attention: (h, w) map in [0, 1].
@@ -87,7 +87,7 @@ def upsample_attention(attention: np.ndarray, shape: tuple[int, int]) -> np.ndar
         raise ValueError(f"target shape must be positive, got {shape}")
     if attention.shape == (height, width):
         return np.clip(attention, 0.0, 1.0)
-    up = cv2.resize(attention, (width, height), interpolation=cv2.INTER_CUBIC)
+    up = upsample_smooth(attention, (height, width))
     return np.clip(up, 0.0, 1.0, out=up)
 
 

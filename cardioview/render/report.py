@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
 
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path  # noqa: F401  (unique_path: re-exported for callers)
 from cardioview.errors import ImageLoadError
+from cardioview.imageops import resize_for_display
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.inference.preprocess import to_uint8
@@ -135,10 +135,7 @@ def _panel_geometry(shape: tuple[int, int]) -> tuple[tuple[int, int], tuple[int,
 
 def _fit(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize uint8 gray to (w, h): area averaging to shrink, bicubic to enlarge (bilinear looks blocky at 8x)."""
-    if gray.shape[::-1] == size:
-        return gray
-    enlarging = size[0] * size[1] > gray.shape[0] * gray.shape[1]
-    return cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC if enlarging else cv2.INTER_AREA)
+    return resize_for_display(gray, (size[1], size[0]))
 
 
 def _draw_calipers(draw: ImageDraw.ImageDraw, ctr: CardiothoracicRatio, scale: float, origin: tuple[int, int]) -> None:

@@ -55,3 +55,13 @@ def test_colorize_clips_and_indexes_the_table():
     rgb = colorize(np.array([[-1.0, 0.0, 0.5, 1.0, 7.0]]), "viridis")
     assert rgb.shape == (1, 5, 3)
     assert np.array_equal(rgb[0], lut[[0, 0, 128, 255, 255]])
+
+
+@pytest.mark.parametrize("name", COLORMAPS)
+def test_stored_tables_equal_opencvs_maps(name):
+    """The shipped tables (the viewer has no OpenCV) are exactly cv2.applyColorMap's; regenerate if not."""
+    pytest.importorskip("cv2", reason="OpenCV (the tables' source) is a test extra")
+    from tests.render.make_colormap_tables import CV2_NAMES, cv2_lut
+
+    assert tuple(CV2_NAMES) == COLORMAPS
+    np.testing.assert_array_equal(colormap_lut(name), cv2_lut(name))

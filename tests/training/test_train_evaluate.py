@@ -113,3 +113,13 @@ def test_nih_layout_trains_and_evaluates(tmp_path, tiny_bundle, capsys):
                  "--bootstrap", "50"]) == 0
     assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["images"] == 4
     assert "weighted avg" in capsys.readouterr().out
+
+
+def test_model_card_quotes_the_manifest(bundle):
+    from cardioview.training.model_card import write_model_card
+
+    card = write_model_card(bundle, {"Summary": "smoke run", "Not run": "everything else"}).read_text()
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert f"**AUROC {manifest['evaluation']['auroc']:.3f}**" in card
+    assert f"T = {manifest['calibration']['temperature']:.3f}" in card
+    assert "## Not run" in card and "research and decision support" in card.lower()
