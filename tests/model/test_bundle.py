@@ -74,7 +74,7 @@ class _Exploit:
 def test_torch_checkpoint_import_refuses_pickled_code(tmp_path):
     evil = tmp_path / "evil.pt"
     with open(evil, "wb") as f:
-        pickle.dump({"state_dict": _Exploit()}, f)
+        pickle.dump({"state_dict": _Exploit()}, f, protocol=2)
     with pytest.raises(WeightsError, match="not a safe torch checkpoint"):
         import_torch_checkpoint(evil, NetworkConfig())
 

@@ -70,7 +70,7 @@ def test_gwap_against_hand_computation():
 
 def test_attention_bias_initialisation_starts_w_small():
     net = build_network(NetworkConfig(attention_bias=-3.0)).eval()
-    assert float(net.head.conv4.bias) == -3.0
+    assert net.head.conv4.bias.item() == -3.0
     with torch.no_grad():
         _, attention = net(torch.rand(1, 3, 64, 64))
     assert float(attention.mean()) < 0.3
