@@ -1,4 +1,4 @@
-"""One entry point: ``cardioview [gui|predict|train|evaluate|export-onnx]``.
+"""One entry point: ``cardioview [gui|predict|train|evaluate|bundle|export-onnx]``.
 
 Each subcommand imports its heavy dependencies only when it runs, so
 ``cardioview --help`` and the GUI start fast.
@@ -14,7 +14,7 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "export-onnx")
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "export-onnx")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -36,10 +36,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model on labelled chest X-rays")
     evaluate = sub.add_parser("evaluate", help="evaluate a weights bundle on labelled images")
+    bundle = sub.add_parser("bundle", help="turn a finished training run into a calibrated weights bundle")
     if command == "train":
         _add_lazy(train, "cardioview.training.cli", "add_train_arguments")
     if command == "evaluate":
         _add_lazy(evaluate, "cardioview.training.cli", "add_evaluate_arguments")
+    if command == "bundle":
+        _add_lazy(bundle, "cardioview.training.cli", "add_bundle_arguments")
 
     export = sub.add_parser("export-onnx", help="export a bundle's network to ONNX (the inference contract)")
     export.add_argument("--weights", help="bundle folder (default: the shipped weights)")
@@ -99,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         from cardioview.training.cli import run_evaluate
 
         return run_evaluate(args)
+    if command == "bundle":
+        from cardioview.training.cli import run_bundle
+
+        return run_bundle(args)
     if command == "export-onnx":
         return _export_onnx(args)
     parser.error(f"unknown command {command}")
