@@ -19,9 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from bench_common import REPO, bundle_path  # benchmarks/ is on sys.path when run as a script
 
 
 def paired_median_ms(fns, repeats: int) -> list[float]:
@@ -44,20 +42,6 @@ def benchmark_images(tmp: Path) -> list[Path]:
     from cardioview.resources import samples_dir
 
     return sorted(p for p in samples_dir().iterdir() if p.suffix.lower() in (".png", ".dcm"))
-
-
-def bundle_path(arg: str | None, tmp: Path) -> Path:
-    from cardioview.model.bundle import find_default_bundle
-
-    if arg:
-        return Path(arg)
-    found = find_default_bundle()
-    if found:
-        return found
-    from tests.conftest import build_tiny_bundle
-
-    print("no shipped weights: using a randomly initialised 224 px bundle (same compute)")
-    return build_tiny_bundle(tmp / "random224", input_size=224)
 
 
 def scan_rate(tmp: Path, count: int = 1000) -> tuple[float, int]:

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import bundle_path  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 LAUNCH_RUNS = 3
@@ -181,21 +183,6 @@ def _run_child(args: list[str], env: dict) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"benchmark part {args[1]} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def bundle_path(arg: str | None, tmp: Path) -> Path:
-    sys.path.insert(0, str(REPO))
-    from cardioview.model.bundle import find_default_bundle
-
-    if arg:
-        return Path(arg)
-    found = find_default_bundle()
-    if found:
-        return found
-    from tests.conftest import build_tiny_bundle
-
-    print("no shipped weights: using a randomly initialised 224 px bundle (same compute)")
-    return build_tiny_bundle(tmp / "random224", input_size=224)
 
 
 def main() -> int:
