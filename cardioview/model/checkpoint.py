@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
+from cardioview.atomic import atomic_write_bytes
 from cardioview.errors import WeightsError
 from cardioview.model.bundle import SAFETENSORS, WeightsBundle
 from cardioview.model.network import CardioXAttentionNet, NetworkConfig, build_network
@@ -28,11 +29,9 @@ def state_tensors(net: torch.nn.Module, half: bool = False) -> dict[str, torch.T
 
 
 def save_tensors(net: torch.nn.Module, path: Path, half: bool = False, metadata: dict[str, str] | None = None) -> Path:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(state_tensors(net, half), str(tmp), metadata=metadata)
-    tmp.replace(path)
-    return path
+    # Serialised in memory and written by the shared atomic writer: safetensors'
+    # save_file would leave the file owner-only (0600).
+    return atomic_write_bytes(Path(path), save(state_tensors(net, half), metadata=metadata), overwrite=True)
 
 
 def load_tensors_into(net: torch.nn.Module, path: Path) -> torch.nn.Module:

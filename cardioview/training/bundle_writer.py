@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -47,7 +46,6 @@ def fp16_network(run: Path, dest: Path, config: NetworkConfig) -> torch.nn.Modul
     net = build_network(config, init=False)
     load_tensors_into(net, run / "best.safetensors")
     save_tensors(net, dest / SAFETENSORS, half=True, metadata={"format": "pt", "architecture": json.dumps(config.to_dict())})
-    os.chmod(dest / SAFETENSORS, 0o644)  # the temp file it was written through is owner-only
     shipped = build_network(config, init=False)
     load_tensors_into(shipped, dest / SAFETENSORS)
     return shipped.eval()

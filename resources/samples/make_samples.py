@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import tempfile
 from pathlib import Path
 
@@ -21,6 +20,8 @@ import numpy as np
 import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from cardioview.atomic import atomic_write_bytes
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_NIH = HERE.parents[2] / "shared" / "data" / "nih1024" / "images"
@@ -32,14 +33,6 @@ NIH_SAMPLES = {
     "nih_00000002_000_no_finding.png": "00000002_000.png",    # No Finding, PA
 }
 DICOM_SAMPLE = "rg1_cr_chest_pa_monochrome1.dcm"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    os.replace(tmp, path)
 
 
 def make_nih_png(source: Path) -> bytes:
@@ -101,7 +94,7 @@ def main() -> None:
     outputs[DICOM_SAMPLE] = make_rg1_dicom()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, data in outputs.items():
-        _write_atomically(args.out / name, data)
+        atomic_write_bytes(args.out / name, data, overwrite=True)
         print(f"{name}: {len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
 
 

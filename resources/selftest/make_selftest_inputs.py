@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pydicom
 from pydicom.uid import JPEG2000Lossless, JPEGLosslessSV1, JPEGLSLossless, generate_uid
+
+from cardioview.atomic import atomic_write_bytes
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "samples" / "rg1_cr_chest_pa_monochrome1.dcm"
@@ -86,14 +87,6 @@ def make(name: str, tmp: Path) -> bytes:
     return out.read_bytes()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    os.replace(tmp, path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
@@ -102,7 +95,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in OUTPUTS:
             data = make(name, Path(tmp))
-            _write_atomically(args.out / name, data)
+            atomic_write_bytes(args.out / name, data, overwrite=True)
             print(f"{name}: {len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
 
 
