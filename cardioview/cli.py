@@ -1,4 +1,4 @@
-"""One entry point: ``cardioview [gui|predict|train|evaluate|bundle|export-onnx]``.
+"""One entry point: ``cardioview [gui|predict|train|evaluate|bundle|compare|export-onnx]``.
 
 Each subcommand imports its heavy dependencies only when it runs, so
 ``cardioview --help`` and the GUI start fast.
@@ -14,7 +14,7 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "export-onnx")
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -37,12 +37,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model on labelled chest X-rays")
     evaluate = sub.add_parser("evaluate", help="evaluate a weights bundle on labelled images")
     bundle = sub.add_parser("bundle", help="turn a finished training run into a calibrated weights bundle")
-    if command == "train":
-        _add_lazy(train, "cardioview.training.cli", "add_train_arguments")
-    if command == "evaluate":
-        _add_lazy(evaluate, "cardioview.training.cli", "add_evaluate_arguments")
-    if command == "bundle":
-        _add_lazy(bundle, "cardioview.training.cli", "add_bundle_arguments")
+    compare = sub.add_parser("compare", help="compare weights bundles on the same labelled images (e.g. an ablation)")
+    training_parsers = {"train": train, "evaluate": evaluate, "bundle": bundle, "compare": compare}
+    if command in training_parsers:
+        # the training CLI declares its own options; only the command being run imports it
+        _add_lazy(training_parsers[command], "cardioview.training.cli", "add_training_arguments", command)
 
     export = sub.add_parser("export-onnx", help="export a bundle's network to ONNX (the inference contract)")
     export.add_argument("--weights", help="bundle folder (default: the shipped weights)")
@@ -62,12 +61,12 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
 
 
-def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str) -> None:
+def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str, *args) -> None:
     """Let a subpackage declare its own arguments; the parser still builds if it is absent."""
     import importlib
 
     try:
-        getattr(importlib.import_module(module), function)(parser)
+        getattr(importlib.import_module(module), function)(parser, *args)
     except ImportError as exc:
         # e.g. training in the torch-free clinical bundle: main() says so instead of "unrecognized arguments".
         parser.set_defaults(_unavailable=f"not available in this installation ({exc}); use a source install with torch: pip install -e '.[train]'")
@@ -94,18 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         from cardioview.gui.app import run_gui
 
         return run_gui(args)
-    if command == "train":
-        from cardioview.training.cli import run_train
+    if command in ("train", "evaluate", "bundle", "compare"):
+        from cardioview.training import cli as training_cli
 
-        return run_train(args)
-    if command == "evaluate":
-        from cardioview.training.cli import run_evaluate
-
-        return run_evaluate(args)
-    if command == "bundle":
-        from cardioview.training.cli import run_bundle
-
-        return run_bundle(args)
+        return training_cli.COMMANDS[command][1](args)
     if command == "export-onnx":
         return _export_onnx(args)
     parser.error(f"unknown command {command}")

@@ -111,6 +111,34 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold-rule", choices=("youden", "max-f1"), default="youden")
     p.add_argument("--attention-limit", type=int, default=0)
     p.add_argument("--bootstrap", type=int, default=2000)
+    p.add_argument("--card-notes", type=Path, default=None,
+                   help="markdown whose '## Title' sections fill the model card's text (Summary, Data, Recipe, ...)")
+    p.add_argument("--contact-sheet", type=Path, default=None,
+                   help="labels.csv of full-size images for contact_sheet.jpg (e.g. ../shared/data/nih1024/labels.csv)")
+    p.add_argument("--ablation", type=Path, default=None,
+                   help="comparison.json (or its folder) from 'cardioview compare' for the card's ablation section")
+
+
+def write_card(args: argparse.Namespace) -> None:
+    """Contact sheet (if asked) and MODEL_CARD.md for the bundle just written."""
+    import json
+
+    from cardioview.training.model_card import read_notes, write_model_card
+
+    rows = None
+    if args.contact_sheet is not None:
+        from cardioview.training.contact_sheet import contact_sheet
+        from cardioview.training.data import read_labels_csv
+
+        # positives first, so the sheet reads as two groups
+        samples = sorted(read_labels_csv(args.contact_sheet), key=lambda s: (-s.label, str(s.path)))
+        rows = contact_sheet(args.out, samples, args.out / "contact_sheet.jpg", overwrite=True)
+    comparison = None
+    if args.ablation is not None:
+        source = args.ablation / "comparison.json" if args.ablation.is_dir() else args.ablation
+        comparison = json.loads(source.read_text(encoding="utf-8"))
+    notes = read_notes(args.card_notes) if args.card_notes is not None else {}
+    write_model_card(args.out, notes, comparison=comparison, sheet_rows=rows)
 
 
 def run_bundle(args: argparse.Namespace) -> int:
@@ -120,9 +148,14 @@ def run_bundle(args: argparse.Namespace) -> int:
     if not (args.run / "best.safetensors").is_file():
         print(f"error: {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
         return EXIT_USAGE
+    for given in (args.card_notes, args.contact_sheet, args.ablation):
+        if given is not None and not given.exists():
+            print(f"error: {given}: not found", file=sys.stderr)
+            return EXIT_USAGE
     try:
         manifest = build_bundle(args.run, args.out, args.name, args.threshold_rule, args.attention_limit, args.bootstrap)
-    except (DataError, CardioViewError, OSError) as exc:
+        write_card(args)
+    except (DataError, CardioViewError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     ev = manifest.get("evaluation", {})
@@ -134,12 +167,53 @@ def run_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_compare_arguments(p: argparse.ArgumentParser) -> None:
+    from cardioview.training.evaluate_cli import add_source_arguments
+
+    p.add_argument("--weights", type=Path, nargs="+", required=True,
+                   help="two or more bundle folders (e.g. the AMM and the GAP model of an ablation)")
+    add_source_arguments(p)
+    p.add_argument("--out", type=Path, required=True, help="report folder: comparison.json, roc_comparison.png, predictions.csv")
+    p.add_argument("--attention", action="store_true", help="attention figures for each model as well")
+    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention")
+    p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the CIs and the paired test")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Score the same labelled images with several bundles; paired bootstrap of the AUROC differences."""
+    from cardioview.training.compare import compare_bundles, format_comparison
+    from cardioview.training.data import describe_counts
+    from cardioview.training.evaluate_cli import samples_from_args
+
+    if len(args.weights) < 2:
+        print("error: --weights needs at least two bundles", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        samples = samples_from_args(args)
+        print(f"comparing {len(args.weights)} bundles on {describe_counts(samples)}", file=sys.stderr)
+        result = compare_bundles(args.weights, samples, args.out, attention=args.attention,
+                                 attention_limit=args.attention_limit, bootstrap=args.bootstrap,
+                                 overwrite=args.overwrite)
+    except (DataError, CardioViewError, FileExistsError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_comparison(result))
+    print(f"comparison written to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {"train": (add_train_arguments, run_train), "evaluate": (add_evaluate_arguments, run_evaluate),
-            "bundle": (add_bundle_arguments, run_bundle)}
+            "bundle": (add_bundle_arguments, run_bundle), "compare": (add_compare_arguments, run_compare)}
+
+
+def add_training_arguments(p: argparse.ArgumentParser, command: str) -> None:
+    """Declare the options of ``command`` (train, evaluate, bundle or compare) on its parser ``p``."""
+    COMMANDS[command][0](p)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cardioview.training {train,evaluate,bundle} ...``."""
+    """``python -m cardioview.training {train,evaluate,bundle,compare} ...``."""
     parser = argparse.ArgumentParser(prog="python -m cardioview.training")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add, _) in COMMANDS.items():

@@ -12,12 +12,17 @@ from cardioview.training.data import LABELS_CSV, DataError, describe_counts, rea
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--weights", type=Path, default=None, help="bundle folder (default: the shipped weights)")
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """--labels or --data: the labelled images to score."""
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--labels", type=Path, help="CSV with path,label (paths relative to the CSV)")
     src.add_argument("--data", type=Path,
                      help="an NIH ChestX-ray14 root (scores the official test list) or a folder with labels.csv")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", type=Path, default=None, help="bundle folder (default: the shipped weights)")
+    add_source_arguments(p)
     p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, calibration.png")
     p.add_argument("--attention", action="store_true",
                    help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test")

@@ -141,3 +141,31 @@ def choose_threshold(y_true, probabilities, rule: str = "youden") -> float:
         raise ValueError(f"unknown threshold rule {rule!r}; choose from {', '.join(THRESHOLD_RULES)}")
     best = np.flatnonzero(value >= value.max() - 1e-12)
     return float(t[best[np.argmin(np.abs(t[best] - 0.5))]])
+
+
+def paired_bootstrap_auroc(y_true, scores_a, scores_b, n: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """AUROC(a) - AUROC(b) on the same images, with a paired percentile bootstrap.
+
+    Each resample draws images with replacement and scores both models on the
+    same draw, so the CI reflects the difference, not two independent spreads.
+
+    Returns:
+        {"delta", "ci95", "p_value", "resamples"}; p_value is two-sided: twice the
+        smaller share of resampled differences on either side of zero (capped at 1).
+    """
+    y, a = _check(y_true, scores_a)
+    _, b = _check(y_true, scores_b)
+    if a.shape != b.shape:
+        raise ValueError(f"{a.size} scores for model a but {b.size} for model b")
+    rng = np.random.default_rng(seed)
+    deltas = []
+    for _ in range(n):
+        idx = rng.integers(0, len(y), len(y))
+        d = auroc(y[idx], a[idx]) - auroc(y[idx], b[idx])
+        if not np.isnan(d):
+            deltas.append(d)
+    deltas = np.asarray(deltas)
+    lo, hi = np.quantile(deltas, [(1 - level) / 2, 1 - (1 - level) / 2])
+    p = min(1.0, 2 * min(np.mean(deltas <= 0), np.mean(deltas >= 0)))
+    return {"delta": auroc(y, a) - auroc(y, b), "ci95": [float(lo), float(hi)], "p_value": float(p),
+            "resamples": int(len(deltas))}

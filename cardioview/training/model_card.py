@@ -1,11 +1,15 @@
 """MODEL_CARD.md from a bundle's manifest: every figure is read from what was measured, none typed by hand.
 
 Free text that only a person can write (why this recipe, what was not run)
-comes in as ``notes``: a dict of section title -> markdown.
+comes in as ``notes``: a dict of section title -> markdown, usually read from a
+notes file whose ``## Title`` sections name the card's sections
+(:func:`read_notes`). The ablation table comes from ``cardioview compare``'s
+comparison.json, the contact-sheet table from :func:`contact_sheet`'s rows.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cardioview.atomic import atomic_write_text
@@ -52,7 +56,54 @@ def epochs_table(epochs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def render_card(manifest: dict, notes: dict[str, str]) -> str:
+def read_notes(path: Path) -> dict[str, str]:
+    """``## Title`` sections of a markdown file -> {title: text}; text before the first heading is ignored."""
+    notes, title = {}, None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        heading = re.match(r"^##\s+(.+?)\s*$", line)
+        if heading:
+            title = heading.group(1)
+            notes[title] = ""
+        elif title is not None:
+            notes[title] += line + "\n"
+    return {k: v.strip() for k, v in notes.items()}
+
+
+def contact_sheet_table(rows: list[dict]) -> str:
+    lines = ["| image | truth | P(cardiomegaly) | called | W min-max |", "|---|---|---|---|---|"]
+    lines += [f"| {r['image']} | {'cardiomegaly' if r['label'] else 'no cardiomegaly'} | {r['probability']:.3f} | "
+              f"{'positive' if r['positive'] else 'negative'} | {r['w_min']:.4f}-{r['w_max']:.4f} |" for r in rows]
+    return "\n".join(lines)
+
+
+def ablation_table(comparison: dict) -> str:
+    """One row per model of a ``cardioview compare`` result, then the paired AUROC differences."""
+    has_attention = all("attention" in r for r in comparison["models"])
+    head = "| model | AUROC (95% CI) | weighted F1 | sensitivity | specificity | threshold | ECE |"
+    rule = "|---|---|---|---|---|---|---|"
+    if has_attention:
+        head += " mass ratio | pointing | faithfulness |"
+        rule += "---|---|---|"
+    lines = [head, rule]
+    for r in comparison["models"]:
+        ci = r.get("auroc_ci95") or [None, None]
+        row = (f"| {r['label']} | {_f(r['auroc'])} ({_f(ci[0])}-{_f(ci[1])}) | {_f(r['weighted_avg']['f1'])} | "
+               f"{_f(r['sensitivity'])} | {_f(r['specificity'])} | {_f(r['threshold'])} | {_f(r['ece'])} |")
+        if has_attention:
+            a = r["attention"]
+            row += f" {_f(a['mass_ratio'].get('median'))} | {_f(a['pointing_rate'])} | {_f(a['faithfulness_rate'])} |"
+        lines.append(row)
+    lines.append("")
+    lines += [f"- AUROC {p['a']} minus {p['b']}: **{p['delta']:+.3f}** (paired bootstrap 95% CI {p['ci95'][0]:+.3f} to "
+              f"{p['ci95'][1]:+.3f}, two-sided p = {p['p_value']:.3f}, {p['resamples']} resamples)"
+              for p in comparison["pairs"]]
+    lines.append(f"- {comparison['images']} images ({comparison['positives']} cardiomegaly); each model at its own "
+                 "validation-chosen threshold and temperature.")
+    return "\n".join(lines)
+
+
+def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None = None,
+                sheet_rows: list[dict] | None = None) -> str:
     """The card's markdown."""
     arch, pre, cal = manifest["architecture"], manifest["preprocessing"], manifest["calibration"]
     ev, tr = manifest.get("evaluation", {}), manifest.get("training", {})
@@ -103,15 +154,18 @@ def render_card(manifest: dict, notes: dict[str, str]) -> str:
                 f"(feature map {pre['input_size'] // 32}x{pre['input_size'] // 32}); cardiac region = median NIH "
                 f"cardiomegaly box {a['cardiac_region']} (normalised x0, y0, x1, y1).", "",
                 attention_table(a), "", notes.get("Attention", ""), ""]
-    for title in ("Contact sheet", "Ablation", "Not run", "Limitations", "Reproduce"):
-        if notes.get(title):
-            out += [f"## {title}", "", notes[title], ""]
-    return "\n".join(out).replace("\n\n\n", "\n\n")
+    generated = {"Ablation": ablation_table(comparison) if comparison else "",
+                 "Contact sheet": contact_sheet_table(sheet_rows) if sheet_rows else ""}
+    for title in ("Ablation", "Contact sheet", "Not run", "Limitations", "Reproduce"):
+        if notes.get(title) or generated.get(title):
+            out += [f"## {title}", "", notes.get(title, ""), "", generated.get(title, ""), ""]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
 
 
-def write_model_card(bundle: Path, notes: dict[str, str], overwrite: bool = True) -> Path:
+def write_model_card(bundle: Path, notes: dict[str, str], overwrite: bool = True, comparison: dict | None = None,
+                     sheet_rows: list[dict] | None = None) -> Path:
     """Write BUNDLE/MODEL_CARD.md, beside the manifest it describes."""
     b = load_bundle(bundle)
     path = Path(bundle) / "MODEL_CARD.md"
-    atomic_write_text(path, render_card(b.manifest, notes), overwrite=overwrite)
+    atomic_write_text(path, render_card(b.manifest, notes, comparison, sheet_rows).rstrip() + "\n", overwrite=overwrite)
     return path

@@ -68,6 +68,24 @@ def roc_figure(fpr, tpr, auc: float, ci: tuple[float, float] | None, point: tupl
     return img
 
 
+CURVE_COLOURS = (BLUE, RED, (44, 160, 44), (148, 103, 189), (255, 127, 14))
+
+
+def roc_comparison_figure(curves: list[tuple[str, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Several ROC curves on one axes; ``curves`` holds (legend text, fpr, tpr)."""
+    img = _canvas()
+    to_px = _axes(img, "ROC curves on the same images", "false positive rate (1 - specificity)",
+                  "true positive rate (sensitivity)")
+    _polyline(img, to_px, [0, 1], [0, 1], GRAY, 1)
+    for i, (label, fpr, tpr) in enumerate(curves):
+        colour = CURVE_COLOURS[i % len(CURVE_COLOURS)]
+        _polyline(img, to_px, fpr, tpr, colour, 2)
+        y = 0.05 + 0.07 * (len(curves) - 1 - i)
+        cv2.line(img, to_px(0.30, y + 0.012), to_px(0.36, y + 0.012), colour, 3)
+        _text(img, label, to_px(0.38, y), 0.45)
+    return img
+
+
 def confusion_figure(cm, labels=("no cardiomegaly", "cardiomegaly"), threshold: float | None = None) -> np.ndarray:
     """2x2 confusion matrix (rows = truth, columns = prediction), shaded by row share."""
     cm = np.asarray(cm)

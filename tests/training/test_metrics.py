@@ -74,3 +74,24 @@ def test_threshold_rules_maximise_their_objective(scored):
 
 def test_single_class_auroc_is_nan():
     assert np.isnan(m.auroc([1, 1, 1], [0.2, 0.5, 0.9]))
+
+
+def test_paired_bootstrap_of_identical_models_is_exactly_null(scored):
+    y, s = scored
+    r = m.paired_bootstrap_auroc(y, s, s, n=200)
+    assert r["delta"] == 0.0 and r["ci95"] == [0.0, 0.0] and r["p_value"] == 1.0
+
+
+def test_paired_bootstrap_separates_a_clearly_better_model():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    good = y + rng.normal(0, 0.6, 300)
+    weak = y + rng.normal(0, 2.0, 300)
+    r = m.paired_bootstrap_auroc(y, good, weak, n=500)
+    assert r["delta"] == pytest.approx(skm.roc_auc_score(y, good) - skm.roc_auc_score(y, weak), abs=1e-12)
+    assert 0 < r["ci95"][0] < r["delta"] < r["ci95"][1] and r["p_value"] < 0.01
+    # pairing matters: two noisy copies of one score differ far less than independent CIs suggest
+    near = good + rng.normal(0, 0.05, 300)
+    paired = m.paired_bootstrap_auroc(y, good, near, n=500)
+    lo_a, hi_a = m.bootstrap_auroc_ci(y, good, n=500)
+    assert paired["ci95"][1] - paired["ci95"][0] < (hi_a - lo_a) / 4

@@ -123,3 +123,61 @@ def test_model_card_quotes_the_manifest(bundle):
     assert f"**AUROC {manifest['evaluation']['auroc']:.3f}**" in card
     assert f"T = {manifest['calibration']['temperature']:.3f}" in card
     assert "## Not run" in card and "research and decision support" in card.lower()
+
+
+def test_compare_scores_both_bundles_on_the_same_images(bundle, tiny_bundle, run_dir, tmp_path, capsys):
+    from cardioview.training import metrics
+    from cardioview.training.compare import OUTPUT_FILES as COMPARE_FILES
+
+    labels = run_dir / "test.csv"
+    out = tmp_path / "cmp"
+    assert main(["compare", "--weights", str(bundle), str(tiny_bundle), "--labels", str(labels),
+                 "--out", str(out), "--bootstrap", "50"]) == 0
+    for name in COMPARE_FILES:
+        assert (out / name).stat().st_size > 0
+    result = json.loads((out / "comparison.json").read_text())
+    assert [r["model"].split("@")[0] for r in result["models"]] == ["smoke", "tiny_test"]
+    rows = list(csv.DictReader(open(out / "predictions.csv")))
+    assert len(rows) == result["images"] == len(read_labels_csv(labels))
+    y = np.array([int(r["label"]) for r in rows])
+    p_a, p_b = (np.array([float(r[c]) for r in rows]) for c in list(rows[0])[2:4])
+    # each model's AUROC and the pair's delta are recomputed from the written probabilities
+    assert result["models"][0]["auroc"] == pytest.approx(metrics.auroc(y, p_a), abs=1e-5)
+    assert result["pairs"][0]["delta"] == pytest.approx(metrics.auroc(y, p_a) - metrics.auroc(y, p_b), abs=1e-5)
+    # the smoke bundle's evaluation in its manifest scored the same test split with the same weights
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert result["models"][0]["auroc"] == pytest.approx(manifest["evaluation"]["auroc"], abs=1e-6)
+    assert "paired 95% CI" in capsys.readouterr().out
+    assert main(["compare", "--weights", str(bundle), str(tiny_bundle), "--labels", str(labels),
+                 "--out", str(out)]) == 2  # an earlier comparison is never overwritten silently
+    assert main(["compare", "--weights", str(bundle), "--labels", str(labels), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_bundle_command_writes_the_whole_model_card(run_dir, bundle, tiny_bundle, tmp_path):
+    from cardioview.training.compare import compare_bundles
+
+    samples = read_labels_csv(run_dir / "test.csv")
+    comparison = compare_bundles([bundle, tiny_bundle], samples, tmp_path / "cmp", bootstrap=20)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("path,label\n" + "".join(f"{s.path},{s.label}\n" for s in samples[:3]))
+    notes = tmp_path / "notes.md"
+    notes.write_text("# ignored title\n\n## Summary\n\nA smoke bundle.\n\n## Ablation\n\nSame recipe for both.\n")
+    dest = tmp_path / "carded"
+    assert main(["bundle", "--run", str(run_dir), "--out", str(dest), "--bootstrap", "20", "--card-notes", str(notes),
+                 "--contact-sheet", str(sheet), "--ablation", str(tmp_path / "cmp")]) == 0
+    card = (dest / "MODEL_CARD.md").read_text()
+    assert "A smoke bundle." in card and "ignored title" not in card
+    assert "Same recipe for both." in card
+    assert f"{comparison['pairs'][0]['delta']:+.3f}" in card
+    for s in samples[:3]:  # one contact-sheet row per image
+        assert sum(line.startswith(f"| {s.path.name} |") for line in card.splitlines()) == 1
+    assert (dest / "contact_sheet.jpg").stat().st_size > 0
+    assert main(["bundle", "--run", str(run_dir), "--out", str(dest), "--ablation", str(tmp_path / "none.json")]) == 2
+
+
+def test_card_notes_are_read_by_section(tmp_path):
+    from cardioview.training.model_card import read_notes
+
+    f = tmp_path / "notes.md"
+    f.write_text("preamble\n## Summary\nline one\n\n### kept subheading\nline two\n## Not run\n- x\n")
+    assert read_notes(f) == {"Summary": "line one\n\n### kept subheading\nline two", "Not run": "- x"}
