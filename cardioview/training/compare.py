@@ -13,8 +13,6 @@ threshold; the difference in AUROC gets a paired bootstrap CI and p-value
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from cardioview.model.bundle import load_bundle
 from cardioview.model.checkpoint import load_network
 from cardioview.training import metrics as m
 from cardioview.training.data import Sample
-from cardioview.training.evaluate import attention_report, classification_metrics
+from cardioview.training.evaluate import attention_report, classification_metrics, write_predictions
 from cardioview.training.plots import roc_comparison_figure, save_png
 from cardioview.training.scoring import Scores, score_samples
 
@@ -90,12 +88,8 @@ def compare_bundles(bundles: list[Path], samples: list[Sample], out: Path, atten
 
     out.mkdir(parents=True, exist_ok=True)
     save_png(out / "roc_comparison.png", roc_comparison_figure(curves), overwrite)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["path", "label"] + [f"p{i + 1}: {r['label']}" for i, r in enumerate(models)])
-    for k, s in enumerate(all_scores[0].samples):
-        writer.writerow([s.path, s.label] + [f"{p[k]:.6f}" for p in probs])
-    atomic_write_text(out / "predictions.csv", buf.getvalue(), overwrite=overwrite)
+    write_predictions(out / "predictions.csv", all_scores[0].samples,
+                      {f"p{i + 1}: {r['label']}": p for i, (r, p) in enumerate(zip(models, probs))}, overwrite)
     atomic_write_text(out / "comparison.json", json.dumps(result, indent=1) + "\n", overwrite=overwrite)
     return result
 

@@ -1,4 +1,4 @@
-"""Evaluate a weights bundle on labelled images: metrics.json, roc.png, confusion.png, calibration.png.
+"""Evaluate a weights bundle on labelled images: metrics.json, roc.png, confusion.png, calibration.png, predictions.csv.
 
 >>> report = evaluate_bundle(Path("weights/cxa_dense121"), samples, Path("out/eval"), attention=True)
 >>> report["auroc"], report["auroc_ci95"]
@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from cardioview.training.data import Sample
 from cardioview.training.plots import calibration_figure, confusion_figure, roc_figure, save_png
 from cardioview.training.scoring import Scores, forward_gray, load_input, score_samples
 
-OUTPUT_FILES = ("metrics.json", "roc.png", "confusion.png", "calibration.png")
+OUTPUT_FILES = ("metrics.json", "roc.png", "confusion.png", "calibration.png", "predictions.csv")
 
 
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float,
@@ -77,6 +79,16 @@ def write_figures(out: Path, report: dict, overwrite: bool, fpr, tpr) -> None:
     save_png(out / "calibration.png", calibration_figure(report["reliability"], report["ece"]), overwrite)
 
 
+def write_predictions(path: Path, samples: list[Sample], columns: dict[str, np.ndarray], overwrite: bool) -> Path:
+    """predictions.csv: one row per scored image (path, label, then ``columns``), so any figure can be recomputed."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["path", "label", *columns])
+    for k, s in enumerate(samples):
+        writer.writerow([s.path, s.label, *(f"{v[k]:.6f}" if v.dtype.kind == "f" else v[k] for v in columns.values())])
+    return atomic_write_text(path, buf.getvalue(), overwrite=overwrite)
+
+
 def format_table(report: dict) -> str:
     """The paper's Table 4/5 layout plus AUROC, as text."""
     lines = [f"{'class':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
@@ -118,5 +130,7 @@ def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attenti
     out.mkdir(parents=True, exist_ok=True)
     fpr, tpr, _ = m.roc_curve(scores.labels, probs)
     write_figures(out, report, overwrite, fpr, tpr)
+    write_predictions(out / "predictions.csv", scores.samples,
+                      {"probability": probs, "positive": (probs >= bundle.threshold).astype(int)}, overwrite)
     atomic_write_text(out / "metrics.json", json.dumps(report, indent=1) + "\n", overwrite=overwrite)
     return report

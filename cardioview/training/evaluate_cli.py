@@ -23,7 +23,7 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, default=None, help="bundle folder (default: the shipped weights)")
     add_source_arguments(p)
-    p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, calibration.png")
+    p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, calibration.png, predictions.csv")
     p.add_argument("--attention", action="store_true",
                    help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test")
     p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention")

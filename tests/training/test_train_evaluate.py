@@ -101,6 +101,9 @@ def test_evaluate_writes_report_matching_predictor(bundle, run_dir, tmp_path):
     positives = sum(predictor.predict(load(s.path)).positive for s in samples)
     cm = np.array(report["confusion_matrix"]["rows_true_cols_predicted"])
     assert positives == cm[:, 1].sum()
+    rows = list(csv.DictReader(open(tmp_path / "eval" / "predictions.csv")))
+    assert [r["path"] for r in rows] == [str(s.path) for s in samples]
+    assert sum(int(r["positive"]) for r in rows) == positives
 
 
 def test_nih_layout_trains_and_evaluates(tmp_path, tiny_bundle, capsys):
