@@ -75,7 +75,7 @@ def resize_gray(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = _check_size(size)
     if image.shape == (height, width):
         return image
-    values = image.astype(np.float64)
+    values = image if image.dtype == np.uint8 else image.astype(np.float64)
     values = _resize_axis(values, width, axis=1)
     values = _resize_axis(values, height, axis=0)
     if image.dtype == np.uint8:
@@ -138,15 +138,26 @@ def _resize_axis(values: np.ndarray, n_out: int, axis: int) -> np.ndarray:
 
 
 def _area_axis(values: np.ndarray, n_out: int, axis: int) -> np.ndarray:
-    """Mean over each output pixel's span [k * s, (k + 1) * s) of the input, s = n_in / n_out."""
+    """Mean over each output pixel's span [k * s, (k + 1) * s) of the input, s = n_in / n_out.
+
+    Integer input is summed in integers (exact, and no float64 copy of a large
+    image), so the result equals the float64 computation bit for bit.
+    """
     n_in = values.shape[axis]
     scale = n_in / n_out
-    # Integral of the piecewise-constant signal, sampled at the span edges.
-    prefix = np.concatenate([np.zeros_like(np.take(values, [0], axis=axis)), np.cumsum(values, axis=axis)], axis=axis)
+    if values.dtype.kind in "ui":
+        big = np.iinfo(values.dtype).max * n_in >= np.iinfo(np.int32).max
+        cumulative = np.cumsum(values, axis=axis, dtype=np.int64 if big else np.int32)
+    else:
+        cumulative = np.cumsum(values, axis=axis, dtype=np.float64)
+    # Integral of the piecewise-constant signal, sampled at the span edges:
+    # sum of the whole pixels before the edge plus the covered part of the next one.
     edges = np.minimum(np.arange(n_out + 1, dtype=np.float64) * scale, n_in)
     whole = np.minimum(np.floor(edges).astype(np.intp), n_in - 1)
+    before = np.take(cumulative, np.maximum(whole - 1, 0), axis=axis).astype(np.float64)
+    before *= _along((whole > 0).astype(np.float64), axis, values.ndim)
     part = _along(edges - whole, axis, values.ndim)
-    integral = np.take(prefix, whole, axis=axis) + part * np.take(values, whole, axis=axis)
+    integral = before + part * np.take(values, whole, axis=axis)
     return np.diff(integral, axis=axis) / scale
 
 
