@@ -33,6 +33,10 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropout", type=float, default=d.dropout)
     p.add_argument("--attention-bias", type=float, default=d.attention_bias, help="initial bias of the conv producing W")
     p.add_argument("--attention-penalty", type=float, default=d.attention_penalty, help="weight of mean(W) in the loss")
+    p.add_argument("--attention-entropy", type=float, default=d.attention_entropy,
+                   help="weight of W's normalised spatial entropy in the loss (concentrates W; 0 = off)")
+    p.add_argument("--attention-tv", type=float, default=d.attention_tv,
+                   help="weight of W's relative total variation in the loss (smooths W; 0 = off)")
     p.add_argument("--input-size", type=int, default=d.input_size)
     p.add_argument("--low-res-size", type=int, default=d.low_res_size, help="progressive resizing: first train at this size (0 = off)")
     p.add_argument("--low-res-fraction", type=float, default=d.low_res_fraction)
@@ -56,6 +60,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     cfg = TrainConfig(
         data=args.data, out=args.out, backbone=args.backbone, head=args.head, dropout=args.dropout,
         attention_bias=args.attention_bias, attention_penalty=args.attention_penalty,
+        attention_entropy=args.attention_entropy, attention_tv=args.attention_tv,
         input_size=args.input_size, low_res_size=args.low_res_size, low_res_fraction=args.low_res_fraction,
         equalize=not args.no_equalize, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         epochs=args.epochs or TrainConfig.epochs, max_minutes=args.max_minutes, label_smoothing=args.label_smoothing,

@@ -44,6 +44,8 @@ class TrainConfig:
         patience: early-stop patience in epochs (plateau schedule).
         plateau_patience, plateau_factor: LR reduction of the plateau schedule.
         attention_penalty: weight of mean(W) added to the loss (AMM only).
+        attention_entropy, attention_tv: weights of the scale-free spatial entropy and
+            total variation of W (AMM only; see training.attention_terms); 0 = off.
         label_smoothing: BCE target smoothing.
         class_weights: weight samples by N / (2 n_class) (the paper's class weights).
         augment: augmentation ranges.
@@ -79,6 +81,8 @@ class TrainConfig:
     plateau_patience: int = 15
     plateau_factor: float = 0.3
     attention_penalty: float = 0.05
+    attention_entropy: float = 0.0
+    attention_tv: float = 0.0
     label_smoothing: float = 0.0
     class_weights: bool = True
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -111,7 +115,7 @@ def paper_recipe(cfg: TrainConfig) -> TrainConfig:
         batch_size=16, optimizer="sgd", lr=1e-4, momentum=0.9, weight_decay=0.0,
         schedule="plateau",
         patience=40, plateau_patience=15, plateau_factor=0.3,
-        attention_penalty=0.0, label_smoothing=0.0, class_weights=True,
+        attention_penalty=0.0, attention_entropy=0.0, attention_tv=0.0, label_smoothing=0.0, class_weights=True,
         augment=AugmentConfig(shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1,
                               brightness=0.1, contrast=0.0, hflip=0.5),
     )

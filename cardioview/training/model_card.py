@@ -120,6 +120,7 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
     out += ["## Training recipe", "", notes.get("Recipe", ""), "",
             f"Configuration: backbone {cfg.get('backbone')}, head {cfg.get('head')}, dropout {cfg.get('dropout')}, "
             f"attention bias {cfg.get('attention_bias')}, attention penalty {cfg.get('attention_penalty')}, "
+            f"attention entropy term {cfg.get('attention_entropy', 0.0)}, attention TV term {cfg.get('attention_tv', 0.0)}, "
             f"optimizer {cfg.get('optimizer')} lr {cfg.get('lr')} weight decay {cfg.get('weight_decay')}, "
             f"schedule {cfg.get('schedule')}, batch {cfg.get('batch_size')}, input {cfg.get('input_size')} px "
             f"(first {cfg.get('low_res_fraction')} of the budget at {cfg.get('low_res_size')} px), "

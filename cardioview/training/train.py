@@ -24,6 +24,7 @@ from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.atomic import atomic_write_text
 from cardioview.model.checkpoint import save_tensors
 from cardioview.model.network import NetworkConfig, build_network
+from cardioview.training.attention_terms import spatial_entropy, total_variation
 from cardioview.training.augment import NO_AUGMENTATION, augment_batch, to_network_input
 from cardioview.training.config import TrainConfig
 from cardioview.training.data import describe_counts, labels_tensor, prepare_images
@@ -72,12 +73,17 @@ def sample_weights(labels: torch.Tensor, balanced: bool) -> torch.Tensor:
 
 def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
                cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """(weighted BCE, total loss with the mean-W penalty). Computed in fp32 whatever the autocast."""
+    """(weighted BCE, total loss with the attention terms). Computed in fp32 whatever the autocast."""
     smoothed = target * (1 - cfg.label_smoothing) + 0.5 * cfg.label_smoothing
     bce = F.binary_cross_entropy_with_logits(logit.float().view(-1), smoothed, weight=weight)
     total = bce
-    if cfg.head == "amm" and cfg.attention_penalty:
-        total = bce + cfg.attention_penalty * attention.float().mean()
+    if cfg.head == "amm":
+        if cfg.attention_penalty:
+            total = total + cfg.attention_penalty * attention.float().mean()
+        if cfg.attention_entropy:
+            total = total + cfg.attention_entropy * spatial_entropy(attention)
+        if cfg.attention_tv:
+            total = total + cfg.attention_tv * total_variation(attention)
     return bce, total
 
 
