@@ -110,7 +110,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run", type=Path, required=True, help="a finished training run folder")
+    p.add_argument("--run", type=Path, default=None, help="a finished training run folder (not needed with --card-only)")
     p.add_argument("--out", type=Path, required=True, help="bundle folder to write (e.g. weights/cxa_dense121)")
     p.add_argument("--name", default="cxa_dense121")
     p.add_argument("--threshold-rule", choices=("youden", "max-f1"), default="youden")
@@ -122,6 +122,8 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
                    help="labels.csv of full-size images for contact_sheet.jpg (e.g. ../shared/data/nih1024/labels.csv)")
     p.add_argument("--ablation", type=Path, default=None,
                    help="comparison.json (or its folder) from 'cardioview compare' for the card's ablation section")
+    p.add_argument("--card-only", action="store_true",
+                   help="keep the bundle in --out as it is; only (re)write its contact sheet and MODEL_CARD.md")
 
 
 def write_card(args: argparse.Namespace) -> None:
@@ -150,15 +152,21 @@ def run_bundle(args: argparse.Namespace) -> int:
     """Calibrate, threshold, evaluate and export a run into a weights bundle."""
     from cardioview.training.bundle_writer import build_bundle
 
-    if not (args.run / "best.safetensors").is_file():
-        print(f"error: {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
+    if not args.card_only and (args.run is None or not (args.run / "best.safetensors").is_file()):
+        print(f"error: --run {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
         return EXIT_USAGE
     for given in (args.card_notes, args.contact_sheet, args.ablation):
         if given is not None and not given.exists():
             print(f"error: {given}: not found", file=sys.stderr)
             return EXIT_USAGE
     try:
-        manifest = build_bundle(args.run, args.out, args.name, args.threshold_rule, args.attention_limit, args.bootstrap)
+        if args.card_only:
+            from cardioview.model.bundle import load_bundle
+
+            manifest = load_bundle(args.out).manifest  # verifies the bundle's hashes
+        else:
+            manifest = build_bundle(args.run, args.out, args.name, args.threshold_rule, args.attention_limit,
+                                    args.bootstrap)
         write_card(args)
     except (DataError, CardioViewError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -175,6 +175,11 @@ def test_bundle_command_writes_the_whole_model_card(run_dir, bundle, tiny_bundle
     for s in samples[:3]:  # one contact-sheet row per image
         assert sum(line.startswith(f"| {s.path.name} |") for line in card.splitlines()) == 1
     assert (dest / "contact_sheet.jpg").stat().st_size > 0
+    manifest_bytes = (dest / "manifest.json").read_bytes()
+    notes.write_text("## Summary\n\nRewritten summary.\n")
+    assert main(["bundle", "--out", str(dest), "--card-only", "--card-notes", str(notes)]) == 0
+    assert "Rewritten summary." in (dest / "MODEL_CARD.md").read_text()
+    assert (dest / "manifest.json").read_bytes() == manifest_bytes  # the bundle itself is untouched
     assert main(["bundle", "--run", str(run_dir), "--out", str(dest), "--ablation", str(tmp_path / "none.json")]) == 2
 
 
