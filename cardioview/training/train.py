@@ -87,6 +87,28 @@ def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tenso
     return bce, total
 
 
+def after_validation(state: dict, val_loss: float, epoch: int, at_input_size: bool, lr: float,
+                     cfg: TrainConfig) -> tuple[bool, float, bool]:
+    """Checkpoint choice, plateau LR and early stopping after one validation; updates ``state``.
+
+    Only epochs validated at the input size compete for "best" (a low-res epoch's
+    loss is not comparable). The plateau schedule multiplies the LR by
+    ``plateau_factor`` after every ``plateau_patience`` epochs without improvement;
+    training stops after ``patience`` such epochs.
+
+    Returns:
+        (improved, the LR for the next epoch, stop early?)
+    """
+    improved = at_input_size and val_loss < state["best_val_loss"]
+    if improved:
+        state.update(best_val_loss=val_loss, best_epoch=epoch, since_best=0)
+    elif at_input_size:
+        state["since_best"] += 1
+    if cfg.schedule == "plateau" and not improved and at_input_size and state["since_best"] % cfg.plateau_patience == 0:
+        lr *= cfg.plateau_factor
+    return improved, lr, state["since_best"] >= cfg.patience
+
+
 @torch.no_grad()
 def predict_logits(net: torch.nn.Module, images: torch.Tensor, size: int, runtime: Runtime,
                    batch_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
@@ -232,14 +254,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
                 val_seconds_per_image = (time.monotonic() - t_val) / max(1, len(split.val)) * 1.2
             val_loss = F.binary_cross_entropy_with_logits(logits, y_val, weight=sample_weights(y_val, cfg.class_weights)).item()
             val_auc = auroc(y_val.numpy(), logits.numpy())
-            improved = size == cfg.input_size and val_loss < state["best_val_loss"]
+            improved, lr, early_stop = after_validation(state, val_loss, epoch, size == cfg.input_size, lr, cfg)
             if improved:
-                state.update(best_val_loss=val_loss, best_epoch=epoch, since_best=0)
                 save_tensors(net, out / "best.safetensors")
-            elif size == cfg.input_size:
-                state["since_best"] += 1
-            if cfg.schedule == "plateau" and state["since_best"] and state["since_best"] % cfg.plateau_patience == 0:
-                lr *= cfg.plateau_factor
             state.update(epoch=epoch, elapsed_s=time.monotonic() - t0, lr=lr)
             row.update(val_size=size, val_loss=val_loss, val_auroc=val_auc, elapsed_s=state["elapsed_s"],
                        best=int(improved))
@@ -248,7 +265,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
             log(f"epoch {epoch}: {size}px train loss {row['train_loss']:.4f} | val loss {val_loss:.4f} "
                 f"AUROC {val_auc:.4f}{' *best*' if improved else ''} | {rate:.1f} img/s | "
                 f"{state['elapsed_s'] / 60:.1f} min")
-            decision = [lr, float(state["since_best"] >= cfg.patience)]
+            decision = [lr, float(early_stop)]
         lr, early = broadcast_floats(decision, runtime)
         if stop:
             break
