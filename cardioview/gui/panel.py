@@ -21,6 +21,7 @@ from cardioview.render.overlay import AttentionScale
 POSITIVE_COLOUR = "#ff7043"
 NEGATIVE_COLOUR = "#4caf8a"
 NEUTRAL_COLOUR = "#8a94a6"
+CAUTION_COLOUR = "#e0b050"
 SLIDER_STEPS = 1000
 
 
@@ -148,6 +149,10 @@ class ResultPanel(QWidget):
         self.range_label.setObjectName("hint")
         self.range_label.setWordWrap(True)
         self.colour_bar = ColourBar()
+        self.attention_note_label = QLabel()
+        self.attention_note_label.setObjectName("hint")
+        self.attention_note_label.setWordWrap(True)
+        self.attention_note_label.hide()
 
         self.measure_button = QPushButton("Measure CTR")
         self.measure_button.setCheckable(True)
@@ -198,6 +203,7 @@ class ResultPanel(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.colour_bar)
         layout.addWidget(self.range_label)
+        layout.addWidget(self.attention_note_label)
         layout.addWidget(_hline())
         layout.addWidget(_section("Cardiothoracic ratio"))
         layout.addWidget(self.measure_button)
@@ -250,6 +256,7 @@ class ResultPanel(QWidget):
 
     def set_model_info(self, info: ModelInfo | None, error: str | None = None) -> None:
         self.model_info = info
+        self._show_attention_note(info.attention_note if info else "", info is not None and info.attention_validated)
         if info is None:
             headline = (error or "not loaded").split(":")[0]
             self.model_label.setText(f"<span style='color:{POSITIVE_COLOUR}'>No model — {headline}</span>")
@@ -267,6 +274,16 @@ class ResultPanel(QWidget):
             else:
                 self.banner.hide()
         self.refresh()
+
+    def _show_attention_note(self, note: str, validated: bool) -> None:
+        """How far this model's attention map was shown to localise (from its manifest)."""
+        self.attention_note_label.setText(note)
+        self.attention_note_label.setVisible(bool(note))
+        self.attention_note_label.setStyleSheet("" if validated else f"color: {CAUTION_COLOUR}")
+        self.attention_note_label.setToolTip(
+            "Measured on held-out cardiomegaly films when the weights were built: how often the peak of W "
+            "falls inside the usual cardiac region, and how often hiding the most-attended 20 % of the film "
+            "lowers the probability more than hiding a random area of the same size. See the model card.")
 
     def refresh(self) -> None:
         s = self.state

@@ -43,6 +43,8 @@ class ModelInfo:
     threshold: float
     intended_use: str
     operating_point: dict | None
+    attention_note: str = ""
+    attention_validated: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ class InferenceWorker(QThread):
             model_id=p.model_id, backend=p.backend_name, device=p.device_name, threshold=float(p.threshold),
             intended_use=getattr(bundle, "intended_use", "research"),
             operating_point=getattr(bundle, "operating_point", None),
+            attention_note=getattr(bundle, "attention_note", ""),
+            attention_validated=getattr(bundle, "attention_validated", False),
         ))
         while True:
             job = self._jobs.get()

@@ -26,6 +26,8 @@ class Prediction:
         input_size: (H, W) of the tensor fed to the network.
         warnings: suitability and preprocessing warnings carried to the report.
         intended_use: the bundle's intended use ("research", "demo", "clinical").
+        attention_note: how far the bundle's attention map was shown to localise
+            (WeightsBundle.attention_note), carried to the report.
     """
 
     probability: float
@@ -38,6 +40,7 @@ class Prediction:
     input_size: tuple[int, int]
     warnings: tuple[str, ...] = ()
     intended_use: str = "research"
+    attention_note: str = ""
 
     @property
     def positive(self) -> bool:
@@ -66,5 +69,6 @@ class Prediction:
             "input_size": list(self.input_size),
             "warnings": list(self.warnings),
             "intended_use": self.intended_use,
+            "attention_note": self.attention_note,
             "attention": np.round(self.attention.astype(float), 4).tolist(),
         }

@@ -87,6 +87,7 @@ class Predictor:
             input_size=(int(batch.shape[2]), int(batch.shape[3])),
             warnings=tuple(warnings),
             intended_use=self.bundle.intended_use,
+            attention_note=self.bundle.attention_note,
         )
 
 

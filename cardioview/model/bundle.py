@@ -29,6 +29,11 @@ FORMAT = "cardioview-bundle/1"
 INTENDED_USES = ("demo", "research", "clinical")
 
 
+#: Localisation figures an attention map must reach to be called validated
+#: (pointing game in the cardiac region, deletion-test faithfulness).
+ATTENTION_TARGETS = {"pointing_rate": 0.8, "faithfulness_rate": 0.85}
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -84,6 +89,36 @@ class WeightsBundle:
     def operating_point(self) -> dict | None:
         """Validation sensitivity/specificity at the manifest threshold, if recorded."""
         return self.manifest.get("validation_operating_point")
+
+    @property
+    def attention_validation(self) -> dict | None:
+        """The attention figures measured on held-out films (``cardioview bundle``), if recorded.
+
+        Returns:
+            {"images", "pointing_rate", "mass_ratio" (median), "faithfulness_rate"} or None.
+        """
+        a = self.manifest.get("evaluation", {}).get("attention")
+        if not a or not a.get("images"):
+            return None
+        return {"images": int(a["images"]), "pointing_rate": float(a["pointing_rate"]),
+                "mass_ratio": float(a.get("mass_ratio", {}).get("median", float("nan"))),
+                "faithfulness_rate": float(a["faithfulness_rate"])}
+
+    @property
+    def attention_validated(self) -> bool:
+        """Whether the recorded attention figures reach ATTENTION_TARGETS."""
+        v = self.attention_validation
+        return v is not None and all(v[k] >= target for k, target in ATTENTION_TARGETS.items())
+
+    @property
+    def attention_note(self) -> str:
+        """One line for viewers and reports on how far the attention map was shown to localise."""
+        v = self.attention_validation
+        if v is None:
+            return "Attention map: no localisation figures recorded for these weights"
+        figures = (f"peak in the cardiac region on {v['pointing_rate']:.0%} of {v['images']} held-out films, "
+                   f"deletion test passed on {v['faithfulness_rate']:.0%}")
+        return f"Attention map {'validated' if self.attention_validated else 'localises weakly'}: {figures}"
 
     def has(self, filename: str) -> bool:
         return (self.root / filename).is_file()

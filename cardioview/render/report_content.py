@@ -186,7 +186,7 @@ def _analysis_lines(xray: XRay, prediction: Prediction, options: ReportOptions) 
         image,
         scale_text,
         f"Overlay: {options.colormap}, opacity {options.opacity:.2f}",
-    ]
+    ] + ([prediction.attention_note] if prediction.attention_note else [])
 
 
 def _ctr_lines(ctr: CardiothoracicRatio, view_position: str) -> list[ReportLine]:

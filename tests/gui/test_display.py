@@ -146,3 +146,13 @@ def test_ctr_calipers_measure_and_flag(qtbot, window):
 
     window.panel.measure_button.click()
     assert window.state.measurement() is None
+
+
+def test_panel_says_how_far_the_attention_map_was_validated(qtbot, window):
+    from cardioview.gui.panel import CAUTION_COLOUR
+
+    label = window.panel.attention_note_label
+    # the test bundle records no attention figures: the panel says so, in the caution colour
+    assert label.isVisible() and "no localisation figures" in label.text()
+    assert CAUTION_COLOUR in label.styleSheet()
+    assert window.model_info.attention_note == label.text()

@@ -87,3 +87,35 @@ def test_torch_checkpoint_import_accepts_a_plain_state_dict(tmp_path):
     assert torch.equal(loaded.head.fc.weight, net.head.fc.weight)
     with pytest.raises(WeightsError, match="does not match"):
         import_torch_checkpoint(tmp_path / "ok.pt", NetworkConfig())
+
+
+def _with_attention_figures(bundle_dir, pointing: float, faithfulness: float):
+    manifest_path = bundle_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["evaluation"] = {"attention": {"images": 333, "pointing_rate": pointing, "faithfulness_rate": faithfulness,
+                                            "mass_ratio": {"median": 1.5}}}
+    manifest_path.write_text(json.dumps(manifest))
+    return load_bundle(bundle_dir)
+
+
+def test_attention_note_states_the_measured_localisation(tiny_bundle, bundle_copy):
+    from cardioview.imaging import load
+    from cardioview.inference.predictor import Predictor
+    from cardioview.render.report_content import report_lines
+    from tests.conftest import NIH1024, require_shared_data
+
+    bare = load_bundle(tiny_bundle)
+    assert bare.attention_validation is None and not bare.attention_validated
+    assert "no localisation figures" in bare.attention_note
+    weak = _with_attention_figures(bundle_copy, pointing=0.29, faithfulness=0.9)
+    assert not weak.attention_validated
+    assert weak.attention_note == ("Attention map localises weakly: peak in the cardiac region on 29% of 333 "
+                                   "held-out films, deletion test passed on 90%")
+    strong = _with_attention_figures(bundle_copy, pointing=0.85, faithfulness=0.9)
+    assert strong.attention_validated and strong.attention_note.startswith("Attention map validated: peak")
+    # the note travels with every prediction into the report
+    image = sorted((require_shared_data(NIH1024) / "images").glob("*.png"))[0]
+    xray = load(image)
+    prediction = Predictor(strong, backend="onnx").predict(xray)
+    assert prediction.attention_note == strong.attention_note
+    assert strong.attention_note in [line.text for line in report_lines(xray, prediction)]
