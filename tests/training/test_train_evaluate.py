@@ -189,3 +189,23 @@ def test_card_notes_are_read_by_section(tmp_path):
     f = tmp_path / "notes.md"
     f.write_text("preamble\n## Summary\nline one\n\n### kept subheading\nline two\n## Not run\n- x\n")
     assert read_notes(f) == {"Summary": "line one\n\n### kept subheading\nline two", "Not run": "- x"}
+
+
+def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, tmp_path):
+    from cardioview.training.head_probe import main as probe_main, parse_variant
+
+    assert parse_variant("base:") == ("base", {})
+    assert parse_variant("mix=attention_entropy:0.3,attention_bias:-2") == (
+        "mix", {"attention_entropy": 0.3, "attention_bias": -2.0})
+    with pytest.raises(ValueError):
+        parse_variant("bad=learning_rate:1")
+    assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "base:",
+                       "--variant", "sharp=attention_entropy:1.0,attention_bias:0", "--epochs", "2",
+                       "--attention-limit", "2", "--threads", "1"]) == 0
+    rows = json.loads((tmp_path / "probe.json").read_text())["rows"]
+    assert [r["variant"] for r in rows] == ["base", "sharp"]
+    assert rows[1]["options"]["attention_entropy"] == 1.0 and rows[1]["options"]["attention_bias"] == 0.0
+    for r in rows:
+        assert 0 <= r["test_auroc"] <= 1 and r["attention"]["images"] == 2
+        assert 0 <= r["attention"]["pointing_rate"] <= 1
+    assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "x=nope:1"]) == 2
