@@ -30,7 +30,7 @@ import torch
 from cardioview.atomic import atomic_write_text
 from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.model.amm import AttentionMappingHead
-from cardioview.model.checkpoint import load_tensors_into
+from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import build_network, glorot_init_
 from cardioview.training.attention_metrics import attention_figures
 from cardioview.training.calibration import sigmoid
@@ -106,7 +106,11 @@ def train_head(head: AttentionMappingHead, cfg: TrainConfig, train: tuple[torch.
 
 def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 30, lr: float = 1e-3,
           attention_limit: int = 100, seed: int = 0) -> list[dict]:
-    """Retrain the head once per variant and measure it; writes out/probe.json and returns its rows."""
+    """Retrain the head once per variant and measure it; returns the rows of out/probe.json.
+
+    Also writes, per variant, head_NAME.safetensors and test_attention_NAME.npy
+    (W of every test image, in test.csv order).
+    """
     run, out = Path(run), Path(out)
     base_cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
     if base_cfg.head != "amm":
@@ -154,11 +158,14 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
                                                      "faithfulness_rate")},
                "w_median_max": float(np.median(test_w[positives, 0].flatten(1).max(1).values.numpy()))}
         rows.append(row)
+        out.mkdir(parents=True, exist_ok=True)
+        # the head and its test maps, to look at where W went (heads are small: about 1 MB each)
+        save_tensors(head, out / f"head_{name}.safetensors")
+        np.save(out / f"test_attention_{name}.npy", test_w[:, 0].numpy().astype(np.float32))
         a = row["attention"]
         _log(f"{name}: val AUROC {row['val_auroc']:.3f} test {row['test_auroc']:.3f} | spread "
              f"{a['relative_spread']['median']:.2f} mass {a['mass_ratio']['median']:.2f} pointing "
              f"{a['pointing_rate']:.2f} faithful {a['faithfulness_rate']:.2f} ({(time.monotonic() - t0) / 60:.1f} min)")
-        out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "probe.json", json.dumps({"run": str(run), "epochs": epochs, "lr": lr,
                                                           "rows": rows}, indent=1) + "\n", overwrite=True)
     return rows

@@ -204,6 +204,7 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, tmp_p
                        "--attention-limit", "2", "--threads", "1"]) == 0
     rows = json.loads((tmp_path / "probe.json").read_text())["rows"]
     assert [r["variant"] for r in rows] == ["base", "sharp"]
+    assert (tmp_path / "head_sharp.safetensors").is_file() and np.load(tmp_path / "test_attention_base.npy").ndim == 3
     assert rows[1]["options"]["attention_entropy"] == 1.0 and rows[1]["options"]["attention_bias"] == 0.0
     for r in rows:
         assert 0 <= r["test_auroc"] <= 1 and r["attention"]["images"] == 2
