@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cardioview.atomic import atomic_write_text
+from cardioview.atomic import atomic_write_bytes, atomic_write_text
 from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.model.amm import AttentionMappingHead
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
@@ -104,12 +104,44 @@ def train_head(head: AttentionMappingHead, cfg: TrainConfig, train: tuple[torch.
     return head.eval(), history
 
 
+FEATURE_CACHE = "features.safetensors"
+
+
+def _checkpoint_digest(run: Path) -> str:
+    from cardioview.model.bundle import sha256_file
+
+    return sha256_file(run / "best.safetensors")
+
+
+def _feature_cache(run: Path, out: Path) -> dict[str, torch.Tensor]:
+    """Backbone features saved by an earlier probe of the same checkpoint (fp16), else {}."""
+    from safetensors import safe_open
+
+    path = out / FEATURE_CACHE
+    if not path.is_file():
+        return {}
+    with safe_open(str(path), framework="pt") as f:
+        if (f.metadata() or {}).get("checkpoint_sha256") != _checkpoint_digest(run):
+            return {}
+        return {k: f.get_tensor(k) for k in f.keys()}
+
+
+def _save_feature_cache(run: Path, out: Path, cache: dict[str, torch.Tensor]) -> None:
+    from safetensors.torch import save
+
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / FEATURE_CACHE, save({k: v.contiguous() for k, v in cache.items()},
+                                                 metadata={"checkpoint_sha256": _checkpoint_digest(run)}),
+                       overwrite=True)
+
+
 def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 30, lr: float = 1e-3,
           attention_limit: int = 100, seed: int = 0) -> list[dict]:
     """Retrain the head once per variant and measure it; returns the rows of out/probe.json.
 
     Also writes, per variant, head_NAME.safetensors and test_attention_NAME.npy
-    (W of every test image, in test.csv order).
+    (W of every test image, in test.csv order), and keeps the backbone features in
+    features.safetensors (fp16, tied to the checkpoint's hash) for the next probe.
     """
     run, out = Path(run), Path(out)
     base_cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
@@ -122,13 +154,16 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
     split = read_split(run)
     t0 = time.monotonic()
     data = {}
+    cache = _feature_cache(run, out)
     for part in ("train", "val", "test"):
         samples = getattr(split, part)
-        grays = [load_input(s.path, spec) for s in samples]
         labels = torch.tensor([float(s.label) for s in samples])
-        # only the test images are needed again (deletion test); the rest is dropped to spare memory
-        data[part] = (backbone_features(net.backbone, grays, spec.channels), labels,
-                      grays if part == "test" else None, samples)
+        # only the test images are needed again (deletion test); the rest is not kept
+        grays = [load_input(s.path, spec) for s in samples] if part == "test" or part not in cache else None
+        if part not in cache:
+            cache[part] = backbone_features(net.backbone, grays, spec.channels).half()
+            _save_feature_cache(run, out, cache)
+        data[part] = (cache[part], labels, grays, samples)
         _log(f"features of {len(samples)} {part} images ({(time.monotonic() - t0) / 60:.1f} min)")
     positives = [i for i, s in enumerate(data["test"][3]) if s.label == 1][:attention_limit or None]
 

@@ -210,3 +210,7 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, tmp_p
         assert 0 <= r["test_auroc"] <= 1 and r["attention"]["images"] == 2
         assert 0 <= r["attention"]["pointing_rate"] <= 1
     assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "x=nope:1"]) == 2
+    cached = (tmp_path / "features.safetensors").stat().st_mtime_ns
+    assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "again:", "--epochs", "1",
+                       "--attention-limit", "1", "--threads", "1"]) == 0
+    assert (tmp_path / "features.safetensors").stat().st_mtime_ns == cached  # reused, not recomputed
