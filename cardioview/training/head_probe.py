@@ -32,7 +32,7 @@ from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.model.amm import AttentionMappingHead
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import build_network, glorot_init_
-from cardioview.training.attention_metrics import attention_figures
+from cardioview.training.attention_metrics import attention_figures, mass_ratio, points_inside, region_mask, upsample
 from cardioview.training.calibration import sigmoid
 from cardioview.training.config import TrainConfig
 from cardioview.training.dataset_split import read_split
@@ -135,6 +135,14 @@ def _save_feature_cache(run: Path, out: Path, cache: dict[str, torch.Tensor]) ->
                        overwrite=True)
 
 
+def map_figures(maps: np.ndarray, size: int) -> dict:
+    """Mass ratio (median) and pointing rate of attention maps alone (no deletion test): cheap enough for validation."""
+    mask = region_mask((size, size))
+    ups = [upsample(w, (size, size)) for w in maps]
+    return {"images": len(ups), "mass_ratio_median": float(np.median([mass_ratio(u, mask) for u in ups])),
+            "pointing_rate": float(np.mean([points_inside(u, mask) for u in ups]))}
+
+
 def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 30, lr: float = 1e-3,
           attention_limit: int = 100, seed: int = 0) -> list[dict]:
     """Retrain the head once per variant and measure it; returns the rows of out/probe.json.
@@ -177,7 +185,7 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
         head, history = train_head(head, cfg, data["train"][:2], data["val"][:2], epochs, lr, seed=seed)
         net.head = head
         with torch.no_grad():
-            val_logit, _ = head(data["val"][0].float())
+            val_logit, val_w = head(data["val"][0].float())
             test_logit, test_w = head(data["test"][0].float())
         grays = [data["test"][2][i] for i in positives]
 
@@ -189,6 +197,8 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
                "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"],
                "val_auroc": auroc(data["val"][1].numpy(), val_logit.view(-1).numpy()),
                "test_auroc": auroc(data["test"][1].numpy(), test_logit.view(-1).numpy()),
+               # for choosing among variants without looking at the test split
+               "val_attention": map_figures(val_w[data["val"][1] > 0.5, 0].numpy(), spec.input_size),
                "attention": {k: figures[k] for k in ("images", "relative_spread", "mass_ratio", "pointing_rate",
                                                      "faithfulness_rate")},
                "w_median_max": float(np.median(test_w[positives, 0].flatten(1).max(1).values.numpy()))}

@@ -208,7 +208,7 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, tmp_p
     assert rows[1]["options"]["attention_entropy"] == 1.0 and rows[1]["options"]["attention_bias"] == 0.0
     for r in rows:
         assert 0 <= r["test_auroc"] <= 1 and r["attention"]["images"] == 2
-        assert 0 <= r["attention"]["pointing_rate"] <= 1
+        assert 0 <= r["attention"]["pointing_rate"] <= 1 and r["val_attention"]["images"] >= 1
     assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "x=nope:1"]) == 2
     cached = (tmp_path / "features.safetensors").stat().st_mtime_ns
     assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "again:", "--epochs", "1",
