@@ -122,6 +122,8 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
                    help="labels.csv of full-size images for contact_sheet.jpg (e.g. ../shared/data/nih1024/labels.csv)")
     p.add_argument("--ablation", type=Path, default=None,
                    help="comparison.json (or its folder) from 'cardioview compare' for the card's ablation section")
+    p.add_argument("--probe", type=Path, action="append", default=[],
+                   help="probe.json (or its folder) from the head probe, for the card's attention-options table; repeatable")
     p.add_argument("--card-only", action="store_true",
                    help="keep the bundle in --out as it is; only (re)write its contact sheet and MODEL_CARD.md")
 
@@ -140,12 +142,13 @@ def write_card(args: argparse.Namespace) -> None:
         # positives first, so the sheet reads as two groups
         samples = sorted(read_labels_csv(args.contact_sheet), key=lambda s: (-s.label, str(s.path)))
         rows = contact_sheet(args.out, samples, args.out / "contact_sheet.jpg", overwrite=True)
-    comparison = None
-    if args.ablation is not None:
-        source = args.ablation / "comparison.json" if args.ablation.is_dir() else args.ablation
-        comparison = json.loads(source.read_text(encoding="utf-8"))
+    def read_json(path: Path, name: str) -> dict:
+        return json.loads((path / name if path.is_dir() else path).read_text(encoding="utf-8"))
+
+    comparison = read_json(args.ablation, "comparison.json") if args.ablation is not None else None
+    probes = [read_json(p, "probe.json") for p in args.probe]
     notes = read_notes(args.card_notes) if args.card_notes is not None else {}
-    write_model_card(args.out, notes, comparison=comparison, sheet_rows=rows)
+    write_model_card(args.out, notes, comparison=comparison, sheet_rows=rows, probes=probes)
 
 
 def run_bundle(args: argparse.Namespace) -> int:
@@ -155,7 +158,7 @@ def run_bundle(args: argparse.Namespace) -> int:
     if not args.card_only and (args.run is None or not (args.run / "best.safetensors").is_file()):
         print(f"error: --run {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
         return EXIT_USAGE
-    for given in (args.card_notes, args.contact_sheet, args.ablation):
+    for given in (args.card_notes, args.contact_sheet, args.ablation, *args.probe):
         if given is not None and not given.exists():
             print(f"error: {given}: not found", file=sys.stderr)
             return EXIT_USAGE

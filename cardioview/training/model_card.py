@@ -4,7 +4,8 @@ Free text that only a person can write (why this recipe, what was not run)
 comes in as ``notes``: a dict of section title -> markdown, usually read from a
 notes file whose ``## Title`` sections name the card's sections
 (:func:`read_notes`). The ablation table comes from ``cardioview compare``'s
-comparison.json, the contact-sheet table from :func:`contact_sheet`'s rows.
+comparison.json, the attention-options table from ``head_probe``'s probe.json
+files, the contact-sheet table from :func:`contact_sheet`'s rows.
 """
 
 from __future__ import annotations
@@ -102,8 +103,27 @@ def ablation_table(comparison: dict) -> str:
     return "\n".join(lines)
 
 
+def probe_table(probes: list[dict]) -> str:
+    """Rows of ``head_probe`` results (probe.json), one per variant, with the options each changed."""
+    lines = ["| probe | variant | bias | mean-W penalty | entropy | TV | val AUROC | test AUROC | val mass ratio | "
+             "val pointing | test spread | test mass ratio | test pointing | test faithfulness |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for k, probe in enumerate(probes, 1):
+        for r in probe["rows"]:
+            o, a, v = r["options"], r["attention"], r.get("val_attention", {})
+            lines.append(
+                f"| {k} | {r['variant']} | {o['attention_bias']:g} | {o['attention_penalty']:g} | "
+                f"{o['attention_entropy']:g} | {o['attention_tv']:g} | {_f(r['val_auroc'])} | {_f(r['test_auroc'])} | "
+                f"{_f(v.get('mass_ratio_median'), 2)} | {_f(v.get('pointing_rate'), 2)} | "
+                f"{_f(a['relative_spread']['median'], 2)} | {_f(a['mass_ratio']['median'], 2)} | "
+                f"{_f(a['pointing_rate'], 2)} | {_f(a['faithfulness_rate'], 2)} |")
+    runs = "; ".join(f"probe {k}: {p['run']}, {p['epochs']} epochs, lr {p['lr']:g}, attention figures on "
+                     f"{p['rows'][0]['attention']['images']} test cardiomegaly images" for k, p in enumerate(probes, 1))
+    return "\n".join(lines) + f"\n\n({runs}.)"
+
+
 def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None = None,
-                sheet_rows: list[dict] | None = None) -> str:
+                sheet_rows: list[dict] | None = None, probes: list[dict] | None = None) -> str:
     """The card's markdown."""
     arch, pre, cal = manifest["architecture"], manifest["preprocessing"], manifest["calibration"]
     ev, tr = manifest.get("evaluation", {}), manifest.get("training", {})
@@ -156,17 +176,18 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
                 f"cardiomegaly box {a['cardiac_region']} (normalised x0, y0, x1, y1).", "",
                 attention_table(a), "", notes.get("Attention", ""), ""]
     generated = {"Ablation": ablation_table(comparison) if comparison else "",
+                 "Attention options": probe_table(probes) if probes else "",
                  "Contact sheet": contact_sheet_table(sheet_rows) if sheet_rows else ""}
-    for title in ("Ablation", "Contact sheet", "Not run", "Limitations", "Reproduce"):
+    for title in ("Ablation", "Attention options", "Contact sheet", "Not run", "Limitations", "Reproduce"):
         if notes.get(title) or generated.get(title):
             out += [f"## {title}", "", notes.get(title, ""), "", generated.get(title, ""), ""]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
 
 
 def write_model_card(bundle: Path, notes: dict[str, str], overwrite: bool = True, comparison: dict | None = None,
-                     sheet_rows: list[dict] | None = None) -> Path:
+                     sheet_rows: list[dict] | None = None, probes: list[dict] | None = None) -> Path:
     """Write BUNDLE/MODEL_CARD.md, beside the manifest it describes."""
     b = load_bundle(bundle)
     path = Path(bundle) / "MODEL_CARD.md"
-    atomic_write_text(path, render_card(b.manifest, notes, comparison, sheet_rows).rstrip() + "\n", overwrite=overwrite)
+    atomic_write_text(path, render_card(b.manifest, notes, comparison, sheet_rows, probes).rstrip() + "\n", overwrite=overwrite)
     return path

@@ -191,7 +191,7 @@ def test_card_notes_are_read_by_section(tmp_path):
     assert read_notes(f) == {"Summary": "line one\n\n### kept subheading\nline two", "Not run": "- x"}
 
 
-def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, tmp_path):
+def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, bundle, tmp_path):
     from cardioview.training.head_probe import main as probe_main, parse_variant
 
     assert parse_variant("base:") == ("base", {})
@@ -214,3 +214,10 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, tmp_p
     assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "again:", "--epochs", "1",
                        "--attention-limit", "1", "--threads", "1"]) == 0
     assert (tmp_path / "features.safetensors").stat().st_mtime_ns == cached  # reused, not recomputed
+    # the card's attention-options table is read from probe.json
+    import shutil
+
+    carded = shutil.copytree(bundle, tmp_path / "carded")
+    assert main(["bundle", "--out", str(carded), "--card-only", "--probe", str(tmp_path)]) == 0
+    card = (carded / "MODEL_CARD.md").read_text()
+    assert "## Attention options" in card and "| 1 | again | " in card
