@@ -77,6 +77,11 @@ def contact_sheet_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _p_value(p: float, resamples: int) -> str:
+    """'= 0.042', or '< 0.0005' when no resample crossed zero (the bootstrap cannot resolve smaller)."""
+    return f"< {1 / resamples:.4f}" if p == 0 else f"= {p:.3f}"
+
+
 def ablation_table(comparison: dict) -> str:
     """One row per model of a ``cardioview compare`` result, then the paired AUROC differences."""
     has_attention = all("attention" in r for r in comparison["models"])
@@ -96,7 +101,7 @@ def ablation_table(comparison: dict) -> str:
         lines.append(row)
     lines.append("")
     lines += [f"- AUROC {p['a']} minus {p['b']}: **{p['delta']:+.3f}** (paired bootstrap 95% CI {p['ci95'][0]:+.3f} to "
-              f"{p['ci95'][1]:+.3f}, two-sided p = {p['p_value']:.3f}, {p['resamples']} resamples)"
+              f"{p['ci95'][1]:+.3f}, two-sided p {_p_value(p['p_value'], p['resamples'])}, {p['resamples']} resamples)"
               for p in comparison["pairs"]]
     lines.append(f"- {comparison['images']} images ({comparison['positives']} cardiomegaly); each model at its own "
                  "validation-chosen threshold and temperature.")
