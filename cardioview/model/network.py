@@ -123,9 +123,9 @@ def glorot_init_(net: nn.Module, attention_bias: float = 0.0) -> None:
         elif isinstance(m, (nn.BatchNorm2d,)):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
-    head = getattr(net, "head", None)
-    if isinstance(head, AttentionMappingHead):
-        nn.init.constant_(head.conv4.bias, attention_bias)
+    for m in net.modules():  # the network, or an AMM head on its own
+        if isinstance(m, AttentionMappingHead):
+            nn.init.constant_(m.conv4.bias, attention_bias)
 
 
 def build_network(config: NetworkConfig, init: bool = True) -> CardioXAttentionNet:

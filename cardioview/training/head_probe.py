@@ -30,14 +30,15 @@ import torch
 from cardioview.atomic import atomic_write_bytes, atomic_write_text
 from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.model.amm import AttentionMappingHead
+from cardioview.model.bundle import sha256_file
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import build_network, glorot_init_
 from cardioview.training.attention_metrics import attention_figures, mass_ratio, points_inside, region_mask, upsample
-from cardioview.training.calibration import sigmoid
 from cardioview.training.config import TrainConfig
 from cardioview.training.dataset_split import read_split
 from cardioview.training.metrics import auroc
-from cardioview.training.scoring import forward_gray, load_input
+from cardioview.training.evaluate import probability_fn
+from cardioview.training.scoring import load_input
 from cardioview.training.train import loss_terms, network_config
 
 #: TrainConfig fields a variant may set.
@@ -107,13 +108,7 @@ def train_head(head: AttentionMappingHead, cfg: TrainConfig, train: tuple[torch.
 FEATURE_CACHE = "features.safetensors"
 
 
-def _checkpoint_digest(run: Path) -> str:
-    from cardioview.model.bundle import sha256_file
-
-    return sha256_file(run / "best.safetensors")
-
-
-def _feature_cache(run: Path, out: Path) -> dict[str, torch.Tensor]:
+def _feature_cache(out: Path, digest: str) -> dict[str, torch.Tensor]:
     """Backbone features saved by an earlier probe of the same checkpoint (fp16), else {}."""
     from safetensors import safe_open
 
@@ -121,17 +116,17 @@ def _feature_cache(run: Path, out: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         return {}
     with safe_open(str(path), framework="pt") as f:
-        if (f.metadata() or {}).get("checkpoint_sha256") != _checkpoint_digest(run):
+        if (f.metadata() or {}).get("checkpoint_sha256") != digest:
             return {}
         return {k: f.get_tensor(k) for k in f.keys()}
 
 
-def _save_feature_cache(run: Path, out: Path, cache: dict[str, torch.Tensor]) -> None:
+def _save_feature_cache(out: Path, digest: str, cache: dict[str, torch.Tensor]) -> None:
     from safetensors.torch import save
 
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / FEATURE_CACHE, save({k: v.contiguous() for k, v in cache.items()},
-                                                 metadata={"checkpoint_sha256": _checkpoint_digest(run)}),
+                                                 metadata={"checkpoint_sha256": digest}),
                        overwrite=True)
 
 
@@ -162,7 +157,8 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
     split = read_split(run)
     t0 = time.monotonic()
     data = {}
-    cache = _feature_cache(run, out)
+    digest = sha256_file(run / "best.safetensors")  # ties the feature cache to this checkpoint
+    cache = _feature_cache(out, digest)
     for part in ("train", "val", "test"):
         samples = getattr(split, part)
         labels = torch.tensor([float(s.label) for s in samples])
@@ -170,7 +166,7 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
         grays = [load_input(s.path, spec) for s in samples] if part == "test" or part not in cache else None
         if part not in cache:
             cache[part] = backbone_features(net.backbone, grays, spec.channels).half()
-            _save_feature_cache(run, out, cache)
+            _save_feature_cache(out, digest, cache)
         data[part] = (cache[part], labels, grays, samples)
         _log(f"features of {len(samples)} {part} images ({(time.monotonic() - t0) / 60:.1f} min)")
     positives = [i for i, s in enumerate(data["test"][3]) if s.label == 1][:attention_limit or None]
@@ -180,19 +176,14 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
         cfg = replace(base_cfg, **options)
         torch.manual_seed(seed)
         head = AttentionMappingHead(data["train"][0].shape[1], cfg.dropout, cfg.attention_bias)
-        glorot_init_(head)
-        torch.nn.init.constant_(head.conv4.bias, cfg.attention_bias)
+        glorot_init_(head, cfg.attention_bias)
         head, history = train_head(head, cfg, data["train"][:2], data["val"][:2], epochs, lr, seed=seed)
         net.head = head
         with torch.no_grad():
             val_logit, val_w = head(data["val"][0].float())
             test_logit, test_w = head(data["test"][0].float())
         grays = [data["test"][2][i] for i in positives]
-
-        def probability(batch: np.ndarray) -> np.ndarray:
-            return sigmoid(np.concatenate([forward_gray(net, batch[i:i + 16])[0] for i in range(0, len(batch), 16)]))
-
-        figures = attention_figures(grays, test_w[positives, 0].numpy(), probability, seed=seed)
+        figures = attention_figures(grays, test_w[positives, 0].numpy(), probability_fn(net, 1.0), seed=seed)
         row = {"variant": name, "options": {k: getattr(cfg, k) for k in OPTIONS}, "epochs": epochs,
                "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"],
                "val_auroc": auroc(data["val"][1].numpy(), val_logit.view(-1).numpy()),
