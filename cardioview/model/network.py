@@ -17,6 +17,7 @@ from cardioview.model.amm import AttentionMappingHead, GlobalAveragePoolingHead
 
 BACKBONES = ("densenet121", "densenet201", "resnet50", "inception_resnet_v2")
 HEADS = ("amm", "gap")
+OUTPUT_STRIDES = (32, 16)
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,22 @@ class NetworkConfig:
         head: "amm" (the paper's CXA model) or "gap" (the baseline).
         dropout: dropout rate of the head.
         attention_bias: initial bias of the attention conv (AMM only).
+        output_stride: 32 (the paper's: a 7x7 map at 224 px) or 16 (DenseNet only: the last
+            transition keeps its resolution, so the map is 8x8 at 128 px, 14x14 at 224 px,
+            with the same parameters).
     """
 
     backbone: str = "densenet121"
     head: str = "amm"
     dropout: float = 0.5
     attention_bias: float = 0.0
+    output_stride: int = 32
 
     def __post_init__(self) -> None:
+        if self.output_stride not in OUTPUT_STRIDES:
+            raise ValueError(f"output_stride must be one of {OUTPUT_STRIDES}, not {self.output_stride!r}")
+        if self.output_stride != 32 and not self.backbone.startswith("densenet"):
+            raise ValueError("output_stride 16 is implemented for the DenseNet backbones only")
         if self.backbone not in BACKBONES:
             raise ValueError(f"unknown backbone {self.backbone!r}; choose from {', '.join(BACKBONES)}")
         if self.head not in HEADS:
@@ -56,7 +65,8 @@ class NetworkConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "NetworkConfig":
-        return cls(**{k: d[k] for k in ("backbone", "head", "dropout", "attention_bias") if k in d})
+        return cls(**{k: d[k] for k in ("backbone", "head", "dropout", "attention_bias", "output_stride")
+                      if k in d})
 
 
 class _DenseNetFeatures(nn.Module):
@@ -70,14 +80,21 @@ class _DenseNetFeatures(nn.Module):
         return F.relu(self.features(x))
 
 
-def _backbone(name: str) -> tuple[nn.Module, int]:
+def _densenet(features: nn.Module, output_stride: int) -> nn.Module:
+    if output_stride == 16:
+        # the last transition keeps its 1x1 conv (same parameters) but not its 2x2 pooling
+        features.transition3.pool = nn.Identity()
+    return _DenseNetFeatures(features)
+
+
+def _backbone(name: str, output_stride: int = 32) -> tuple[nn.Module, int]:
     """The feature extractor (no pooling, no classifier) and its channel count K."""
     import torchvision.models as tvm
 
     if name == "densenet121":
-        return _DenseNetFeatures(tvm.densenet121(weights=None).features), 1024
+        return _densenet(tvm.densenet121(weights=None).features, output_stride), 1024
     if name == "densenet201":
-        return _DenseNetFeatures(tvm.densenet201(weights=None).features), 1920
+        return _densenet(tvm.densenet201(weights=None).features, output_stride), 1920
     if name == "resnet50":
         r = tvm.resnet50(weights=None)
         return nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, r.layer3, r.layer4), 2048
@@ -100,7 +117,7 @@ class CardioXAttentionNet(nn.Module):
     def __init__(self, config: NetworkConfig):
         super().__init__()
         self.config = config
-        self.backbone, channels = _backbone(config.backbone)
+        self.backbone, channels = _backbone(config.backbone, config.output_stride)
         if config.head == "amm":
             self.head: nn.Module = AttentionMappingHead(channels, config.dropout, config.attention_bias)
         else:

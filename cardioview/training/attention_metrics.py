@@ -7,13 +7,10 @@
 (c) faithfulness (deletion test): replacing the top-20 % attention area with the
     image mean lowers P(cardiomegaly) more than replacing the same-shaped area
     moved to a random place.
-And, with NIH boxes, per-image pointing and IoU against each image's own box.
+Per-image box localisation is in :mod:`cardioview.training.box_localisation`.
 """
 
 from __future__ import annotations
-
-import csv
-from pathlib import Path
 
 import numpy as np
 
@@ -141,42 +138,3 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
                                  "mean) lowers P more than deleting the same-shaped area at random places (mean of 3)",
         },
     }
-
-
-def read_boxes(csv_path: Path, finding: str = "Cardiomegaly") -> dict[str, tuple[float, float, float, float]]:
-    """BBox_List_2017.csv -> image name -> (x, y, w, h) in the 1024 px NIH frame, for one finding."""
-    boxes = {}
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        next(reader, None)
-        for row in reader:
-            if len(row) >= 6 and row[1].strip() == finding:
-                boxes[row[0].strip()] = tuple(float(v) for v in row[2:6])
-    return boxes
-
-
-def box_figures(items: list[tuple[np.ndarray, tuple[int, int], tuple[float, float, float, float]]],
-                frame: int = 1024) -> dict:
-    """Pointing and IoU against each image's own box.
-
-    Args:
-        items: (attention (h, w), image shape (H, W), box (x, y, w, h) in the ``frame`` px NIH frame).
-        frame: the side the box coordinates refer to (NIH: 1024).
-
-    The map is upsampled to the image; "thresholded map" = cells at or above half of
-    W's range (min + 0.5 (max - min)), scale-free like the viewer's relative scale.
-    """
-    hits, ious = [], []
-    for w, shape, (bx, by, bw, bh) in items:
-        h_img, w_img = shape
-        up = upsample(w, shape)
-        box = np.zeros(shape, dtype=bool)
-        sx, sy = w_img / frame, h_img / frame
-        box[int(round(by * sy)):int(round((by + bh) * sy)), int(round(bx * sx)):int(round((bx + bw) * sx))] = True
-        hits.append(points_inside(up, box))
-        lo, hi = float(up.min()), float(up.max())
-        ious.append(iou(up >= lo + 0.5 * (hi - lo), box) if hi > lo else 0.0)
-    return {"boxed_images": len(items), "pointing_rate": float(np.mean(hits)) if hits else None,
-            "iou": summarise(ious),
-            "definition": "pointing: upsampled-W peak inside the image's box; IoU of {W >= min + half its range} with the box"}
-

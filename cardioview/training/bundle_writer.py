@@ -87,7 +87,8 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
     """
     run, dest = Path(run), Path(dest)
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
-    config = NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias)
+    config = NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias,
+                           output_stride=cfg.output_stride)
     spec = PreprocessSpec(input_size=cfg.input_size, equalize=cfg.equalize, channels=3)
     split = read_split(run)
     dest.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,8 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--head", choices=HEADS, default=d.head, help="amm (CXA model) or gap (baseline)")
     p.add_argument("--dropout", type=float, default=d.dropout)
     p.add_argument("--attention-bias", type=float, default=d.attention_bias, help="initial bias of the conv producing W")
+    p.add_argument("--output-stride", type=int, choices=(32, 16), default=d.output_stride,
+                   help="backbone output stride: 32 (paper, 7x7 map at 224 px) or 16 (DenseNet: twice as fine a map)")
     p.add_argument("--attention-penalty", type=float, default=d.attention_penalty, help="weight of mean(W) in the loss")
     p.add_argument("--attention-entropy", type=float, default=d.attention_entropy,
                    help="weight of W's normalised spatial entropy in the loss (concentrates W; 0 = off)")
@@ -59,7 +61,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     cfg = TrainConfig(
         data=args.data, out=args.out, backbone=args.backbone, head=args.head, dropout=args.dropout,
-        attention_bias=args.attention_bias, attention_penalty=args.attention_penalty,
+        attention_bias=args.attention_bias, output_stride=args.output_stride, attention_penalty=args.attention_penalty,
         attention_entropy=args.attention_entropy, attention_tv=args.attention_tv,
         input_size=args.input_size, low_res_size=args.low_res_size, low_res_fraction=args.low_res_fraction,
         equalize=not args.no_equalize, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,

@@ -29,7 +29,7 @@ class TrainConfig:
         data: a labels.csv folder or an NIH ChestX-ray14 root.
         out: run folder (checkpoints, epochs.csv, split lists).
         recipe: "fast" or "paper" (see module docstring); sets the defaults below.
-        backbone, head, dropout, attention_bias: the network (model.NetworkConfig).
+        backbone, head, dropout, attention_bias, output_stride: the network (model.NetworkConfig).
         input_size: training and inference size written to the manifest.
         low_res_size: progressive resizing: train at this size first (0 = off).
         low_res_fraction: share of the schedule spent at low_res_size.
@@ -64,6 +64,7 @@ class TrainConfig:
     head: str = "amm"
     dropout: float = 0.5
     attention_bias: float = -3.0
+    output_stride: int = 32
     input_size: int = 224
     low_res_size: int = 128
     low_res_fraction: float = 0.75

@@ -18,7 +18,8 @@ from cardioview.atomic import atomic_write_text
 from cardioview.model.bundle import load_bundle
 from cardioview.model.checkpoint import load_network
 from cardioview.training import metrics as m
-from cardioview.training.attention_metrics import attention_figures, box_figures, read_boxes
+from cardioview.training.attention_metrics import attention_figures
+from cardioview.training.box_localisation import localisation_figures, read_box_table
 from cardioview.training.calibration import sigmoid
 from cardioview.training.data import Sample
 from cardioview.training.plots import calibration_figure, confusion_figure, roc_figure, save_png
@@ -58,17 +59,37 @@ def attention_report(net: torch.nn.Module, scores: Scores, spec, temperature: fl
     return attention_figures(grays, scores.attention[idx], probability_fn(net, temperature), seed=seed)
 
 
-def boxes_report(scores: Scores, boxes_csv: Path) -> dict:
-    """Pointing and IoU on scored images that have an NIH cardiomegaly box."""
-    from cardioview.imaging import load
+def boxes_report(net: torch.nn.Module, scores: Scores, boxes_csv: Path, spec, temperature: float) -> dict:
+    """Box localisation (Wang et al.'s scoring, beside the central blob) and the attention figures on boxed films.
 
-    boxes = read_boxes(boxes_csv)
-    items = []
-    for s, w in zip(scores.samples, scores.attention):
-        box = boxes.get(Path(s.path).name)
-        if box is not None:
-            items.append((w, load(s.path).shape, box))
-    return box_figures(items)
+    A boxes.csv beside its films (``images/``) is scored on those films; a BBox_List_2017.csv
+    on the scored samples whose file names it lists.
+    """
+    from cardioview.imaging import load
+    from cardioview.training.data import Sample
+
+    records = read_box_table(boxes_csv)
+    if records and all(r.path is not None for r in records):
+        films = score_samples(net, [Sample(r.path, 1) for r in records], spec)
+        by_path = {str(r.path): r for r in records}
+        pairs = [(s, w, by_path[str(s.path)]) for s, w in zip(films.samples, films.attention)]
+        source = f"the {len(records)} films beside {Path(boxes_csv).name}"
+    else:
+        by_name = {r.image: r for r in records}
+        pairs = [(s, w, by_name[Path(s.path).name]) for s, w in zip(scores.samples, scores.attention)
+                 if Path(s.path).name in by_name]
+        source = f"scored images listed in {Path(boxes_csv).name}"
+    items = [(w, load(s.path).shape, r.box) for s, w, r in pairs]
+    report = {"source": source, **localisation_figures(items)}
+    views = sorted({r.view for _, _, r in pairs if r.view})
+    for view in views:
+        report[f"model_{view}"] = localisation_figures(
+            [it for it, (_, _, r) in zip(items, pairs) if r.view == view])["model"]
+    if pairs:
+        grays = [load_input(s.path, spec) for s, _, _ in pairs]
+        report["attention"] = attention_figures(grays, np.stack([w for _, w, _ in pairs]),
+                                                probability_fn(net, temperature))
+    return report
 
 
 def write_figures(out: Path, report: dict, overwrite: bool, fpr, tpr) -> None:
@@ -126,7 +147,7 @@ def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attenti
     if attention:
         report["attention"] = attention_report(net, scores, bundle.preprocess, bundle.temperature, attention_limit)
     if boxes is not None:
-        report["localisation"] = boxes_report(scores, boxes)
+        report["localisation"] = boxes_report(net, scores, boxes, bundle.preprocess, bundle.temperature)
     out.mkdir(parents=True, exist_ok=True)
     fpr, tpr, _ = m.roc_curve(scores.labels, probs)
     write_figures(out, report, overwrite, fpr, tpr)

@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attention", action="store_true",
                    help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test")
     p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention")
-    p.add_argument("--boxes", type=Path, default=None, help="BBox_List_2017.csv: pointing game and IoU on boxed images")
+    p.add_argument("--boxes", type=Path, default=None, help="BBox_List_2017.csv, or a boxes.csv beside its films (images/): pointing, IoU, IoBB beside a central blob")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the AUROC CI (0 = none)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
 
@@ -43,6 +43,22 @@ def samples_from_args(args: argparse.Namespace):
     if not test:
         raise DataError(f"{args.data}: none of the official test images were found")
     return test
+
+
+def format_localisation(loc: dict) -> str:
+    """The box figures as a small table: the model beside the central blob."""
+    lines = [f"box localisation on {loc['source']} ({loc['model']['films']} films; Wang et al. scoring at T=60):",
+             f"{'':<14}{'pointing':>9}{'IoBB>0.5':>9}{'IoU>0.3':>9}{'IoU>0.5':>9}{'mean IoU':>9}"]
+    for name in ("model", "central_blob"):
+        r = loc[name]
+        t = r["t60"]
+        lines.append(f"{name:<14}{r['pointing_rate']:>9.3f}{t['iobb_gt_0.5']:>9.3f}{t['iou_gt_0.3']:>9.3f}"
+                     f"{t['iou_gt_0.5']:>9.3f}{t['mean_iou']:>9.3f}")
+    if "attention" in loc:
+        a = loc["attention"]
+        lines.append(f"deletion test (faithfulness) {a['faithfulness_rate']:.3f}, relative spread (median) "
+                     f"{a['relative_spread'].get('median', float('nan')):.3f}")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,9 +88,7 @@ def run(args: argparse.Namespace) -> int:
               f"{a['relative_spread'].get('median', float('nan')):.3f}, mass ratio (median) "
               f"{a['mass_ratio'].get('median', float('nan')):.3f}, pointing {a['pointing_rate']:.3f}, "
               f"faithfulness {a['faithfulness_rate']:.3f}")
-    if "localisation" in report and report["localisation"]["boxed_images"]:
-        loc = report["localisation"]
-        print(f"boxes: {loc['boxed_images']} images, pointing {loc['pointing_rate']:.3f}, "
-              f"IoU median {loc['iou']['median']:.3f}")
+    if "localisation" in report and report["localisation"]["model"]["films"]:
+        print(format_localisation(report["localisation"]))
     print(f"report written to {args.out}", file=sys.stderr)
     return EXIT_OK

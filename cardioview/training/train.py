@@ -46,7 +46,8 @@ class TrainResult:
 
 
 def network_config(cfg: TrainConfig) -> NetworkConfig:
-    return NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias)
+    return NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias,
+                         output_stride=cfg.output_stride)
 
 
 def preprocess_spec(cfg: TrainConfig) -> PreprocessSpec:

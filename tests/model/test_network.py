@@ -119,3 +119,17 @@ def test_elu_and_sigmoid_are_where_the_paper_puts_them():
         w = torch.sigmoid(head.conv4(head.same_avg_pool_2x2(h)))
         _, attention = head(x)
     assert torch.allclose(w, attention)
+
+
+def test_output_stride_16_doubles_the_map_with_the_same_parameters(cxa_dense121):
+    fine = build_network(NetworkConfig(output_stride=16))
+    assert count_parameters(fine) == count_parameters(cxa_dense121)
+    with torch.no_grad():
+        _, w128 = fine.eval()(torch.zeros(1, 3, 128, 128))
+        _, w224 = fine(torch.zeros(1, 3, 224, 224))
+    assert w128.shape == (1, 1, 8, 8) and w224.shape == (1, 1, 14, 14)
+    assert NetworkConfig.from_dict(fine.config.to_dict()) == fine.config   # round-trips through the manifest
+    with pytest.raises(ValueError, match="output_stride"):
+        NetworkConfig(output_stride=8)
+    with pytest.raises(ValueError, match="DenseNet"):
+        NetworkConfig(backbone="resnet50", output_stride=16)

@@ -16,7 +16,7 @@ from cardioview.training.bundle_writer import build_bundle
 from cardioview.training.cli import add_train_arguments, main, run_train
 from cardioview.training.evaluate import OUTPUT_FILES, evaluate_bundle
 from cardioview.training.data import read_labels_csv
-from tests.conftest import CXR128, require_shared_data
+from tests.conftest import CXR128, NIH1024, SHARED_DATA, require_shared_data
 from tests.training.nih_fixture import build_nih_fixture
 
 
@@ -221,3 +221,23 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, bundl
     assert main(["bundle", "--out", str(carded), "--card-only", "--probe", str(tmp_path)]) == 0
     card = (carded / "MODEL_CARD.md").read_text()
     assert "## Attention options" in card and "| 1 | again | " in card
+
+
+def test_evaluate_reads_a_boxed_film_folder_and_prints_the_central_baseline(tmp_path, tiny_bundle, capsys):
+    """--boxes with a boxes.csv beside its films: scored on those films, model beside the central blob."""
+    boxes_dir = require_shared_data(SHARED_DATA / "nih-boxes")
+    folder = tmp_path / "boxed"
+    (folder / "images").mkdir(parents=True)
+    lines = (boxes_dir / "boxes.csv").read_text().splitlines()
+    for line in lines[1:5]:
+        name = line.split(",")[0]
+        (folder / "images" / name).symlink_to(boxes_dir / "images" / name)
+    (folder / "boxes.csv").write_text("\n".join(lines[:5]) + "\n")
+    assert main(["evaluate", "--weights", str(tiny_bundle), "--labels", str(NIH1024 / "labels.csv"),
+                 "--boxes", str(folder / "boxes.csv"), "--out", str(tmp_path / "eval"), "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "central_blob" in out and "4 films" in out
+    loc = json.loads((tmp_path / "eval" / "metrics.json").read_text())["localisation"]
+    assert loc["model"]["films"] == loc["central_blob"]["films"] == 4
+    assert loc["central_blob"]["pointing_rate"] == 1.0
+    assert 0.0 <= loc["model"]["t60"]["mean_iou"] <= 1.0 and loc["attention"]["images"] == 4
