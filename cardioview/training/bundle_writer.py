@@ -30,7 +30,7 @@ from cardioview.training import metrics as m
 from cardioview.training.calibration import calibration_report, fit_temperature
 from cardioview.training.config import TrainConfig
 from cardioview.training.dataset_split import read_split
-from cardioview.training.evaluate import attention_report, classification_metrics
+from cardioview.training.evaluate import attention_report, boxes_report, classification_metrics
 from cardioview.training.scoring import load_input, score_samples
 
 INTENDED_USE_TEXT = ("Research and decision support only: not a medical device, not cleared for diagnosis. "
@@ -73,7 +73,8 @@ def epochs_summary(run: Path) -> list[dict]:
 
 
 def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_rule: str = "youden",
-                 attention_limit: int = 0, bootstrap: int = 2000, extra: dict | None = None) -> dict:
+                 attention_limit: int = 0, bootstrap: int = 2000, extra: dict | None = None,
+                 boxes: Path | None = None) -> dict:
     """Write ``dest`` (model.safetensors, model.onnx, manifest.json) from the run folder; returns the manifest.
 
     Args:
@@ -84,6 +85,8 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         attention_limit: cap on cardiomegaly test images for the attention figures (0 = all).
         bootstrap: resamples for the test AUROC CI.
         extra: merged into the manifest (e.g. notes for the model card).
+        boxes: a box table (evaluation.box_localisation): the map against radiologists' boxes
+            beside the central blob, recorded with which split the films belong to.
     """
     run, dest = Path(run), Path(dest)
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
@@ -115,6 +118,12 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         test_report["attention"] = attention_report(net, test, spec, temperature, attention_limit)
         evaluation = {"split": "held-out test split of the training source (never used in training or model selection)",
                       **{k: v for k, v in test_report.items() if k != "reliability"}}
+        if boxes is not None:
+            _log(f"box localisation on {boxes}")
+            evaluation["box_localisation"] = {
+                "films_split": "weakly supervised: no box entered the loss; the boxed films' patients are in the "
+                               "training source, and matched films are training images (see cxr128_match)",
+                **boxes_report(net, test, boxes, spec, temperature)}
 
     result = json.loads((run / "result.json").read_text(encoding="utf-8")) if (run / "result.json").is_file() else {}
     trainable, fixed = count_parameters(net)

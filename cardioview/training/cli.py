@@ -126,6 +126,8 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
                    help="comparison.json (or its folder) from 'cardioview compare' for the card's ablation section")
     p.add_argument("--probe", type=Path, action="append", default=[],
                    help="probe.json (or its folder) from the head probe, for the card's attention-options table; repeatable")
+    p.add_argument("--boxes", type=Path, default=None,
+                   help="box table (a boxes.csv beside its films, or BBox_List_2017.csv): localisation in the manifest")
     p.add_argument("--card-only", action="store_true",
                    help="keep the bundle in --out as it is; only (re)write its contact sheet and MODEL_CARD.md")
 
@@ -160,7 +162,7 @@ def run_bundle(args: argparse.Namespace) -> int:
     if not args.card_only and (args.run is None or not (args.run / "best.safetensors").is_file()):
         print(f"error: --run {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
         return EXIT_USAGE
-    for given in (args.card_notes, args.contact_sheet, args.ablation, *args.probe):
+    for given in (args.card_notes, args.contact_sheet, args.ablation, args.boxes, *args.probe):
         if given is not None and not given.exists():
             print(f"error: {given}: not found", file=sys.stderr)
             return EXIT_USAGE
@@ -171,7 +173,7 @@ def run_bundle(args: argparse.Namespace) -> int:
             manifest = load_bundle(args.out).manifest  # verifies the bundle's hashes
         else:
             manifest = build_bundle(args.run, args.out, args.name, args.threshold_rule, args.attention_limit,
-                                    args.bootstrap)
+                                    args.bootstrap, boxes=args.boxes)
         write_card(args)
     except (DataError, CardioViewError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -48,6 +48,24 @@ def attention_table(a: dict) -> str:
     ])
 
 
+def box_table(loc: dict) -> str:
+    """The map against radiologists' boxes beside the central blob (Wang et al.'s scoring)."""
+    lines = ["| map | films | pointing | IoBB > 0.5 | IoU > 0.3 | IoU > 0.5 | mean IoU (T=60) | mean IoU (T=180) |",
+             "|---|---|---|---|---|---|---|---|"]
+    rows = [("attention W", loc["model"])] + [(f"attention W, {k[6:]} films", v) for k, v in loc.items()
+                                               if k.startswith("model_")] + [("constant central blob", loc["central_blob"])]
+    for name, r in rows:
+        t, t180 = r["t60"], r["t180"]
+        lines.append(f"| {name} | {r['films']} | {_f(r['pointing_rate'])} | {_f(t['iobb_gt_0.5'])} | {_f(t['iou_gt_0.3'])} | "
+                     f"{_f(t['iou_gt_0.5'])} | {_f(t['mean_iou'])} | {_f(t180['mean_iou'])} |")
+    a = loc.get("attention")
+    if a:
+        lines += ["", f"On the same films: deletion test (faithfulness) {_f(a['faithfulness_rate'])}, relative spread "
+                      f"(median) {_f(a['relative_spread'].get('median'))}, mass ratio in the median cardiac box (median) "
+                      f"{_f(a['mass_ratio'].get('median'))}."]
+    return "\n".join(lines)
+
+
 def epochs_table(epochs: list[dict]) -> str:
     lines = ["| epoch | train size | train loss | val loss | val AUROC | images/s | minutes |", "|---|---|---|---|---|---|---|"]
     for e in epochs:
@@ -147,7 +165,7 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
             f"attention bias {cfg.get('attention_bias')}, attention penalty {cfg.get('attention_penalty')}, "
             f"attention entropy term {cfg.get('attention_entropy', 0.0)}, attention TV term {cfg.get('attention_tv', 0.0)}, "
             f"optimizer {cfg.get('optimizer')} lr {cfg.get('lr')} weight decay {cfg.get('weight_decay')}, "
-            f"schedule {cfg.get('schedule')}, batch {cfg.get('batch_size')}, input {cfg.get('input_size')} px "
+            f"output stride {cfg.get('output_stride', 32)}, schedule {cfg.get('schedule')}, batch {cfg.get('batch_size')}, input {cfg.get('input_size')} px "
             f"(first {cfg.get('low_res_fraction')} of the budget at {cfg.get('low_res_size')} px), "
             f"time budget {cfg.get('max_minutes')} min, seed {cfg.get('seed')}, augmentation {cfg.get('augment')}.", "",
             f"Run: {res.get('epochs')} epochs in {float(res.get('elapsed_s', 0)) / 60:.1f} min on {res.get('runtime')}, "
@@ -177,9 +195,15 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
         a = ev["attention"]
         out += ["## Attention map W", "",
                 f"Measured on the {a['images']} cardiomegaly images of the test split at {pre['input_size']} px "
-                f"(feature map {pre['input_size'] // 32}x{pre['input_size'] // 32}); cardiac region = median NIH "
+                f"(feature map {pre['input_size'] // arch.get('output_stride', 32)}x"
+                f"{pre['input_size'] // arch.get('output_stride', 32)}); cardiac region = median NIH "
                 f"cardiomegaly box {a['cardiac_region']} (normalised x0, y0, x1, y1).", "",
                 attention_table(a), "", notes.get("Attention", ""), ""]
+    if ev.get("box_localisation"):
+        loc = ev["box_localisation"]
+        out += ["## Attention against radiologists' boxes", "",
+                f"{loc['source']}: {loc['films_split']}. {loc['definition']}.", "", box_table(loc), "",
+                notes.get("Boxes", ""), ""]
     generated = {"Ablation": ablation_table(comparison) if comparison else "",
                  "Attention options": probe_table(probes) if probes else "",
                  "Contact sheet": contact_sheet_table(sheet_rows) if sheet_rows else ""}

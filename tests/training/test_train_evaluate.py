@@ -167,8 +167,12 @@ def test_bundle_command_writes_the_whole_model_card(run_dir, bundle, tiny_bundle
     notes.write_text("# ignored title\n\n## Summary\n\nA smoke bundle.\n\n## Ablation\n\nSame recipe for both.\n")
     dest = tmp_path / "carded"
     assert main(["bundle", "--run", str(run_dir), "--out", str(dest), "--bootstrap", "20", "--card-notes", str(notes),
-                 "--contact-sheet", str(sheet), "--ablation", str(tmp_path / "cmp")]) == 0
+                 "--contact-sheet", str(sheet), "--ablation", str(tmp_path / "cmp"),
+                 "--boxes", str(boxed_folder(tmp_path / "boxed", films=3))]) == 0
     card = (dest / "MODEL_CARD.md").read_text()
+    loc = json.loads((dest / "manifest.json").read_text())["evaluation"]["box_localisation"]
+    assert loc["model"]["films"] == 3 and "no box entered the loss" in loc["films_split"]
+    assert "| constant central blob | 3 |" in card and "Attention against radiologists' boxes" in card
     assert "A smoke bundle." in card and "ignored title" not in card
     assert "Same recipe for both." in card
     assert f"{comparison['pairs'][0]['delta']:+.3f}" in card
@@ -223,18 +227,23 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, bundl
     assert "## Attention options" in card and "| 1 | again | " in card
 
 
+def boxed_folder(root, films: int = 4):
+    """A boxes.csv beside its films (symlinks to the first ``films`` real NIH boxed films)."""
+    boxes_dir = require_shared_data(SHARED_DATA / "nih-boxes")
+    (root / "images").mkdir(parents=True)
+    lines = (boxes_dir / "boxes.csv").read_text().splitlines()
+    for line in lines[1:films + 1]:
+        name = line.split(",")[0]
+        (root / "images" / name).symlink_to(boxes_dir / "images" / name)
+    (root / "boxes.csv").write_text("\n".join(lines[:films + 1]) + "\n")
+    return root / "boxes.csv"
+
+
 def test_evaluate_reads_a_boxed_film_folder_and_prints_the_central_baseline(tmp_path, tiny_bundle, capsys):
     """--boxes with a boxes.csv beside its films: scored on those films, model beside the central blob."""
-    boxes_dir = require_shared_data(SHARED_DATA / "nih-boxes")
-    folder = tmp_path / "boxed"
-    (folder / "images").mkdir(parents=True)
-    lines = (boxes_dir / "boxes.csv").read_text().splitlines()
-    for line in lines[1:5]:
-        name = line.split(",")[0]
-        (folder / "images" / name).symlink_to(boxes_dir / "images" / name)
-    (folder / "boxes.csv").write_text("\n".join(lines[:5]) + "\n")
+    boxes = boxed_folder(tmp_path / "boxed")
     assert main(["evaluate", "--weights", str(tiny_bundle), "--labels", str(NIH1024 / "labels.csv"),
-                 "--boxes", str(folder / "boxes.csv"), "--out", str(tmp_path / "eval"), "--bootstrap", "0"]) == 0
+                 "--boxes", str(boxes), "--out", str(tmp_path / "eval"), "--bootstrap", "0"]) == 0
     out = capsys.readouterr().out
     assert "central_blob" in out and "4 films" in out
     loc = json.loads((tmp_path / "eval" / "metrics.json").read_text())["localisation"]
