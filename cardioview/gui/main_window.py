@@ -198,12 +198,20 @@ class MainWindow(QMainWindow):
         if request_id != self._request_id:
             return  # the user has moved on to another image
         self.state.set_current(key, xray)
+        self._show_image_warnings(xray)
         self.actions_.refresh_windows()
         self.image_shown.emit(key)
         if key in self.state.predictions:
             self.result_shown.emit(key)
         else:
             self._request_prediction()
+
+    def _show_image_warnings(self, xray: XRay) -> None:
+        """The status bar speaks of the image on screen: its warnings, or nothing (not a previous file's)."""
+        if xray.warnings:
+            self.statusBar().showMessage("\u26a0 " + "; ".join(xray.warnings))
+        else:
+            self.statusBar().clearMessage()
 
     def _request_prediction(self) -> None:
         xray, key = self.state.current_xray, self.state.current_key
@@ -235,7 +243,8 @@ class MainWindow(QMainWindow):
             return
         # Kept under its own image's key: a late result can never be drawn on another image.
         self.state.add_prediction(result.key, result.prediction)
-        self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold)
+        self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold,
+                                     result.prediction.not_applicable)
         self.audit.record("analyse", result.xray, result.prediction, reference=result.reference)
         if result.key == self.state.current_key:
             self.result_shown.emit(result.key)
@@ -291,6 +300,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self.actions_.set_batch_running(False)
         self.browser.sort_by_probability()
+        self.browser.select_first()  # the top of the triage list
         self.notifier.info(f"Analysis {'cancelled after' if cancelled else 'finished:'} {done} image(s)")
         self.batch_done.emit(done, cancelled)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolButton
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QApplication, QFileDialog, QLineEdit, QMessageBox, QPlainTextEdit, QTextEdit, QToolButton)
 
 from cardioview import __version__
 from cardioview.gui.export import free_target, report_stem
@@ -19,12 +21,36 @@ if TYPE_CHECKING:
 IMAGE_FILTER = "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 
 
+_TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+_COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                      | Qt.KeyboardModifier.MetaModifier)
+
+
+class TextFieldShortcutGuard(QObject):
+    """Keeps single-key viewer shortcuts (1, F, H, M, I...) out of text fields.
+
+    Qt asks the focus widget first (ShortcutOverride); a spin box does not claim
+    digits or letters, so "1" typed as a threshold would set 1:1 zoom. Accepting
+    the override for a plain printable key while a text field has focus hands the
+    key to the field; anywhere else, and for Ctrl/Alt chords, shortcuts fire as usual.
+    """
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(QApplication.focusWidget(), _TEXT_FIELDS):
+            if obj is QApplication.focusWidget() and event.text().isprintable() and event.text() \
+                    and not event.modifiers() & _COMMAND_MODIFIERS:
+                event.accept()
+        return False
+
+
 class WindowActions:
     """Creates every action of ``window`` and keeps their enabled state in step."""
 
     def __init__(self, window: "MainWindow"):
         self.w = window
         self._tags_dialog = None
+        self.shortcut_guard = TextFieldShortcutGuard(window)
+        QApplication.instance().installEventFilter(self.shortcut_guard)
         bar = window.menuBar()
         toolbar = window.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")

@@ -119,9 +119,16 @@ class ResultPanel(QWidget):
         self.bar = ProbabilityBar()
         self.verdict_label = QLabel()
         self.verdict_label.setObjectName("verdict")
+        self.verdict_label.setWordWrap(True)
         self.status_label = QLabel()
         self.status_label.setObjectName("hint")
         self.status_label.setWordWrap(True)
+        # Not applicable (MR, knee, lateral...): no verdict; the model output only on request, greyed.
+        self.reveal_button = QPushButton("Show model output anyway")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setObjectName("revealOutput")
+        self.reveal_button.hide()
+        self.reveal_button.toggled.connect(lambda _on: self.refresh())
 
         self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
         self.threshold_slider.setRange(0, SLIDER_STEPS)
@@ -129,6 +136,9 @@ class ResultPanel(QWidget):
         self.threshold_spin.setRange(0.0, 1.0)
         self.threshold_spin.setDecimals(3)
         self.threshold_spin.setSingleStep(0.01)
+        # Typed values apply on Enter / focus-out only: applying each keystroke re-formatted the field
+        # under the user's fingers ("0.6" became 0.000). Invalid input falls back to the previous value.
+        self.threshold_spin.setKeyboardTracking(False)
         self.threshold_spin.setFixedWidth(76)  # no step buttons (style sheet): wheel and arrow keys step it
         self.operating_label = QLabel()
         self.operating_label.setObjectName("hint")
@@ -179,6 +189,7 @@ class ResultPanel(QWidget):
         layout.addWidget(self.probability_label)
         layout.addWidget(self.bar)
         layout.addWidget(self.verdict_label)
+        layout.addWidget(self.reveal_button)
         layout.addWidget(self.status_label)
         layout.addWidget(_hline())
         layout.addWidget(_section("Decision threshold"))
@@ -288,7 +299,15 @@ class ResultPanel(QWidget):
     def refresh(self) -> None:
         s = self.state
         prediction = s.prediction()
-        if prediction is None:
+        applicable = prediction is None or prediction.applicable
+        self.reveal_button.setVisible(not applicable)
+        if applicable and self.reveal_button.isChecked():
+            self.reveal_button.blockSignals(True)
+            self.reveal_button.setChecked(False)  # every not-applicable image starts hidden again
+            self.reveal_button.blockSignals(False)
+        if prediction is not None and not applicable:
+            self._show_not_applicable(prediction)
+        elif prediction is None:
             self.probability_label.setText("–")
             self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
             self.verdict_label.setText("")
@@ -314,6 +333,22 @@ class ResultPanel(QWidget):
                 f"Absolute attention; this image spans W {low:.3f}–{high:.3f}")
         self._refresh_operating_point()
         self._refresh_ctr()
+
+    def _show_not_applicable(self, prediction) -> None:
+        """No verdict: the reason in the verdict line; the number greyed, and only when asked for."""
+        s = self.state
+        self.verdict_label.setText(f"Not applicable: {prediction.not_applicable}")
+        self.verdict_label.setStyleSheet(f"color: {CAUTION_COLOUR}")
+        shown = self.reveal_button.isChecked()
+        self.probability_label.setText(
+            f"{prediction.probability * 100:.1f}<span style='font-size:18pt'> %</span>" if shown else "n/a")
+        self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
+        self.bar.set_values(prediction.probability if shown else None, s.threshold, NEUTRAL_COLOUR)
+        self.reveal_button.setText("Hide model output" if shown else "Show model output anyway")
+        self.status_label.setText("The model reads frontal chest radiographs only: its output means nothing here."
+                                  if shown else "No verdict for this image")
+        self.range_label.setText("")
+        self.colour_bar.set_values(s.colormap, "", "")
 
     def _refresh_operating_point(self) -> None:
         info = self.model_info
