@@ -1,0 +1,55 @@
+"""Controls do what they say: real key events into the real window."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from tests.gui.conftest import nih_png, show_and_wait
+
+
+def _type_into_spin(qtbot, window, text: str) -> None:
+    spin = window.panel.threshold_spin
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=5000)
+    spin.selectAll()
+    QTest.keyClicks(spin, text)
+    QTest.keyClick(spin, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize("typed, expected", [("0.6", 0.600), ("0.95", 0.950), ("0.123", 0.123)])
+def test_typing_a_threshold_gives_that_threshold(qtbot, window, typed, expected):
+    window.activateWindow()
+    _type_into_spin(qtbot, window, typed)
+    assert window.state.threshold == pytest.approx(expected, abs=1e-9)
+    assert window.panel.threshold_spin.value() == pytest.approx(expected)
+    assert window.panel.threshold_slider.value() == round(expected * 1000)
+
+
+def test_invalid_input_keeps_the_previous_threshold(qtbot, window):
+    _type_into_spin(qtbot, window, "0.6")
+    _type_into_spin(qtbot, window, "abc")
+    assert window.state.threshold == pytest.approx(0.6)
+
+
+def test_digit_one_in_the_spin_box_types_and_does_not_zoom_1_to_1(qtbot, window):
+    path = nih_png()
+    window.open_files([path])
+    show_and_wait(qtbot, window, path)
+    zooms = []
+    window.actions_.actual.triggered.connect(lambda: zooms.append(True))
+    _type_into_spin(qtbot, window, "1")
+    assert zooms == []  # the 1:1 shortcut did not fire
+    assert window.state.threshold == pytest.approx(1.0)  # "1" is a valid threshold, typed
+    # Away from text fields the same key is the viewer's shortcut again.
+    window.canvas.view.setFocus()
+    qtbot.waitUntil(window.canvas.view.hasFocus, timeout=5000)
+    QTest.keyClick(window.canvas.view, Qt.Key.Key_1)
+    assert zooms == [True]
+
+
+def test_letter_shortcuts_do_not_fire_while_typing(qtbot, window):
+    heat = window.state.heatmap_visible
+    _type_into_spin(qtbot, window, "h")
+    assert window.state.heatmap_visible == heat
