@@ -374,6 +374,11 @@ class ResultPanel(QWidget):
             self.ctr_label.setStyleSheet("")
             return
         ratio = measurement.ratio
+        if not measurement.placed:
+            self.ctr_label.setText("Drag the heart (blue) and thorax (yellow) lines into place: "
+                                   "the ratio appears once they are moved")
+            self.ctr_label.setStyleSheet("")
+            return
         if ratio is None:
             self.ctr_label.setText("CTR: the thoracic line has no length")
             return

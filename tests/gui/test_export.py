@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import QPointF
 import numpy as np
 from PIL import Image
 
@@ -26,6 +27,10 @@ def test_export_current_writes_the_report_with_overlay_and_ctr(qtbot, window, tm
     _open(qtbot, window, nih_png())
     window.panel.opacity_slider.setValue(50)
     window.panel.measure_button.click()
+    roi = window.canvas.calipers._rois["heart"]  # move the cardiac line: only then is it a measurement
+    handle = roi.getHandles()[1]
+    roi.movePoint(handle, roi.mapToParent(handle.pos()) + QPointF(40, 0), finish=False, coords="parent")
+    assert window.state.measurement().placed
     calls = predictor.count
     target = tmp_path / "out" / "report.png"
     target.parent.mkdir()
