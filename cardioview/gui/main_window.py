@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.state.clear()
         self.failed_keys.clear()
         self.browser.clear()
+        self.actions_.set_batch_running(self._batch_running)  # nothing open while it scans
         self.browser.set_scanning(f"Scanning {folder.name}…")
         self.settings.last_folder = str(folder)
         self.settings.add_recent(str(folder))

@@ -138,14 +138,15 @@ class WindowActions:
         self.export_all.setEnabled(bool(self.w.state.predictions))
 
     def set_model_available(self, available: bool) -> None:
-        self.analyse.setEnabled(available)
+        self.set_batch_running(self.w._batch_running)
         self._refresh_enabled()
 
     def set_batch_running(self, running: bool) -> None:
+        """Analyse all (toolbar, menu and browser) works only with a model, images open and no batch running."""
         self.cancel.setEnabled(running)
-        self.analyse.setEnabled(not running and self.w.model_info is not None)
-        self.w.browser.analyse_button.setEnabled(
-            not running and self.w.model_info is not None and bool(self.w.browser.model.items))
+        can_analyse = not running and self.w.model_info is not None and bool(self.w.browser.model.items)
+        self.analyse.setEnabled(can_analyse)
+        self.w.browser.analyse_button.setEnabled(can_analyse)
 
     def refresh_recent(self) -> None:
         self.recent_menu.clear()

@@ -53,3 +53,16 @@ def test_letter_shortcuts_do_not_fire_while_typing(qtbot, window):
     heat = window.state.heatmap_visible
     _type_into_spin(qtbot, window, "h")
     assert window.state.heatmap_visible == heat
+
+
+def test_analyse_all_is_disabled_with_nothing_open_and_while_a_batch_runs(qtbot, window, study_folder):
+    from tests.gui.conftest import open_folder_and_wait
+
+    analyse, button = window.actions_.analyse, window.browser.analyse_button
+    assert not analyse.isEnabled() and not button.isEnabled()  # a model, but nothing open
+    open_folder_and_wait(qtbot, window, study_folder)
+    assert analyse.isEnabled() and button.isEnabled()
+    with qtbot.waitSignal(window.batch_done, timeout=120000):
+        window.analyse_all()
+        assert not analyse.isEnabled() and not button.isEnabled()
+    assert analyse.isEnabled() and button.isEnabled()
