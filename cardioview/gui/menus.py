@@ -73,6 +73,7 @@ class WindowActions:
         self.fit = self._action("Fit to window", "F", window.canvas.fit, view)
         self.actual = self._action("Actual size (1:1)", "1", window.canvas.actual_size, view)
         self.invert = self._action("Invert grey scale", "I", window.canvas.set_invert, view, checkable=True)
+        self.reset_view = self._action("Reset view (fit, default window, no invert)", "R", self._reset_view, view)
         self.window_menu = view.addMenu("Window / level")
         view.addSeparator()
         self.heat = self._action("Heat map", "H", self._toggle_heat, view, checkable=True)
@@ -164,6 +165,10 @@ class WindowActions:
         self.window_menu.setEnabled(bool(self.w.canvas.presets))
 
     # -- slots ---------------------------------------------------------------------
+    def _reset_view(self) -> None:
+        self.invert.setChecked(False)
+        self.w.canvas.reset_view()
+
     def _toggle_heat(self, visible: bool) -> None:
         self.w.state.set_heatmap_visible(visible)
 

@@ -66,3 +66,39 @@ def test_analyse_all_is_disabled_with_nothing_open_and_while_a_batch_runs(qtbot,
         window.analyse_all()
         assert not analyse.isEnabled() and not button.isEnabled()
     assert analyse.isEnabled() and button.isEnabled()
+
+
+def _wheel(window, notches: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    viewport = window.canvas.view.viewport()
+    centre = QPointF(viewport.width() / 2, viewport.height() / 2)
+    for _ in range(abs(notches)):
+        event = QWheelEvent(centre, QPointF(viewport.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                            QPoint(0, 120 if notches > 0 else -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(viewport, event)
+
+
+def test_wheel_zoom_has_fine_steps_limits_and_a_reset_key(qtbot, window):
+    from cardioview.gui.canvas import WHEEL_STEP, ZOOM_LIMITS
+
+    path = nih_png()
+    window.open_files([path])
+    show_and_wait(qtbot, window, path)
+    canvas = window.canvas
+    fitted = canvas.zoom_factor()
+    _wheel(window, 1)
+    step = canvas.zoom_factor() / fitted
+    assert 1.1 <= step <= 1.15 and step == pytest.approx(WHEEL_STEP, rel=1e-3)
+    _wheel(window, 80)
+    assert canvas.zoom_factor() == pytest.approx(ZOOM_LIMITS[1], rel=1e-3)  # 3,200 %, no further
+    _wheel(window, -120)
+    assert canvas.zoom_factor() == pytest.approx(ZOOM_LIMITS[0], rel=1e-3)  # 5 %
+    window.actions_.invert.setChecked(True)
+    canvas.view.setFocus()
+    QTest.keyClick(canvas.view, Qt.Key.Key_R)
+    assert canvas.zoom_factor() == pytest.approx(fitted, rel=1e-3)
+    assert not window.actions_.invert.isChecked() and not canvas.user_invert
