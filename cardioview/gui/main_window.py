@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton, QSplitter
+from PySide6.QtWidgets import QFrame, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter
 
 from cardioview.gui.audit import AuditLog
 from cardioview.gui.canvas import XRayCanvas
@@ -78,7 +78,15 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.browser)
         splitter.addWidget(self.canvas)
-        splitter.addWidget(self.panel)
+        # The panel scrolls rather than squeezing its controls on a small screen (1280x720 and up).
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setObjectName("resultScroll")
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setWidget(self.panel)
+        self.panel_scroll.setMinimumWidth(300)
+        splitter.addWidget(self.panel_scroll)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([330, 870, 330])
         splitter.setCollapsible(1, False)

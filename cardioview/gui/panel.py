@@ -81,6 +81,14 @@ class ColourBar(QWidget):
         painter.end()
 
 
+def breakable(text: str) -> str:
+    """Text whose long file names may wrap (a zero-width space after _ . / -): an unbreakable
+    name would otherwise widen the whole panel past the window."""
+    for mark in "_./-":
+        text = text.replace(mark, mark + "\u200b")
+    return text
+
+
 def _section(title: str) -> QLabel:
     label = QLabel(title.upper())
     label.setObjectName("sectionTitle")
@@ -176,6 +184,7 @@ class ResultPanel(QWidget):
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self._build_layout()
+        self._keep_minimum_heights()
         self._connect()
         self._sync_controls()
         self.refresh()
@@ -224,6 +233,14 @@ class ResultPanel(QWidget):
         layout.addWidget(_section("Model"))
         layout.addWidget(self.model_label)
 
+    def _keep_minimum_heights(self) -> None:
+        """No control is ever squeezed below its own size hint (the panel scrolls instead)."""
+        for widget in (self.threshold_slider, self.threshold_spin, self.heat_button, self.opacity_slider,
+                       self.colormap_combo, self.scale_combo, self.measure_button, self.reveal_button,
+                       self.probability_label, self.verdict_label):
+            widget.ensurePolished()  # the style sheet sets fonts and paddings: measure after it
+            widget.setMinimumHeight(widget.sizeHint().height())
+
     def _connect(self) -> None:
         s = self.state
         self.threshold_slider.valueChanged.connect(lambda v: s.set_threshold(v / SLIDER_STEPS))
@@ -262,7 +279,7 @@ class ResultPanel(QWidget):
 
     def set_status(self, text: str) -> None:
         """The line under the verdict: 'Analysing…', 'No model', an error..."""
-        self._status = text
+        self._status = breakable(text)
         self.refresh()
 
     def set_model_info(self, info: ModelInfo | None, error: str | None = None) -> None:
@@ -337,7 +354,7 @@ class ResultPanel(QWidget):
     def _show_not_applicable(self, prediction) -> None:
         """No verdict: the reason in the verdict line; the number greyed, and only when asked for."""
         s = self.state
-        self.verdict_label.setText(f"Not applicable: {prediction.not_applicable}")
+        self.verdict_label.setText(breakable(f"Not applicable: {prediction.not_applicable}"))
         self.verdict_label.setStyleSheet(f"color: {CAUTION_COLOUR}")
         shown = self.reveal_button.isChecked()
         self.probability_label.setText(
