@@ -19,7 +19,7 @@ from cardioview.gui.display_window import (
 from cardioview.gui.state import ViewState
 from cardioview.imaging.xray import XRay
 from cardioview.render.colormaps import colormap_lut
-from cardioview.render.overlay import ScaledAttention, attention_heat
+from cardioview.render.overlay import ScaledAttention, attention_heat, heat_alpha
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -271,7 +271,7 @@ class XRayCanvas(QWidget):
         index = np.rint(heat.heat * 255.0).astype(np.uint8)
         rgba = np.empty(index.shape + (4,), dtype=np.uint8)
         rgba[..., :3] = colormap_lut(self.state.colormap)[index]
-        rgba[..., 3] = 255
+        rgba[..., 3] = np.rint(heat_alpha(heat.heat) * 255.0).astype(np.uint8)  # low W stays transparent
         self.heat_item.setImage(rgba, autoLevels=False, levels=(0, 255))
         self.heat_item.setRect(QRectF(0, 0, xray.shape[1], xray.shape[0]))
         self.heat_item.setOpacity(self.state.opacity)

@@ -23,6 +23,8 @@ NEGATIVE_COLOUR = "#4caf8a"
 NEUTRAL_COLOUR = "#8a94a6"
 CAUTION_COLOUR = "#e0b050"
 SLIDER_STEPS = 1000
+COLOUR_BAR_TITLES = {AttentionScale.RELATIVE: "attention W, relative to this image",
+                     AttentionScale.ABSOLUTE: "attention W, absolute (0–1)"}
 
 
 class ProbabilityBar(QWidget):
@@ -167,6 +169,8 @@ class ResultPanel(QWidget):
         self.range_label.setObjectName("hint")
         self.range_label.setWordWrap(True)
         self.colour_bar = ColourBar()
+        self.colour_bar_title = QLabel()  # says what the colours stand for
+        self.colour_bar_title.setObjectName("hint")
         self.attention_note_label = QLabel()
         self.attention_note_label.setObjectName("hint")
         self.attention_note_label.setWordWrap(True)
@@ -221,6 +225,7 @@ class ResultPanel(QWidget):
         grid.addWidget(self.scale_combo, 2, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
+        layout.addWidget(self.colour_bar_title)
         layout.addWidget(self.colour_bar)
         layout.addWidget(self.range_label)
         layout.addWidget(self.attention_note_label)
@@ -315,6 +320,7 @@ class ResultPanel(QWidget):
 
     def refresh(self) -> None:
         s = self.state
+        self.colour_bar_title.setText(COLOUR_BAR_TITLES[s.scale])
         prediction = s.prediction()
         applicable = prediction is None or prediction.applicable
         self.reveal_button.setVisible(not applicable)

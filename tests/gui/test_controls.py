@@ -102,3 +102,16 @@ def test_wheel_zoom_has_fine_steps_limits_and_a_reset_key(qtbot, window):
     QTest.keyClick(canvas.view, Qt.Key.Key_R)
     assert canvas.zoom_factor() == pytest.approx(fitted, rel=1e-3)
     assert not window.actions_.invert.isChecked() and not canvas.user_invert
+
+
+def test_heat_map_leaves_low_attention_transparent_and_the_colour_bar_says_what_it_shows(qtbot, window):
+    path = nih_png()
+    window.open_files([path])
+    show_and_wait(qtbot, window, path)
+    rgba = window.canvas.heat_item.image
+    heat = window.canvas.heat_for_current().heat
+    assert rgba.shape[-1] == 4
+    assert (rgba[..., 3][heat <= 0.25] == 0).all() and (rgba[..., 3][heat >= 0.75] == 255).all()
+    assert window.panel.colour_bar_title.text() == "attention W, relative to this image"
+    window.state.set_scale("absolute")
+    assert window.panel.colour_bar_title.text().startswith("attention W, absolute")
