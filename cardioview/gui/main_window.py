@@ -315,7 +315,15 @@ class MainWindow(QMainWindow):
 
     # -- export ---------------------------------------------------------------------------
     def export_style(self) -> ExportStyle:
-        return ExportStyle(self.state.opacity, self.state.colormap, self.state.scale, self.settings.deidentify)
+        info = self.model_info
+        op = None
+        if info is not None and info.operating_point and abs(self.state.threshold - info.threshold) < 5e-4:
+            op = info.operating_point  # validation figures are known at the model's own threshold only
+        window = self.canvas.grey_window
+        return ExportStyle(self.state.opacity, self.state.colormap, self.state.scale, self.settings.deidentify,
+                           default_threshold=info.threshold if info else None, operating_point=op,
+                           window=f"window W {window.width:.0f} / L {window.center:.0f}" if window else "",
+                           invert=self.canvas.user_invert)
 
     def export_current(self, target: Path) -> bool:
         """Write the current image's report to ``target`` (which must not exist) in the background."""

@@ -45,6 +45,8 @@ class ReportOptions:
         window: the window/level the X-ray panel shows, e.g. "W 1200 / L 600"
             ("" when the default display was used).
         invert: the grey scale was inverted for display.
+        export_index: the report's row in a de-identified batch export (its file
+            name carries it too); the audit log maps it back to the image.
     """
 
     opacity: float = DEFAULT_OPACITY
@@ -58,6 +60,7 @@ class ReportOptions:
     operating_point: dict | None = None
     window: str = ""
     invert: bool = False
+    export_index: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scale", AttentionScale(self.scale))
@@ -229,15 +232,15 @@ def applicability(xray: XRay, prediction: Prediction) -> Prediction:
 
 def _threshold_text(prediction: Prediction, options: ReportOptions) -> str:
     """'0.600 (model default 0.463; sensitivity 0.81, specificity 0.77)' when the user changed it."""
-    text = _decimals(prediction.threshold)
     default = options.default_threshold
-    if default is None or abs(default - prediction.threshold) < 5e-4:
-        return text
-    text = f"{prediction.threshold:.3f} (model default {default:.3f}"
     op = options.operating_point or {}
-    if "sensitivity" in op and "specificity" in op:
-        text += f"; sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f} at this threshold"
-    return text + ")"
+    figures = (f"validation sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f}"
+               if "sensitivity" in op and "specificity" in op else "")
+    if default is None:
+        return _decimals(prediction.threshold)
+    if abs(default - prediction.threshold) < 5e-4:
+        return f"{prediction.threshold:.3f} (model default" + (f"; {figures})" if figures else ")")
+    return f"{prediction.threshold:.3f} (model default {default:.3f}" + (f"; {figures} here)" if figures else ")")
 
 
 def merged_warnings(xray: XRay, prediction: Prediction) -> list[str]:
@@ -330,6 +333,7 @@ def report_metadata(
         "created": options.created.isoformat(timespec="seconds"),
         "not_for_diagnostic_use": not_for_diagnostic_use(prediction),
         "deidentified": bool(options.deidentify),
+        "export_index": options.export_index,
         "prediction": applicability(xray, prediction).to_dict(),
         "warnings": merged_warnings(xray, prediction),
         "display": {
