@@ -192,23 +192,39 @@ class WindowActions:
         xray = self.w.state.current_xray
         if xray is None:
             return
-        folder = Path(self.w.settings.export_dir or self._start_dir())
+        folder = self._export_dir()
         suggested = unique_path(folder, report_stem(xray, self.w.settings.deidentify))
         path, _ = QFileDialog.getSaveFileName(
-            self.w, "Export report", str(suggested), "PNG image (*.png)",
+            self.w, f"Export report — {self._deidentify_state()}", str(suggested), "PNG image (*.png)",
             options=QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
         chosen = Path(path).with_suffix(".png")
         target = free_target(chosen)
-        if target != chosen:
-            self.w.notifier.warn(f"{chosen.name} exists and is kept; the report is saved as {target.name}")
+        if target != chosen:  # never overwritten; the user decides whether the next free name will do
+            answer = QMessageBox.question(
+                self.w, "Report exists", f"{chosen.name} already exists and will be kept.\n\n"
+                f"Save this report as {target.name} instead?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self.w.settings.export_dir = str(target.parent)
         self.w.export_current(target)
 
+    def _export_dir(self) -> Path:
+        """Where export dialogs open: the last export folder, never the study folder (reports stay out of it)."""
+        last = self.w.settings.export_dir
+        if last and Path(last).is_dir():
+            return Path(last)
+        documents = Path.home() / "Documents"
+        return documents if documents.is_dir() else Path.home()
+
+    def _deidentify_state(self) -> str:
+        return "de-identified (no patient details)" if self.w.settings.deidentify else "WITH patient details"
+
     def choose_export_all(self) -> None:
-        start = self.w.settings.export_dir or self._start_dir()
-        folder = QFileDialog.getExistingDirectory(self.w, "Export all reports to (existing files are kept)", start)
+        start = str(self._export_dir())
+        folder = QFileDialog.getExistingDirectory(
+            self.w, f"Export all reports to (existing files are kept) — {self._deidentify_state()}", start)
         if folder:
             self.w.settings.export_dir = folder
             self.w.export_all(Path(folder))
