@@ -77,7 +77,7 @@ def _corner_label(parent: QWidget, name: str, align: Qt.AlignmentFlag) -> QLabel
     label.setAlignment(align)
     label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
     label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(name == "warningText")
+    label.setWordWrap(name in ("warningText", "emptyHint"))  # a long load error wraps inside the view
     return label
 
 

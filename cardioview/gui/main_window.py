@@ -19,7 +19,7 @@ from cardioview.gui.canvas import XRayCanvas
 from cardioview.gui.export import ExportItem, ExportStyle, ReportExporter
 from cardioview.gui.menus import build_menus
 from cardioview.gui.notifications import Notifier
-from cardioview.gui.panel import ResultPanel
+from cardioview.gui.panel import ResultPanel, breakable
 from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
@@ -240,7 +240,8 @@ class MainWindow(QMainWindow):
         self.notifier.warn(reason)
         if request_id == self._request_id:
             self.panel.set_status(reason)
-            self.canvas.show_message(f"Cannot show this image<br><span style='font-size:10pt'>{reason}</span>")
+            self.canvas.show_message(
+                f"Cannot show this image<br><span style='font-size:10pt'>{breakable(reason)}</span>")
 
     def _on_result(self, result: InferenceResult) -> None:
         if result.prediction is None:

@@ -114,8 +114,9 @@ def test_export_dialog_opens_in_the_last_export_folder_shows_deidentify_and_asks
     out.mkdir()
     (out / "taken.png").write_bytes(b"kept")
     seen, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    picks = [str(out / "taken.png"), str(out / "taken.png"), ""]  # the last one: the user cancels
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda parent, title, start, *a, **k: (seen.append((title, start)), (str(out / "taken.png"), ""))[1])
+                        lambda parent, title, start, *a, **k: (seen.append((title, start)), (picks.pop(0), ""))[1])
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
     window.actions_.deidentify.setChecked(False)
     window.actions_.choose_export()  # "No": nothing written
@@ -127,8 +128,9 @@ def test_export_dialog_opens_in_the_last_export_folder_shows_deidentify_and_asks
     with qtbot.waitSignal(window.exports_done, timeout=30000):
         window.actions_.choose_export()  # "Yes": saved as taken_1.png
     assert (out / "taken_1.png").is_file() and (out / "taken.png").read_bytes() == b"kept"
-    title, start = seen[1]
-    assert "de-identified" in title and start.startswith(str(out))  # the last export folder
+    assert "de-identified" in seen[1][0]
+    window.actions_.choose_export()
+    assert seen[2][1].startswith(str(out))  # the next dialog opens in the last export folder
 
 
 def test_a_chosen_existing_name_gives_the_next_free_one(tmp_path):
