@@ -92,11 +92,14 @@ def run_predict(args: argparse.Namespace) -> int:
           + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else ""), file=sys.stderr)
     rows = [_analyse(i, path, predictor, args, out, attention_out) for i, path in enumerate(_progress(inputs.files), 1)]
     results = _write_results(out, rows)
-    failed = sum(r.status != "ok" for r in rows)
-    print(f"{len(rows) - failed} ok, {failed} failed; results in {results}", file=sys.stderr)
+    failed = sum(r.status == "error" for r in rows)
+    unsuitable = sum(r.status == "unsuitable" for r in rows)
+    print(f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "
+          f"results in {results}", file=sys.stderr)
     for r in rows:
         if r.status != "ok":
-            print(f"  error: {r.error}", file=sys.stderr)
+            print(f"  error: {r.error}" if r.status == "error" else f"  not applicable: {Path(r.path).name}: {r.error}",
+                  file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -105,7 +108,7 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
 
     try:
         xray = load(path)
-        prediction = predictor.predict(xray)
+        prediction = predictor.predict(xray).for_xray(xray)  # not applicable (MR, knee...): no verdict
         if not args.no_report:
             _write_report(number, xray, prediction, out, args)
         if attention_out is not None:
@@ -116,10 +119,10 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
         log.debug("unexpected failure", exc_info=True)
         return Row(path=str(path), status="error", error=f"{path.name}: unexpected {type(exc).__name__}: {exc}")
     return Row(
-        path=str(path), status="ok",
+        path=str(path), status="ok" if prediction.applicable else "unsuitable",
         probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
         label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
-        warnings="; ".join(prediction.warnings),
+        warnings="; ".join(prediction.warnings), error=prediction.not_applicable,
     )
 
 

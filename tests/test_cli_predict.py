@@ -47,8 +47,12 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
     assert set(rows) == {"chest_cr.dcm", "j2k.dcm", "empty.dcm", "garbage.dcm", "notes.png"}
     assert list(_rows(out / "results.csv")[0]) == [
         "path", "status", "probability", "threshold", "label", "model", "elapsed_ms", "warnings", "error"]
+    assert rows["chest_cr.dcm"]["status"] == "ok"
+    # JPEG2000.dcm is a whole-body NM scan: analysed, but no verdict.
+    assert rows["j2k.dcm"]["status"] == "unsuitable" and rows["j2k.dcm"]["label"] == "not applicable"
+    assert "modality NM" in rows["j2k.dcm"]["error"]
     for good in ("chest_cr.dcm", "j2k.dcm"):
-        assert rows[good]["status"] == "ok" and 0.0 <= float(rows[good]["probability"]) <= 1.0
+        assert 0.0 <= float(rows[good]["probability"]) <= 1.0
         assert rows[good]["model"].startswith("tiny_test@")
     for bad in ("empty.dcm", "garbage.dcm", "notes.png"):
         assert rows[bad]["status"] == "error"
@@ -120,3 +124,28 @@ def test_default_inputs_are_the_bundled_samples(tmp_path, tiny_bundle):
     assert main(["predict", "--out", str(out), "--weights", str(tiny_bundle), "--no-report"]) == 0
     rows = _rows(out / "results.csv")
     assert len(rows) >= 2 and all(r["status"] == "ok" for r in rows)
+
+
+def test_not_applicable_films_get_no_verdict(tmp_path, tiny_bundle, capsys):
+    """MR head, CT, extremity CR: status unsuitable with the reason, no label, 'not applicable' in the report."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name, target in (("emri_small.dcm", "mr_head.dcm"), ("CT_small.dcm", "ct.dcm"),
+                         ("RG3_UNCR.dcm", "tibia_cr.dcm"), ("RG1_UNCR.dcm", "chest_cr.dcm")):
+        shutil.copy(get_testdata_file(name), folder / target)
+    out = tmp_path / "out"
+    assert main(["predict", str(folder), "--out", str(out), "--weights", str(tiny_bundle)]) == 0
+    rows = {os.path.basename(r["path"]): r for r in _rows(out / "results.csv")}
+    assert rows["chest_cr.dcm"]["status"] == "ok"
+    assert rows["chest_cr.dcm"]["label"] in ("cardiomegaly", "no cardiomegaly")
+    reasons = {"mr_head.dcm": "modality MR", "ct.dcm": "modality CT", "tibia_cr.dcm": "body part EXTREMITY"}
+    for name, reason in reasons.items():
+        assert rows[name]["status"] == "unsuitable", name
+        assert rows[name]["label"] == "not applicable"
+        assert reason in rows[name]["error"]
+        assert 0.0 <= float(rows[name]["probability"]) <= 1.0  # kept in its column
+        meta = read_report_metadata(out / name.replace(".dcm", ".png"))
+        assert meta["prediction"]["label"] == "not applicable"
+        assert any(line.startswith("Not applicable: " + reason) for line in meta["lines"])
+        assert not any("for cardiomegaly at threshold" in line for line in meta["lines"])
+    assert "3 not applicable" in capsys.readouterr().err

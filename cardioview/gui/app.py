@@ -147,6 +147,9 @@ class ScriptedRun(QObject):
         window.folder_opened.connect(lambda _n: self._flags.add("opened"))
         window.image_shown.connect(lambda _k: self._flags.add("opened"))
         window.batch_done.connect(lambda _n, _c: self._flags.add("batch"))
+        # An unreadable file never emits image_shown: its error is on screen, so the run goes on.
+        window.loader.failed.connect(self._on_load_failed)
+        self._load_failed = False
         if window.worker is not None:
             window.worker.model_ready.connect(lambda _i: self._flags.add("model"))
             window.worker.model_failed.connect(lambda _r: self._flags.add("model"))
@@ -163,6 +166,12 @@ class ScriptedRun(QObject):
         else:
             self._flags.add("opened")
         self._timer.start(50)
+
+    def _on_load_failed(self, _request_id: int, _key: str, reason: str) -> None:
+        if self.args.path is not None and Path(self.args.path).is_file():
+            print(f"cardioview gui: {reason}", file=sys.stderr)
+            self._load_failed = True
+        self._flags.add("opened")
 
     def _tick(self) -> None:
         w = self.window
@@ -198,7 +207,7 @@ class ScriptedRun(QObject):
         return w.model_info is None or w.state.prediction() is not None
 
     def _screenshot_and_maybe_quit(self) -> None:
-        code = 1 if self._missing_path else 0
+        code = 1 if self._missing_path or self._load_failed else 0
         if self.args.screenshot is not None:
             try:
                 existed = Path(self.args.screenshot).exists()

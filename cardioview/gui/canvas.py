@@ -19,7 +19,7 @@ from cardioview.gui.display_window import (
 from cardioview.gui.state import ViewState
 from cardioview.imaging.xray import XRay
 from cardioview.render.colormaps import colormap_lut
-from cardioview.render.overlay import ScaledAttention, attention_heat
+from cardioview.render.overlay import ScaledAttention, attention_heat, heat_alpha
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -35,12 +35,32 @@ EMPTY_HINT = ("<div style='font-size:15pt'>Drop a chest X-ray or a folder here</
               "<div style='margin-top:6px'>DICOM, PNG, JPEG or TIFF &nbsp;·&nbsp; or File ▸ Open (Ctrl+O)</div>")
 
 
+#: Zoom per wheel notch (pyqtgraph's default, 1.35x, jumps past the view one wants).
+WHEEL_STEP = 1.12
+#: Smallest and largest zoom (screen pixels per image pixel): 5 % to 3,200 %.
+ZOOM_LIMITS = (0.05, 32.0)
+
+
 class _XRayViewBox(pg.ViewBox):
     """A view box whose right-drag reports window/level deltas instead of zooming."""
 
     def __init__(self, on_window_drag):
         super().__init__(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.01)
         self._on_window_drag = on_window_drag
+
+    def wheelEvent(self, ev, axis=None):
+        """Zoom by WHEEL_STEP per notch around the mouse, within ZOOM_LIMITS (screen px per image px)."""
+        rect = self.viewRect()
+        if rect.width() <= 0 or self.width() <= 0:
+            return
+        ev.accept()
+        zoom = self.width() / rect.width()
+        target = min(max(zoom * WHEEL_STEP ** (ev.delta() / 120.0), ZOOM_LIMITS[0]), ZOOM_LIMITS[1])
+        if abs(target - zoom) < 1e-9:
+            return
+        s = zoom / target
+        self.scaleBy((s, s), center=self.mapToView(ev.pos()))
+        self.sigRangeChangedManually.emit(self.state["mouseEnabled"])
 
     def mouseDragEvent(self, ev, axis=None):
         if ev.button() == Qt.MouseButton.RightButton:
@@ -57,7 +77,7 @@ def _corner_label(parent: QWidget, name: str, align: Qt.AlignmentFlag) -> QLabel
     label.setAlignment(align)
     label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
     label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(name == "warningText")
+    label.setWordWrap(name in ("warningText", "emptyHint"))  # a long load error wraps inside the view
     return label
 
 
@@ -199,6 +219,13 @@ class XRayCanvas(QWidget):
     def fit(self) -> None:
         self.viewbox.autoRange(items=[self.xray_item], padding=0.01)
 
+    def reset_view(self) -> None:
+        """Fit the image, its default window/level, no user inversion."""
+        if self.presets:
+            self.set_window(self.presets[0])
+        self.set_invert(False)
+        self.fit()
+
     def actual_size(self) -> None:
         """One image pixel per screen pixel, around the current centre."""
         rect = self.viewbox.viewRect()
@@ -244,7 +271,7 @@ class XRayCanvas(QWidget):
         index = np.rint(heat.heat * 255.0).astype(np.uint8)
         rgba = np.empty(index.shape + (4,), dtype=np.uint8)
         rgba[..., :3] = colormap_lut(self.state.colormap)[index]
-        rgba[..., 3] = 255
+        rgba[..., 3] = np.rint(heat_alpha(heat.heat) * 255.0).astype(np.uint8)  # low W stays transparent
         self.heat_item.setImage(rgba, autoLevels=False, levels=(0, 255))
         self.heat_item.setRect(QRectF(0, 0, xray.shape[1], xray.shape[0]))
         self.heat_item.setOpacity(self.state.opacity)

@@ -41,10 +41,23 @@ class ExportItem:
 
 @dataclass(frozen=True)
 class ExportStyle:
+    """How the reports look and what they say besides the result.
+
+    Attributes:
+        default_threshold / operating_point: the model's own threshold and the validation
+            sensitivity/specificity at the threshold in use (when known), printed when the
+            user changed the threshold.
+        window / invert: the window/level and inversion on screen.
+    """
+
     opacity: float
     colormap: str
     scale: AttentionScale
     deidentify: bool
+    default_threshold: float | None = None
+    operating_point: dict | None = None
+    window: str = ""
+    invert: bool = False
 
 
 def report_stem(xray_or_source: XRay | Path, deidentify: bool, index: int = 0) -> str:
@@ -77,7 +90,9 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
 
         xray = load(item.source)
     options = ReportOptions(opacity=style.opacity, colormap=style.colormap, scale=style.scale,
-                            deidentify=style.deidentify, ctr=item.ctr)
+                            deidentify=style.deidentify, ctr=item.ctr, default_threshold=style.default_threshold,
+                            operating_point=style.operating_point, window=style.window, invert=style.invert,
+                            export_index=index + 1 if style.deidentify and item.target is None else None)
     report = build_report(xray, item.prediction, options)
     target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
     return write_report(target, report.image, report.metadata), xray
@@ -85,6 +100,7 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
 
 class _ExportSignals(QObject):
     written = Signal(str, str, str, object)  # key, path, sha256 of the file, the image's audit reference
+    # (the reference carries "export_index" for de-identified batch reports: index -> SOP UID / sha256)
     failed = Signal(str, str)  # key, reason
     finished = Signal(int, int)  # written, failed
 
@@ -114,7 +130,10 @@ class ReportExporter(QObject):
                         signals.failed.emit(item.key, f"{item.source.name}: {exc}")
                     else:
                         ok += 1
-                        signals.written.emit(item.key, str(path), sha256_file(path), image_reference(xray))
+                        reference = dict(image_reference(xray))
+                        if style.deidentify and item.target is None:
+                            reference["export_index"] = index + 1
+                        signals.written.emit(item.key, str(path), sha256_file(path), reference)
                 signals.finished.emit(ok, bad)
 
         self._pool.start(Job())

@@ -12,14 +12,14 @@ from typing import Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton, QSplitter
+from PySide6.QtWidgets import QFrame, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter
 
 from cardioview.gui.audit import AuditLog
 from cardioview.gui.canvas import XRayCanvas
 from cardioview.gui.export import ExportItem, ExportStyle, ReportExporter
 from cardioview.gui.menus import build_menus
 from cardioview.gui.notifications import Notifier
-from cardioview.gui.panel import ResultPanel
+from cardioview.gui.panel import ResultPanel, breakable
 from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
@@ -78,7 +78,15 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.browser)
         splitter.addWidget(self.canvas)
-        splitter.addWidget(self.panel)
+        # The panel scrolls rather than squeezing its controls on a small screen (1280x720 and up).
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setObjectName("resultScroll")
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setWidget(self.panel)
+        self.panel_scroll.setMinimumWidth(300)
+        splitter.addWidget(self.panel_scroll)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([330, 870, 330])
         splitter.setCollapsible(1, False)
@@ -150,6 +158,7 @@ class MainWindow(QMainWindow):
         self.state.clear()
         self.failed_keys.clear()
         self.browser.clear()
+        self.actions_.set_batch_running(self._batch_running)  # nothing open while it scans
         self.browser.set_scanning(f"Scanning {folder.name}…")
         self.settings.last_folder = str(folder)
         self.settings.add_recent(str(folder))
@@ -198,12 +207,20 @@ class MainWindow(QMainWindow):
         if request_id != self._request_id:
             return  # the user has moved on to another image
         self.state.set_current(key, xray)
+        self._show_image_warnings(xray)
         self.actions_.refresh_windows()
         self.image_shown.emit(key)
         if key in self.state.predictions:
             self.result_shown.emit(key)
         else:
             self._request_prediction()
+
+    def _show_image_warnings(self, xray: XRay) -> None:
+        """The status bar speaks of the image on screen: its warnings, or nothing (not a previous file's)."""
+        if xray.warnings:
+            self.statusBar().showMessage("\u26a0 " + "; ".join(xray.warnings))
+        else:
+            self.statusBar().clearMessage()
 
     def _request_prediction(self) -> None:
         xray, key = self.state.current_xray, self.state.current_key
@@ -223,7 +240,8 @@ class MainWindow(QMainWindow):
         self.notifier.warn(reason)
         if request_id == self._request_id:
             self.panel.set_status(reason)
-            self.canvas.show_message(f"Cannot show this image<br><span style='font-size:10pt'>{reason}</span>")
+            self.canvas.show_message(
+                f"Cannot show this image<br><span style='font-size:10pt'>{breakable(reason)}</span>")
 
     def _on_result(self, result: InferenceResult) -> None:
         if result.prediction is None:
@@ -235,7 +253,8 @@ class MainWindow(QMainWindow):
             return
         # Kept under its own image's key: a late result can never be drawn on another image.
         self.state.add_prediction(result.key, result.prediction)
-        self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold)
+        self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold,
+                                     result.prediction.not_applicable)
         self.audit.record("analyse", result.xray, result.prediction, reference=result.reference)
         if result.key == self.state.current_key:
             self.result_shown.emit(result.key)
@@ -291,12 +310,21 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self.actions_.set_batch_running(False)
         self.browser.sort_by_probability()
+        self.browser.select_first()  # the top of the triage list
         self.notifier.info(f"Analysis {'cancelled after' if cancelled else 'finished:'} {done} image(s)")
         self.batch_done.emit(done, cancelled)
 
     # -- export ---------------------------------------------------------------------------
     def export_style(self) -> ExportStyle:
-        return ExportStyle(self.state.opacity, self.state.colormap, self.state.scale, self.settings.deidentify)
+        info = self.model_info
+        op = None
+        if info is not None and info.operating_point and abs(self.state.threshold - info.threshold) < 5e-4:
+            op = info.operating_point  # validation figures are known at the model's own threshold only
+        window = self.canvas.grey_window
+        return ExportStyle(self.state.opacity, self.state.colormap, self.state.scale, self.settings.deidentify,
+                           default_threshold=info.threshold if info else None, operating_point=op,
+                           window=f"window W {window.width:.0f} / L {window.center:.0f}" if window else "",
+                           invert=self.canvas.user_invert)
 
     def export_current(self, target: Path) -> bool:
         """Write the current image's report to ``target`` (which must not exist) in the background."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolButton
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QApplication, QFileDialog, QLineEdit, QMessageBox, QPlainTextEdit, QTextEdit, QToolButton)
 
 from cardioview import __version__
 from cardioview.gui.export import free_target, report_stem
@@ -19,12 +21,36 @@ if TYPE_CHECKING:
 IMAGE_FILTER = "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 
 
+_TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+_COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                      | Qt.KeyboardModifier.MetaModifier)
+
+
+class TextFieldShortcutGuard(QObject):
+    """Keeps single-key viewer shortcuts (1, F, H, M, I...) out of text fields.
+
+    Qt asks the focus widget first (ShortcutOverride); a spin box does not claim
+    digits or letters, so "1" typed as a threshold would set 1:1 zoom. Accepting
+    the override for a plain printable key while a text field has focus hands the
+    key to the field; anywhere else, and for Ctrl/Alt chords, shortcuts fire as usual.
+    """
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(QApplication.focusWidget(), _TEXT_FIELDS):
+            if obj is QApplication.focusWidget() and event.text().isprintable() and event.text() \
+                    and not event.modifiers() & _COMMAND_MODIFIERS:
+                event.accept()
+        return False
+
+
 class WindowActions:
     """Creates every action of ``window`` and keeps their enabled state in step."""
 
     def __init__(self, window: "MainWindow"):
         self.w = window
         self._tags_dialog = None
+        self.shortcut_guard = TextFieldShortcutGuard(window)
+        QApplication.instance().installEventFilter(self.shortcut_guard)
         bar = window.menuBar()
         toolbar = window.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -47,6 +73,7 @@ class WindowActions:
         self.fit = self._action("Fit to window", "F", window.canvas.fit, view)
         self.actual = self._action("Actual size (1:1)", "1", window.canvas.actual_size, view)
         self.invert = self._action("Invert grey scale", "I", window.canvas.set_invert, view, checkable=True)
+        self.reset_view = self._action("Reset view (fit, default window, no invert)", "R", self._reset_view, view)
         self.window_menu = view.addMenu("Window / level")
         view.addSeparator()
         self.heat = self._action("Heat map", "H", self._toggle_heat, view, checkable=True)
@@ -112,14 +139,15 @@ class WindowActions:
         self.export_all.setEnabled(bool(self.w.state.predictions))
 
     def set_model_available(self, available: bool) -> None:
-        self.analyse.setEnabled(available)
+        self.set_batch_running(self.w._batch_running)
         self._refresh_enabled()
 
     def set_batch_running(self, running: bool) -> None:
+        """Analyse all (toolbar, menu and browser) works only with a model, images open and no batch running."""
         self.cancel.setEnabled(running)
-        self.analyse.setEnabled(not running and self.w.model_info is not None)
-        self.w.browser.analyse_button.setEnabled(
-            not running and self.w.model_info is not None and bool(self.w.browser.model.items))
+        can_analyse = not running and self.w.model_info is not None and bool(self.w.browser.model.items)
+        self.analyse.setEnabled(can_analyse)
+        self.w.browser.analyse_button.setEnabled(can_analyse)
 
     def refresh_recent(self) -> None:
         self.recent_menu.clear()
@@ -137,6 +165,10 @@ class WindowActions:
         self.window_menu.setEnabled(bool(self.w.canvas.presets))
 
     # -- slots ---------------------------------------------------------------------
+    def _reset_view(self) -> None:
+        self.invert.setChecked(False)
+        self.w.canvas.reset_view()
+
     def _toggle_heat(self, visible: bool) -> None:
         self.w.state.set_heatmap_visible(visible)
 
@@ -160,23 +192,39 @@ class WindowActions:
         xray = self.w.state.current_xray
         if xray is None:
             return
-        folder = Path(self.w.settings.export_dir or self._start_dir())
+        folder = self._export_dir()
         suggested = unique_path(folder, report_stem(xray, self.w.settings.deidentify))
         path, _ = QFileDialog.getSaveFileName(
-            self.w, "Export report", str(suggested), "PNG image (*.png)",
+            self.w, f"Export report — {self._deidentify_state()}", str(suggested), "PNG image (*.png)",
             options=QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
         chosen = Path(path).with_suffix(".png")
         target = free_target(chosen)
-        if target != chosen:
-            self.w.notifier.warn(f"{chosen.name} exists and is kept; the report is saved as {target.name}")
+        if target != chosen:  # never overwritten; the user decides whether the next free name will do
+            answer = QMessageBox.question(
+                self.w, "Report exists", f"{chosen.name} already exists and will be kept.\n\n"
+                f"Save this report as {target.name} instead?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self.w.settings.export_dir = str(target.parent)
         self.w.export_current(target)
 
+    def _export_dir(self) -> Path:
+        """Where export dialogs open: the last export folder, never the study folder (reports stay out of it)."""
+        last = self.w.settings.export_dir
+        if last and Path(last).is_dir():
+            return Path(last)
+        documents = Path.home() / "Documents"
+        return documents if documents.is_dir() else Path.home()
+
+    def _deidentify_state(self) -> str:
+        return "de-identified (no patient details)" if self.w.settings.deidentify else "WITH patient details"
+
     def choose_export_all(self) -> None:
-        start = self.w.settings.export_dir or self._start_dir()
-        folder = QFileDialog.getExistingDirectory(self.w, "Export all reports to (existing files are kept)", start)
+        start = str(self._export_dir())
+        folder = QFileDialog.getExistingDirectory(
+            self.w, f"Export all reports to (existing files are kept) — {self._deidentify_state()}", start)
         if folder:
             self.w.settings.export_dir = folder
             self.w.export_all(Path(folder))

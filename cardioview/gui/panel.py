@@ -23,6 +23,8 @@ NEGATIVE_COLOUR = "#4caf8a"
 NEUTRAL_COLOUR = "#8a94a6"
 CAUTION_COLOUR = "#e0b050"
 SLIDER_STEPS = 1000
+COLOUR_BAR_TITLES = {AttentionScale.RELATIVE: "attention W, relative to this image",
+                     AttentionScale.ABSOLUTE: "attention W, absolute (0–1)"}
 
 
 class ProbabilityBar(QWidget):
@@ -81,6 +83,14 @@ class ColourBar(QWidget):
         painter.end()
 
 
+def breakable(text: str) -> str:
+    """Text whose long file names may wrap (a zero-width space after _ . / -): an unbreakable
+    name would otherwise widen the whole panel past the window."""
+    for mark in "_./-":
+        text = text.replace(mark, mark + "\u200b")
+    return text
+
+
 def _section(title: str) -> QLabel:
     label = QLabel(title.upper())
     label.setObjectName("sectionTitle")
@@ -119,9 +129,16 @@ class ResultPanel(QWidget):
         self.bar = ProbabilityBar()
         self.verdict_label = QLabel()
         self.verdict_label.setObjectName("verdict")
+        self.verdict_label.setWordWrap(True)
         self.status_label = QLabel()
         self.status_label.setObjectName("hint")
         self.status_label.setWordWrap(True)
+        # Not applicable (MR, knee, lateral...): no verdict; the model output only on request, greyed.
+        self.reveal_button = QPushButton("Show model output anyway")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setObjectName("revealOutput")
+        self.reveal_button.hide()
+        self.reveal_button.toggled.connect(lambda _on: self.refresh())
 
         self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
         self.threshold_slider.setRange(0, SLIDER_STEPS)
@@ -129,6 +146,9 @@ class ResultPanel(QWidget):
         self.threshold_spin.setRange(0.0, 1.0)
         self.threshold_spin.setDecimals(3)
         self.threshold_spin.setSingleStep(0.01)
+        # Typed values apply on Enter / focus-out only: applying each keystroke re-formatted the field
+        # under the user's fingers ("0.6" became 0.000). Invalid input falls back to the previous value.
+        self.threshold_spin.setKeyboardTracking(False)
         self.threshold_spin.setFixedWidth(76)  # no step buttons (style sheet): wheel and arrow keys step it
         self.operating_label = QLabel()
         self.operating_label.setObjectName("hint")
@@ -149,6 +169,8 @@ class ResultPanel(QWidget):
         self.range_label.setObjectName("hint")
         self.range_label.setWordWrap(True)
         self.colour_bar = ColourBar()
+        self.colour_bar_title = QLabel()  # says what the colours stand for
+        self.colour_bar_title.setObjectName("hint")
         self.attention_note_label = QLabel()
         self.attention_note_label.setObjectName("hint")
         self.attention_note_label.setWordWrap(True)
@@ -166,6 +188,7 @@ class ResultPanel(QWidget):
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self._build_layout()
+        self._keep_minimum_heights()
         self._connect()
         self._sync_controls()
         self.refresh()
@@ -179,6 +202,7 @@ class ResultPanel(QWidget):
         layout.addWidget(self.probability_label)
         layout.addWidget(self.bar)
         layout.addWidget(self.verdict_label)
+        layout.addWidget(self.reveal_button)
         layout.addWidget(self.status_label)
         layout.addWidget(_hline())
         layout.addWidget(_section("Decision threshold"))
@@ -201,6 +225,7 @@ class ResultPanel(QWidget):
         grid.addWidget(self.scale_combo, 2, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
+        layout.addWidget(self.colour_bar_title)
         layout.addWidget(self.colour_bar)
         layout.addWidget(self.range_label)
         layout.addWidget(self.attention_note_label)
@@ -212,6 +237,14 @@ class ResultPanel(QWidget):
         layout.addWidget(_hline())
         layout.addWidget(_section("Model"))
         layout.addWidget(self.model_label)
+
+    def _keep_minimum_heights(self) -> None:
+        """No control is ever squeezed below its own size hint (the panel scrolls instead)."""
+        for widget in (self.threshold_slider, self.threshold_spin, self.heat_button, self.opacity_slider,
+                       self.colormap_combo, self.scale_combo, self.measure_button, self.reveal_button,
+                       self.probability_label, self.verdict_label):
+            widget.ensurePolished()  # the style sheet sets fonts and paddings: measure after it
+            widget.setMinimumHeight(widget.sizeHint().height())
 
     def _connect(self) -> None:
         s = self.state
@@ -251,7 +284,7 @@ class ResultPanel(QWidget):
 
     def set_status(self, text: str) -> None:
         """The line under the verdict: 'Analysing…', 'No model', an error..."""
-        self._status = text
+        self._status = breakable(text)
         self.refresh()
 
     def set_model_info(self, info: ModelInfo | None, error: str | None = None) -> None:
@@ -287,8 +320,17 @@ class ResultPanel(QWidget):
 
     def refresh(self) -> None:
         s = self.state
+        self.colour_bar_title.setText(COLOUR_BAR_TITLES[s.scale])
         prediction = s.prediction()
-        if prediction is None:
+        applicable = prediction is None or prediction.applicable
+        self.reveal_button.setVisible(not applicable)
+        if applicable and self.reveal_button.isChecked():
+            self.reveal_button.blockSignals(True)
+            self.reveal_button.setChecked(False)  # every not-applicable image starts hidden again
+            self.reveal_button.blockSignals(False)
+        if prediction is not None and not applicable:
+            self._show_not_applicable(prediction)
+        elif prediction is None:
             self.probability_label.setText("–")
             self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
             self.verdict_label.setText("")
@@ -315,6 +357,22 @@ class ResultPanel(QWidget):
         self._refresh_operating_point()
         self._refresh_ctr()
 
+    def _show_not_applicable(self, prediction) -> None:
+        """No verdict: the reason in the verdict line; the number greyed, and only when asked for."""
+        s = self.state
+        self.verdict_label.setText(breakable(f"Not applicable: {prediction.not_applicable}"))
+        self.verdict_label.setStyleSheet(f"color: {CAUTION_COLOUR}")
+        shown = self.reveal_button.isChecked()
+        self.probability_label.setText(
+            f"{prediction.probability * 100:.1f}<span style='font-size:18pt'> %</span>" if shown else "n/a")
+        self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
+        self.bar.set_values(prediction.probability if shown else None, s.threshold, NEUTRAL_COLOUR)
+        self.reveal_button.setText("Hide model output" if shown else "Show model output anyway")
+        self.status_label.setText("The model reads frontal chest radiographs only: its output means nothing here."
+                                  if shown else "No verdict for this image")
+        self.range_label.setText("")
+        self.colour_bar.set_values(s.colormap, "", "")
+
     def _refresh_operating_point(self) -> None:
         info = self.model_info
         if info is None:
@@ -339,6 +397,11 @@ class ResultPanel(QWidget):
             self.ctr_label.setStyleSheet("")
             return
         ratio = measurement.ratio
+        if not measurement.placed:
+            self.ctr_label.setText("Drag the heart (blue) and thorax (yellow) lines into place: "
+                                   "the ratio appears once they are moved")
+            self.ctr_label.setStyleSheet("")
+            return
         if ratio is None:
             self.ctr_label.setText("CTR: the thoracic line has no length")
             return

@@ -40,13 +40,19 @@ class CardiothoracicMeasurement:
     Attributes:
         heart: maximal transverse cardiac diameter.
         thorax: maximal internal thoracic diameter.
+        placed: False for the starting lines at default positions: no ratio is
+            shown or exported until the user has moved them (a ratio of lines
+            nobody placed would read like a measurement).
     """
 
     heart: Caliper
     thorax: Caliper
+    placed: bool = True
 
     @property
     def ratio(self) -> float | None:
+        if not self.placed:
+            return None
         return self.heart.width / self.thorax.width if self.thorax.width > 0 else None
 
     @property
@@ -65,7 +71,7 @@ class CardiothoracicMeasurement:
         """Starting lines at typical PA positions, for the user to drag into place."""
         height, width = xray.shape
         return cls(heart=Caliper(0.36 * width, 0.66 * width, 0.62 * height),
-                   thorax=Caliper(0.12 * width, 0.88 * width, 0.55 * height))
+                   thorax=Caliper(0.12 * width, 0.88 * width, 0.55 * height), placed=False)
 
 
 @dataclass

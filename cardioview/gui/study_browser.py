@@ -19,13 +19,17 @@ from PySide6.QtWidgets import (
     QTreeView, QVBoxLayout, QWidget)
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
-from cardioview.gui.study_index import Node, image_key, index_tree
+from cardioview.gui.study_index import WARNING_FLAG, Node, image_key, index_tree
 from cardioview.gui.loaders import ImageLoader
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 PROB_ROLE = Qt.ItemDataRole.UserRole + 4
+NA_ROLE = Qt.ItemDataRole.UserRole + 5
+#: Sort value of a not-applicable image: below every real probability, above the unanalysed.
+NOT_APPLICABLE_SORT = -0.5
+NOT_APPLICABLE_TEXT = "N/A " + WARNING_FLAG
 #: Thumbnails kept in memory; rows scrolled far away are decoded again if revisited.
 THUMBNAIL_CACHE = 256
 #: Row icon side; thumbnails are decoded a little larger for sharpness on high-DPI screens.
@@ -106,6 +110,8 @@ class StudyModel(QStandardItemModel):
         if item is None:
             return
         pixmap = self.unreadable if gray is None else _pixmap(gray)
+        if gray is None:  # marked as broken as soon as the row is drawn, not only when clicked
+            item.setForeground(QBrush(QColor(POSITIVE_COLOUR)))
         for old in self.thumbnails.put(key, pixmap):
             if old in self.items:
                 self.items[old].setData(self.placeholder, Qt.ItemDataRole.DecorationRole)
@@ -171,7 +177,9 @@ class StudyBrowser(QWidget):
         self.tree.setUniformRowHeights(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setIndentation(14)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Elide at the end: four encodings of one film differ at the end of the name, which the tooltip shows.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.setMinimumWidth(240)
         self.tree.setIconSize(QPixmap(THUMBNAIL_ICON, THUMBNAIL_ICON).size())
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -235,6 +243,10 @@ class StudyBrowser(QWidget):
         name.setData(self._order, SORT_ROLE)
         prob.setData(None, SORT_ROLE)
         if node.key is not None:
+            if node.not_applicable:
+                prob.setText(NOT_APPLICABLE_TEXT)
+                prob.setToolTip(f"Not applicable: {node.not_applicable}")
+                prob.setForeground(QBrush(QColor(NEUTRAL_COLOUR)))
             name.setData(node.key, KEY_ROLE)
             name.setData(str(node.path), PATH_ROLE)
             name.setData(self.model.placeholder, Qt.ItemDataRole.DecorationRole)
@@ -280,11 +292,20 @@ class StudyBrowser(QWidget):
         self.skipped.setVisible(n > 0)
 
     # -- results -----------------------------------------------------------------
-    def set_probability(self, key: str, probability: float, threshold: float) -> None:
+    def set_probability(self, key: str, probability: float, threshold: float, not_applicable: str = "") -> None:
+        """Show an image's result; a not-applicable one is flagged, sorts last and is left out of its parents."""
         item = self.model.items.get(key)
         if item is None:
             return
         cell = self._prob_cell(item)
+        if not_applicable:
+            cell.setData(not_applicable, NA_ROLE)
+            cell.setData(None, PROB_ROLE)
+            cell.setText(NOT_APPLICABLE_TEXT)
+            cell.setToolTip(f"Not applicable: {not_applicable} (no verdict)")
+            cell.setData(NOT_APPLICABLE_SORT, SORT_ROLE)
+            cell.setForeground(QBrush(QColor(NEUTRAL_COLOUR)))
+            return
         cell.setData(float(probability), PROB_ROLE)
         self._paint_probability(cell, threshold)
         parent = item.parent()
@@ -321,6 +342,7 @@ class StudyBrowser(QWidget):
         item.setForeground(QBrush(QColor(POSITIVE_COLOUR)))
         cell = self._prob_cell(item)
         cell.setText("error")
+        cell.setToolTip(reason)
         cell.setForeground(QBrush(QColor(NEUTRAL_COLOUR)))
 
     def _prob_cell(self, item: QStandardItem) -> QStandardItem:

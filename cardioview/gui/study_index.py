@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardioview.imaging.study_index import RASTER_PATIENT, ImageEntry, StudyIndex
+from cardioview.imaging.suitability import not_applicable_reason
+
+WARNING_FLAG = "\u26a0"
 
 
 @dataclass
@@ -17,6 +20,8 @@ class Node:
     key: str | None = None
     path: Path | None = None
     tooltip: str = ""
+    warnings: tuple[str, ...] = ()
+    not_applicable: str = ""
     children: list["Node"] = field(default_factory=list)
 
 
@@ -36,11 +41,16 @@ def _image_label(entry: ImageEntry) -> str:
     parts = [entry.path.name]
     if entry.view_position:
         parts.append(entry.view_position)
+    if entry.warnings:
+        parts.append(WARNING_FLAG)
     return "  ".join(parts)
 
 
 def _image_tooltip(entry: ImageEntry) -> str:
     lines = [str(entry.path), f"{entry.columns} × {entry.rows} px" + (f", {entry.frames} frames" if entry.frames > 1 else "")]
+    reason = not_applicable_reason(entry.metadata, (entry.rows, entry.columns))
+    if reason:
+        lines.append(f"Not applicable (no verdict): {reason}")
     lines += [f"⚠ {w}" for w in entry.warnings]
     return "\n".join(lines)
 
@@ -66,7 +76,9 @@ def index_tree(index: StudyIndex) -> Node:
                 bits = [series.modality, f"#{series.number}" if series.number is not None else "", series.description]
                 r_label = " ".join(b for b in bits if b) or "Series"
                 r_node = Node(f"{r_label} ({len(series.images)})", tooltip=series.series_instance_uid)
-                images = [Node(_image_label(e), key=image_key(e.path), path=e.path, tooltip=_image_tooltip(e))
+                images = [Node(_image_label(e), key=image_key(e.path), path=e.path, tooltip=_image_tooltip(e),
+                               warnings=e.warnings,
+                               not_applicable=not_applicable_reason(e.metadata, (e.rows, e.columns)))
                           for e in series.images]
                 if raster and len(study.series) == 1:
                     s_node.children.extend(images)  # raster folders have no series: skip an empty level

@@ -187,7 +187,7 @@ class InferenceWorker(QThread):
 
     def _predict(self, request_id: int, key: str, xray: XRay) -> InferenceResult:
         try:
-            prediction = self.predictor.predict(xray)
+            prediction = self.predictor.predict(xray).for_xray(xray)  # not applicable: no verdict
             return InferenceResult(request_id, key, prediction=prediction, xray=xray, reference=image_reference(xray))
         except CardioViewError as exc:
             return InferenceResult(request_id, key, error=str(exc))

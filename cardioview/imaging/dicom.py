@@ -69,6 +69,10 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
 
     ds = read_dataset(path, stop_before_pixels=False)
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
+        last = header.get_item(list(header.keys())[-1]) if len(header) else None
+        header_end = (getattr(last, "value_tell", None) or 0) + (getattr(last, "length", 0) or 0)
+        if last is not None and path.stat().st_size > header_end + 8:  # bytes follow that did not parse
+            raise ImageLoadError(path, f"truncated DICOM: the {columns}x{rows} image's pixel data is cut short")
         raise UnsupportedImageError(
             path, f"DICOM has no pixel data: the header describes a {columns}x{rows} image but no pixels follow")
     uid = transfer_syntax(ds)

@@ -1,7 +1,10 @@
-"""Suitability warnings: facts that make a reading less reliable but never stop it.
+"""Suitability: facts that make a reading less reliable, and those that make it meaningless.
 
 The model was trained on frontal (PA/AP) adult chest radiographs. Anything
-else still loads and runs; the warnings travel with the XRay to the report.
+else still loads and runs and its warnings travel with the XRay, but an image
+the model cannot read at all (an MR, a knee, a lateral film, a thumbnail) is
+*not applicable*: it gets no verdict (``not_applicable_reason``). Softer facts
+(AP view, unknown body part on a raster) keep the verdict beside a warning.
 """
 
 from __future__ import annotations
@@ -50,3 +53,45 @@ def suitability_warnings(metadata: XRayMetadata, shape: tuple[int, int]) -> tupl
     if min(rows, columns) < MIN_SIDE:
         warnings.append(f"image is only {columns}x{rows} px (under {MIN_SIDE} px): too coarse for a reliable reading")
     return tuple(warnings)
+
+
+# Secondary capture / other: a digitised chest film is still readable, anything else is not.
+_SECONDARY_CAPTURE_MODALITIES = frozenset({"OT", "SC"})
+
+
+def not_applicable_reason(metadata: XRayMetadata, shape: tuple[int, int]) -> str:
+    """Why the model's reading would be meaningless for this image, or "" when it applies.
+
+    Not applicable: a modality other than a plain radiograph (CR/DX/DR/RG; a
+    secondary capture only when it states a chest body part), a body part other
+    than the chest, a lateral view, an image under MIN_SIDE px. A raster with no
+    header facts (PNG/JPEG) is taken as a chest radiograph.
+
+    Args:
+        metadata: header facts (modality, body part, view position).
+        shape: (rows, columns) of the image.
+
+    Returns:
+        One sentence naming the first problem found; "" when the model applies.
+    """
+    modality = metadata.modality.strip().upper()
+    body_part = metadata.body_part.strip().upper()
+    view = metadata.view_position.strip().upper()
+    if modality and modality not in _RADIOGRAPH_MODALITIES:
+        if modality not in _SECONDARY_CAPTURE_MODALITIES:
+            return f"modality {modality} is not a plain radiograph (CR/DX)"
+        if body_part not in _CHEST_BODY_PARTS:
+            return f"secondary capture ({modality}) that does not state a chest radiograph"
+    if body_part and body_part not in _CHEST_BODY_PARTS:
+        return f"body part {body_part} is not the chest"
+    if view in _LATERAL_VIEWS:
+        return f"lateral view ({view}); the model reads frontal chest films only"
+    rows, columns = shape
+    if min(rows, columns) < MIN_SIDE:
+        return f"image is only {columns}x{rows} px (under {MIN_SIDE} px)"
+    return ""
+
+
+def xray_not_applicable_reason(xray) -> str:
+    """``not_applicable_reason`` for an XRay (its metadata and pixel shape)."""
+    return not_applicable_reason(xray.metadata, tuple(xray.pixels.shape[:2]))

@@ -8,6 +8,7 @@ import numpy as np
 
 POSITIVE_LABEL = "cardiomegaly"
 NEGATIVE_LABEL = "no cardiomegaly"
+NOT_APPLICABLE_LABEL = "not applicable"
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +29,10 @@ class Prediction:
         intended_use: the bundle's intended use ("research", "demo", "clinical").
         attention_note: how far the bundle's attention map was shown to localise
             (WeightsBundle.attention_note), carried to the report.
+        not_applicable: why the model does not apply to this image (an MR, a
+            knee, a lateral film...; imaging.suitability.not_applicable_reason),
+            "" when it does. A not-applicable result has no verdict: ``label``
+            is NOT_APPLICABLE_LABEL and ``positive`` is False.
     """
 
     probability: float
@@ -41,14 +46,29 @@ class Prediction:
     warnings: tuple[str, ...] = ()
     intended_use: str = "research"
     attention_note: str = ""
+    not_applicable: str = ""
+
+    @property
+    def applicable(self) -> bool:
+        return not self.not_applicable
 
     @property
     def positive(self) -> bool:
-        return self.probability >= self.threshold
+        return self.applicable and self.probability >= self.threshold
 
     @property
     def label(self) -> str:
+        if not self.applicable:
+            return NOT_APPLICABLE_LABEL
         return POSITIVE_LABEL if self.positive else NEGATIVE_LABEL
+
+    def for_xray(self, xray) -> "Prediction":
+        """This result with the image's applicability attached (not applicable: no verdict)."""
+        from dataclasses import replace
+
+        from cardioview.imaging.suitability import xray_not_applicable_reason
+
+        return replace(self, not_applicable=xray_not_applicable_reason(xray))
 
     def with_threshold(self, threshold: float) -> "Prediction":
         """The same result judged against another threshold (no re-inference)."""
@@ -70,5 +90,6 @@ class Prediction:
             "warnings": list(self.warnings),
             "intended_use": self.intended_use,
             "attention_note": self.attention_note,
+            "not_applicable": self.not_applicable,
             "attention": np.round(self.attention.astype(float), 4).tolist(),
         }

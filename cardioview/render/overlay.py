@@ -133,6 +133,18 @@ def attention_heat(
     return scale_attention(upsample_attention(attention, shape), scale, value_range)
 
 
+#: Colour positions below ALPHA_RAMP[0] are transparent, above ALPHA_RAMP[1] fully at the opacity:
+#: low attention leaves the film (and its background) untinted.
+ALPHA_RAMP = (0.25, 0.75)
+
+
+def heat_alpha(heat: np.ndarray) -> np.ndarray:
+    """Per-pixel weight in [0, 1] of the heat colour: 0 for low W, rising smoothly to 1 for high W."""
+    low, high = ALPHA_RAMP
+    t = np.clip((np.asarray(heat, dtype=np.float32) - np.float32(low)) / np.float32(high - low), 0.0, 1.0)
+    return t * t * (np.float32(3.0) - np.float32(2.0) * t)  # smoothstep: no visible edge at the ramp's ends
+
+
 def gray_rgb(gray: np.ndarray) -> np.ndarray:
     """(H, W) gray (uint8, or float in [0, 1]) -> (H, W, 3) uint8 RGB."""
     gray_u8 = to_uint8(np.asarray(gray))
@@ -147,8 +159,8 @@ def blend(
 ) -> np.ndarray:
     """Gray image with the coloured heat laid over it at ``opacity``.
 
-    ``out = (1 - opacity) * gray + opacity * colormap(heat)``, the same as a
-    heat layer with that opacity above the image in a viewer.
+    ``out = (1 - a) * gray + a * colormap(heat)`` with ``a = opacity * heat_alpha(heat)``,
+    the same as the viewer's heat layer: low attention is transparent.
 
     Args:
         gray_u8: uint8 (H, W) display gray.
@@ -170,7 +182,8 @@ def blend(
     if opacity == 0.0:
         return base
     colour = colorize(heat, colormap).astype(np.float32)
-    mixed = base.astype(np.float32) * (1.0 - opacity) + colour * opacity
+    alpha = (np.float32(opacity) * heat_alpha(heat))[:, :, None]
+    mixed = base.astype(np.float32) * (1.0 - alpha) + colour * alpha
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
 
 

@@ -38,6 +38,15 @@ class ReportOptions:
         app_version: CardioView version printed in the footer.
         created: report time (timezone-aware preferred); default now.
         ctr: a cardiothoracic ratio (bare float or a measurement with calipers).
+        default_threshold: the model's own threshold; when the prediction's
+            differs the report prints both.
+        operating_point: validation sensitivity/specificity at the prediction's
+            threshold, when known ({"sensitivity": .., "specificity": ..}).
+        window: the window/level the X-ray panel shows, e.g. "W 1200 / L 600"
+            ("" when the default display was used).
+        invert: the grey scale was inverted for display.
+        export_index: the report's row in a de-identified batch export (its file
+            name carries it too); the audit log maps it back to the image.
     """
 
     opacity: float = DEFAULT_OPACITY
@@ -47,6 +56,11 @@ class ReportOptions:
     app_version: str = __version__
     created: datetime = field(default_factory=lambda: datetime.now().astimezone())
     ctr: float | CardiothoracicRatio | None = None
+    default_threshold: float | None = None
+    operating_point: dict | None = None
+    window: str = ""
+    invert: bool = False
+    export_index: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scale", AttentionScale(self.scale))
@@ -186,21 +200,47 @@ def _analysis_lines(xray: XRay, prediction: Prediction, options: ReportOptions) 
         image,
         scale_text,
         f"Overlay: {options.colormap}, opacity {options.opacity:.2f}",
+        f"Display: {options.window or 'default window'}" + (", grey scale inverted" if options.invert else ""),
     ] + ([prediction.attention_note] if prediction.attention_note else [])
 
 
-def _ctr_lines(ctr: CardiothoracicRatio, view_position: str) -> list[ReportLine]:
+def _caliper_length(width_px: float, spacing: tuple[float, float] | None) -> str:
+    """A horizontal caliper's length in mm when the pixel spacing is known, else in px."""
+    return f"{width_px * spacing[1]:.0f} mm" if spacing else f"{width_px:.0f} px"
+
+
+def _ctr_lines(ctr: CardiothoracicRatio, view_position: str,
+               spacing: tuple[float, float] | None = None) -> list[ReportLine]:
     relation = ">" if ctr.enlarged else "\u2264"
     verdict = "enlarged cardiac silhouette" if ctr.enlarged else "within the usual limit"
     text = f"Cardiothoracic ratio {ctr.ratio:.2f} {relation} {CTR_LIMIT:.2f}: {verdict}"
     lines = [ReportLine(text, "result", "alert" if ctr.enlarged else "ok")]
     drawn = [name for name in ("heart", "thorax") if getattr(ctr, name) is not None]
     if drawn:
-        legend = ", ".join(f"{name} in {CALIPER_COLOURS[name][1]}" for name in drawn)
+        legend = ", ".join(f"{name} {_caliper_length(getattr(ctr, name).width, spacing)} in {CALIPER_COLOURS[name][1]}"
+                           for name in drawn)
         lines.append(ReportLine(f"Calipers on the X-ray: {legend}", "result", "body"))
     if view_position.strip().upper() == "AP":
         lines.append(ReportLine("AP view magnifies the heart: the CTR overstates its size", "result", "warning"))
     return lines
+
+
+def applicability(xray: XRay, prediction: Prediction) -> Prediction:
+    """``prediction`` with the image's not-applicable reason attached if it was not already."""
+    return prediction if prediction.not_applicable else prediction.for_xray(xray)
+
+
+def _threshold_text(prediction: Prediction, options: ReportOptions) -> str:
+    """'0.600 (model default 0.463; sensitivity 0.81, specificity 0.77)' when the user changed it."""
+    default = options.default_threshold
+    op = options.operating_point or {}
+    figures = (f"validation sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f}"
+               if "sensitivity" in op and "specificity" in op else "")
+    if default is None:
+        return _decimals(prediction.threshold)
+    if abs(default - prediction.threshold) < 5e-4:
+        return f"{prediction.threshold:.3f} (model default" + (f"; {figures})" if figures else ")")
+    return f"{prediction.threshold:.3f} (model default {default:.3f}" + (f"; {figures} here)" if figures else ")")
 
 
 def merged_warnings(xray: XRay, prediction: Prediction) -> list[str]:
@@ -219,6 +259,7 @@ def report_lines(
     options = as_options(options, settings)
     meta = xray.metadata.deidentified() if options.deidentify else xray.metadata
     created = options.created.strftime("%Y-%m-%d %H:%M %z").strip()
+    prediction = applicability(xray, prediction)
     verdict = "POSITIVE" if prediction.positive else "NEGATIVE"
     low, high = attention_range(prediction, options.scale)
 
@@ -233,15 +274,22 @@ def report_lines(
         ReportLine(f"Attention map W \u00b7 {options.scale.value} scale", "caption", "caption"),
         ReportLine(format_w(high, low, high), "colorbar", "caption"),
         ReportLine(format_w(low, low, high), "colorbar", "caption"),
-        ReportLine(f"P(cardiomegaly) = {prediction.probability:.3f}", "result", "probability"),
-        ReportLine(
-            f"{verdict} for cardiomegaly at threshold {_decimals(prediction.threshold)}",
-            "result",
-            "positive" if prediction.positive else "negative",
-        ),
     ]
+    if prediction.applicable:
+        lines += [
+            ReportLine(f"P(cardiomegaly) = {prediction.probability:.3f}", "result", "probability"),
+            ReportLine(f"{verdict} for cardiomegaly at threshold {_threshold_text(prediction, options)}",
+                       "result", "positive" if prediction.positive else "negative"),
+        ]
+    else:
+        # No verdict where the model does not apply; the number is kept small and labelled as meaningless.
+        lines += [
+            ReportLine(f"Not applicable: {prediction.not_applicable}", "result", "alert"),
+            ReportLine(f"No verdict. The model output ({prediction.probability:.3f}) has no meaning for this image.",
+                       "result", "warning"),
+        ]
     if options.ctr is not None:
-        lines += _ctr_lines(options.ctr, meta.view_position)
+        lines += _ctr_lines(options.ctr, meta.view_position, xray.pixel_spacing)
     lines.append(ReportLine("Patient and study", "patient", "heading"))
     lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))
@@ -285,13 +333,16 @@ def report_metadata(
         "created": options.created.isoformat(timespec="seconds"),
         "not_for_diagnostic_use": not_for_diagnostic_use(prediction),
         "deidentified": bool(options.deidentify),
-        "prediction": prediction.to_dict(),
+        "export_index": options.export_index,
+        "prediction": applicability(xray, prediction).to_dict(),
         "warnings": merged_warnings(xray, prediction),
         "display": {
             "opacity": round(float(options.opacity), 4),
             "colormap": options.colormap,
             "scale": options.scale.value,
             "attention_range": [round(low, 6), round(high, 6)],
+            "window": options.window,
+            "invert": bool(options.invert),
         },
         "ctr": options.ctr.to_dict() if options.ctr else None,
         "image": {

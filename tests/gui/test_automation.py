@@ -91,3 +91,27 @@ def test_the_view_model_modules_run_without_qt():
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
+
+
+def test_an_unreadable_file_shows_its_error_takes_the_screenshot_and_quits(tmp_path, tiny_bundle):
+    """empty, truncated and text files: no hang; the error is in the window and on stderr; exit 1."""
+    from tests.gui.conftest import dicom_file
+
+    truncated = tmp_path / "truncated_half.dcm"
+    original = dicom_file("JPEG2000.dcm").read_bytes()
+    truncated.write_bytes(original[: len(original) // 2])
+    empty = tmp_path / "empty.dcm"
+    empty.write_bytes(b"")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("reading list\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT),
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    for bad in (empty, truncated, notes):
+        shot = tmp_path / f"{bad.stem}.png"
+        done = subprocess.run(
+            [sys.executable, "-m", "cardioview", "gui", str(bad), "--weights", str(tiny_bundle),
+             "--screenshot", str(shot), "--quit-after"],
+            env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, (bad.name, done.stderr[-1500:])
+        assert bad.name in done.stderr and "Traceback" not in done.stderr
+        assert np.asarray(Image.open(shot).convert("RGB")).shape[:2] == (920, 1480)

@@ -130,8 +130,9 @@ def test_ctr_calipers_measure_and_flag(qtbot, window):
     window.panel.measure_button.click()
     measurement = window.state.measurement()
     assert measurement is not None
-    assert abs(measurement.ratio - 0.30 / 0.76) < 1e-6
-    assert "CTR 0.39" in window.panel.ctr_label.text()
+    # Lines at default positions are not a measurement: no ratio until the user moves them.
+    assert measurement.ratio is None and measurement.to_ctr() is None
+    assert "CTR" not in window.panel.ctr_label.text() and "once they are moved" in window.panel.ctr_label.text()
 
     # Drag the cardiac line's right end outwards (as a user would, through the ROI handle).
     roi = window.canvas.calipers._rois["heart"]

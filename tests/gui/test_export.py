@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import QPointF
 import numpy as np
 from PIL import Image
 
@@ -26,6 +27,10 @@ def test_export_current_writes_the_report_with_overlay_and_ctr(qtbot, window, tm
     _open(qtbot, window, nih_png())
     window.panel.opacity_slider.setValue(50)
     window.panel.measure_button.click()
+    roi = window.canvas.calipers._rois["heart"]  # move the cardiac line: only then is it a measurement
+    handle = roi.getHandles()[1]
+    roi.movePoint(handle, roi.mapToParent(handle.pos()) + QPointF(40, 0), finish=False, coords="parent")
+    assert window.state.measurement().placed
     calls = predictor.count
     target = tmp_path / "out" / "report.png"
     target.parent.mkdir()
@@ -83,6 +88,49 @@ def test_export_all_deidentified_writes_one_report_per_analysed_image(qtbot, win
     assert meta["deidentified"] is True
     assert "CompressedSamples" not in json.dumps(meta)
     assert dicom_file("RG1_UNCR.dcm").is_file()
+    # Each report's index (in its name and its metadata) maps back to its image in the audit log, never by name.
+    exports = [json.loads(line) for line in window.audit.path.read_text().splitlines()]
+    exports = {e["export_index"]: e for e in exports if e.get("action") == "export"}
+    assert sorted(exports) == [1, 2, 3]
+    for report in window.written_reports:
+        index = read_report_metadata(report)["export_index"]
+        assert f"_{index:03d}" in report.name
+        entry = exports[index]
+        assert entry.get("sop_instance_uid") or entry.get("file_sha256"), entry
+        assert not any(name in json.dumps(entry) for name in ("chest_cr", "hand_cr", "nih_chest", str(out)))
+    assert meta["lines"] and any(l.startswith("Not applicable") for l in read_report_metadata(
+        next(p for p in window.written_reports if read_report_metadata(p)["image"]["shape"] == [1760, 1760]))["lines"])
+
+
+def test_export_dialog_opens_in_the_last_export_folder_shows_deidentify_and_asks_before_name_1(
+        qtbot, window, tmp_path, monkeypatch, study_folder):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from tests.gui.conftest import show_and_wait
+
+    open_folder_and_wait(qtbot, window, study_folder)
+    show_and_wait(qtbot, window, study_folder / "chest_cr.dcm")
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "taken.png").write_bytes(b"kept")
+    seen, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    picks = [str(out / "taken.png"), str(out / "taken.png"), ""]  # the last one: the user cancels
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, *a, **k: (seen.append((title, start)), (picks.pop(0), ""))[1])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    window.actions_.deidentify.setChecked(False)
+    window.actions_.choose_export()  # "No": nothing written
+    assert window.written_reports == [] and sorted(p.name for p in out.iterdir()) == ["taken.png"]
+    title, start = seen[0]
+    assert "WITH patient details" in title
+    assert not start.startswith(str(study_folder))  # never the study folder
+    window.actions_.deidentify.setChecked(True)
+    with qtbot.waitSignal(window.exports_done, timeout=30000):
+        window.actions_.choose_export()  # "Yes": saved as taken_1.png
+    assert (out / "taken_1.png").is_file() and (out / "taken.png").read_bytes() == b"kept"
+    assert "de-identified" in seen[1][0]
+    window.actions_.choose_export()
+    assert seen[2][1].startswith(str(out))  # the next dialog opens in the last export folder
 
 
 def test_a_chosen_existing_name_gives_the_next_free_one(tmp_path):

@@ -185,3 +185,8 @@ def test_unexpected_library_failure_becomes_one_line(monkeypatch, tmp_path):
 
 def test_missing_file(tmp_path):
     assert _load_error(tmp_path / "nowhere.dcm").reason == "no such file"
+
+
+def test_jpeg2000_cut_short_is_reported_as_truncated_not_as_without_pixels():
+    error = _load_error(pydicom_file("emri_small_jpeg_2k_lossless_too_short.dcm"))
+    assert "truncated DICOM" in error.reason and "no pixel data" not in error.reason

@@ -87,11 +87,27 @@ def test_opacity_zero_returns_the_gray_xray_exactly(xray):
     assert all(np.array_equal(rgb[:, :, c], gray) for c in range(3))
 
 
-def test_opacity_one_shows_the_colormap_alone(xray):
+def test_opacity_one_shows_the_colormap_alone_where_attention_is_high(xray):
+    from cardioview.render.overlay import ALPHA_RAMP
+
     prediction = make_prediction()
     rgb = overlay(xray, prediction, opacity=1.0, colormap="viridis")
     heat = attention_heat(prediction.attention, xray.shape, DEFAULT_SCALE).heat
-    assert np.array_equal(rgb, colormap_lut("viridis")[np.rint(heat * 255).astype(np.uint8)])
+    colour = colormap_lut("viridis")[np.rint(heat * 255).astype(np.uint8)]
+    high, low = heat >= ALPHA_RAMP[1], heat <= ALPHA_RAMP[0]
+    assert high.any() and low.any()
+    assert np.array_equal(rgb[high], colour[high])
+    # Low attention is transparent: the film (and its background) keeps its grey there.
+    gray = to_uint8(xray.pixels)
+    assert all(np.array_equal(rgb[:, :, c][low], gray[low]) for c in range(3))
+
+
+def test_alpha_ramp_rises_monotonically_from_transparent_to_opaque():
+    from cardioview.render.overlay import heat_alpha
+
+    ramp = heat_alpha(np.linspace(0.0, 1.0, 101, dtype=np.float32))
+    assert ramp[0] == 0.0 and ramp[25] == 0.0 and ramp[75] == 1.0 and ramp[-1] == 1.0
+    assert np.all(np.diff(ramp) >= 0) and 0.0 < ramp[50] < 1.0
 
 
 def test_opacity_moves_hot_pixels_monotonically_towards_the_colour(xray):

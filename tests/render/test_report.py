@@ -218,3 +218,29 @@ def test_report_gets_the_permissions_of_an_ordinary_new_file(tmp_path, report):
     ordinary.write_text("x")
     path = write_report(tmp_path / "shared.png", report.image, report.metadata)
     assert path.stat().st_mode & 0o777 == ordinary.stat().st_mode & 0o777
+
+
+def test_report_prints_a_changed_threshold_beside_the_default_and_the_display_used():
+    from cardioview.imaging import load
+    from cardioview.inference.prediction import Prediction
+    from cardioview.render.ctr import Caliper, CardiothoracicRatio
+    from cardioview.render.report_content import ReportOptions, report_lines
+    from pydicom.data import get_testdata_file
+
+    xray = load(get_testdata_file("RG1_UNCR.dcm"))
+    prediction = Prediction(probability=0.7, attention=np.full((7, 7), 0.5, np.float32), threshold=0.6,
+                            model_id="m@1", backend="onnxruntime", device="CPU", elapsed_ms=1.0, input_size=(224, 224))
+    ctr = CardiothoracicRatio.from_calipers(Caliper(600, 1100, 1200), Caliper(200, 1600, 1100))
+    options = ReportOptions(default_threshold=0.463, window="window W 1200 / L 600", invert=True, ctr=ctr)
+    texts = [line.text for line in report_lines(xray, prediction, options)]
+    assert "POSITIVE for cardiomegaly at threshold 0.600 (model default 0.463)" in texts
+    assert "Display: window W 1200 / L 600, grey scale inverted" in texts
+    assert xray.pixel_spacing is None  # RG1 states no spacing: lengths in pixels
+    assert "Calipers on the X-ray: heart 500 px in blue, thorax 1400 px in yellow" in texts, texts
+    spaced = type(xray)(**{**xray.__dict__, "pixel_spacing": (0.2, 0.25)})
+    texts_mm = [line.text for line in report_lines(spaced, prediction, options)]
+    assert "Calipers on the X-ray: heart 125 mm in blue, thorax 350 mm in yellow" in texts_mm
+    at_default = ReportOptions(default_threshold=0.6, operating_point={"sensitivity": 0.8, "specificity": 0.7})
+    texts = [line.text for line in report_lines(xray, prediction, at_default)]
+    assert ("POSITIVE for cardiomegaly at threshold 0.600 (model default; validation sensitivity 0.80, "
+            "specificity 0.70)") in texts
