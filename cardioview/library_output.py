@@ -40,6 +40,7 @@ def route_library_output(debug_log: Path | None = None) -> None:
     logging.lastResort = None  # no "No handlers could be found" fallback to stderr
     logging.captureWarnings(True)  # warnings.warn(...) -> logger "py.warnings"
     warnings.simplefilter("default")
+    warnings.filterwarnings("ignore", module="pydicom")  # they quote element values (patient names)
     quiet_gdcm()
 
 
