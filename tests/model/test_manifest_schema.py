@@ -136,3 +136,22 @@ def test_an_unsigned_research_copy_loads_as_unsigned_research_weights(shipped_bu
 def test_validation_accepts_what_the_bundle_writer_writes(tiny_bundle):
     manifest = json.loads((tiny_bundle / MANIFEST).read_text(encoding="utf-8"))
     assert validate_manifest(manifest) is manifest and manifest["schema_version"] == 2
+
+
+def test_both_backends_refuse_a_temperature_that_differs_from_the_onnx_one(tmp_path):
+    import onnxruntime as ort
+
+    from cardioview.inference.backends import open_backend
+    from cardioview.model.onnx_metadata import TEMPERATURE_KEY, onnx_metadata
+    from tests.conftest import build_tiny_bundle
+
+    root = build_tiny_bundle(tmp_path / "t", temperature=2.0)
+    assert float(onnx_metadata(root / ONNX)[TEMPERATURE_KEY]) == 2.0
+    session_meta = ort.InferenceSession(str(root / ONNX)).get_modelmeta().custom_metadata_map
+    assert session_meta[TEMPERATURE_KEY] == onnx_metadata(root / ONNX)[TEMPERATURE_KEY]
+    for backend in ("onnx", "torch"):
+        assert open_backend(load_bundle(root), backend, "cpu").run is not None
+    _edit(root, _set("calibration", "temperature", 1.5))  # within range: an unsigned bundle may be edited
+    for backend in ("onnx", "torch"):
+        with pytest.raises(WeightsError, match="backends would disagree"):
+            open_backend(load_bundle(root), backend, "cpu")
