@@ -246,7 +246,11 @@ class ScriptedRun(QObject):
 
 
 def _route_library_output() -> None:
-    """Library warnings and codec messages to debug.log in the audit-log folder, not the terminal."""
+    """Library warnings, codec and Qt messages to debug.log in the audit-log folder, not the terminal."""
+    import logging
+
+    from PySide6.QtCore import qInstallMessageHandler
+
     from cardioview.gui.audit import log_dir
     from cardioview.library_output import route_library_output
 
@@ -256,6 +260,8 @@ def _route_library_output() -> None:
         route_library_output(folder / "debug.log")
     except OSError:
         route_library_output(None)
+    qt_log = logging.getLogger("qt")
+    qInstallMessageHandler(lambda _kind, _context, message: qt_log.info(message))
 
 
 def run_gui(args: argparse.Namespace) -> int:

@@ -91,3 +91,30 @@ def test_the_view_model_modules_run_without_qt():
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
+
+
+def test_the_watchdog_ends_a_process_whose_threads_are_stuck():
+    script = ("import threading, time\n"
+              "from cardioview.gui.app import start_watchdog\n"
+              "start_watchdog(0.5, 2, 'cardioview gui: gave up')\n"
+              "time.sleep(120)\n")  # the main thread blocked, as in a read that never returns
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "gave up" in done.stderr
+
+
+def test_a_scripted_run_on_a_named_pipe_ends_non_zero_or_names_it(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        import pytest
+
+        pytest.skip("named pipes need a POSIX system")
+    fifo = tmp_path / "x.dcm"
+    os.mkfifo(fifo)  # no writer: opening it blocks for ever
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_SCRIPT_TIMEOUT_S="5",
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(fifo), "--quit-after"],
+                          env=env, capture_output=True, text=True, timeout=120)  # never hangs the suite
+    if "gave up" in done.stderr:
+        assert done.returncode == 2, done.stderr[-2000:]
+    else:  # the loader refused the pipe without opening it
+        assert "x.dcm" in done.stderr or done.returncode != 0, done.stderr[-2000:]
