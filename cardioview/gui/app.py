@@ -180,9 +180,17 @@ class ScriptedRun(QObject):
             SCRIPT_TIMEOUT_S + GIVE_UP_GRACE_S, 2,
             f"cardioview gui: gave up after {SCRIPT_TIMEOUT_S:.0f} s (the window did not respond); exiting")
         if self.args.path is not None:
-            self.window.open_path(self.args.path)
-            if not Path(self.args.path).exists():
+            from cardioview.imaging.file_kind import not_regular_reason
+
+            target = Path(self.args.path)
+            self.window.open_path(target)
+            if not target.exists():
                 print(f"cardioview gui: {self.args.path}: no such file or folder", file=sys.stderr)
+                self._missing_path = True
+                self._flags.add("opened")
+            elif not target.is_dir() and (reason := not_regular_reason(target)) is not None:
+                # a named pipe or device is never opened: nothing will arrive, so do not wait for it
+                print(f"cardioview gui: {self.args.path}: {reason}", file=sys.stderr)
                 self._missing_path = True
                 self._flags.add("opened")
         else:

@@ -103,18 +103,27 @@ def test_the_watchdog_ends_a_process_whose_threads_are_stuck():
     assert done.returncode == 2 and "gave up" in done.stderr
 
 
-def test_a_scripted_run_on_a_named_pipe_ends_non_zero_or_names_it(tmp_path):
+def test_a_scripted_run_on_a_named_pipe_or_device_exits_1_with_the_reason(tmp_path):
     if not hasattr(os, "mkfifo"):
         import pytest
 
         pytest.skip("named pipes need a POSIX system")
     fifo = tmp_path / "x.dcm"
-    os.mkfifo(fifo)  # no writer: opening it blocks for ever
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_SCRIPT_TIMEOUT_S="5",
+    os.mkfifo(fifo)  # no writer: opening it would block for ever
+    (tmp_path / "zero.dcm").symlink_to("/dev/zero")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_SCRIPT_TIMEOUT_S="60",
                CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
-    done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(fifo), "--quit-after"],
-                          env=env, capture_output=True, text=True, timeout=120)  # never hangs the suite
-    if "gave up" in done.stderr:
-        assert done.returncode == 2, done.stderr[-2000:]
-    else:  # the loader refused the pipe without opening it
-        assert "x.dcm" in done.stderr or done.returncode != 0, done.stderr[-2000:]
+    for path, kind in ((fifo, "named pipe"), (tmp_path / "zero.dcm", "character device")):
+        done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(path), "--quit-after"],
+                              env=env, capture_output=True, text=True, timeout=120)  # never hangs the suite
+        assert done.returncode == 1 and kind in done.stderr and "gave up" not in done.stderr, done.stderr[-2000:]
+
+
+def test_a_scripted_run_that_gives_up_exits_2(tmp_path):
+    fifo_folder = tmp_path / "never"
+    fifo_folder.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_SCRIPT_TIMEOUT_S="0",
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(fifo_folder), "--quit-after"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "gave up after 0 s" in done.stderr, done.stderr[-2000:]
