@@ -14,7 +14,7 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx")
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx", "sign-bundle")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -46,6 +46,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     export = sub.add_parser("export-onnx", help="export a bundle's network to ONNX (the inference contract)")
     export.add_argument("--weights", help="bundle folder (default: the shipped weights)")
     export.add_argument("--out", required=True, help="destination .onnx file (never overwritten)")
+
+    from cardioview.model.sign_cli import add_sign_arguments
+
+    add_sign_arguments(sub.add_parser("sign-bundle", help="sign a weights bundle with a trusted Ed25519 key"))
     return parser
 
 
@@ -99,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         return training_cli.COMMANDS[command][1](args)
     if command == "export-onnx":
         return _export_onnx(args)
+    if command == "sign-bundle":
+        from cardioview.model.sign_cli import run_sign
+
+        return run_sign(args)
     parser.error(f"unknown command {command}")
     return EXIT_USAGE
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cardioview.imaging.file_kind import not_regular_reason, path_error_reason
 from cardioview.imaging.loader import is_candidate_image
 from cardioview.imaging.sniff import DICOM_SUFFIXES, RASTER_SUFFIXES
 
@@ -15,10 +17,18 @@ IMAGE_SUFFIXES = (DICOM_SUFFIXES - {""}) | set(RASTER_SUFFIXES)
 
 @dataclass
 class Inputs:
-    """Files to analyse, in a stable order, and how many folder entries were skipped."""
+    """Files to analyse, in a stable order; entries refused without opening them; skipped count.
+
+    Attributes:
+        files: regular files to analyse.
+        rejected: (path, reason) for entries never opened: named pipes, devices, sockets,
+            broken links, paths longer than the system allows, unlistable folders.
+        skipped: folder entries that are not images (notes, reports).
+    """
 
     files: list[Path] = field(default_factory=list)
     skipped: int = 0
+    rejected: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def collect_inputs(paths: list[Path]) -> Inputs:
@@ -26,26 +36,56 @@ def collect_inputs(paths: list[Path]) -> Inputs:
     walked recursively, keeping files that look like images by content or by name
     (an empty "x.dcm" or a text file named ".png" then gets its own error row);
     the rest (notes, reports) is skipped and counted.
-    Hidden files and folders (".name") are ignored.
+    Hidden files and folders (".name") are ignored. Only regular files are ever opened
+    (symbolic links are followed to regular files only); anything else is rejected with a reason.
     """
     result = Inputs()
-    seen: set[Path] = set()
+    seen: set = set()
     for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                if child.suffix.lower() in IMAGE_SUFFIXES or is_candidate_image(child):
-                    _add(result, seen, child)
-                else:
-                    result.skipped += 1
+        if _is_dir(path):
+            _walk(result, seen, path)
         else:
-            _add(result, seen, path)
+            reason = not_regular_reason(path)
+            if reason is not None:
+                result.rejected.append((path, reason))
+            else:
+                _add(result, seen, path)
     return result
 
 
-def _add(result: Inputs, seen: set[Path], path: Path) -> None:
-    key = path.resolve()
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. ENAMETOOLONG: not_regular_reason says why
+        return False
+
+
+def _walk(result: Inputs, seen: set, root: Path) -> None:
+    def unlistable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        result.rejected.append((where, f"folder {path_error_reason(exc, where)}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            child = Path(dirpath, name)
+            reason = not_regular_reason(child)
+            if reason is not None:
+                result.rejected.append((child, reason))
+            elif child.suffix.lower() in IMAGE_SUFFIXES or is_candidate_image(child):
+                _add(result, seen, child)
+            else:
+                result.skipped += 1
+
+
+def _add(result: Inputs, seen: set, path: Path) -> None:
+    try:
+        key = os.stat(path)
+        key = (key.st_dev, key.st_ino)  # the same file reached twice (a link, a repeated argument)
+    except OSError:
+        key = path
     if key not in seen:
         seen.add(key)
         result.files.append(path)

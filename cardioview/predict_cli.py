@@ -8,9 +8,10 @@ Exit codes: 0 every input gave a result, 1 some failed, 2 bad usage or unusable 
 from __future__ import annotations
 
 import argparse
-import csv
+import errno
 import io
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +21,7 @@ import numpy as np
 
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path
+from cardioview.csv_safe import csv_bytes, printable
 from cardioview.errors import CardioViewError
 from cardioview.inputs import collect_inputs
 
@@ -61,17 +63,14 @@ class Row:
 def run_predict(args: argparse.Namespace) -> int:
     from cardioview.inference.predictor import Predictor
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # pydicom's messages may quote element values such as patient names: keep them out of logs.
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         return _usage(f"--threshold must be within 0-1, got {args.threshold}")
     if not 0.0 <= args.opacity <= 1.0:
         return _usage(f"--opacity must be within 0-1, got {args.opacity}")
     paths = [Path(p) for p in args.paths] or [_samples()]
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if _missing(p)]
     if missing:
-        return _usage(f"no such file or folder: {', '.join(map(str, missing))}")
+        return _usage(f"no such file or folder: {', '.join(printable(str(p)) for p in missing)}")
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -80,6 +79,10 @@ def run_predict(args: argparse.Namespace) -> int:
             attention_out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _usage(f"cannot create the output folder: {exc}")
+    from cardioview.library_output import route_library_output
+
+    # Library warnings and codec messages go to DIR/debug.log (created only if one comes); stderr is the user's.
+    route_library_output(unique_path(out, "debug", suffix=".log"))
     try:
         predictor = Predictor(args.weights, backend=args.backend, device=args.device,
                               full_resolution=args.full_resolution, threshold=args.threshold)
@@ -87,10 +90,14 @@ def run_predict(args: argparse.Namespace) -> int:
         return _usage(str(exc))
 
     inputs = collect_inputs(paths)
+    bundle = getattr(predictor, "bundle", None)
+    trust = f"; {bundle.trust.note}" if bundle is not None else ""
     print(f"{len(inputs.files)} image file(s) to analyse with {predictor.model_id} "
-          f"({predictor.backend_name}, {predictor.device_name})"
-          + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else ""), file=sys.stderr)
+          f"({predictor.backend_name}, {predictor.device_name}{trust})"
+          + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
+          + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
     rows = [_analyse(i, path, predictor, args, out, attention_out) for i, path in enumerate(_progress(inputs.files), 1)]
+    rows += [Row(path=str(path), status="error", error=f"{_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = _write_results(out, rows)
     failed = sum(r.status == "error" for r in rows)
     unsuitable = sum(r.status == "unsuitable" for r in rows)
@@ -117,7 +124,7 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
         return Row(path=str(path), status="error", error=str(exc))
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
         log.debug("unexpected failure", exc_info=True)
-        return Row(path=str(path), status="error", error=f"{path.name}: unexpected {type(exc).__name__}: {exc}")
+        return Row(path=str(path), status="error", error=f"{_name(path)}: unexpected {type(exc).__name__}: {exc}")
     return Row(
         path=str(path), status="ok" if prediction.applicable else "unsuitable",
         probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
@@ -132,24 +139,47 @@ def _write_report(number: int, xray, prediction, out: Path, args: argparse.Names
     report = build_report(xray, prediction, opacity=args.opacity, deidentify=args.deidentify,
                           app_version=__version__, created=datetime.now(timezone.utc))
     # File names can carry patient names: de-identified reports are named by their row in results.csv.
-    stem = f"report_{number:04d}" if args.deidentify else Path(xray.source).stem
+    stem = f"report_{number:04d}" if args.deidentify else _short(Path(xray.source).stem)
     return write_report(unique_path(out, stem), report.image, report.metadata)
 
 
 def _save_attention(folder: Path, source: Path, attention: np.ndarray) -> Path:
     buffer = io.BytesIO()
     np.save(buffer, attention.astype(np.float32))
-    return atomic_write_bytes(unique_path(folder, source.stem, suffix=".npy"), buffer.getvalue())
+    return atomic_write_bytes(unique_path(folder, _short(source.stem), suffix=".npy"), buffer.getvalue())
+
+
+def _short(stem: str, limit: int = 120) -> str:
+    """An output file stem short enough for any file system (the input's name may be up to 255 bytes)."""
+    while len(os.fsencode(stem)) > limit:
+        stem = stem[: len(stem) * 3 // 4]
+    return stem or "image"
+
+
+def _name(path: Path) -> str:
+    """The file name as the error cell shows it (a too-long name is cut, the row's path has all of it)."""
+    name = path.name or str(path)
+    return name if len(name) <= 160 else name[:150] + "..."
+
+
+def _missing(path: Path) -> bool:
+    """True only for a path that does not exist; an odd one (too long, a loop) gets its own row instead."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return not os.path.islink(path)
+    except OSError as exc:
+        return exc.errno == errno.ENOTDIR
+    return False
 
 
 def _write_results(out: Path, rows: list[Row]) -> Path:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
-    for r in rows:
-        writer.writerow([getattr(r, c) for c in RESULT_COLUMNS])
+    """results.csv: every cell made printable (odd file-name bytes as \\xNN) and safe from formula injection."""
+    for r in rows:  # the summary on stderr shows the same printable text
+        r.path, r.error = printable(r.path), printable(r.error)
+    data = csv_bytes(RESULT_COLUMNS, ([getattr(r, c) for c in RESULT_COLUMNS] for r in rows))
     target = unique_path(out, "results", suffix=".csv")
-    atomic_write_bytes(target, text.getvalue().encode("utf-8"))
+    atomic_write_bytes(target, data)
     return target
 
 

@@ -200,7 +200,8 @@ def _check_weights(checks: _Checks, weights: str | Path | None, device: str):
         predictor = Predictor(weights, backend="onnx", device=device)
         shipped = sorted(p.name for p in predictor.bundle.root.iterdir() if p.is_file() and p.name != MANIFEST)
         detail.append(f"{predictor.model_id} on {predictor.backend_name} {predictor.device_name}, "
-                      f"input {predictor.spec.input_size} px, files: {', '.join(shipped)}")
+                      f"input {predictor.spec.input_size} px, files: {', '.join(shipped)}; "
+                      f"{predictor.bundle.trust.note}")  # the Ed25519 check proves cryptography is bundled
         return predictor
     return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -19,8 +20,28 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, QTimer
 from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
-#: A scripted run that has not finished by then gives up with exit code 2.
-SCRIPT_TIMEOUT_S = 300.0
+#: A scripted run that has not finished by then gives up with exit code 2
+#: (CARDIOVIEW_SCRIPT_TIMEOUT_S overrides it, e.g. for CI).
+SCRIPT_TIMEOUT_S = float(os.environ.get("CARDIOVIEW_SCRIPT_TIMEOUT_S", "300"))
+#: After giving up, this long for the window and its threads to close before the process is ended anyway.
+GIVE_UP_GRACE_S = 15.0
+
+
+def start_watchdog(seconds: float, code: int, message: str) -> threading.Timer:
+    """End the process with ``code`` after ``seconds`` unless cancelled, whatever the GUI thread is doing.
+
+    A scripted run must exit when it gives up, even if the event loop or a worker thread is
+    stuck in a read that never returns (a named pipe, a device): the timer thread prints
+    ``message`` and calls os._exit.
+    """
+    def fire() -> None:
+        print(message, file=sys.stderr, flush=True)
+        os._exit(code)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    return timer
 #: Window size for --screenshot runs.
 SCREENSHOT_SIZE = (1480, 920)
 BACKENDS = ("auto", "onnx", "torch")
@@ -155,12 +176,24 @@ class ScriptedRun(QObject):
             window.worker.model_failed.connect(lambda _r: self._flags.add("model"))
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
+        self.watchdog: threading.Timer | None = None
 
     def start(self) -> None:
+        self.watchdog = start_watchdog(
+            SCRIPT_TIMEOUT_S + GIVE_UP_GRACE_S, 2,
+            f"cardioview gui: gave up after {SCRIPT_TIMEOUT_S:.0f} s (the window did not respond); exiting")
         if self.args.path is not None:
-            self.window.open_path(self.args.path)
-            if not Path(self.args.path).exists():
+            from cardioview.imaging.file_kind import not_regular_reason
+
+            target = Path(self.args.path)
+            self.window.open_path(target)
+            if not target.exists():
                 print(f"cardioview gui: {self.args.path}: no such file or folder", file=sys.stderr)
+                self._missing_path = True
+                self._flags.add("opened")
+            elif not target.is_dir() and (reason := not_regular_reason(target)) is not None:
+                # a named pipe or device is never opened: nothing will arrive, so do not wait for it
+                print(f"cardioview gui: {self.args.path}: {reason}", file=sys.stderr)
                 self._missing_path = True
                 self._flags.add("opened")
         else:
@@ -229,6 +262,25 @@ class ScriptedRun(QObject):
         self.app.exit(code)
 
 
+def _route_library_output() -> None:
+    """Library warnings, codec and Qt messages to debug.log in the audit-log folder, not the terminal."""
+    import logging
+
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from cardioview.gui.audit import log_dir
+    from cardioview.library_output import route_library_output
+
+    folder = log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        route_library_output(folder / "debug.log")
+    except OSError:
+        route_library_output(None)
+    qt_log = logging.getLogger("qt")
+    qInstallMessageHandler(lambda _kind, _context, message: qt_log.info(message))
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Open the viewer as ``args`` says and return the exit code (2: bad arguments)."""
     from cardioview.gui.main_window import MainWindow
@@ -237,6 +289,7 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"cardioview gui: --opacity must be within 0..1, got {args.opacity}", file=sys.stderr)
         return 2
 
+    _route_library_output()
     app = create_application()
     weights = getattr(args, "weights", None)
     factory = predictor_factory(Path(weights) if weights else None, getattr(args, "backend", "auto"),
@@ -255,7 +308,12 @@ def run_gui(args: argparse.Namespace) -> int:
     elif args.path is not None:
         QTimer.singleShot(0, lambda: window.open_path(args.path))
     code = app.exec()
+    if script is not None and script.phase != "done" and script.watchdog is not None:
+        script.watchdog.cancel()  # gave up: a stuck worker must not keep the process alive
+        start_watchdog(GIVE_UP_GRACE_S, code or 2, "cardioview gui: background work did not stop; exiting")
     window.shutdown()
+    if script is not None and script.watchdog is not None:
+        script.watchdog.cancel()
     return code or (script.exit_code if script is not None else 0)
 
 

@@ -301,8 +301,10 @@ class ResultPanel(QWidget):
                 f"<b>{name}</b> <span style='color:{NEUTRAL_COLOUR}'>#{digest}</span><br>"
                 f"{info.backend} · {info.device}")
             if info.intended_use != "clinical":
-                self.banner.setText(f"<b>{info.intended_use.upper()} USE ONLY</b> — "
-                                    "these weights are not cleared for clinical diagnosis.")
+                # "unsigned research weights" (no trusted signature) or the signed bundle's declared use
+                use = info.intended_use.upper()
+                headline = use if use.startswith("UNSIGNED") else f"{use} USE ONLY"
+                self.banner.setText(f"<b>{headline}</b> — these weights are not cleared for clinical diagnosis.")
                 self.banner.show()
             else:
                 self.banner.hide()

@@ -18,6 +18,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError
+from cardioview.imaging.file_kind import not_regular_reason
 from cardioview.imaging.dicom_header import (
     frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text,
 )
@@ -139,7 +140,13 @@ class _Grouper:
         self.raster_patient = _PatientDraft("", RASTER_PATIENT)
 
     def add(self, path: Path) -> bool:
-        """Index one file; False when it is not an image. Raises ImageLoadError when unreadable."""
+        """Index one file; False when it is not an image. Raises ImageLoadError when unreadable.
+
+        Only regular files are opened: a FIFO would block the scan, a link to /dev/zero never end it.
+        """
+        reason = not_regular_reason(path)
+        if reason is not None:
+            raise ImageLoadError(path, reason)
         try:
             head = read_head(path)
         except OSError as exc:

@@ -46,6 +46,9 @@ class OnnxBackend:
         except ImportError as exc:
             raise BackendUnavailableError("ONNX Runtime is not installed: pip install onnxruntime") from exc
         path = bundle.verified_path(ONNX)
+        from cardioview.model.onnx_metadata import check_temperature
+
+        check_temperature(path, bundle.temperature)  # the torch backend applies the manifest's T
         available = ort.get_available_providers()
         want_cuda = device in ("auto", "cuda") and "CUDAExecutionProvider" in available
         if device == "cuda" and not want_cuda:

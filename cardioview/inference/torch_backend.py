@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from cardioview.errors import BackendUnavailableError
-from cardioview.model.bundle import WeightsBundle
+from cardioview.model.bundle import ONNX, WeightsBundle
+from cardioview.model.onnx_metadata import check_temperature
 from cardioview.model.checkpoint import load_network
 from cardioview.model.network import ProbabilityModel
 
@@ -39,6 +40,8 @@ class TorchBackend:
     name = "torch"
 
     def __init__(self, bundle: WeightsBundle, device: str = "auto"):
+        if bundle.has(ONNX):  # the ONNX backend uses the T baked into model.onnx: both must agree
+            check_temperature(bundle.verified_path(ONNX), bundle.temperature)
         self._device = pick_device(device)
         self.device = describe_device(self._device)
         net = load_network(bundle)

@@ -21,12 +21,14 @@ from pathlib import Path
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import WeightsError
 from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.manifest_schema import FORMAT, INTENDED_USES, SCHEMA_VERSION, validate_manifest
+from cardioview.model.signing import UNSIGNED_NOTE, Trust, sign_manifest, verify_manifest
 
 MANIFEST = "manifest.json"
 SAFETENSORS = "model.safetensors"
 ONNX = "model.onnx"
-FORMAT = "cardioview-bundle/1"
-INTENDED_USES = ("demo", "research", "clinical")
+__all__ = ["FORMAT", "INTENDED_USES", "MANIFEST", "ONNX", "SAFETENSORS", "WeightsBundle", "load_bundle",
+           "write_manifest", "sign_bundle", "find_default_bundle", "sha256_file"]
 
 
 #: Localisation figures an attention map must reach to be called validated
@@ -53,6 +55,7 @@ class WeightsBundle:
 
     root: Path
     manifest: dict
+    trust: Trust = Trust(False, "", UNSIGNED_NOTE)
     _verified: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -62,7 +65,8 @@ class WeightsBundle:
     @property
     def model_id(self) -> str:
         """name@short-hash of the tensors: names a model in reports and logs."""
-        digest = self.manifest.get("model_sha256") or self.manifest["files"][SAFETENSORS]["sha256"]
+        files = self.manifest["files"]
+        digest = self.manifest.get("model_sha256") or (files.get(SAFETENSORS) or files[ONNX])["sha256"]
         return f"{self.name}@{digest[:8]}"
 
     @property
@@ -82,7 +86,18 @@ class WeightsBundle:
         return float(self.manifest.get("calibration", {}).get("temperature", 1.0))
 
     @property
+    def signed(self) -> bool:
+        """True when a key the application trusts signed this manifest (signing.py)."""
+        return self.trust.signed
+
+    @property
     def intended_use(self) -> str:
+        """The declared use for signed weights; "unsigned research weights" for any other bundle.
+
+        This text travels into the viewer's banner, every report and the audit log.
+        """
+        if not self.trust.signed:
+            return UNSIGNED_NOTE
         return str(self.manifest.get("intended_use", "research"))
 
     @property
@@ -149,10 +164,14 @@ class WeightsBundle:
 
 
 def load_bundle(path: str | Path) -> WeightsBundle:
-    """Read a bundle folder (or its manifest.json) and validate the manifest.
+    """Read a bundle folder (or its manifest.json), validate the manifest and check its signature.
+
+    An unsigned bundle (or one signed by a key the application does not trust) loads as
+    "unsigned research weights" and may not declare clinical intended use.
 
     Raises:
-        WeightsError: no manifest, unreadable JSON, unknown format or missing keys.
+        WeightsError: no manifest, unreadable JSON, a schema violation (manifest_schema.py),
+            a signature that does not verify, or clinical use claimed without a trusted signature.
     """
     root = Path(path)
     if root.is_file() and root.name == MANIFEST:
@@ -162,26 +181,36 @@ def load_bundle(path: str | Path) -> WeightsBundle:
         raise WeightsError(f"{root}: not a weights bundle (no {MANIFEST})")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise WeightsError(f"{manifest_path}: unreadable manifest ({exc})") from exc
-    if manifest.get("format") != FORMAT:
-        raise WeightsError(f"{manifest_path}: unknown bundle format {manifest.get('format')!r}, expected {FORMAT}")
-    for key in ("architecture", "preprocessing", "files"):
-        if key not in manifest:
-            raise WeightsError(f"{manifest_path}: manifest lacks {key!r}")
-    if manifest.get("intended_use", "research") not in INTENDED_USES:
-        raise WeightsError(f"{manifest_path}: intended_use must be one of {', '.join(INTENDED_USES)}")
-    return WeightsBundle(root=root, manifest=manifest)
+    validate_manifest(manifest, str(manifest_path))
+    try:
+        trust = verify_manifest(manifest)
+    except WeightsError as exc:
+        raise WeightsError(f"{manifest_path}: {exc}") from None
+    if manifest.get("intended_use") == "clinical" and not trust.signed:
+        raise WeightsError(f"{manifest_path}: claims clinical intended use without a signature by a key this "
+                           "application trusts; refusing to load it (unsigned bundles are research weights)")
+    return WeightsBundle(root=root, manifest=manifest, trust=trust)
 
 
-def write_manifest(root: Path, manifest: dict) -> Path:
-    """Fill in format and file hashes, then write manifest.json atomically.
+def write_manifest(root: Path, manifest: dict, signing_key=None) -> Path:
+    """Fill in format, schema version and file hashes, sign when given a key, validate, write atomically.
 
     Every file already in ``root`` among (model.safetensors, model.onnx) is hashed.
+
+    Args:
+        root: the bundle folder.
+        manifest: the manifest body (an old signature is dropped: the hashes may have changed).
+        signing_key: an Ed25519 private key (signing.load_private_key), or None for an unsigned bundle.
+
+    Raises:
+        WeightsError: the result breaks the schema (e.g. a threshold of 0).
     """
     root = Path(root)
-    manifest = dict(manifest)
+    manifest = {k: v for k, v in manifest.items() if k != "signature"}
     manifest["format"] = FORMAT
+    manifest["schema_version"] = SCHEMA_VERSION
     files = {}
     for filename in (SAFETENSORS, ONNX):
         p = root / filename
@@ -190,8 +219,34 @@ def write_manifest(root: Path, manifest: dict) -> Path:
     manifest["files"] = files
     if SAFETENSORS in files:
         manifest["model_sha256"] = files[SAFETENSORS]["sha256"]
-    atomic_write_text(root / MANIFEST, json.dumps(manifest, indent=2) + "\n", overwrite=True)
+    validate_manifest(manifest, str(root / MANIFEST))
+    if signing_key is not None:
+        manifest = sign_manifest(manifest, signing_key)
+    atomic_write_text(root / MANIFEST, json.dumps(manifest, indent=2, allow_nan=False) + "\n", overwrite=True)
     return root / MANIFEST
+
+
+def sign_bundle(path: str | Path, signing_key) -> WeightsBundle:
+    """Re-hash the bundle's files, sign its manifest with ``signing_key`` and load it back.
+
+    Only the manifest changes; a bundle whose files fail their current hashes is refused
+    first (re-signing must not bless a file swapped since the bundle was written).
+
+    Raises:
+        WeightsError: the bundle does not load or verify, or the key is not trusted by this application.
+    """
+    from cardioview.model.signing import public_key_id
+    from cardioview.model.trusted_keys import TRUSTED_KEYS
+
+    kid = public_key_id(signing_key)
+    if kid not in TRUSTED_KEYS:
+        raise WeightsError(f"the signing key {kid} is not trusted by this application; add its public key "
+                           "(cardioview sign-bundle --public-key KEY.pem) to cardioview/model/trusted_keys.py first")
+    bundle = load_bundle(path)
+    for filename in bundle.manifest["files"]:
+        bundle.verified_path(filename)
+    write_manifest(bundle.root, bundle.manifest, signing_key)
+    return load_bundle(bundle.root)
 
 
 def find_default_bundle() -> Path | None:

@@ -41,5 +41,19 @@ def export_onnx(net: CardioXAttentionNet, path: Path, temperature: float = 1.0, 
             input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
             dynamic_axes=axes, opset_version=OPSET, dynamo=False,
         )
+    _record_temperature(tmp, temperature)
     tmp.replace(path)
     return path
+
+
+def _record_temperature(path: Path, temperature: float) -> None:
+    """Write T into the model's metadata, so both backends can be checked to use the same one."""
+    import onnx
+
+    from cardioview.model.onnx_metadata import TEMPERATURE_KEY
+
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    entry = model.metadata_props.add()
+    entry.key, entry.value = TEMPERATURE_KEY, repr(float(temperature))
+    onnx.save(model, str(path))

@@ -294,7 +294,8 @@ def write_report(path: str | Path, image_rgb: np.ndarray, metadata: dict) -> Pat
     if image_rgb.dtype != np.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
         raise ValueError(f"report image must be uint8 (H, W, 3), got {image_rgb.dtype} {image_rgb.shape}")
     info = PngImagePlugin.PngInfo()
-    info.add_itxt(METADATA_KEY, json.dumps(metadata, ensure_ascii=False), zip=True)
+    # ASCII JSON: a source path with undecodable file-name bytes (surrogate escapes) still encodes
+    info.add_itxt(METADATA_KEY, json.dumps(metadata, ensure_ascii=True), zip=True)
     buffer = io.BytesIO()
     Image.fromarray(image_rgb, "RGB").save(buffer, format="PNG", pnginfo=info, compress_level=6)
     return atomic_write_bytes(path, buffer.getvalue())

@@ -8,7 +8,7 @@ to ONNX, so every figure and both backends use exactly the shipped values.
     2. validation: temperature (min NLL), threshold (rule on calibrated P), operating point, ECE before/after
     3. model.onnx with the temperature baked in; torch/ONNX Runtime parity on validation images
     4. held-out test split: AUROC + CI, per-class report, ECE; attention figures
-    5. manifest.json last (hashes of both files)
+    5. manifest.json last (hashes of both files; signed with ``--signing-key``)
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def epochs_summary(run: Path) -> list[dict]:
 
 def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_rule: str = "youden",
                  attention_limit: int = 0, bootstrap: int = 2000, extra: dict | None = None,
-                 boxes: Path | None = None) -> dict:
+                 boxes: Path | None = None, signing_key=None) -> dict:
     """Write ``dest`` (model.safetensors, model.onnx, manifest.json) from the run folder; returns the manifest.
 
     Args:
@@ -87,6 +87,8 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         extra: merged into the manifest (e.g. notes for the model card).
         boxes: a box table (evaluation.box_localisation): the map against radiologists' boxes
             beside the central blob, recorded with which split the films belong to.
+        signing_key: a trusted Ed25519 private key (signing.load_private_key); None writes an
+            unsigned bundle, which loads as "unsigned research weights".
     """
     run, dest = Path(run), Path(dest)
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
@@ -147,5 +149,5 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         "onnx_parity": parity,
         **(extra or {}),
     }
-    write_manifest(dest, manifest)
-    return manifest
+    write_manifest(dest, manifest, signing_key)
+    return json.loads((dest / "manifest.json").read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cardioview.model.manifest_schema import TEMPERATURE_RANGE
 from cardioview.training.metrics import expected_calibration_error
 
 
@@ -23,11 +24,15 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
-def fit_temperature(logits, labels, low: float = 0.05, high: float = 100.0, steps: int = 4000) -> float:
-    """The T in [low, high] minimising validation NLL (log-spaced grid, then a finer grid around the best)."""
+def fit_temperature(logits, labels, low: float = TEMPERATURE_RANGE[0], high: float = TEMPERATURE_RANGE[1],
+                    steps: int = 4000) -> float:
+    """The T in [low, high] minimising validation NLL (log-spaced grid, then a finer grid around the best).
+
+    The default range is the one the manifest schema accepts, so a fitted T always loads.
+    """
     grid = np.geomspace(low, high, steps)
     best = grid[int(np.argmin([nll(logits, labels, t) for t in grid]))]
-    fine = np.geomspace(best / 1.01, best * 1.01, 201)
+    fine = np.geomspace(max(low, best / 1.01), min(high, best * 1.01), 201)
     return float(fine[int(np.argmin([nll(logits, labels, t) for t in fine]))])
 
 

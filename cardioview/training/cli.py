@@ -128,6 +128,8 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
                    help="probe.json (or its folder) from the head probe, for the card's attention-options table; repeatable")
     p.add_argument("--boxes", type=Path, default=None,
                    help="box table (a boxes.csv beside its films, or BBox_List_2017.csv): localisation in the manifest")
+    p.add_argument("--signing-key", type=Path, default=None, metavar="KEY.pem",
+                   help="sign the manifest with this trusted Ed25519 private key (with --card-only: sign the bundle in --out)")
     p.add_argument("--card-only", action="store_true",
                    help="keep the bundle in --out as it is; only (re)write its contact sheet and MODEL_CARD.md")
 
@@ -155,6 +157,21 @@ def write_card(args: argparse.Namespace) -> None:
     write_model_card(args.out, notes, comparison=comparison, sheet_rows=rows, probes=probes)
 
 
+def _signing_key(path: Path | None):
+    """The private key for ``--signing-key``, checked to be one the application trusts."""
+    if path is None:
+        return None
+    from cardioview.errors import WeightsError
+    from cardioview.model.signing import load_private_key, public_key_id
+    from cardioview.model.trusted_keys import TRUSTED_KEYS
+
+    key = load_private_key(path)
+    if public_key_id(key) not in TRUSTED_KEYS:
+        raise WeightsError(f"{path}: key {public_key_id(key)} is not trusted by this application "
+                           "(add it with cardioview sign-bundle --public-key, see README)")
+    return key
+
+
 def run_bundle(args: argparse.Namespace) -> int:
     """Calibrate, threshold, evaluate and export a run into a weights bundle."""
     from cardioview.training.bundle_writer import build_bundle
@@ -167,13 +184,15 @@ def run_bundle(args: argparse.Namespace) -> int:
             print(f"error: {given}: not found", file=sys.stderr)
             return EXIT_USAGE
     try:
+        key = _signing_key(args.signing_key)  # before the long build: a bad key fails fast
         if args.card_only:
-            from cardioview.model.bundle import load_bundle
+            from cardioview.model.bundle import load_bundle, sign_bundle
 
-            manifest = load_bundle(args.out).manifest  # verifies the bundle's hashes
+            bundle = sign_bundle(args.out, key) if key is not None else load_bundle(args.out)
+            manifest = bundle.manifest  # loading verified the manifest (and its signature)
         else:
             manifest = build_bundle(args.run, args.out, args.name, args.threshold_rule, args.attention_limit,
-                                    args.bootstrap, boxes=args.boxes)
+                                    args.bootstrap, boxes=args.boxes, signing_key=key)
         write_card(args)
     except (DataError, CardioViewError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

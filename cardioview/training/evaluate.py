@@ -6,15 +6,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from cardioview.atomic import atomic_write_text
+from cardioview.atomic import atomic_write_bytes, atomic_write_text
 from cardioview.model.bundle import load_bundle
 from cardioview.model.checkpoint import load_network
 from cardioview.training import metrics as m
@@ -102,12 +100,12 @@ def write_figures(out: Path, report: dict, overwrite: bool, fpr, tpr) -> None:
 
 def write_predictions(path: Path, samples: list[Sample], columns: dict[str, np.ndarray], overwrite: bool) -> Path:
     """predictions.csv: one row per scored image (path, label, then ``columns``), so any figure can be recomputed."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["path", "label", *columns])
-    for k, s in enumerate(samples):
-        writer.writerow([s.path, s.label, *(f"{v[k]:.6f}" if v.dtype.kind == "f" else v[k] for v in columns.values())])
-    return atomic_write_text(path, buf.getvalue(), overwrite=overwrite)
+    from cardioview.csv_safe import csv_bytes
+
+    # csv_bytes: a file name such as "=HYPERLINK(...).png" stays text in a spreadsheet
+    rows = ([str(s.path), s.label, *(f"{v[k]:.6f}" if v.dtype.kind == "f" else v[k] for v in columns.values())]
+            for k, s in enumerate(samples))
+    return atomic_write_bytes(path, csv_bytes(["path", "label", *columns], rows), overwrite=overwrite)
 
 
 def format_table(report: dict) -> str:

@@ -115,3 +115,39 @@ def test_an_unreadable_file_shows_its_error_takes_the_screenshot_and_quits(tmp_p
         assert done.returncode == 1, (bad.name, done.stderr[-1500:])
         assert bad.name in done.stderr and "Traceback" not in done.stderr
         assert np.asarray(Image.open(shot).convert("RGB")).shape[:2] == (920, 1480)
+
+
+def test_the_watchdog_ends_a_process_whose_threads_are_stuck():
+    script = ("import threading, time\n"
+              "from cardioview.gui.app import start_watchdog\n"
+              "start_watchdog(0.5, 2, 'cardioview gui: gave up')\n"
+              "time.sleep(120)\n")  # the main thread blocked, as in a read that never returns
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "gave up" in done.stderr
+
+
+def test_a_scripted_run_on_a_named_pipe_or_device_exits_1_with_the_reason(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        import pytest
+
+        pytest.skip("named pipes need a POSIX system")
+    fifo = tmp_path / "x.dcm"
+    os.mkfifo(fifo)  # no writer: opening it would block for ever
+    (tmp_path / "zero.dcm").symlink_to("/dev/zero")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_SCRIPT_TIMEOUT_S="60",
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    for path, kind in ((fifo, "named pipe"), (tmp_path / "zero.dcm", "character device")):
+        done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(path), "--quit-after"],
+                              env=env, capture_output=True, text=True, timeout=120)  # never hangs the suite
+        assert done.returncode == 1 and kind in done.stderr and "gave up" not in done.stderr, done.stderr[-2000:]
+
+
+def test_a_scripted_run_that_gives_up_exits_2(tmp_path):
+    fifo_folder = tmp_path / "never"
+    fifo_folder.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_SCRIPT_TIMEOUT_S="0",
+               CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"), CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"))
+    done = subprocess.run([sys.executable, "-m", "cardioview", "gui", str(fifo_folder), "--quit-after"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "gave up after 0 s" in done.stderr, done.stderr[-2000:]

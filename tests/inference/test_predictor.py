@@ -34,7 +34,7 @@ def test_prediction_fields(predictor):
     assert p.threshold == 0.5 and p.label in ("cardiomegaly", "no cardiomegaly")
     assert p.model_id == predictor.model_id and p.backend == "onnxruntime" and p.device == "CPU"
     assert p.input_size == (64, 64) and p.elapsed_ms > 0
-    assert p.intended_use == "research"
+    assert p.intended_use == "unsigned research weights"  # the test bundle carries no trusted signature
     assert p.warnings == xray.warnings
     flipped = p.with_threshold(0.0 if not p.positive else 1.01)
     assert flipped.positive != p.positive and flipped.probability == p.probability

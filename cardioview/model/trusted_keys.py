@@ -1,0 +1,14 @@
+"""The Ed25519 public keys whose signatures this application trusts (key_id -> base64 raw key).
+
+Only a bundle signed by one of these keys is "signed" and may declare clinical intended use.
+The list is code, not a setting, so a user or an attacker cannot add a key to a
+workstation; changing it means releasing the application. Rotating the release key:
+add the new key here, release, re-sign the shipped bundle with it, and remove the
+old key in a later release (README, "Signing weights bundles").
+Print a key's line with ``cardioview sign-bundle --public-key KEY.pem``.
+"""
+
+TRUSTED_KEYS: dict[str, str] = {
+    # CardioView release key, generated 2026-12-01; private key held off the workstation.
+    "5b877252dda4042c": "JlkfSeG6AfGuzCKHvgEjKRRVQb1s/wULnD3unBip75w=",
+}
