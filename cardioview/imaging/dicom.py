@@ -19,7 +19,8 @@ from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError, MissingDecoderError, UnsupportedImageError
-from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
+from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_decoded_bytes, check_pixel_budget
+from cardioview.imaging.compressed import decode_compressed
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
 from cardioview.imaging.dicom_header import (
     frame_count, integer, metadata_from_dataset, pixel_spacing, quiet_pydicom, read_dataset, text, transfer_syntax,
@@ -74,7 +75,11 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
     uid = transfer_syntax(ds)
     decoder = decoder_for(path, uid)
     _check_native_length(path, ds, decoder)
-    frame, photometric = _decode_first_frame(path, ds, decoder, uid)
+    if decoder.is_native:
+        check_decoded_bytes(path, ds)
+        frame, photometric = _decode_first_frame(path, ds, decoder, uid)
+    else:
+        frame, photometric = decode_compressed(path, ds, uid, pixel_budget)
 
     notes: list[str] = []
     if frames > 1:
