@@ -149,6 +149,8 @@ def _sop_class_name(ds: Dataset) -> str:
 
 
 def _check_native_length(path: Path, ds: Dataset, decoder: Decoder) -> None:
+    if "PixelData" in ds and not ds.PixelData:
+        raise ImageLoadError(path, "Pixel Data is empty: the header describes an image but holds no pixels")
     if not decoder.is_native or "PixelData" not in ds:
         return
     _require_pixel_module(path, ds)
@@ -156,7 +158,7 @@ def _check_native_length(path: Path, ds: Dataset, decoder: Decoder) -> None:
         expected = int(get_expected_length(ds, unit="bytes"))
     except Exception as exc:  # e.g. a value pydicom could not convert
         raise ImageLoadError(path, f"the image pixel module is malformed ({_failure_detail(exc)})") from exc
-    actual = len(ds.PixelData)
+    actual = len(ds.PixelData or b"")
     if actual == 0:
         raise ImageLoadError(path, "Pixel Data is empty: the header describes an image but holds no pixels")
     if actual < expected:

@@ -186,6 +186,9 @@ def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple
         gray = luminance(colour, order="RGB")
     else:
         gray = image.astype(np.float32)
+    if not np.isfinite(gray).all():  # a float TIFF with NaN/inf: never a silent wrong result
+        raise ImageLoadError(path, f"the image has {int((~np.isfinite(gray)).sum()):,} non-finite (NaN or infinite) "
+                                   "pixel value(s): refused")
     low, high = require_contrast(path, gray)
     if full_scale is None:  # float or wide-integer TIFF: no nominal range
         return scale_to_unit(gray, low, high), bits, notes
