@@ -74,9 +74,9 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
             path, f"DICOM has no pixel data: the header describes a {columns}x{rows} image but no pixels follow")
     uid = transfer_syntax(ds)
     decoder = decoder_for(path, uid)
+    check_decoded_bytes(path, ds)
     _check_native_length(path, ds, decoder)
     if decoder.is_native:
-        check_decoded_bytes(path, ds)
         frame, photometric = _decode_first_frame(path, ds, decoder, uid)
     else:
         frame, photometric = decode_compressed(path, ds, uid, pixel_budget)
