@@ -49,6 +49,7 @@ class FrameHeader:
     columns: int
     components: int
     precision: int       # bits per sample; 0 when the format does not say (RLE)
+    lossless: bool = True  # False for the lossy JPEG processes (baseline, extended, progressive)
 
 
 def codec_family(uid: str) -> str | None:
@@ -102,9 +103,11 @@ def check_against_header(path: Path, ds: Dataset, found: FrameHeader) -> None:
     if bits_allocated and found.precision > bits_allocated:
         raise ImageLoadError(path, f"{where} stores {found.precision}-bit samples but Bits Allocated is "
                                    f"{bits_allocated}; refused before decoding")
-    # JPEG 2000 files often state Bits Stored below the codestream precision
-    # (pydicom tolerates it); the JPEG decoders abort on any difference.
-    if found.family in (JPEG, JPEG_LS) and bits_stored and bits_stored != found.precision:
+    # Lossless JPEG, JPEG-LS and JPEG 2000 files often state Bits Stored below
+    # the codestream precision (15 in 16); gdcm aborts on a lossy JPEG whose
+    # Bits Stored differs from its 8 or 12 bits, and on more bits than coded.
+    if found.family in (JPEG, JPEG_LS) and bits_stored and (
+            bits_stored > found.precision or (not found.lossless and bits_stored != found.precision)):
         raise ImageLoadError(path, f"{where} stores {found.precision}-bit samples but Bits Stored is "
                                    f"{bits_stored}; refused before decoding")
 
@@ -159,7 +162,8 @@ def _jpeg(path: Path, family: str, data: bytes) -> FrameHeader:
             if len(segment) < 6:
                 break
             precision, rows, columns, components = struct.unpack(">BHHB", segment)
-            return FrameHeader(family, rows, columns, components, precision)
+            lossy = not is_ls and marker not in (0xC3, 0xC7, 0xCB, 0xCF)
+            return FrameHeader(family, rows, columns, components, precision, not lossy)
         if marker in (0xDA, 0xD9):  # scan or end before any frame header
             break
         pos += 2 + length
