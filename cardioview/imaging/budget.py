@@ -38,3 +38,24 @@ def check_pixel_budget(path: str | Path, rows: int, columns: int, frames: int = 
             f"header declares {columns}x{rows} px{frames_text} ({total / 1e6:,.0f} MP), "
             f"over the {budget / 1e6:,.0f} MP pixel budget; refused before decoding",
         )
+
+
+#: Most bytes one decoded frame may take (100 MP RGB at 8 bits is 300 MB;
+#: 100 MP gray at 16 bits 200 MB), so the float copies stay within 2 GB.
+DEFAULT_DECODED_BYTES = 400_000_000
+
+
+def check_decoded_bytes(path: str | Path, ds, limit: int = DEFAULT_DECODED_BYTES) -> None:
+    """Refuse a frame whose decoded size (Rows x Columns x Samples x Bits Allocated) is over ``limit``."""
+    try:
+        rows, columns = int(ds.Rows), int(ds.Columns)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        bits = int(ds.get("BitsAllocated", 8) or 8)
+    except (TypeError, ValueError) as exc:
+        raise ImageLoadError(path, f"malformed image pixel module ({exc})") from exc
+    if samples <= 0 or bits <= 0 or bits > 64:
+        raise ImageLoadError(path, f"header declares {samples} sample(s) of {bits} bits: not an image")
+    size = rows * columns * samples * ((bits + 7) // 8)
+    if size > limit:
+        raise ImageTooLargeError(path, f"one decoded frame would take {size / 1e6:,.0f} MB "
+                                       f"(over the {limit / 1e6:,.0f} MB limit); refused before decoding")

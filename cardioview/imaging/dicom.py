@@ -19,7 +19,8 @@ from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError, MissingDecoderError, UnsupportedImageError
-from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
+from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_decoded_bytes, check_pixel_budget
+from cardioview.imaging.compressed import decode_compressed
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
 from cardioview.imaging.dicom_header import (
     frame_count, integer, metadata_from_dataset, pixel_spacing, quiet_pydicom, read_dataset, text, transfer_syntax,
@@ -77,16 +78,24 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
             path, f"DICOM has no pixel data: the header describes a {columns}x{rows} image but no pixels follow")
     uid = transfer_syntax(ds)
     decoder = decoder_for(path, uid)
+    check_decoded_bytes(path, ds)
     _check_native_length(path, ds, decoder)
-    frame, photometric = _decode_first_frame(path, ds, decoder, uid)
+    if decoder.is_native:
+        frame, photometric = _decode_first_frame(path, ds, decoder, uid)
+    else:
+        frame, photometric = decode_compressed(path, ds, uid, pixel_budget)
 
     notes: list[str] = []
     if frames > 1:
         notes.append(f"multi-frame image ({frames} frames): only the first frame is shown and analysed")
     if photometric in _MONOCHROME:
-        modality = apply_modality_lut(frame, ds)
+        modality = _modality(path, frame, ds)
         low, high = require_contrast(path, modality)
         pixels, note = _apply_voi(ds, modality, low, high)
+        if np.isfinite(pixels).all() and float(pixels.min()) == float(pixels.max()):
+            note = "DICOM VOI blanks the image and was ignored; shown with the image's own range"
+            pixels = scale_to_unit(modality, low, high)
+        require_finite_image(path, pixels, "after the VOI window")
         # Presentation LUT Shape is deliberately not applied: for MONOCHROME1 it
         # repeats the inversion the photometric interpretation already states.
         if photometric == "MONOCHROME1":
@@ -116,18 +125,67 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
     )
 
 
+def _modality(path: Path, frame: np.ndarray, ds: Dataset) -> np.ndarray:
+    """Modality LUT, refused with the attribute at fault when unusable or non-finite."""
+    try:
+        modality = apply_modality_lut(frame, ds)
+    except Exception as exc:  # multi-valued slope, a 65535-bit LUT descriptor, ...
+        where = "Modality LUT Sequence" if "ModalityLUTSequence" in ds else "Rescale Slope/Intercept"
+        raise ImageLoadError(path, f"unusable {where} ({_failure_detail(exc)})") from exc
+    if modality.dtype.kind == "f" and not np.isfinite(modality).all():
+        raise ImageLoadError(path, "Rescale Slope/Intercept (or the float pixels) give non-finite values "
+                                   f"(slope {text(ds, 'RescaleSlope') or '1'}, intercept "
+                                   f"{text(ds, 'RescaleIntercept') or '0'}): refusing a wrong result")
+    return modality
+
+
+def require_finite_image(path: Path, pixels: np.ndarray, stage: str) -> None:
+    """Refuse NaN/inf or blank (constant) pixels: they would give a normal-looking wrong result."""
+    if not np.isfinite(pixels).all():
+        raise ImageLoadError(path, f"the image has non-finite pixel values {stage}")
+    if float(pixels.min()) == float(pixels.max()):
+        raise UnsupportedImageError(path, f"the image is blank {stage}: nothing to analyse")
+
+
 def _sop_class_name(ds: Dataset) -> str:
     uid = text(ds, "SOPClassUID") or text(getattr(ds, "file_meta", Dataset()), "MediaStorageSOPClassUID")
     return UID(uid).name if uid else "unknown SOP class"
 
 
 def _check_native_length(path: Path, ds: Dataset, decoder: Decoder) -> None:
+    if "PixelData" in ds and not ds.PixelData:
+        raise ImageLoadError(path, "Pixel Data is empty: the header describes an image but holds no pixels")
     if not decoder.is_native or "PixelData" not in ds:
         return
-    expected = get_expected_length(ds, unit="bytes")
-    actual = len(ds.PixelData)
+    _require_pixel_module(path, ds)
+    try:
+        expected = int(get_expected_length(ds, unit="bytes"))
+    except Exception as exc:  # e.g. a value pydicom could not convert
+        raise ImageLoadError(path, f"the image pixel module is malformed ({_failure_detail(exc)})") from exc
+    actual = len(ds.PixelData or b"")
+    if actual == 0:
+        raise ImageLoadError(path, "Pixel Data is empty: the header describes an image but holds no pixels")
     if actual < expected:
         raise ImageLoadError(path, f"truncated DICOM: pixel data has {actual:,} of {expected:,} bytes")
+
+
+_PIXEL_MODULE = ("Rows", "Columns", "BitsAllocated", "SamplesPerPixel", "PhotometricInterpretation")
+
+
+def _require_pixel_module(path: Path, ds: Dataset) -> None:
+    """Name the first missing or non-numeric attribute the pixel size depends on."""
+    for keyword in _PIXEL_MODULE:
+        value = ds.get(keyword)
+        if value is None or value == "":
+            raise ImageLoadError(path, f"{keyword} is missing: the pixel data cannot be interpreted")
+        if keyword != "PhotometricInterpretation" and not isinstance(value, int):
+            raise ImageLoadError(path, f"{keyword} is not a number ({str(value)[:40]!r}): "
+                                       "the header is corrupt (wrong VR?)")
+    if "NumberOfFrames" in ds and integer(ds, "NumberOfFrames") is None:
+        raise ImageLoadError(path, f"Number of Frames is not a number ({text(ds, 'NumberOfFrames')[:40]!r})")
+    if ds.PhotometricInterpretation in _MONOCHROME and ds.SamplesPerPixel != 1:
+        raise ImageLoadError(path, f"{ds.PhotometricInterpretation} data with Samples per Pixel "
+                                   f"{ds.SamplesPerPixel}: the header contradicts itself")
 
 
 def _decode_first_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID) -> tuple[np.ndarray, str]:
@@ -162,12 +220,17 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
     """
     if _voi_lut_item(ds) is not None:
         values = modality if np.issubdtype(modality.dtype, np.integer) else np.rint(modality).astype(np.int64)
-        lut_low, lut_high = _voi_lut_range(ds)
-        # Scaled by the LUT's own values rather than its nominal bit depth,
-        # which some vendors misstate (e.g. 16 declared, 12 used).
-        if lut_high > lut_low:
-            return scale_to_unit(apply_voi(values, ds, 0), lut_low, lut_high), ""
-        note = "DICOM VOI LUT is flat and was ignored; shown with the image's own range"
+        try:
+            lut_low, lut_high = _voi_lut_range(ds)
+            # Scaled by the LUT's own values rather than its nominal bit depth,
+            # which some vendors misstate (e.g. 16 declared, 12 used).
+            if lut_high > lut_low:
+                return scale_to_unit(apply_voi(values, ds, 0), lut_low, lut_high), ""
+            note = "DICOM VOI LUT is flat and was ignored; shown with the image's own range"
+        except Exception as exc:  # 17-bit descriptor, table shorter than its descriptor, ...
+            note = f"DICOM VOI LUT Sequence unusable ({_failure_detail(exc)}) and ignored; shown with the image's own range"
+    elif "WindowCenter" in ds and "WindowWidth" in ds and (bad := _unusable_window(ds, low, high)):
+        note = f"DICOM window ignored ({bad}); shown with the image's own range"
     elif "WindowCenter" in ds and "WindowWidth" in ds:
         try:
             windowed = apply_windowing(modality, ds, 0)
@@ -182,6 +245,19 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
     # No usable VOI: the image's own min-max. Not robust percentiles: they
     # would clip real anatomy and markers, and the viewer can re-window anyway.
     return scale_to_unit(modality, low, high), note
+
+
+def _unusable_window(ds: Dataset, low: float, high: float) -> str:
+    """Why the first window cannot be used ('' when it can): non-finite, or it misses the pixels."""
+    found = windows(ds)
+    if not found:
+        return "Window Center/Width unreadable"
+    center, width = found[0].center, found[0].width
+    if not (np.isfinite(center) and np.isfinite(width)) or width <= 0:
+        return f"Window Center {center:g} / Width {width:g} is not a usable window"
+    if center + width / 2 < low or center - width / 2 > high:
+        return f"Window Center {center:g} / Width {width:g} lies outside the pixel range {low:g}..{high:g}"
+    return ""
 
 
 def _voi_lut_item(ds: Dataset) -> Dataset | None:
@@ -202,7 +278,11 @@ def _colour_to_gray(path: Path, ds: Dataset, frame: np.ndarray, photometric: str
                     ) -> tuple[np.ndarray, np.ndarray, str]:
     """RGB (or palette) -> luma; returns (pixels in [0, 1], luma, warning)."""
     if photometric == "PALETTE COLOR":
-        rgb = apply_color_lut(frame, ds)
+        try:
+            rgb = apply_color_lut(frame, ds)
+        except Exception as exc:  # no or malformed Palette Color Lookup Table
+            raise ImageLoadError(path, "PALETTE COLOR image with an unusable Palette Color Lookup Table "
+                                       f"({_failure_detail(exc)})") from exc
         full_scale = float(np.iinfo(rgb.dtype).max) if np.issubdtype(rgb.dtype, np.integer) else 1.0
     else:
         rgb = frame

@@ -18,7 +18,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_partial
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
-from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
 from cardioview.imaging.xray import Window, XRayMetadata
@@ -66,8 +66,11 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
             if scan_tags:
                 ds, bare = _read_scan_tags(path, scan_tags)
             else:
+                check_inflated_size(path)
                 with open(path, "rb") as f:
                     ds, bare = _parse(f, _at_pixel_data if stop_before_pixels else None)
+    except ImageLoadError:
+        raise
     except OSError as exc:
         raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # pydicom raises many types on corrupt headers
@@ -78,10 +81,47 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
             raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
         if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}):
             raise ImageLoadError(path, "corrupt DICOM: no readable header after the 'DICM' marker")
-    if not scan_tags:
+    if not scan_tags and transfer_syntax_of(ds) != DeflatedExplicitVRLittleEndian:
+        # A deflated dataset's element offsets are in the inflated stream, not the file.
         _check_not_truncated(path, ds)
     _ensure_transfer_syntax(ds)
     return ds
+
+
+#: Most bytes a Deflated Explicit VR dataset may inflate to (checked by
+#: streaming before pydicom inflates it whole).
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
+
+
+def transfer_syntax_of(ds: Dataset) -> str:
+    try:
+        return str(ds.file_meta.TransferSyntaxUID)
+    except AttributeError:
+        return ""
+
+
+def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
+    """Refuse a deflated dataset that inflates past ``limit`` (a zip bomb), in bounded memory."""
+    import zlib
+    from pydicom.filereader import _read_file_meta_info, read_preamble
+    with open(path, "rb") as f:
+        try:
+            read_preamble(f, False)
+            meta = _read_file_meta_info(f)
+        except Exception:  # not Part 10: pydicom's own parse reports it
+            return
+        if str(meta.get("TransferSyntaxUID", "")) != DeflatedExplicitVRLittleEndian:
+            return
+        inflater, total = zlib.decompressobj(-zlib.MAX_WBITS), 0
+        while chunk := f.read(1 << 20):
+            while chunk:
+                total += len(inflater.decompress(chunk, 1 << 24))
+                if total > limit:
+                    raise ImageLoadError(path, f"deflated dataset inflates past {limit >> 20:,} MB "
+                                               "(a decompression bomb?); refused")
+                chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                break
 
 
 def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | None,

@@ -29,9 +29,18 @@ def luminance(rgb: np.ndarray, order: str = "RGB") -> np.ndarray:
 
 def is_colourful(rgb: np.ndarray, full_scale: float) -> bool:
     """True when the channels differ: a colour picture, not gray stored as RGB."""
+    return spread_is_colourful(channel_spread(rgb), full_scale)
+
+
+def channel_spread(rgb: np.ndarray) -> float:
+    """Mean |R-G| + |G-B| (the colour measure; averaged over row chunks by large-image callers)."""
     channels = rgb[..., :3].astype(np.float32)
     spread = np.abs(channels[..., 0] - channels[..., 1]) + np.abs(channels[..., 1] - channels[..., 2])
-    return float(spread.mean()) / 2.0 > _COLOUR_THRESHOLD * full_scale
+    return float(spread.mean())
+
+
+def spread_is_colourful(spread: float, full_scale: float) -> bool:
+    return spread / 2.0 > _COLOUR_THRESHOLD * full_scale
 
 
 def scale_to_unit(values: np.ndarray, low: float, high: float) -> np.ndarray:

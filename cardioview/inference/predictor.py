@@ -12,12 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cardioview.errors import WeightsError
+from cardioview.errors import CardioViewError, WeightsError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
 from cardioview.inference.prediction import Prediction
 from cardioview.inference.preprocess import preprocess
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
+
+class InvalidInputError(CardioViewError, ValueError):
+    """The Predictor was given pixels it refuses to analyse."""
+
 
 FULL_RESOLUTION_WARNING = (
     "analysed at full resolution: the model was trained at {size} px, so probabilities may shift"
@@ -70,6 +74,7 @@ class Predictor:
         """Preprocess as the manifest says, run the backend, wrap the result."""
         full = self.full_resolution if full_resolution is None else full_resolution
         start = time.perf_counter()
+        check_usable_pixels(xray.pixels)
         batch = preprocess(xray.pixels, self.spec, full_resolution=full)
         probability, attention = self.backend.run(batch)
         elapsed_ms = (time.perf_counter() - start) * 1000.0
@@ -89,6 +94,21 @@ class Predictor:
             intended_use=self.bundle.intended_use,
             attention_note=self.bundle.attention_note,
         )
+
+
+def check_usable_pixels(pixels: np.ndarray) -> None:
+    """Refuse input the model would answer with a plausible but meaningless probability.
+
+    Raises:
+        InvalidInputError: NaN/inf pixels, or an all-zero / constant image.
+    """
+    values = np.asarray(pixels)
+    if values.size == 0:
+        raise InvalidInputError("the image has no pixels")
+    if not np.isfinite(values).all():
+        raise InvalidInputError("the image has non-finite (NaN or infinite) pixel values: not analysed")
+    if float(values.min()) == float(values.max()):
+        raise InvalidInputError(f"the image is constant (every pixel {float(values.min()):g}): not analysed")
 
 
 NO_WEIGHTS_HELP = (
