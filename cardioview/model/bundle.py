@@ -133,6 +133,12 @@ class WeightsBundle:
             return "Attention map: no localisation figures recorded for these weights"
         figures = (f"peak in the cardiac region on {v['pointing_rate']:.0%} of {v['images']} held-out films, "
                    f"deletion test passed on {v['faithfulness_rate']:.0%}")
+        boxes = self.manifest.get("evaluation", {}).get("box_localisation")
+        if boxes and boxes.get("model", {}).get("films"):
+            # radiologists' boxes, beside the no-information baseline a useful map has to beat
+            figures += (f"; peak in the radiologist's box on {boxes['model']['pointing_rate']:.0%} of "
+                        f"{boxes['model']['films']} boxed films (a fixed central blob: "
+                        f"{boxes['central_blob']['pointing_rate']:.0%})")
         return f"Attention map {'validated' if self.attention_validated else 'localises weakly'}: {figures}"
 
     def has(self, filename: str) -> bool:

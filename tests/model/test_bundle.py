@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cardioview.errors import WeightsError
-from cardioview.model.bundle import MANIFEST, ONNX, SAFETENSORS, load_bundle
+from cardioview.model.bundle import MANIFEST, ONNX, SAFETENSORS, find_default_bundle, load_bundle
 from cardioview.model.checkpoint import import_torch_checkpoint, load_network
 from cardioview.model.network import NetworkConfig, build_network
 
@@ -111,6 +111,8 @@ def test_attention_note_states_the_measured_localisation(tiny_bundle, bundle_cop
     assert not weak.attention_validated
     assert weak.attention_note == ("Attention map localises weakly: peak in the cardiac region on 29% of 333 "
                                    "held-out films, deletion test passed on 90%")
+    shipped = load_bundle(find_default_bundle())
+    assert "radiologist's box on" in shipped.attention_note and "central blob: 100%" in shipped.attention_note
     strong = _with_attention_figures(bundle_copy, pointing=0.85, faithfulness=0.9)
     assert strong.attention_validated and strong.attention_note.startswith("Attention map validated: peak")
     # the note travels with every prediction into the report
