@@ -1,0 +1,77 @@
+"""The segmenter at inference: ONNX Runtime session -> masks at the image's size -> quality check -> CTR.
+
+Used by the Predictor (``Predictor.anatomy``) so one call gives the probability,
+the attention map, the masks and the CTR. No torch.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cardioview.anatomy import AnatomyResult, assess
+from cardioview.errors import WeightsError
+from cardioview.imageops import resize_gray
+from cardioview.imaging.xray import XRay
+from cardioview.inference.preprocess import prepare_gray, to_batch
+from cardioview.model.anatomy_bundle import ONNX, AnatomyBundle, find_anatomy_bundle, load_anatomy_bundle
+
+
+class AnatomyRunner:
+    """Loads the segmenter bundle once; ``segment(xray)`` -> AnatomyResult.
+
+    Args:
+        bundle: an AnatomyBundle or its folder.
+        device: "auto"/"cpu"/"cuda" (CUDA when ONNX Runtime has it).
+    """
+
+    def __init__(self, bundle: AnatomyBundle | str | Path, device: str = "auto"):
+        import onnxruntime as ort
+
+        self.bundle = bundle if isinstance(bundle, AnatomyBundle) else load_anatomy_bundle(bundle)
+        self.spec = self.bundle.preprocess
+        path = self.bundle.verified_path(ONNX)
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        if os.environ.get("CARDIOVIEW_THREADS"):
+            options.intra_op_num_threads = int(os.environ["CARDIOVIEW_THREADS"])
+        providers = ["CPUExecutionProvider"]
+        if device in ("auto", "cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
+            providers.insert(0, "CUDAExecutionProvider")
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        except Exception as exc:  # onnxruntime's own exception types
+            raise WeightsError(f"{path.name}: ONNX Runtime cannot load it ({str(exc).splitlines()[0]})") from exc
+
+    @property
+    def model_id(self) -> str:
+        return self.bundle.model_id
+
+    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """float32 (3, S, S) mask probabilities at the network's input size."""
+        size = (self.spec.input_size, self.spec.input_size)
+        batch = to_batch(prepare_gray(pixels, self.spec, size), 1)
+        return self.session.run(None, {"image": batch})[0][0]
+
+    def masks(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """bool heart, right lung, left lung at the image's own size (probabilities resized bilinearly, then thresholded)."""
+        probs = self.probabilities(pixels)
+        shape = pixels.shape[:2]
+        return tuple(resize_gray(p.astype(np.float32), shape) >= self.bundle.threshold for p in probs)
+
+    def segment(self, xray: XRay) -> AnatomyResult:
+        start = time.perf_counter()
+        heart, right, left = self.masks(xray.pixels)
+        view = xray.metadata.view_position if xray.metadata is not None else ""
+        result = assess(heart, right, left, view=view, model_id=self.model_id)
+        from dataclasses import replace
+        return replace(result, elapsed_ms=(time.perf_counter() - start) * 1000.0)
+
+
+def default_runner(device: str = "auto") -> AnatomyRunner | None:
+    """The shipped segmenter, or None when weights/cxr_anatomy is absent."""
+    path = find_anatomy_bundle()
+    return None if path is None else AnatomyRunner(path, device)
