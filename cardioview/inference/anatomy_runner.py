@@ -75,3 +75,21 @@ def default_runner(device: str = "auto") -> AnatomyRunner | None:
     """The shipped segmenter, or None when weights/cxr_anatomy is absent."""
     path = find_anatomy_bundle()
     return None if path is None else AnatomyRunner(path, device)
+
+
+def optional_runner(anatomy, device: str = "auto") -> AnatomyRunner | None:
+    """The Predictor's segmenter: a bundle path, False/"" for none, None for the shipped one (absent -> None).
+
+    An explicitly named bundle that fails to load raises WeightsError; the shipped
+    one failing is logged and leaves the classifier working alone.
+    """
+    if anatomy is False or anatomy == "":
+        return None
+    if anatomy is not None and anatomy is not True:
+        return AnatomyRunner(anatomy, device)
+    try:
+        return default_runner(device)
+    except (WeightsError, ImportError) as exc:
+        import logging
+        logging.getLogger(__name__).warning("segmenter not loaded: %s", exc)
+        return None

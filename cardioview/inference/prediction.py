@@ -28,6 +28,8 @@ class Prediction:
         intended_use: the bundle's intended use ("research", "demo", "clinical").
         attention_note: how far the bundle's attention map was shown to localise
             (WeightsBundle.attention_note), carried to the report.
+        anatomy: heart/lung masks and the CTR (cardioview.anatomy.AnatomyResult)
+            when the Predictor has a segmenter; None otherwise.
     """
 
     probability: float
@@ -41,6 +43,7 @@ class Prediction:
     warnings: tuple[str, ...] = ()
     intended_use: str = "research"
     attention_note: str = ""
+    anatomy: object | None = None  # AnatomyResult; typed loosely to keep this module free of the anatomy package
 
     @property
     def positive(self) -> bool:
@@ -71,4 +74,5 @@ class Prediction:
             "intended_use": self.intended_use,
             "attention_note": self.attention_note,
             "attention": np.round(self.attention.astype(float), 4).tolist(),
+            **({"anatomy": self.anatomy.to_dict()} if self.anatomy is not None else {}),
         }
