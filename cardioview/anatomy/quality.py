@@ -50,22 +50,26 @@ def _check(heart, right, left, shares) -> str:
 
 
 def assess(heart: np.ndarray, right_lung: np.ndarray, left_lung: np.ndarray, view: str = "",
-           model_id: str = "", elapsed_ms: float = 0.0) -> AnatomyResult:
+           model_id: str = "", elapsed_ms: float = 0.0, shares: tuple[float, float, float] | None = None) -> AnatomyResult:
     """Clean the masks (largest blob each), check them and measure the CTR.
 
     Args:
         heart, right_lung, left_lung: bool (H, W) masks at the image's size.
         view: the film's view position ("PA", "AP", "LL", ...; "" when unknown).
+        shares: when given, the masks are already reduced to their largest blobs and
+            these are the blobs' shares of the raw masks (the runner does that at
+            network resolution, which is much cheaper than at the film's size).
 
     Returns:
         AnatomyResult; ``ctr`` is None with ``reason`` set when the check failed.
     """
-    cleaned, shares = [], []
-    for m in (heart, right_lung, left_lung):
-        c, share = largest_component(np.asarray(m, bool))
-        cleaned.append(c)
-        shares.append(share)
-    heart, right_lung, left_lung = cleaned
+    if shares is None:
+        cleaned, shares = [], []
+        for m in (heart, right_lung, left_lung):
+            c, share = largest_component(np.asarray(m, bool))
+            cleaned.append(c)
+            shares.append(share)
+        heart, right_lung, left_lung = cleaned
     view = (view or "").strip().upper()
     warnings: tuple[str, ...] = (AP_WARNING,) if view == "AP" else ()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from cardioview.anatomy import AnatomyResult, assess
+from cardioview.anatomy.components import largest_component
 from cardioview.errors import WeightsError
 from cardioview.imageops import resize_gray
 from cardioview.imaging.xray import XRay
@@ -56,19 +57,50 @@ class AnatomyRunner:
         batch = to_batch(prepare_gray(pixels, self.spec, size), 1)
         return self.session.run(None, {"image": batch})[0][0]
 
-    def masks(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """bool heart, right lung, left lung at the image's own size (probabilities resized bilinearly, then thresholded)."""
+    def masks(self, pixels: np.ndarray, shape: tuple[int, int] | None = None,
+              with_shares: bool = False):
+        """bool heart, right lung, left lung at the image's own size (or ``shape``), each its largest blob.
+
+        Blobs are found at network resolution (cheap), then the probabilities are
+        resized bilinearly and thresholded inside the (slightly dilated) blob.
+        ``with_shares`` also returns each blob's share of its raw mask.
+        """
         probs = self.probabilities(pixels)
-        shape = pixels.shape[:2]
-        return tuple(resize_gray(p.astype(np.float32), shape) >= self.bundle.threshold for p in probs)
+        shape = pixels.shape[:2] if shape is None else shape
+        out, shares = [], []
+        for p in probs:
+            blob, share = largest_component(p >= self.bundle.threshold)
+            gate = _nearest(_dilate(blob, 2), shape)
+            out.append((resize_gray(p.astype(np.float32), shape) >= self.bundle.threshold) & gate)
+            shares.append(share)
+        return (tuple(out), tuple(shares)) if with_shares else tuple(out)
 
     def segment(self, xray: XRay) -> AnatomyResult:
         start = time.perf_counter()
-        heart, right, left = self.masks(xray.pixels)
+        (heart, right, left), shares = self.masks(xray.pixels, with_shares=True)
         view = xray.metadata.view_position if xray.metadata is not None else ""
-        result = assess(heart, right, left, view=view, model_id=self.model_id)
+        result = assess(heart, right, left, view=view, model_id=self.model_id, shares=shares)
         from dataclasses import replace
         return replace(result, elapsed_ms=(time.perf_counter() - start) * 1000.0)
+
+
+def _dilate(mask: np.ndarray, steps: int) -> np.ndarray:
+    m = mask.copy()
+    for _ in range(steps):
+        d = m.copy()
+        d[1:] |= m[:-1]
+        d[:-1] |= m[1:]
+        d[:, 1:] |= m[:, :-1]
+        d[:, :-1] |= m[:, 1:]
+        m = d
+    return m
+
+
+def _nearest(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    h, w = mask.shape
+    ys = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
+    xs = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
+    return mask[ys[:, None], xs[None, :]]
 
 
 def default_runner(device: str = "auto") -> AnatomyRunner | None:

@@ -30,8 +30,8 @@ def evaluate_items(runner: AnatomyRunner, items, ctr_override: dict[str, float] 
         gray = load_image(it.image)
         truth = [load_mask(m) for m in it.masks]
         from cardioview.anatomy import assess
-        heart, right, left = runner.masks(gray)
-        res = assess(heart, right, left)
+        (heart, right, left), shares = runner.masks(gray, with_shares=True)
+        res = assess(heart, right, left, shares=shares)
         gt = measure_ctr(*truth)
         ref = (ctr_override or {}).get(it.name, it.ctr)
         rows.append({
