@@ -14,7 +14,8 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx")
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx",
+            "train-anatomy", "evaluate-anatomy")  # issue 12: the heart/lung segmenter
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -46,6 +47,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     export = sub.add_parser("export-onnx", help="export a bundle's network to ONNX (the inference contract)")
     export.add_argument("--weights", help="bundle folder (default: the shipped weights)")
     export.add_argument("--out", required=True, help="destination .onnx file (never overwritten)")
+    # issue 12: heart/lung segmenter training and evaluation (torch / OpenCV: source install only)
+    anatomy_train = sub.add_parser("train-anatomy", help="train the heart/lung segmenter (resumable)")
+    anatomy_eval = sub.add_parser("evaluate-anatomy", help="Dice, CTR agreement and heart-box IoU of the segmenter")
+    if command == "train-anatomy":
+        _add_lazy(anatomy_train, "cardioview.training.anatomy_cli", "add_arguments", command)
+    if command == "evaluate-anatomy":
+        _add_lazy(anatomy_eval, "cardioview.training.anatomy_eval", "add_arguments", command)
     return parser
 
 
@@ -99,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         return training_cli.COMMANDS[command][1](args)
     if command == "export-onnx":
         return _export_onnx(args)
+    if command == "train-anatomy":
+        from cardioview.training import anatomy_cli
+        return anatomy_cli.run(args)
+    if command == "evaluate-anatomy":
+        from cardioview.training import anatomy_eval
+        return anatomy_eval.run(args)
     parser.error(f"unknown command {command}")
     return EXIT_USAGE
 

@@ -52,6 +52,7 @@ def write_bundle(run: Path, out: Path, figures: dict | None = None) -> Path:
             "data": ["JSRT + SCR masks (van Ginneken 2006), research use", "Extended Wingspan (Dong 2018), MIT"],
             "split": {k: len(v) for k, v in json.loads((run / "split.json").read_text()).items()},
             "split_seed": cfg.seed,
+            "test_images": json.loads((run / "split.json").read_text())["test"],
             "config": {k: v for k, v in cfg.__dict__.items() if k not in ("data", "out")},
             "epochs": len(epochs) - 1, "best_epoch": best["epoch"],
             "validation_dice": {"heart": best["heart"], "lungs": best["lungs"]},

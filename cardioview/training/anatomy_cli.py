@@ -10,7 +10,7 @@ from cardioview.training.anatomy_data import AnatomyDataError
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser, *_command) -> None:
     from cardioview.training.anatomy_train import AnatomyConfig
     d = AnatomyConfig(data="", out="")
     p.add_argument("--data", required=True, help="heart-lung folder (jsrt/ and wingspan/ with png/ and mask/)")

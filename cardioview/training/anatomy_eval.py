@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     return run(p.parse_args(argv))
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser, *_command) -> None:
     p.add_argument("--weights", default="weights/cxr_anatomy", help="segmenter bundle folder")
     p.add_argument("--data", type=Path, help="heart-lung folder (jsrt/, wingspan/ with png/ and mask/)")
     p.add_argument("--split", type=Path, help="a training run's split.json: evaluate only --subset of it")
