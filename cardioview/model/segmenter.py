@@ -1,8 +1,8 @@
 """A small U-Net segmenting heart, right lung and left lung on a frontal chest film.
 
 Plain torch, written out here rather than taken from segmentation-models-pytorch:
-its encoders are ImageNet-sized (the smallest, resnet18, is 14M parameters, i.e. 28 MB
-even in fp16), while the whole weights folder must stay within 60 MB. At base width
+its encoders are ImageNet-sized (the smallest, resnet18, is 11M parameters, 22 MB even
+in fp16), while the segmenter has ~10 MB of the 60 MB weights budget. At base width
 16 this network has about 1.9M parameters (3.9 MB in fp16).
 
 Output: 3 logits per pixel, channels ``CHANNELS`` (multi-label, sigmoid each: the

@@ -51,14 +51,22 @@ def outlined_picture(picture: np.ndarray, prediction) -> np.ndarray:
     return picture if anatomy is None else draw_outlines(picture, anatomy)
 
 
-def anatomy_report_texts(prediction) -> list[tuple[str, str]]:
-    """(text, style) lines for the report's result section: where the CTR came from, or why there is none."""
+def anatomy_report_texts(prediction, ctr=None) -> list[tuple[str, str]]:
+    """(text, style) lines for the report's result section: where the CTR came from, or why there is none.
+
+    Args:
+        ctr: the CardiothoracicRatio the report draws (the viewer's calipers); when it
+            differs from the segmenter's, the CTR is reported as adjusted.
+    """
     anatomy = getattr(prediction, "anatomy", None)
     if anatomy is None:
         return []
     legend = ", ".join(f"{k} in {v[1]}" for k, v in OUTLINE_COLOURS.items())
     if anatomy.ctr is None:
         return [(f"No automatic CTR: {anatomy.reason}", "warning"), (f"Outlines: {legend}", "body")]
-    lines = [(f"CTR {anatomy.ctr:.2f} ({anatomy.source}) from heart and lung segmentation; outlines: {legend}", "body")]
+    value, source = anatomy.ctr, anatomy.source
+    if ctr is not None and abs(ctr.ratio - anatomy.ctr) > 1e-6:
+        value, source = ctr.ratio, "adjusted"
+    lines = [(f"CTR {value:.2f} ({source}) from heart and lung segmentation; outlines: {legend}", "body")]
     lines += [(w, "warning") for w in anatomy.warnings]
     return lines

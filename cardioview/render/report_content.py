@@ -244,7 +244,7 @@ def report_lines(
     if options.ctr is not None:
         lines += _ctr_lines(options.ctr, meta.view_position)
     # issue 12: the automatic CTR's source (automatic/adjusted) or why there is none
-    lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction)]
+    lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction, options.ctr)]
     lines.append(ReportLine("Patient and study", "patient", "heading"))
     lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))
