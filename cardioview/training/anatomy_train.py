@@ -95,7 +95,8 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
     split_path = out / "split.json"
     if resume and split_path.is_file():
         parts = json.loads(split_path.read_text())
-        cfg = AnatomyConfig(**{**json.loads((out / "config.json").read_text()), "max_minutes": cfg.max_minutes})
+        cfg = AnatomyConfig(**{**json.loads((out / "config.json").read_text()),
+                               "max_minutes": cfg.max_minutes, "max_epochs": cfg.max_epochs})  # a new budget
     else:
         parts = split(items, cfg.seed)
         split_path.write_text(json.dumps(parts, indent=1))
