@@ -68,8 +68,15 @@ def main(argv=None) -> int:
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--figures", type=Path, help="metrics.json from evaluate-anatomy on the test split")
+    p.add_argument("--figures-only", action="store_true", help="only put --figures into the existing bundle's manifest")
     a = p.parse_args(argv)
     figures = json.loads(a.figures.read_text()) if a.figures else None
+    if a.figures_only:  # keep the files (and so the model id the figures name), update the manifest
+        from cardioview.model.anatomy_bundle import load_anatomy_bundle
+        manifest = load_anatomy_bundle(a.out).manifest
+        manifest["figures"] = figures or {}
+        print(write_anatomy_manifest(a.out, manifest))
+        return 0
     print(write_bundle(a.run.expanduser(), a.out, figures))
     return 0
 
