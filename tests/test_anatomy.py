@@ -137,3 +137,14 @@ def test_bundle_size_keeps_weights_within_budget():
     anatomy = sum(p.stat().st_size for p in ANATOMY_BUNDLE.iterdir())
     total = sum(p.stat().st_size for p in (REPO_ROOT / "weights").rglob("*") if p.is_file())
     assert anatomy <= 10.5e6 and total <= 60e6
+
+
+def test_anatomy_viewer_path_imports_without_qt_torch_or_opencv():
+    from tests.test_boundaries import _probe
+    result = _probe(("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "cv2", "sklearn", "scipy"), """
+import cardioview.anatomy, cardioview.anatomy.components, cardioview.anatomy_cli
+import cardioview.inference.anatomy_runner, cardioview.model.anatomy_bundle, cardioview.render.anatomy_overlay
+print("ok")
+""")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
