@@ -90,6 +90,10 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
             f"a constant central box (the mean of all the boxes, so fitted on them): {_ci(boxes['central_box_iou'])}. "
             f"The quality check refused {boxes['qc_failed']} of {boxes['n']} films.",
             "",
+            "The 8 NIH films whose heart box matched the radiologist's box worst (radiologist box in yellow):",
+            "",
+            "![NIH cases](nih_box_cases.png)",
+            "",
         ]
     if fusion:
         v, te = fusion["val"], fusion["test"]

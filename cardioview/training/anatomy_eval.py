@@ -69,7 +69,7 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
         rows = list(csv.DictReader(f))
     boxes = np.array([[float(r["x"]), float(r["y"]), float(r["w"]), float(r["h"])] for r in rows])
     central = tuple(boxes.mean(axis=0))
-    out = []
+    out, pictures = [], []
     for r, box in zip(rows, boxes):
         path = boxes_csv.parent / "images" / r["image"]
         if not path.is_file():
@@ -81,10 +81,19 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
         b = None if b is None else (b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy)
         out.append({"image": r["image"], "view": r.get("view", ""), "iou_heart": iou(b, tuple(box)),
                     "iou_central": iou(central, tuple(box)), "ctr": res.ctr, "qc_reason": res.reason})
+        truth = np.zeros(xray.shape, bool)  # the radiologist box, drawn in yellow
+        x0, y0 = int(box[0] / sx), int(box[1] / sy)
+        truth[y0:int((box[1] + box[3]) / sy), x0:int((box[0] + box[2]) / sx)] = True
+        pictures.append((out[-1]["iou_heart"], xray, (res.heart, res.right_lung, res.left_lung), truth, out[-1]))
     figs = {"n": len(out), "central_box": [round(v, 1) for v in central],
             "heart_box_iou": summary([o["iou_heart"] for o in out]),
             "central_box_iou": summary([o["iou_central"] for o in out]),
             "qc_failed": sum(o["ctr"] is None for o in out)}
+    from cardioview.inference.preprocess import to_uint8
+    worst = sorted(pictures, key=lambda t: t[0])[:8]
+    figs["_sheet"] = sheet([case_figure(to_uint8(x.pixels), m, (t,), f"{o['image']} {o['view']} IoU {o['iou_heart']:.2f} "
+                                        + (f"CTR {o['ctr']:.2f}" if o["ctr"] else o["qc_reason"][:24]))
+                            for _, x, m, t, o in worst])
     return figs, out
 
 
@@ -143,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_text(args.out / "per_image.json", json.dumps(public_rows(rows), indent=1), overwrite=True)
     if args.boxes:
         figs, per = box_figures(runner, args.boxes)
+        save_png(args.out / "nih_box_cases.png", figs.pop("_sheet"), overwrite=True)
         metrics["boxes"] = figs
         atomic_write_text(args.out / "boxes_per_image.json", json.dumps(per, indent=1), overwrite=True)
     text = json.dumps(metrics, indent=2)
