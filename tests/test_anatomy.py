@@ -148,3 +148,24 @@ print("ok")
 """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_quality_check_passes_the_ground_truth_masks():
+    from cardioview.training.anatomy_data import scan
+    require_shared_data(HEART_LUNG)
+    items = scan(HEART_LUNG)[::4]
+    refused = [it.key for it in items if not assess(*_gt_masks(it)).passed]
+    assert len(refused) <= 1, refused
+
+
+def test_quality_check_refuses_a_lung_outline_away_from_the_heart():
+    heart, right, left = _gt_masks(_wingspan_items()[3])
+    moved = np.zeros_like(left)
+    cols = np.nonzero(left.any(axis=0))[0]
+    shift = left.shape[1] - 1 - cols.max()
+    small = left.copy()
+    small[: left.shape[0] // 2] = False  # a small blob at the film's edge, as an arm segmented as lung
+    moved[:, shift:] = small[:, : left.shape[1] - shift]
+    moved[:, : int(np.nonzero(heart.any(axis=0))[0].max()) + 40] = False
+    res = assess(heart, right, moved)
+    assert res.ctr is None and res.reason.startswith("lungs not found")

@@ -23,6 +23,11 @@ LUNG_AREA = (0.015, 0.40)
 #: Share of a structure's pixels that must be in its largest blob.
 MIN_MAIN_BLOB = 0.6
 CTR_RANGE = (0.25, 0.90)
+#: Smaller lung / larger lung area: 0.49 at the lowest in the JSRT/Wingspan masks; below this one outline is a miss.
+MIN_LUNG_AREA_RATIO = 0.35
+#: How far (share of the width) each lung's inner edge may stay from the heart's border on its side; the
+#: training masks reach at most -0.09 (left, overlapping the heart) and +0.12 (right).
+MAX_LUNG_HEART_GAP = {"right": 0.2, "left": 0.05}
 
 REASON_LATERAL = "not a frontal chest film (lateral view)"
 REASON_LUNGS = "lungs not found"
@@ -39,6 +44,13 @@ def _check(heart, right, left, shares) -> str:
         return REASON_HEART
     if a_heart > HEART_AREA[1] or max(a_right, a_left) > LUNG_AREA[1] or min(shares) < MIN_MAIN_BLOB:
         return REASON_NOT_FRONTAL
+    if min(a_right, a_left) / max(a_right, a_left) < MIN_LUNG_AREA_RATIO:
+        return REASON_LUNGS + " (one lung outline is far smaller than the other)"
+    cols = [np.nonzero(m.any(axis=0))[0] for m in (right, heart, left)]
+    width = heart.shape[1]
+    if ((cols[1].min() - cols[0].max()) / width > MAX_LUNG_HEART_GAP["right"]
+            or (cols[2].min() - cols[1].max()) / width > MAX_LUNG_HEART_GAP["left"]):
+        return REASON_LUNGS + " (a lung outline is not beside the heart)"
     xs = [np.nonzero(m)[1].mean() for m in (right, heart, left)]
     ys = [np.nonzero(m)[0].mean() for m in (right, heart, left)]
     if not xs[0] < xs[1] < xs[2]:
