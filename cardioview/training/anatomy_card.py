@@ -15,7 +15,7 @@ from cardioview.atomic import atomic_write_text
 
 def _ci(d: dict, key: str = "mean", digits: int = 3) -> str:
     lo, hi = d.get("ci95", [float("nan")] * 2) if key == "mean" else d.get(f"{key}_ci95", [float("nan")] * 2)
-    return f"{d[key]:.{digits}f} (95% CI {lo:.{digits}f}-{hi:.{digits}f})"
+    return f"{d[key]:.{digits}f} (95% CI {lo:.{digits}f} to {hi:.{digits}f})"
 
 
 def _agreement(a: dict) -> str:
