@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from cardioview.gui.state import CardiothoracicMeasurement
 from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, outline
@@ -59,24 +59,21 @@ class AnatomyView:
         self.opacity = 0.8
 
         self.widget = QWidget()
-        self.label = QLabel("")
-        self.label.setWordWrap(True)
-        self.label.setObjectName("ctrAutomatic")
-        self.toggle = QCheckBox("Heart and lung outlines  (O)")
+        # The CTR line is the panel's own (ctr_label, rewritten here with automatic/adjusted), so the
+        # panel only gains one compact row: the outline toggle and its opacity.
+        self.label = window.panel.ctr_label
+        self.toggle = QCheckBox("Outlines (O)")
         self.toggle.setChecked(True)
         self.toggle.toggled.connect(self.set_visible)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setValue(int(self.opacity * 100))
+        self.slider.setToolTip("Outline opacity")
         self.slider.valueChanged.connect(lambda v: self.set_opacity(v / 100))
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Outline opacity"))
-        row.addWidget(self.slider, 1)
-        layout = QVBoxLayout(self.widget)
+        layout = QHBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
         layout.addWidget(self.toggle)
-        layout.addLayout(row)
+        layout.addWidget(self.slider, 1)
         panel_layout = window.panel.layout()
         at = panel_layout.indexOf(window.panel.ctr_label)
         panel_layout.insertWidget(at + 1 if at >= 0 else panel_layout.count(), self.widget)
@@ -88,7 +85,8 @@ class AnatomyView:
         browser.tree.setColumnWidth(CTR_COLUMN, 48)
         self.state.prediction_changed.connect(self._on_prediction)
         self.state.image_changed.connect(self.refresh)
-        self.state.measurement_changed.connect(self._refresh_label)
+        for event in (self.state.measurement_changed, self.state.threshold_changed, self.state.display_changed):
+            event.connect(self._refresh_label)  # after the panel's own refresh of the same line
         self.refresh()
 
     # -- state ---------------------------------------------------------------------
@@ -141,8 +139,7 @@ class AnatomyView:
     def _refresh_label(self) -> None:
         anatomy = self.anatomy()
         if anatomy is None:
-            self.label.setText("")
-            return
+            return  # the panel's own caliper text stays
         m, src = self.state.measurement(), self.source()
         if src is not None and m.ratio is not None:
             text = f"CTR {m.ratio:.2f} ({src})" + (f" — above {CTR_LIMIT:.2f}" if m.ratio > CTR_LIMIT else "")
