@@ -14,7 +14,8 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx", "sign-bundle")
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx", "sign-bundle",
+            "train-anatomy", "evaluate-anatomy")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -50,6 +51,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from cardioview.model.sign_cli import add_sign_arguments
 
     add_sign_arguments(sub.add_parser("sign-bundle", help="sign a weights bundle with a trusted Ed25519 key"))
+    # issue 12: heart/lung segmenter training and evaluation (torch / OpenCV: source install only)
+    anatomy_train = sub.add_parser("train-anatomy", help="train the heart/lung segmenter (resumable)")
+    anatomy_eval = sub.add_parser("evaluate-anatomy", help="Dice, CTR agreement and heart-box IoU of the segmenter")
+    if command == "train-anatomy":
+        _add_lazy(anatomy_train, "cardioview.training.anatomy_cli", "add_arguments", command)
+    if command == "evaluate-anatomy":
+        _add_lazy(anatomy_eval, "cardioview.training.anatomy_eval", "add_arguments", command)
     return parser
 
 
@@ -107,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         from cardioview.model.sign_cli import run_sign
 
         return run_sign(args)
+    if command == "train-anatomy":
+        from cardioview.training import anatomy_cli
+        return anatomy_cli.run(args)
+    if command == "evaluate-anatomy":
+        from cardioview.training import anatomy_eval
+        return anatomy_eval.run(args)
     parser.error(f"unknown command {command}")
     return EXIT_USAGE
 

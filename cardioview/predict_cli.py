@@ -27,7 +27,7 @@ from cardioview.inputs import collect_inputs
 
 log = logging.getLogger("cardioview.predict")
 
-RESULT_COLUMNS = ("path", "status", "probability", "threshold", "label", "model", "elapsed_ms", "warnings", "error")
+RESULT_COLUMNS = ("path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings", "error")
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +45,9 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attention-out", metavar="DIR",
                         help="also save each attention map W as float32 .npy at feature resolution")
     parser.add_argument("--opacity", type=float, default=0.2, help="heat-map opacity in the reports (default 0.2)")
+    # issue 12: heart/lung segmentation and the automatic CTR (cardioview/anatomy_cli.py)
+    from cardioview.anatomy_cli import add_anatomy_arguments
+    add_anatomy_arguments(parser)
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Row:
     probability: str = ""
     threshold: str = ""
     label: str = ""
+    ctr: str = ""
     model: str = ""
     elapsed_ms: str = ""
     warnings: str = ""
@@ -85,7 +89,8 @@ def run_predict(args: argparse.Namespace) -> int:
     route_library_output(unique_path(out, "debug", suffix=".log"))
     try:
         predictor = Predictor(args.weights, backend=args.backend, device=args.device,
-                              full_resolution=args.full_resolution, threshold=args.threshold)
+                              full_resolution=args.full_resolution, threshold=args.threshold,
+                              anatomy=args.anatomy_weights)
     except CardioViewError as exc:
         return _usage(str(exc))
 
@@ -110,6 +115,9 @@ def run_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+from cardioview.anatomy_cli import anatomy_warnings, format_ctr, report_ctr  # noqa: E402  (issue 12)
+
+
 def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: Path, attention_out: Path | None) -> Row:
     from cardioview.imaging import load
 
@@ -120,6 +128,9 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
             _write_report(number, xray, prediction, out, args)
         if attention_out is not None:
             _save_attention(attention_out, path, prediction.attention)
+        if args.masks_out:
+            from cardioview.anatomy_cli import save_masks
+            save_masks(Path(args.masks_out), path, prediction.anatomy)
     except CardioViewError as exc:
         return Row(path=str(path), status="error", error=str(exc))
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
@@ -129,14 +140,15 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
         path=str(path), status="ok" if prediction.applicable else "unsuitable",
         probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
         label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
-        warnings="; ".join(prediction.warnings), error=prediction.not_applicable,
+        warnings="; ".join(prediction.warnings + anatomy_warnings(prediction.anatomy)),
+        ctr=format_ctr(prediction.anatomy), error=prediction.not_applicable,
     )
 
 
 def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:
     from cardioview.render.report import build_report, write_report
 
-    report = build_report(xray, prediction, opacity=args.opacity, deidentify=args.deidentify,
+    report = build_report(xray, prediction, opacity=args.opacity, deidentify=args.deidentify, ctr=report_ctr(prediction.anatomy),
                           app_version=__version__, created=datetime.now(timezone.utc))
     # File names can carry patient names: de-identified reports are named by their row in results.csv.
     stem = f"report_{number:04d}" if args.deidentify else _short(Path(xray.source).stem)

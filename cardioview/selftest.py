@@ -168,6 +168,8 @@ def run_selftest(weights: str | Path | None = None, *, out_dir: Path | None = No
             _check_exclusions(checks)
         predictor = _check_weights(checks, weights, device)
         _check_decoders(checks, resources)
+        from cardioview.anatomy_selftest import check_anatomy  # issue 12: the heart/lung segmenter
+        check_anatomy(checks, predictor, resources / INPUTS[-1].relative)
         results: dict[str, tuple | None] = {}
         for item in INPUTS:  # MONOCHROME1 first: the re-encodings are compared with it
             results[item.relative] = _check_input(checks, item, resources, predictor, out_dir,

@@ -46,7 +46,7 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
     rows = {os.path.basename(r["path"]): r for r in _rows(out / "results.csv")}
     assert set(rows) == {"chest_cr.dcm", "j2k.dcm", "empty.dcm", "garbage.dcm", "notes.png"}
     assert list(_rows(out / "results.csv")[0]) == [
-        "path", "status", "probability", "threshold", "label", "model", "elapsed_ms", "warnings", "error"]
+        "path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings", "error"]
     assert rows["chest_cr.dcm"]["status"] == "ok"
     # JPEG2000.dcm is a whole-body NM scan: analysed, but no verdict.
     assert rows["j2k.dcm"]["status"] == "unsuitable" and rows["j2k.dcm"]["label"] == "not applicable"

@@ -41,7 +41,7 @@ def test_every_check_passes_on_an_onnx_only_bundle(full_run):
     results, lines, _ = full_run
     assert [c.status for c in results] == ["PASS"] * len(results), "\n".join(lines)
     names = [c.name for c in results]
-    assert names == ["weights", "decoders", *(i.label for i in selftest.INPUTS), "gui", "network"]
+    assert names == ["weights", "decoders", "segmenter", *(i.label for i in selftest.INPUTS), "gui", "network"]
     assert lines == [c.line for c in results]  # one printed line per check
     weights = results[0].detail
     assert "onnxruntime CPU" in weights and "files: model.onnx" in weights and "safetensors" not in weights

@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
             widget.setAcceptDrops(False)  # drops anywhere reach the window's handler
 
         self._connect()
+        from cardioview.gui.anatomy_view import AnatomyView  # issue 12: automatic CTR, outlines, CTR column
+        self.anatomy_view = AnatomyView(self)
         self._restore_geometry()
         if self.worker is None:
             self.panel.set_model_info(None, "no weights bundle found (use --weights)")

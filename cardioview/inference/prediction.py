@@ -33,6 +33,8 @@ class Prediction:
             knee, a lateral film...; imaging.suitability.not_applicable_reason),
             "" when it does. A not-applicable result has no verdict: ``label``
             is NOT_APPLICABLE_LABEL and ``positive`` is False.
+        anatomy: heart/lung masks and the CTR (cardioview.anatomy.AnatomyResult)
+            when the Predictor has a segmenter; None otherwise.
     """
 
     probability: float
@@ -47,6 +49,7 @@ class Prediction:
     intended_use: str = "research"
     attention_note: str = ""
     not_applicable: str = ""
+    anatomy: object | None = None  # AnatomyResult; typed loosely to keep this module free of the anatomy package
 
     @property
     def applicable(self) -> bool:
@@ -92,4 +95,5 @@ class Prediction:
             "attention_note": self.attention_note,
             "not_applicable": self.not_applicable,
             "attention": np.round(self.attention.astype(float), 4).tolist(),
+            **({"anatomy": self.anatomy.to_dict()} if self.anatomy is not None else {}),
         }

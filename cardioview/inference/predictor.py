@@ -37,6 +37,7 @@ class Predictor:
         device: "auto", "cpu", "cuda" or "mps".
         full_resolution: feed images near their own size instead of the training size.
         threshold: decision threshold; defaults to the manifest's.
+        anatomy: segmenter bundle folder, False for none, None for the shipped one if present.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class Predictor:
         device: str = "auto",
         full_resolution: bool = False,
         threshold: float | None = None,
+        anatomy: "str | Path | bool | None" = None,
     ):
         if bundle is None:
             found = find_default_bundle()
@@ -57,6 +59,9 @@ class Predictor:
         self.backend: Backend = open_backend(self.bundle, backend, device)
         self.full_resolution = full_resolution
         self.threshold = self.bundle.threshold if threshold is None else float(threshold)
+        # the heart/lung segmenter (weights/cxr_anatomy) when shipped; see inference/anatomy_runner.py
+        from cardioview.inference.anatomy_runner import optional_runner
+        self.anatomy = optional_runner(anatomy, device)
 
     @property
     def model_id(self) -> str:
@@ -93,6 +98,7 @@ class Predictor:
             warnings=tuple(warnings),
             intended_use=self.bundle.intended_use,
             attention_note=self.bundle.attention_note,
+            anatomy=None if self.anatomy is None else self.anatomy.segment(xray),
         )
 
 

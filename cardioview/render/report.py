@@ -29,6 +29,7 @@ from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.inference.preprocess import to_uint8
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
+from cardioview.render.anatomy_overlay import outlined_picture
 from cardioview.render.ctr import CALIPER_COLOURS, CardiothoracicRatio
 from cardioview.render.fonts import drawable_text, report_font
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale, attention_heat, blend
@@ -242,7 +243,8 @@ def build_report(xray: XRay, prediction: Prediction, options: ReportOptions | No
         width=MARGIN + 2 * panel_w + GAP + 20 + BAR_WIDTH + 12 + label_w + MARGIN,
         panel_size=(panel_w, panel_h),
         image_offset=offset,
-        pictures=(np.repeat(gray[:, :, None], 3, axis=2), blend(gray, heat, options.opacity, options.colormap)),
+        pictures=(outlined_picture(np.repeat(gray[:, :, None], 3, axis=2), prediction),  # issue 12: heart/lung outlines
+                  blend(gray, heat, options.opacity, options.colormap)),
         colorbar=_colorbar(panel_h, options.colormap),
         ctr=options.ctr,
         ctr_scale=fit_w / xray.shape[1],

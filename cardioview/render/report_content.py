@@ -16,6 +16,7 @@ from cardioview import __version__
 from cardioview.imaging.xray import XRay, XRayMetadata
 from cardioview.inference.prediction import Prediction
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
+from cardioview.render.anatomy_overlay import anatomy_report_texts
 from cardioview.render.ctr import CALIPER_COLOURS, CTR_LIMIT, CardiothoracicRatio, as_ctr
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
 
@@ -290,6 +291,8 @@ def report_lines(
         ]
     if options.ctr is not None:
         lines += _ctr_lines(options.ctr, meta.view_position, xray.pixel_spacing)
+    # issue 12: the automatic CTR's source (automatic/adjusted) or why there is none
+    lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction, options.ctr)]
     lines.append(ReportLine("Patient and study", "patient", "heading"))
     lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))

@@ -66,7 +66,7 @@ def isolated_user_dirs(tmp_path, monkeypatch):
 def real_predictor(tiny_bundle):
     from cardioview.inference.predictor import Predictor
 
-    return Predictor(tiny_bundle, backend="onnx", device="cpu")
+    return Predictor(tiny_bundle, backend="onnx", device="cpu", anatomy=False)  # the segmenter has its own tests
 
 
 @pytest.fixture

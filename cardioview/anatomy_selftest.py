@@ -1,0 +1,26 @@
+"""The self-test's segmenter check: the shipped cxr_anatomy bundle loads (hash-verified) and measures a CTR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def check_anatomy(checks, predictor, png: Path) -> None:
+    """Adds a "segmenter" check: PASS with the CTR of ``png``; SKIP when no segmenter is shipped."""
+    from cardioview.selftest import Check
+
+    if predictor is None:
+        return
+    runner = getattr(predictor, "anatomy", None)
+    if runner is None:
+        checks.add(Check("segmenter", "SKIP", "no weights/cxr_anatomy bundle: predictions carry no CTR"))
+        return
+    with checks.check("segmenter") as detail:
+        from cardioview.imaging import load
+
+        result = runner.segment(load(png))
+        if result.ctr is None:
+            raise AssertionError(f"{png.name}: no CTR ({result.reason})")
+        if result.heart.shape != load(png).shape:
+            raise AssertionError("masks are not at the image's size")
+        detail.append(f"{runner.model_id}: {png.name} CTR {result.ctr:.2f}, {result.elapsed_ms:.0f} ms")

@@ -1,0 +1,184 @@
+"""The viewer's side of the segmenter: automatic CTR calipers, heart/lung outlines, the CTR column.
+
+One object, attached to the main window with a single call (``AnatomyView(window)``),
+so the shared gui modules need no more than that hook:
+- when a prediction with an automatic CTR arrives, its calipers become the image's
+  measurement (unless the user already placed some); they stay draggable
+  (gui/calipers.py) and the panel line says "(automatic)" until moved, then "(adjusted)";
+- the heart and lung outlines are their own image item above the heat map, with a
+  toggle (O) and an opacity slider, independent of the attention map;
+- the study browser gains a sortable CTR column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
+
+from cardioview.gui.state import CardiothoracicMeasurement
+from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, outline
+from cardioview.render.ctr import CTR_LIMIT, Caliper
+
+CTR_COLUMN = 2
+
+
+def measurement_from(anatomy) -> CardiothoracicMeasurement | None:
+    """The automatic calipers of an AnatomyResult, or None when it has no CTR."""
+    if anatomy is None or anatomy.ctr is None:
+        return None
+    m = anatomy.measurement
+    return CardiothoracicMeasurement(heart=Caliper(m.heart_left, m.heart_right, m.heart_row),
+                                     thorax=Caliper(m.thorax_left, m.thorax_right, m.thorax_row))
+
+
+def outline_rgba(anatomy, thickness: int = 3) -> np.ndarray:
+    """uint8 (H, W, 4) outlines at the image's size, transparent elsewhere."""
+    h, w = anatomy.heart.shape
+    rgba = np.zeros((h, w, 4), np.uint8)
+    for name, mask in (("lungs", anatomy.right_lung), ("lungs", anatomy.left_lung), ("heart", anatomy.heart)):
+        edge = outline(mask, None, thickness)
+        rgba[edge, :3] = OUTLINE_COLOURS[name][0]
+        rgba[edge, 3] = 255
+    return rgba
+
+
+class AnatomyView:
+    """Attach to a MainWindow; see the module docstring."""
+
+    def __init__(self, window):
+        self.window = window
+        self.state = window.state
+        self.auto: dict[str, CardiothoracicMeasurement] = {}
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setZValue(5)  # above the heat map, below the calipers (10)
+        window.canvas.viewbox.addItem(self.item)
+        self.visible = True
+        self.opacity = 0.8
+
+        self.widget = QWidget()
+        # The CTR line is the panel's own (ctr_label, rewritten here with automatic/adjusted), so the
+        # panel only gains one compact row: the outline toggle and its opacity.
+        self.label = window.panel.ctr_label
+        self.toggle = QCheckBox("Outlines (O)")
+        self.toggle.setChecked(True)
+        self.toggle.toggled.connect(self.set_visible)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.slider.setValue(int(self.opacity * 100))
+        self.slider.setToolTip("Outline opacity")
+        self.slider.valueChanged.connect(lambda v: self.set_opacity(v / 100))
+        layout = QHBoxLayout(self.widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.slider, 1)
+        panel_layout = window.panel.layout()
+        at = panel_layout.indexOf(window.panel.ctr_label)
+        panel_layout.insertWidget(at + 1 if at >= 0 else panel_layout.count(), self.widget)
+        self.shortcut = QShortcut(QKeySequence("O"), window)
+        self.shortcut.activated.connect(lambda: self.toggle.setChecked(not self.toggle.isChecked()))
+
+        browser = window.browser
+        browser.model.setHorizontalHeaderLabels(["Study / image", "P", "CTR"])
+        browser.tree.setColumnWidth(CTR_COLUMN, 48)
+        self.state.prediction_changed.connect(self._on_prediction)
+        self.state.image_changed.connect(self.refresh)
+        for event in (self.state.measurement_changed, self.state.threshold_changed, self.state.display_changed):
+            event.connect(self._refresh_label)  # after the panel's own refresh of the same line
+        self.refresh()
+
+    # -- state ---------------------------------------------------------------------
+    def anatomy(self, key: str | None = None):
+        key = self.state.current_key if key is None else key
+        prediction = self.state.predictions.get(key) if key else None
+        return getattr(prediction, "anatomy", None)
+
+    def _on_prediction(self, key: str) -> None:
+        anatomy = self.anatomy(key)
+        auto = measurement_from(anatomy)
+        if auto is not None:
+            self.auto[key] = auto
+            self.set_ctr_cell(key, anatomy.ctr)
+            if key not in self.state.measurements:
+                self.state.measurements[key] = auto
+                if key == self.state.current_key:
+                    self.state.measurement_changed.emit()
+        if key == self.state.current_key:
+            self.refresh()
+
+    def source(self) -> str | None:
+        """"automatic" while the calipers are the segmenter's, "adjusted" once moved, None without them."""
+        key = self.state.current_key
+        m = self.state.measurement()
+        if m is None or key not in self.auto:
+            return None
+        return "automatic" if m == self.auto[key] else "adjusted"
+
+    # -- display -------------------------------------------------------------------
+    def set_visible(self, visible: bool) -> None:
+        self.visible = bool(visible)
+        self.refresh()
+
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity = float(min(1.0, max(0.0, opacity)))
+        self.item.setOpacity(self.opacity)
+
+    def refresh(self) -> None:
+        anatomy = self.anatomy()
+        if anatomy is None or not self.visible:
+            self.item.setVisible(False)
+        else:
+            self.item.setImage(outline_rgba(anatomy), autoLevels=False, levels=(0, 255))
+            self.item.setOpacity(self.opacity)
+            self.item.setVisible(True)
+        self.widget.setVisible(anatomy is not None)
+        self._refresh_label()
+
+    def _refresh_label(self) -> None:
+        anatomy = self.anatomy()
+        if anatomy is None:
+            return  # the panel's own caliper text stays
+        m, src = self.state.measurement(), self.source()
+        if src is not None and m.ratio is not None:
+            text = f"CTR {m.ratio:.2f} ({src})" + (f" — above {CTR_LIMIT:.2f}" if m.ratio > CTR_LIMIT else "")
+        elif anatomy.ctr is None:
+            text = f"No automatic CTR: {anatomy.reason}"
+        else:
+            text = f"Automatic CTR {anatomy.ctr:.2f} (calipers removed)"
+        if anatomy.warnings:
+            text += "\n" + "\n".join(anatomy.warnings)
+        self.label.setText(text)
+
+    # -- triage list -----------------------------------------------------------------
+    def set_ctr_cell(self, key: str, ctr: float) -> None:
+        """The CTR column of ``key``'s row; parents carry the highest CTR below them (sortable like P)."""
+        browser = self.window.browser
+        item = browser.model.items.get(key)
+        while item is not None:
+            parent = item.parent() or browser.model.invisibleRootItem()
+            cell = parent.child(item.row(), CTR_COLUMN)
+            if cell is None:
+                cell = QStandardItem("")
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                parent.setChild(item.row(), CTR_COLUMN, cell)
+            current = cell.data(_sort_role())
+            if current is not None and current >= ctr and item is not browser.model.items.get(key):
+                break
+            cell.setText(f"{ctr:.2f}")
+            cell.setData(float(ctr), _sort_role())
+            item = item.parent()
+
+    def ctr_text(self, key: str) -> str:
+        browser = self.window.browser
+        item = browser.model.items.get(key)
+        if item is None:
+            return ""
+        cell = (item.parent() or browser.model.invisibleRootItem()).child(item.row(), CTR_COLUMN)
+        return "" if cell is None else cell.text()
+
+
+def _sort_role():
+    from cardioview.gui.study_browser import SORT_ROLE
+    return SORT_ROLE

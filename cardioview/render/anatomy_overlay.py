@@ -1,0 +1,72 @@
+"""Heart and lung outlines over an X-ray picture, and the report lines of the automatic CTR (numpy only).
+
+Used by the report (render/report.py, report_content.py call in here) and the viewer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: RGB of each outline, and its name for the legend.
+OUTLINE_COLOURS = {"heart": ((255, 80, 80), "red"), "lungs": ((80, 220, 120), "green")}
+
+
+def _nearest(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    h, w = mask.shape
+    ys = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
+    xs = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
+    return mask[ys[:, None], xs[None, :]]
+
+
+def outline(mask: np.ndarray, shape: tuple[int, int] | None = None, thickness: int = 2) -> np.ndarray:
+    """bool edge pixels of ``mask`` (resized to ``shape`` first), ``thickness`` px wide inside the region."""
+    m = np.asarray(mask, bool)
+    if shape is not None and m.shape != tuple(shape):
+        m = _nearest(m, shape)
+    inner = m.copy()
+    for _ in range(max(1, thickness)):
+        e = inner.copy()
+        e[1:] &= inner[:-1]
+        e[:-1] &= inner[1:]
+        e[:, 1:] &= inner[:, :-1]
+        e[:, :-1] &= inner[:, 1:]
+        inner = e
+    return m & ~inner
+
+
+def draw_outlines(rgb: np.ndarray, anatomy, opacity: float = 1.0, thickness: int = 2) -> np.ndarray:
+    """A copy of uint8 (H, W, 3) ``rgb`` with the heart and both lungs outlined (masks resized to fit)."""
+    out = rgb.astype(np.float32).copy()
+    shape = rgb.shape[:2]
+    for name, mask in (("lungs", anatomy.right_lung), ("lungs", anatomy.left_lung), ("heart", anatomy.heart)):
+        edge = outline(mask, shape, thickness)
+        colour = np.array(OUTLINE_COLOURS[name][0], np.float32)
+        out[edge] = (1 - opacity) * out[edge] + opacity * colour
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def outlined_picture(picture: np.ndarray, prediction) -> np.ndarray:
+    """The report's X-ray picture with outlines when the prediction carries a segmentation."""
+    anatomy = getattr(prediction, "anatomy", None)
+    return picture if anatomy is None else draw_outlines(picture, anatomy)
+
+
+def anatomy_report_texts(prediction, ctr=None) -> list[tuple[str, str]]:
+    """(text, style) lines for the report's result section: where the CTR came from, or why there is none.
+
+    Args:
+        ctr: the CardiothoracicRatio the report draws (the viewer's calipers); when it
+            differs from the segmenter's, the CTR is reported as adjusted.
+    """
+    anatomy = getattr(prediction, "anatomy", None)
+    if anatomy is None:
+        return []
+    legend = ", ".join(f"{k} in {v[1]}" for k, v in OUTLINE_COLOURS.items())
+    if anatomy.ctr is None:
+        return [(f"No automatic CTR: {anatomy.reason}", "warning"), (f"Outlines: {legend}", "body")]
+    value, source = anatomy.ctr, anatomy.source
+    if ctr is not None and abs(ctr.ratio - anatomy.ctr) > 1e-6:
+        value, source = ctr.ratio, "adjusted"
+    lines = [(f"CTR {value:.2f} ({source}) from heart and lung segmentation; outlines: {legend}", "body")]
+    lines += [(w, "warning") for w in anatomy.warnings]
+    return lines

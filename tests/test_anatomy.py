@@ -1,0 +1,171 @@
+"""The anatomy path on real data: CTR from masks, quality check, components, segmenter bundle, runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from cardioview.anatomy import assess, measure_ctr
+from cardioview.anatomy.components import label, largest_component
+from cardioview.anatomy.quality import AP_WARNING, REASON_LATERAL, REASON_LUNGS
+from cardioview.errors import WeightsError
+from tests.conftest import REPO_ROOT, SHARED_DATA, require_shared_data
+
+HEART_LUNG = SHARED_DATA / "heart-lung"
+ANATOMY_BUNDLE = REPO_ROOT / "weights" / "cxr_anatomy"
+SAMPLE = REPO_ROOT / "resources" / "samples" / "nih_00000001_000_cardiomegaly.png"
+
+
+def _wingspan_items():
+    from cardioview.training.anatomy_data import scan
+    require_shared_data(HEART_LUNG)
+    return [it for it in scan(HEART_LUNG) if it.ctr is not None]
+
+
+def _gt_masks(item):
+    from cardioview.training.anatomy_data import load_mask
+    return [load_mask(m) for m in item.masks]
+
+
+def test_ctr_from_ground_truth_masks_reproduces_the_key_point_ctr():
+    items = _wingspan_items()
+    assert len(items) == 131
+    errors = [measure_ctr(*_gt_masks(it)).ctr - it.ctr for it in items]
+    assert np.mean(np.abs(errors)) < 0.003
+    # the strict one-row thorax is a worse match: the key points are the outermost points
+    strict = [measure_ctr(*_gt_masks(it), thorax_per_row=True).ctr - it.ctr for it in items[:30]]
+    assert np.mean(np.abs(strict)) > np.mean(np.abs(errors[:30]))
+
+
+def test_measurement_positions_are_where_the_masks_end():
+    heart, right, left = _gt_masks(_wingspan_items()[0])
+    m = measure_ctr(heart, right, left)
+    xs = np.nonzero(heart)[1]
+    assert (m.heart_left, m.heart_right) == (xs.min(), xs.max() + 1)
+    assert heart[int(m.heart_row)].any() and right[int(m.thorax_row)].any() and left[int(m.thorax_row)].any()
+    assert m.thorax_left == np.nonzero(right)[1].min() and m.thorax_right == np.nonzero(left)[1].max() + 1
+    assert 0 < m.heart_left < m.heart_right < m.thorax_right
+
+
+def test_components_match_opencv_on_a_real_mask_with_extra_blobs():
+    heart, right, left = _gt_masks(_wingspan_items()[1])
+    mask = right | left
+    mask[5:9, 5:9] = True  # a speck in the corner
+    n_cv, _ = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    labels, n = label(mask)
+    assert n == n_cv - 1 == 3
+    big, share = largest_component(mask)
+    assert big.sum() == max(right.sum(), left.sum()) and 0.3 < share < 0.7
+
+
+def test_quality_check_on_real_masks():
+    heart, right, left = _gt_masks(_wingspan_items()[2])
+    ok = assess(heart, right, left, view="PA")
+    assert ok.passed and ok.ctr == pytest.approx(measure_ctr(heart, right, left).ctr) and "(automatic)" in ok.label()
+    assert assess(heart, right, left, view="LL").ctr is None
+    assert assess(heart, right, left, view="LL").reason == REASON_LATERAL
+    no_lungs = assess(heart, np.zeros_like(right), left)
+    assert no_lungs.ctr is None and no_lungs.reason == REASON_LUNGS and "lungs not found" in no_lungs.label()
+    # lungs swapped: the "right lung" mask lies on the image's right, the heart is not between them in order
+    mirrored = assess(heart, left, right)
+    assert mirrored.ctr is None and mirrored.reason.startswith("not a frontal chest film")
+    ap = assess(heart, right, left, view="AP")
+    assert ap.ctr is not None and ap.warnings == (AP_WARNING,)
+    adjusted = ok.with_measurement(replace(ok.measurement, heart_right=ok.measurement.heart_right + 10))
+    assert adjusted.label().endswith("(adjusted)") and adjusted.ctr > ok.ctr
+
+
+def _runner():
+    if not (ANATOMY_BUNDLE / "manifest.json").is_file():
+        pytest.skip("weights/cxr_anatomy is not in this checkout")
+    from cardioview.inference.anatomy_runner import AnatomyRunner
+    return AnatomyRunner(ANATOMY_BUNDLE)
+
+
+def test_segmenter_on_a_real_nih_film_gives_masks_at_its_size_and_a_ctr():
+    from cardioview.imaging import load
+    runner = _runner()
+    xray = load(SAMPLE)
+    res = runner.segment(xray)
+    assert res.heart.shape == res.lungs.shape == xray.shape
+    assert res.passed, res.reason
+    assert 0.4 < res.ctr < 0.75  # a cardiomegaly film: large heart, but a plausible CTR
+    m = res.measurement
+    assert m.thorax_left < m.heart_left < m.heart_right < m.thorax_right
+    lateral = runner.segment(replace(xray, metadata=replace(xray.metadata, view_position="LL")))
+    assert lateral.ctr is None and lateral.reason == REASON_LATERAL
+
+
+def test_segmenter_dice_on_real_jsrt_films_it_did_not_train_on():
+    runner = _runner()
+    require_shared_data(HEART_LUNG)
+    from cardioview.training.anatomy_data import load_image, scan
+    from cardioview.training.anatomy_metrics import dice
+    manifest = json.loads((ANATOMY_BUNDLE / "manifest.json").read_text())
+    assert manifest["format"] == "cardioview-anatomy-bundle/1"
+    split = manifest.get("training", {}).get("test_images")
+    items = [it for it in scan(HEART_LUNG) if it.source == "jsrt" and (split is None or it.key in split)][:4]
+    for it in items:
+        heart, right, left = runner.masks(load_image(it.image))
+        t = _gt_masks(it)
+        assert dice(heart, t[0]) > 0.8 and dice(right | left, t[1] | t[2]) > 0.9
+
+
+def test_segmenter_bundle_refuses_a_tampered_onnx(tmp_path):
+    _runner()
+    from cardioview.inference.anatomy_runner import AnatomyRunner
+    from cardioview.model.anatomy_bundle import load_anatomy_bundle
+    copy = tmp_path / "cxr_anatomy"
+    shutil.copytree(ANATOMY_BUNDLE, copy)
+    data = bytearray((copy / "model.onnx").read_bytes())
+    data[-100] ^= 0xFF
+    (copy / "model.onnx").write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="hash"):
+        AnatomyRunner(copy)
+    with pytest.raises(WeightsError, match="not a segmenter bundle"):
+        load_anatomy_bundle(REPO_ROOT / "weights" / "cxa_dense121")
+
+
+def test_bundle_size_keeps_weights_within_budget():
+    _runner()
+    anatomy = sum(p.stat().st_size for p in ANATOMY_BUNDLE.iterdir())
+    total = sum(p.stat().st_size for p in (REPO_ROOT / "weights").rglob("*") if p.is_file())
+    assert anatomy <= 10.5e6 and total <= 60e6
+
+
+def test_anatomy_viewer_path_imports_without_qt_torch_or_opencv():
+    from tests.test_boundaries import _probe
+    result = _probe(("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "cv2", "sklearn", "scipy"), """
+import cardioview.anatomy, cardioview.anatomy.components, cardioview.anatomy_cli
+import cardioview.inference.anatomy_runner, cardioview.model.anatomy_bundle, cardioview.render.anatomy_overlay
+print("ok")
+""")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_quality_check_passes_the_ground_truth_masks():
+    from cardioview.training.anatomy_data import scan
+    require_shared_data(HEART_LUNG)
+    items = scan(HEART_LUNG)[::4]
+    refused = [it.key for it in items if not assess(*_gt_masks(it)).passed]
+    assert len(refused) <= 1, refused
+
+
+def test_quality_check_refuses_a_lung_outline_away_from_the_heart():
+    heart, right, left = _gt_masks(_wingspan_items()[3])
+    moved = np.zeros_like(left)
+    cols = np.nonzero(left.any(axis=0))[0]
+    shift = left.shape[1] - 1 - cols.max()
+    small = left.copy()
+    small[: left.shape[0] // 2] = False  # a small blob at the film's edge, as an arm segmented as lung
+    moved[:, shift:] = small[:, : left.shape[1] - shift]
+    moved[:, : int(np.nonzero(heart.any(axis=0))[0].max()) + 40] = False
+    res = assess(heart, right, moved)
+    assert res.ctr is None and res.reason.startswith("lungs not found")
