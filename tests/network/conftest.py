@@ -33,10 +33,9 @@ def predictor():
 
 
 @pytest.fixture(scope="session")
-def chest_films() -> list[Path]:
-    """Two real frontal chest CR films: pydicom-data's RG1_UNCR and the MONOCHROME1 sample."""
-    from pydicom.data import get_testdata_file
+def chest_films(tmp_path_factory) -> list[Path]:
+    """One study of two real frontal chest CR films (two series): pydicom-data's RG1_UNCR and a half-size copy."""
+    from tests.network.films import downsized_copy, rg1_uncr
 
-    from tests.conftest import REPO_ROOT
-
-    return [Path(get_testdata_file("RG1_UNCR.dcm")), REPO_ROOT / "resources/samples/rg1_cr_chest_pa_monochrome1.dcm"]
+    folder = tmp_path_factory.mktemp("films")
+    return [rg1_uncr(), downsized_copy(rg1_uncr(), folder / "rg1_half.dcm", factor=2)]
