@@ -14,7 +14,7 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx")
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx", "listen", "pacs")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -46,7 +46,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     export = sub.add_parser("export-onnx", help="export a bundle's network to ONNX (the inference contract)")
     export.add_argument("--weights", help="bundle folder (default: the shipped weights)")
     export.add_argument("--out", required=True, help="destination .onnx file (never overwritten)")
+    _add_network_parsers(sub, command)
     return parser
+
+
+def _add_network_parsers(sub, command: str | None) -> None:
+    """DICOM network commands (cardioview.network); pynetdicom is imported only when one of them runs."""
+    listen = sub.add_parser("listen", help="Storage SCP: analyse chest films as a PACS sends them")
+    pacs = sub.add_parser("pacs", help="PACS echo / find / get / send")
+    if command == "listen":
+        _add_lazy(listen, "cardioview.network.listen_cli", "add_listen_arguments")
+    if command == "pacs":
+        _add_lazy(pacs, "cardioview.network.pacs_cli", "add_pacs_arguments")
 
 
 def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         return training_cli.COMMANDS[command][1](args)
     if command == "export-onnx":
         return _export_onnx(args)
+    if command == "listen":
+        from cardioview.network.listen_cli import run_listen
+
+        return run_listen(args)
+    if command == "pacs":
+        from cardioview.network.pacs_cli import run_pacs
+
+        return run_pacs(args)
     parser.error(f"unknown command {command}")
     return EXIT_USAGE
 

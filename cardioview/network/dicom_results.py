@@ -1,6 +1,6 @@
 """The results as DICOM: a Secondary Capture of the annotated report and a Structured Report.
 
-Both go in one new series of the source study (Patient and Study copied, the
+Each goes in a new series of the source study (Patient and Study copied, the
 source image referenced). A raster input, or ``deidentify=True``, gets a new
 Patient/Study whose identifiers are "de-identified" placeholders (never invented names).
 
@@ -185,7 +185,7 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
         imaging_measurements=[group],
     )
     sr = hd.sr.ComprehensiveSR(
-        evidence=[evidence], content=report[0], series_instance_uid=series_uid, series_number=SERIES_NUMBER,
+        evidence=[evidence], content=report[0], series_instance_uid=series_uid, series_number=SERIES_NUMBER + 1,
         sop_instance_uid=generate_uid(), instance_number=instance_number, manufacturer=MANUFACTURER,
         is_complete=True,
     )
@@ -216,11 +216,11 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
         report_rgb = build_report(xray, prediction, opacity=opacity, deidentify=deidentify,
                                   created=created, ctr=ctr.ratio if ctr else None).image
     source = None if deidentify else source_dataset(xray)
-    series_uid = generate_uid()
     with warnings.catch_warnings():  # highdicom/pydicom value advice may quote patient names
         warnings.simplefilter("ignore", UserWarning)
-        sc = build_secondary_capture(report_rgb, source, series_uid, created)
-        sr = build_structured_report(prediction, source if source is not None else sc, series_uid, created,
+        # one series each: a series holds one modality (OT for the SC, SR for the report)
+        sc = build_secondary_capture(report_rgb, source, generate_uid(), created)
+        sr = build_structured_report(prediction, source if source is not None else sc, generate_uid(), created,
                                      weights_sha256=weights_sha256, ctr=ctr)
     return ResultObjects(sc=sc, sr=sr)
 

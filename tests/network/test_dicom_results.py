@@ -56,7 +56,7 @@ def test_dicom_source_results_pass_dciodvfy_and_keep_the_study(tmp_path, predict
         assert ds.PatientID == source.PatientID and ds.StudyInstanceUID == source.StudyInstanceUID
         assert ds.SeriesInstanceUID != source.SeriesInstanceUID and ds.SOPInstanceUID != source.SOPInstanceUID
         assert ds.Manufacturer == "CardioView" and "cardioview" in str(ds.SoftwareVersions)
-    assert sc.SeriesInstanceUID == sr.SeriesInstanceUID
+    assert sc.SeriesInstanceUID != sr.SeriesInstanceUID  # one modality per series
     assert sc.PhotometricInterpretation == "RGB" and sc.BurnedInAnnotation == "YES"
     assert sc.SourceImageSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
     assert sc.pixel_array.shape[2] == 3 and sc.pixel_array.std() > 10  # a real picture, not a blank page
