@@ -64,14 +64,25 @@ class ResultObjects:
     sr: Dataset
 
 
+#: Type 2 Patient/Study attributes the copies must carry (empty when the source lacks them).
+_TYPE2 = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+          "ReferringPhysicianName", "StudyID", "AccessionNumber")
+
+
 def source_dataset(xray: XRay) -> Dataset | None:
     """The header of the DICOM an XRay came from (no pixels), or None for a raster file."""
     if not xray.metadata.sop_instance_uid:
         return None
     try:
-        return pydicom.dcmread(xray.source, stop_before_pixels=True)
+        ds = pydicom.dcmread(xray.source, stop_before_pixels=True)
     except Exception:  # the file went away or is not DICOM after all: treat like a raster input
         return None
+    if "SOPInstanceUID" not in ds or "StudyInstanceUID" not in ds:
+        return None
+    for keyword in _TYPE2:
+        if keyword not in ds:
+            setattr(ds, keyword, "")
+    return ds
 
 
 def _placeholder_study(created: datetime) -> dict:

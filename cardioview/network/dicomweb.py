@@ -25,7 +25,10 @@ def _client(node: Node, timeout: float):
 
     session = requests.Session()
     session.request = _with_timeout(session.request, timeout)
-    return DICOMwebClient(url=node.dicomweb_url, session=session)
+    client = DICOMwebClient(url=node.dicomweb_url, session=session)
+    # its default retries with exponential back-off turn "server down" into half a minute of silence
+    client.set_http_retry_params(retry=False)
+    return client
 
 
 def _with_timeout(request, timeout: float):
