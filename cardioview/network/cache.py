@@ -11,9 +11,12 @@ DEFAULT_LIMIT_BYTES = 2 * 1024**3
 
 
 def default_cache_dir() -> Path:
+    """The platform cache folder (``CARDIOVIEW_CACHE_DIR`` overrides it, e.g. for tests)."""
+    import os
+
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("CardioView", appauthor=False)) / "pacs"
+    return Path(os.environ.get("CARDIOVIEW_CACHE_DIR") or user_cache_dir("CardioView", appauthor=False)) / "pacs"
 
 
 class StudyCache:

@@ -29,6 +29,10 @@ from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 
+# highdicom's person-name advice quotes the name itself (patient data must not reach logs); module-wide
+# because catch_warnings is not thread-safe and results are built in worker threads.
+warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name.*")
+
 MANUFACTURER = "CardioView"
 PLACEHOLDER = "DEIDENTIFIED"
 PLACEHOLDER_NAME = "DEIDENTIFIED^"  # a family-name-only PN, as PS3.5 6.2.1.2 asks
@@ -54,6 +58,15 @@ class CTRValues:
     heart: float | None = None
     thorax: float | None = None
     in_mm: bool = False
+
+
+def ctr_values(ctr, pixel_spacing: tuple[float, float] | None = None) -> CTRValues | None:
+    """CTRValues from a render.ctr.CardiothoracicRatio (diameters in mm when the column spacing is known)."""
+    if ctr is None:
+        return None
+    scale = float(pixel_spacing[1]) if pixel_spacing else 1.0
+    width = lambda caliper: caliper.width * scale if caliper is not None else None  # noqa: E731
+    return CTRValues(float(ctr.ratio), width(ctr.heart), width(ctr.thorax), in_mm=bool(pixel_spacing))
 
 
 @dataclass(frozen=True)

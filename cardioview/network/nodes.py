@@ -82,9 +82,13 @@ class NodeSettings:
 
 
 def default_path() -> Path:
+    """``pacs_nodes.json`` beside the viewer's settings (``CARDIOVIEW_CONFIG_DIR`` moves both)."""
+    import os
+
     from platformdirs import user_config_dir
 
-    return Path(user_config_dir("CardioView", appauthor=False)) / "pacs_nodes.json"
+    folder = os.environ.get("CARDIOVIEW_CONFIG_DIR") or user_config_dir("CardioView", appauthor=False)
+    return Path(folder) / "pacs_nodes.json"
 
 
 def load_nodes(path: str | Path | None = None) -> NodeSettings:
