@@ -15,7 +15,7 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx", "sign-bundle",
-            "train-anatomy", "evaluate-anatomy")
+            "train-anatomy", "evaluate-anatomy", "listen", "pacs")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -58,7 +58,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         _add_lazy(anatomy_train, "cardioview.training.anatomy_cli", "add_arguments", command)
     if command == "evaluate-anatomy":
         _add_lazy(anatomy_eval, "cardioview.training.anatomy_eval", "add_arguments", command)
+    _add_network_parsers(sub, command)
     return parser
+
+
+def _add_network_parsers(sub, command: str | None) -> None:
+    """DICOM network commands (cardioview.network); pynetdicom is imported only when one of them runs."""
+    listen = sub.add_parser("listen", help="Storage SCP: analyse chest films as a PACS sends them")
+    pacs = sub.add_parser("pacs", help="PACS echo / find / get / send")
+    if command == "listen":
+        _add_lazy(listen, "cardioview.network.listen_cli", "add_listen_arguments")
+    if command == "pacs":
+        _add_lazy(pacs, "cardioview.network.pacs_cli", "add_pacs_arguments")
 
 
 def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     if command == "evaluate-anatomy":
         from cardioview.training import anatomy_eval
         return anatomy_eval.run(args)
+    if command == "listen":
+        from cardioview.network.listen_cli import run_listen
+
+        return run_listen(args)
+    if command == "pacs":
+        from cardioview.network.pacs_cli import run_pacs
+
+        return run_pacs(args)
     parser.error(f"unknown command {command}")
     return EXIT_USAGE
 

@@ -48,6 +48,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     # issue 12: heart/lung segmentation and the automatic CTR (cardioview/anatomy_cli.py)
     from cardioview.anatomy_cli import add_anatomy_arguments
     add_anatomy_arguments(parser)
+    parser.add_argument("--dicom-out", metavar="DIR",
+                        help="also write each result as DICOM (Secondary Capture + Structured Report) to DIR")
 
 
 @dataclass
@@ -131,6 +133,8 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
         if args.masks_out:
             from cardioview.anatomy_cli import save_masks
             save_masks(Path(args.masks_out), path, prediction.anatomy)
+        if getattr(args, "dicom_out", None):
+            _write_dicom(number, xray, prediction, predictor, args)
     except CardioViewError as exc:
         return Row(path=str(path), status="error", error=str(exc))
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
@@ -153,6 +157,16 @@ def _write_report(number: int, xray, prediction, out: Path, args: argparse.Names
     # File names can carry patient names: de-identified reports are named by their row in results.csv.
     stem = f"report_{number:04d}" if args.deidentify else _short(Path(xray.source).stem)
     return write_report(unique_path(out, stem), report.image, report.metadata)
+
+
+def _write_dicom(number: int, xray, prediction, predictor, args: argparse.Namespace) -> list[Path]:
+    """SC + SR of one result (cardioview.network.dicom_results), named like the PNG report."""
+    from cardioview.network.dicom_results import build_results, write_results
+
+    objects = build_results(xray, prediction, deidentify=args.deidentify, opacity=args.opacity,
+                            weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
+    stem = f"report_{number:04d}" if args.deidentify else Path(xray.source).stem
+    return write_results(args.dicom_out, objects, stem)
 
 
 def _save_attention(folder: Path, source: Path, attention: np.ndarray) -> Path:

@@ -67,6 +67,10 @@ class WindowActions:
                                        checkable=True)
         self.deidentify.setChecked(window.settings.deidentify)
         file_menu.addSeparator()
+        from cardioview.gui.pacs_actions import install_pacs_actions  # DICOM network (issue 13)
+
+        self.pacs = install_pacs_actions(self, file_menu)
+        file_menu.addSeparator()
         self._action("Quit", QKeySequence.StandardKey.Quit, window.close, file_menu)
 
         view = bar.addMenu("&View")

@@ -1,0 +1,139 @@
+"""File-menu actions for the DICOM network: Open from PACS, Export as DICOM (one / all), Send to PACS.
+
+``install_pacs_actions(actions, menu)`` is the only hook the menus need; all work runs in
+:class:`~cardioview.gui.network_worker.NetworkJob` threads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from cardioview.gui.network_worker import NetworkJob
+
+
+class PacsActions:
+    def __init__(self, actions, menu):
+        self.actions, self.w = actions, actions.w
+        self.dialog = None
+        self.jobs: set[NetworkJob] = set()
+        self.open_pacs_action = actions._action("Open from PACS…", "Ctrl+Shift+P", self.show_dialog, menu)
+        self.export_dicom_action = actions._action("Export as DICOM (SC + SR)…", None, self.choose_export_dicom, menu)
+        self.export_all_dicom_action = actions._action("Export all analysed as DICOM…", None, self.choose_export_all, menu)
+        self.send_action = actions._action("Send results to PACS…", None, self.choose_send, menu)
+
+    # -- open -----------------------------------------------------------------------------
+    def show_dialog(self):
+        from cardioview.gui.pacs_dialog import PacsDialog
+
+        if self.dialog is None:
+            self.dialog = PacsDialog(self.w)
+            self.dialog.retrieved.connect(self.w.open_path)
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+    # -- results as DICOM ---------------------------------------------------------------------
+    def _current(self):
+        xray, prediction = self.w.state.current_xray, self.w.state.prediction()
+        if xray is None or prediction is None:
+            self.w.notifier.warn("Nothing to export: open an image and wait for its analysis")
+            return None
+        measurement = self.w.state.measurement()
+        return xray, prediction, measurement.to_ctr() if measurement else None
+
+    def _weights_sha256(self) -> str:
+        predictor = getattr(getattr(self.w, "worker", None), "predictor", None)
+        bundle = getattr(predictor, "bundle", None)
+        return bundle.manifest.get("model_sha256", "") if bundle is not None else ""
+
+    def _objects(self, xray, prediction, ctr):
+        from cardioview.network.dicom_results import build_results, ctr_values
+
+        style = self.w.export_style()
+        return build_results(xray, prediction, deidentify=style.deidentify, opacity=style.opacity,
+                             ctr=ctr_values(ctr, xray.pixel_spacing), weights_sha256=self._weights_sha256())
+
+    def _start(self, fn, done_message) -> NetworkJob:
+        job = NetworkJob(fn)
+        self.jobs.add(job)
+        job.signals.done.connect(lambda result: (self.jobs.discard(job), self.w.notifier.info(done_message(result))))
+        job.signals.failed.connect(lambda reason: (self.jobs.discard(job), self.w.notifier.warn(reason)))
+        return job.start()
+
+    def export_dicom(self, folder: Path):
+        current = self._current()
+        if current is None:
+            return None
+        from cardioview.network.dicom_results import write_results
+
+        stem = "cardioview_result" if self.w.settings.deidentify else Path(current[0].source).stem
+        return self._start(lambda progress, cancel: write_results(folder, self._objects(*current), stem),
+                           lambda paths: f"Saved {', '.join(Path(p).name for p in paths)}")
+
+    def export_all(self, folder: Path):
+        from cardioview.imaging import load
+        from cardioview.network.dicom_results import write_results
+
+        items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key))
+                 for key, path in self.w.browser.image_items() if self.w.state.prediction(key) is not None]
+        if not items:
+            self.w.notifier.warn("Nothing to export: analyse the folder first")
+            return None
+
+        def job(progress, cancel):
+            written = 0
+            for n, (_key, path, prediction, measurement) in enumerate(items, 1):
+                if cancel.is_set():
+                    break
+                stem = f"cardioview_result_{n:03d}" if self.w.settings.deidentify else Path(path).stem
+                write_results(folder, self._objects(load(path), prediction,
+                                                    measurement.to_ctr() if measurement else None), stem)
+                written += 1
+                progress(written)
+            return written
+
+        return self._start(job, lambda n: f"Saved {n} result(s) as DICOM in {folder}")
+
+    def choose_export_dicom(self):
+        folder = QFileDialog.getExistingDirectory(self.w, "Export as DICOM to (existing files are kept)",
+                                                  self.w.settings.export_dir or str(Path.home()))
+        if folder:
+            self.export_dicom(Path(folder))
+
+    def choose_export_all(self):
+        folder = QFileDialog.getExistingDirectory(self.w, "Export all as DICOM to (existing files are kept)",
+                                                  self.w.settings.export_dir or str(Path.home()))
+        if folder:
+            self.export_all(Path(folder))
+
+    # -- send -----------------------------------------------------------------------------
+    def send_current(self, node):
+        current = self._current()
+        if current is None:
+            return None
+        from cardioview.network.listener import send_results
+        from cardioview.network.nodes import load_nodes
+
+        def job(progress, cancel):
+            objects = self._objects(*current)
+            send_results(node, [objects.sc, objects.sr], load_nodes().local_ae_title)
+            return node.name
+
+        return self._start(job, lambda name: f"Secondary Capture and SR sent to {name}")
+
+    def choose_send(self):
+        from cardioview.gui.pacs_dialog import load_nodes_quietly
+
+        nodes = load_nodes_quietly().nodes
+        if not nodes:
+            self.w.notifier.warn("No PACS node configured: add one in File > Open from PACS")
+            return
+        name, ok = QInputDialog.getItem(self.w, "Send to PACS", "Node", [n.name for n in nodes], 0, False)
+        if ok:
+            self.send_current(next(n for n in nodes if n.name == name))
+
+
+def install_pacs_actions(actions, menu) -> PacsActions:
+    return PacsActions(actions, menu)

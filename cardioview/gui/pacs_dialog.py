@@ -1,0 +1,238 @@
+"""File > Open from PACS: choose or add a node, search, retrieve into the cache, open in the browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QAbstractItemView,
+)
+
+from cardioview.errors import CardioViewError
+from cardioview.gui.network_worker import NetworkJob
+from cardioview.network.cache import StudyCache
+from cardioview.network.dimse import StudyQuery
+from cardioview.network.nodes import Node, load_nodes, save_nodes
+
+COLUMNS = ("Patient ID", "Patient", "Date", "Modalities", "Images", "Accession", "Description")
+KEYS = ("PatientID", "PatientName", "StudyDate", "ModalitiesInStudy", "NumberOfStudyRelatedInstances",
+        "AccessionNumber", "StudyDescription")
+
+
+def search(node: Node, query: StudyQuery, local_ae: str, cancel):
+    from cardioview.network import dicomweb, dimse
+
+    if node.has_dimse:
+        return dimse.find(node, query, local_ae=local_ae, cancel=cancel)
+    return dicomweb.search(node, query)
+
+
+def retrieve(node: Node, study_uid: str, cache: StudyCache, local_ae: str, local_port: int, progress, cancel):
+    from cardioview.network import dicomweb, dimse
+
+    if not node.has_dimse:
+        return dicomweb.retrieve(node, study_uid, cache, progress=progress, cancel=cancel)
+    if node.retrieve == "move":
+        return dimse.move(node, study_uid, cache, local_ae, local_port, progress=progress, cancel=cancel)
+    return dimse.get(node, study_uid, cache, local_ae=local_ae, progress=progress, cancel=cancel)
+
+
+class PacsDialog(QDialog):
+    """Signals: retrieved(folder): a study is in the cache (the window opens the folder)."""
+
+    retrieved = Signal(str)
+
+    def __init__(self, parent=None, cache: StudyCache | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Open from PACS")
+        self.cache = cache
+        self.job: NetworkJob | None = None
+        self.settings = load_nodes_quietly()
+        self.studies = []
+        layout = QVBoxLayout(self)
+
+        node_row = QHBoxLayout()
+        self.node_box = QComboBox()
+        node_row.addWidget(QLabel("Node"))
+        node_row.addWidget(self.node_box, 1)
+        layout.addLayout(node_row)
+        layout.addWidget(self._node_editor())
+
+        form = QFormLayout()
+        self.patient_id, self.patient_name, self.accession = QLineEdit(), QLineEdit(), QLineEdit()
+        self.modalities = QLineEdit("CR,DX")
+        self.use_dates = QCheckBox("Study date from")
+        self.date_from, self.date_to = QDateEdit(QDate.currentDate().addYears(-1)), QDateEdit(QDate.currentDate())
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        dates = QHBoxLayout()
+        for widget in (self.use_dates, self.date_from, QLabel("to"), self.date_to):
+            dates.addWidget(widget)
+        form.addRow("Patient ID", self.patient_id)
+        form.addRow("Patient name", self.patient_name)
+        form.addRow(dates)
+        form.addRow("Modalities", self.modalities)
+        form.addRow("Accession", self.accession)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.search_button = QPushButton("Search")
+        self.retrieve_button = QPushButton("Retrieve and open")
+        self.cancel_button = QPushButton("Cancel")
+        for b in (self.search_button, self.retrieve_button, self.cancel_button):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.table, 1)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+
+        self.search_button.clicked.connect(self.start_search)
+        self.retrieve_button.clicked.connect(self.start_retrieve)
+        self.cancel_button.clicked.connect(self.cancel)
+        self._refresh_nodes()
+        self._set_busy(False)
+        self.resize(820, 620)
+
+    # -- nodes ----------------------------------------------------------------------------
+    def _node_editor(self) -> QGroupBox:
+        box = QGroupBox("Add or update a node (saved in the PACS settings)")
+        form = QFormLayout(box)
+        self.edit_name, self.edit_ae, self.edit_host = QLineEdit(), QLineEdit(), QLineEdit()
+        self.edit_port = QSpinBox()
+        self.edit_port.setRange(1, 65535)
+        self.edit_port.setValue(104)
+        self.edit_url = QLineEdit()
+        self.edit_url.setPlaceholderText("http://pacs:8042/dicom-web (optional)")
+        self.edit_retrieve = QComboBox()
+        self.edit_retrieve.addItems(["get", "move"])
+        self.local_ae = QLineEdit(self.settings.local_ae_title)
+        save = QPushButton("Save node")
+        save.clicked.connect(self.save_node)
+        for label, widget in (("Name", self.edit_name), ("AE title", self.edit_ae), ("Host", self.edit_host),
+                              ("Port", self.edit_port), ("DICOMweb URL", self.edit_url),
+                              ("Retrieve by", self.edit_retrieve), ("Our AE title", self.local_ae)):
+            form.addRow(label, widget)
+        form.addRow(save)
+        return box
+
+    def save_node(self) -> None:
+        try:
+            node = Node(name=self.edit_name.text().strip(), ae_title=self.edit_ae.text().strip(),
+                        host=self.edit_host.text().strip(), port=self.edit_port.value(),
+                        dicomweb_url=self.edit_url.text().strip(), retrieve=self.edit_retrieve.currentText())
+            self.settings.local_ae_title = self.local_ae.text().strip() or self.settings.local_ae_title
+            self.settings.nodes = [n for n in self.settings.nodes if n.name != node.name] + [node]
+            save_nodes(self.settings)
+        except (CardioViewError, OSError) as exc:
+            self.status.setText(f"Node not saved: {exc}")
+            return
+        self._refresh_nodes(select=node.name)
+        self.status.setText(f"Saved node {node.name}")
+
+    def _refresh_nodes(self, select: str = "") -> None:
+        self.node_box.clear()
+        for node in self.settings.nodes:
+            self.node_box.addItem(node.name)
+        if select:
+            self.node_box.setCurrentText(select)
+
+    def current_node(self) -> Node | None:
+        name = self.node_box.currentText()
+        return next((n for n in self.settings.nodes if n.name == name), None)
+
+    # -- search and retrieve --------------------------------------------------------------
+    def query(self) -> StudyQuery:
+        dates = ("", "")
+        if self.use_dates.isChecked():
+            dates = (self.date_from.date().toString("yyyyMMdd"), self.date_to.date().toString("yyyyMMdd"))
+        modalities = tuple(m.strip().upper() for m in self.modalities.text().split(",") if m.strip())
+        return StudyQuery(self.patient_id.text().strip(), self.patient_name.text().strip(), *dates,
+                          modalities, self.accession.text().strip())
+
+    def start_search(self) -> None:
+        node = self.current_node()
+        if node is None:
+            self.status.setText("Add a node first")
+            return
+        query, local = self.query(), self.settings.local_ae_title
+        self._run(lambda progress, cancel: search(node, query, local, cancel), self._show_studies,
+                  f"Searching {node.name}…")
+
+    def _show_studies(self, studies) -> None:
+        self.studies = list(studies)
+        self.table.setRowCount(len(self.studies))
+        for row, ds in enumerate(self.studies):
+            for column, key in enumerate(KEYS):
+                value = ds.get(key, "")
+                value = "\\".join(value) if isinstance(value, (list, tuple)) or getattr(value, "VM", 1) > 1 else value
+                self.table.setItem(row, column, QTableWidgetItem(str(value)))
+        self.status.setText(f"{len(self.studies)} stud{'y' if len(self.studies) == 1 else 'ies'} found")
+        if self.studies:
+            self.table.selectRow(0)
+
+    def start_retrieve(self) -> None:
+        node, rows = self.current_node(), sorted({i.row() for i in self.table.selectedIndexes()})
+        if node is None or not rows:
+            self.status.setText("Search, then choose a study")
+            return
+        study_uid = str(self.studies[rows[0]].StudyInstanceUID)
+        cache = self.cache or StudyCache()
+        local, port = self.settings.local_ae_title, self.settings.local_port
+
+        def job(progress, cancel):
+            retrieve(node, study_uid, cache, local, port, progress, cancel)
+            return str(cache.study_dir(study_uid))
+
+        self._run(job, self._on_retrieved, f"Retrieving from {node.name}…")
+
+    def _on_retrieved(self, folder: str) -> None:
+        count = len(list(Path(folder).glob("*.dcm")))
+        self.status.setText(f"Retrieved {count} file(s); opening them")
+        self.retrieved.emit(folder)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel.set()
+            self.status.setText("Cancelling…")
+
+    def _run(self, fn, on_done, message: str) -> None:
+        if self.job is not None:
+            return
+        self.job = NetworkJob(fn)
+        self.job.signals.progress.connect(lambda n: self.status.setText(f"{message} {n} file(s)"))
+        self.job.signals.done.connect(lambda result: (self._finish(), on_done(result)))
+        self.job.signals.failed.connect(lambda reason: (self._finish(), self.status.setText(reason)))
+        self.status.setText(message)
+        self._set_busy(True)
+        self.job.start()
+
+    def _finish(self) -> None:
+        self.job = None
+        self._set_busy(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        self.search_button.setEnabled(not busy)
+        self.retrieve_button.setEnabled(not busy)
+
+
+def load_nodes_quietly():
+    from cardioview.network.nodes import NodeSettings
+
+    try:
+        return load_nodes()
+    except CardioViewError:
+        return NodeSettings()

@@ -1,0 +1,138 @@
+"""The triage listener against a real Orthanc: pushed studies, forwarded results, bad input, a burst, SIGTERM."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pydicom
+import pytest
+from pydicom.uid import generate_uid
+from pynetdicom import AE
+
+from cardioview.network import dimse
+from cardioview.network.listener import Listener, ListenerOptions
+from cardioview.network.nodes import Node
+from cardioview.predict_cli import RESULT_COLUMNS
+from tests.conftest import REPO_ROOT
+from tests.network.films import downsized_copy, rg1_uncr
+from tests.network.orthanc import LISTENER_AET, ORTHANC_AET, free_port
+
+
+def rows(out) -> list[dict]:
+    with open(out / "results.csv", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames) == RESULT_COLUMNS
+        return list(reader)
+
+
+def orthanc_node(orthanc) -> Node:
+    return Node(name="orthanc", ae_title=ORTHANC_AET, host="127.0.0.1", port=orthanc.dicom_port)
+
+
+def test_listener_analyses_a_study_pushed_by_orthanc_and_forwards_sc_and_sr(orthanc, predictor, scp_ports, tmp_path):
+    from pydicom.data import get_testdata_file
+
+    orthanc.clear()
+    chest = downsized_copy(rg1_uncr(), tmp_path / "chest.dcm", factor=2)
+    extremity = get_testdata_file("RG3_UNCR.dcm")  # a CR of an extremity: stored, skipped
+    study = orthanc.upload(chest)["ParentStudy"]
+    orthanc.upload(extremity)
+    listener = Listener(predictor, tmp_path / "out", ListenerOptions(
+        ae_title=LISTENER_AET, port=scp_ports["listener"], host="127.0.0.1", forward=orthanc_node(orthanc)))
+    listener.start()
+    try:
+        orthanc.rest("/modalities/listener/store", study.encode(), method="POST")
+        orthanc.rest("/modalities/listener/store",
+                     orthanc.rest("/tools/lookup", pydicom.dcmread(extremity).SOPInstanceUID.encode(),
+                                   method="POST")[0]["ID"].encode(), method="POST")
+        assert listener.wait_idle(2, timeout=120)
+    finally:
+        listener.stop()
+    by_status = {r["status"]: r for r in rows(tmp_path / "out")}
+    assert set(by_status) == {"ok", "skipped"}
+    ok = by_status["ok"]
+    assert 0.0 <= float(ok["probability"]) <= 1.0 and ok["label"] in ("cardiomegaly", "no cardiomegaly")
+    assert "results sent to forward" in ok["warnings"] or "results sent to orthanc" in ok["warnings"]
+    assert "body part EXTREMITY is not CHEST" in by_status["skipped"]["error"]
+    assert len(list((tmp_path / "out" / "received").glob("*.dcm"))) == 2
+    # the SC and SR came back into the source study on Orthanc
+    modalities = sorted(orthanc.rest(f"/series/{s}")["MainDicomTags"]["Modality"]
+                        for s in orthanc.rest(f"/studies/{study}")["Series"])
+    assert modalities == ["CR", "OT", "SR"]
+
+
+def test_listener_survives_malformed_data_and_an_aborted_association(predictor, tmp_path):
+    listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, host="127.0.0.1", dicom_results=False))
+    listener.start()
+    node = Node(name="listener", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port)
+    try:
+        bad = pydicom.dcmread(downsized_copy(rg1_uncr(), tmp_path / "bad.dcm", factor=8))
+        bad.PixelData = bad.PixelData[: len(bad.PixelData) // 3]  # truncated pixels: unreadable film
+        ae = AE(ae_title="ABORTER")
+        ae.add_requested_context(bad.SOPClassUID)
+        assoc = ae.associate("127.0.0.1", listener.port, ae_title="CARDIOVIEW")
+        assert assoc.is_established
+        assoc.abort()  # mid-conversation
+        good = downsized_copy(rg1_uncr(), tmp_path / "good.dcm", factor=8)
+        assert dimse.store(node, [bad, good]) == 2
+        assert listener.wait_idle(2, timeout=60)
+    finally:
+        listener.stop()
+    result = {r["status"]: r for r in rows(tmp_path / "out")}
+    assert set(result) == {"error", "ok"}
+    assert "000001.dcm" in result["error"]["error"]
+
+
+def test_burst_of_500_images_gives_500_rows(predictor, tmp_path):
+    source = downsized_copy(rg1_uncr(), tmp_path / "small.dcm", factor=8)
+    films = [pydicom.dcmread(source) for _ in range(500)]
+    for ds in films:
+        ds.SOPInstanceUID = generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, host="127.0.0.1", dicom_results=False,
+                                                                     queue_size=64))
+    listener.start()
+    try:
+        assert dimse.store(Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port), films,
+                           timeout=120) == 500
+        assert listener.wait_idle(500, timeout=600)
+    finally:
+        listener.stop()
+    written = rows(tmp_path / "out")
+    assert len(written) == 500 and {r["status"] for r in written} == {"ok"}
+    assert len({r["path"] for r in written}) == 500
+
+
+def test_listen_command_stops_cleanly_on_sigterm(tmp_path):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "cardioview", "listen", "--port", str(port),
+                                "--host", "127.0.0.1", "--out", str(tmp_path / "out")],
+                               cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        node = Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=port)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                dimse.echo(node, timeout=2)
+                break
+            except dimse.PacsError:
+                assert time.monotonic() < deadline and process.poll() is None, "listener did not start"
+                time.sleep(0.5)
+        dimse.store(node, [downsized_copy(rg1_uncr(), tmp_path / "f.dcm", factor=4)])
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "received 1: 1 analysed" in err
+    [row] = rows(tmp_path / "out")
+    assert row["status"] == "ok"
+    sc_sr = sorted(p.name.rsplit("_", 1)[-1] for p in (tmp_path / "out" / "dicom").glob("*.dcm"))
+    assert sc_sr == ["sc.dcm", "sr.dcm"]
