@@ -77,6 +77,11 @@ def predictor(real_predictor) -> CountingPredictor:
 @pytest.fixture
 def window(qtbot, predictor):
     """A shown main window whose model is loaded."""
+    yield from shown_window(qtbot, predictor)
+
+
+def shown_window(qtbot, predictor):
+    """Generator for fixtures: the real main window at 1280x800 with ``predictor`` loaded; shut down after."""
     from cardioview.gui.app import create_application
     from cardioview.gui.main_window import MainWindow
 

@@ -15,19 +15,10 @@ ANATOMY = REPO_ROOT / "weights" / "cxr_anatomy"
 def anatomy_window(qtbot, tiny_bundle):
     if not (ANATOMY / "manifest.json").is_file():
         pytest.skip("weights/cxr_anatomy is not in this checkout")
-    from cardioview.gui.app import create_application
-    from cardioview.gui.main_window import MainWindow
     from cardioview.inference.predictor import Predictor
+    from tests.gui.conftest import shown_window
 
-    predictor = Predictor(tiny_bundle, backend="onnx", device="cpu", anatomy=ANATOMY)
-    create_application()
-    win = MainWindow(lambda: predictor)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_info is not None, timeout=30000)
-    yield win
-    win.shutdown()
+    yield from shown_window(qtbot, Predictor(tiny_bundle, backend="onnx", device="cpu", anatomy=ANATOMY))
 
 
 def test_automatic_calipers_outlines_and_ctr_column(qtbot, anatomy_window):
