@@ -40,6 +40,14 @@ _EXIF_ORIENTATION = 0x0112
 _TIFF_BITS_PER_SAMPLE = 258
 # Pillow's decoders fail with any of these on corrupt or truncated data.
 _DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error)
+# Pillow's TIFF/EXIF readers trust tag types: a StripOffsets stored as text or a fraction surfaces as these.
+_MALFORMED_TAG_ERRORS = (TypeError, KeyError, IndexError)
+
+
+def _malformed_tags(fmt: str, exc: Exception) -> str:
+    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    return (f"{fmt.upper()} header is malformed: a tag (such as StripOffsets) has a type or value the format "
+            f"does not allow ({detail})")
 
 
 def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
@@ -98,6 +106,8 @@ def declared_size(path: Path, fmt: str) -> tuple[int, int, int]:
         raise ImageTooLargeError(path, f"header declares a gigantic image ({exc}); refused before decoding") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageLoadError(path, f"not a valid {fmt.upper()} image: {str(exc).splitlines()[0][:200]}") from exc
+    except _MALFORMED_TAG_ERRORS as exc:
+        raise ImageLoadError(path, _malformed_tags(fmt, exc)) from exc
     return width, height, int(orientation) if orientation in range(1, 9) else 1
 
 
@@ -122,6 +132,8 @@ def _decode(path: Path, fmt: str) -> tuple[np.ndarray, tuple[str, ...]]:
                 return _samples(picture), notes
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(path, f"image too large to decode safely ({exc})") from exc
+    except _MALFORMED_TAG_ERRORS as exc:
+        raise ImageLoadError(path, _malformed_tags(fmt, exc)) from exc
     except _DECODE_ERRORS as exc:
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ImageLoadError(path, f"{fmt.upper()} data is corrupt or truncated: {detail}") from exc

@@ -113,3 +113,25 @@ def test_one_nan_pixel_in_a_float_tiff_is_an_error(tmp_path):
     Image.fromarray(values, mode="F").save(path)
     with pytest.raises(ImageLoadError, match="non-finite"):
         load(path)
+
+
+@pytest.mark.parametrize("tag_type", [2, 5, 12])  # ASCII, RATIONAL, DOUBLE where StripOffsets must be an integer
+def test_a_tiff_whose_strip_offsets_have_the_wrong_type_gets_a_tag_reason(tmp_path, tag_type):
+    import io
+    import struct
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray((np.arange(64 * 64) % 256).astype(np.uint8).reshape(64, 64)).save(buf, format="TIFF")
+    data = bytearray(buf.getvalue())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for i in range(struct.unpack("<H", data[ifd:ifd + 2])[0]):
+        entry = ifd + 2 + 12 * i
+        if struct.unpack("<H", data[entry:entry + 2])[0] == 273:  # StripOffsets
+            data[entry + 2:entry + 4] = struct.pack("<H", tag_type)
+    path = tmp_path / "strips.tif"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImageLoadError, match="TIFF header is malformed: a tag") as info:
+        load(path)
+    assert "strips.tif" in str(info.value) and "TypeError" not in str(info.value)
