@@ -172,7 +172,7 @@ def test_library_messages_stay_off_stderr(tmp_path, tiny_bundle):
     assert done.returncode == 1
     err = done.stderr
     lines = [line for line in err.splitlines() if line.strip()]
-    user_lines = [line for line in lines if line.startswith("  error:") or " ok, " in line
+    user_lines = [line for line in lines if line.startswith(("  error:", "  not applicable:")) or " ok, " in line
                   or "image file(s) to analyse" in line]
     assert lines == user_lines, "\n".join(set(lines) - set(user_lines))
     assert "UserWarning" not in err and "Doe" not in err

@@ -14,7 +14,7 @@ def test_dropped_decoder_crasher_leaves_the_window_up_with_the_reason(qtbot, win
     _drop(window, [crasher])
     qtbot.waitUntil(lambda: image_key(crasher) in window.failed_keys, timeout=60000)
     assert window.isVisible()
-    assert "forged.dcm" in window.panel.status_label.text()
+    assert "forged.dcm" in window.panel.status_label.text().replace("\u200b", "")  # wrap points are zero-width
     assert any("the JPEG decoder crashed on this file" in m for m in window.notifier.messages)
 
     good = dicom_file("RG1_UNCR.dcm")
