@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QStyledItemDelegate,
     QTreeView, QVBoxLayout, QWidget)
@@ -27,6 +27,10 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 PROB_ROLE = Qt.ItemDataRole.UserRole + 4
 NA_ROLE = Qt.ItemDataRole.UserRole + 5
+#: On rows of files that cannot be read: the reason.
+ERROR_ROLE = Qt.ItemDataRole.UserRole + 6
+#: Text of unreadable files' rows: red, unlike the orange-red of a positive verdict.
+ERROR_COLOUR = "#e5484d"
 #: Sort value of a not-applicable image: below every real probability, above the unanalysed.
 NOT_APPLICABLE_SORT = -0.5
 NOT_APPLICABLE_TEXT = "N/A " + WARNING_FLAG
@@ -80,6 +84,26 @@ def _placeholder(colour: str) -> QPixmap:
     return pixmap
 
 
+def _error_icon() -> QPixmap:
+    """The unreadable placeholder with a red "!" disc, so a broken row reads as broken without its colour."""
+    pixmap = _placeholder("#3a2222")
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(ERROR_COLOUR))
+    side = THUMBNAIL_ICON * 0.6
+    offset = (THUMBNAIL_ICON - side) / 2
+    painter.drawEllipse(offset, offset, side, side)
+    painter.setPen(QPen(QColor("white")))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(int(side * 0.75))
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "!")
+    painter.end()
+    return pixmap
+
+
 class StudyModel(QStandardItemModel):
     """Tree model whose image rows get their thumbnail once painted.
 
@@ -97,12 +121,12 @@ class StudyModel(QStandardItemModel):
         self.thumbnails = ThumbnailCache()
         self.items: dict[str, QStandardItem] = {}
         self.placeholder = _placeholder("#1f242c")
-        self.unreadable = _placeholder("#3a2222")
+        self.unreadable = _error_icon()
         loader.thumbnail.connect(self._on_thumbnail)
 
     def ensure_thumbnail(self, key: str) -> None:
         """Ask for ``key``'s thumbnail unless it is cached (a cache hit refreshes its LRU place)."""
-        if self.thumbnails.get(key) is None and key in self.items:
+        if self.thumbnails.get(key) is None and key in self.items and not self.items[key].data(ERROR_ROLE):
             self.loader.request_thumbnail(key, self.items[key].data(PATH_ROLE))
 
     def _on_thumbnail(self, key: str, gray) -> None:
@@ -111,7 +135,7 @@ class StudyModel(QStandardItemModel):
             return
         pixmap = self.unreadable if gray is None else _pixmap(gray)
         if gray is None:  # marked as broken as soon as the row is drawn, not only when clicked
-            item.setForeground(QBrush(QColor(POSITIVE_COLOUR)))
+            item.setForeground(QBrush(QColor(ERROR_COLOUR)))
         for old in self.thumbnails.put(key, pixmap):
             if old in self.items:
                 self.items[old].setData(self.placeholder, Qt.ItemDataRole.DecorationRole)
@@ -251,10 +275,20 @@ class StudyBrowser(QWidget):
             name.setData(str(node.path), PATH_ROLE)
             name.setData(self.model.placeholder, Qt.ItemDataRole.DecorationRole)
             self.model.items[node.key] = name
-        else:
+        if node.error:  # the header scan knows it will not load: marked now, before any click or decode
+            name.setData(node.error, ERROR_ROLE)
+            name.setData(str(node.path), PATH_ROLE)
+            name.setData(self.model.unreadable, Qt.ItemDataRole.DecorationRole)
+            name.setForeground(QBrush(QColor(ERROR_COLOUR)))
+            prob.setText("error")
+            prob.setToolTip(node.error)
+            prob.setForeground(QBrush(QColor(NEUTRAL_COLOUR)))
+        elif node.key is None:
             font = name.font()
             font.setBold(True)
             name.setFont(font)
+            if node.children and all(child.error for child in node.children):
+                name.setForeground(QBrush(QColor(ERROR_COLOUR)))
         parent.appendRow([name, prob])
         for child in node.children:
             self._add_node(name, child)
@@ -339,11 +373,24 @@ class StudyBrowser(QWidget):
         if item is None:
             return
         item.setToolTip(reason)
-        item.setForeground(QBrush(QColor(POSITIVE_COLOUR)))
+        item.setForeground(QBrush(QColor(ERROR_COLOUR)))
         cell = self._prob_cell(item)
         cell.setText("error")
         cell.setToolTip(reason)
         cell.setForeground(QBrush(QColor(NEUTRAL_COLOUR)))
+
+    def error_rows(self) -> dict[str, str]:
+        """{path: reason} of the rows marked unreadable by the header scan."""
+        rows: dict[str, str] = {}
+        stack = [self.model.invisibleRootItem()]
+        while stack:
+            item = stack.pop()
+            for row in range(item.rowCount()):
+                child = item.child(row, 0)
+                if child.data(ERROR_ROLE):
+                    rows[child.data(PATH_ROLE)] = child.data(ERROR_ROLE)
+                stack.append(child)
+        return rows
 
     def _prob_cell(self, item: QStandardItem) -> QStandardItem:
         parent = item.parent() or self.model.invisibleRootItem()
@@ -381,9 +428,11 @@ class StudyBrowser(QWidget):
             self.tree.scrollTo(index)
 
     def select_first(self) -> None:
+        """Select the first image in the tree, preferring one the header scan did not mark unreadable."""
         keys = self.visible_keys()
+        readable = [k for k in keys if not self.model.items[k].data(ERROR_ROLE)]
         if keys:
-            self.select(keys[0])
+            self.select((readable or keys)[0])
 
     def select_step(self, step: int) -> None:
         """Select the next (+1) or previous (-1) image in the tree's order."""

@@ -10,6 +10,8 @@ from cardioview.imaging.study_index import RASTER_PATIENT, ImageEntry, StudyInde
 from cardioview.imaging.suitability import not_applicable_reason
 
 WARNING_FLAG = "\u26a0"
+#: Label of the group that lists, in the tree, the files the header scan could not read.
+UNREADABLE_GROUP = "Unreadable files"
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Node:
     tooltip: str = ""
     warnings: tuple[str, ...] = ()
     not_applicable: str = ""
+    error: str = ""  # why the header scan knows this file will not load (rows of scan errors have no key)
     children: list["Node"] = field(default_factory=list)
 
 
@@ -48,6 +51,8 @@ def _image_label(entry: ImageEntry) -> str:
 
 def _image_tooltip(entry: ImageEntry) -> str:
     lines = [str(entry.path), f"{entry.columns} × {entry.rows} px" + (f", {entry.frames} frames" if entry.frames > 1 else "")]
+    if entry.error:
+        lines.append(f"Unreadable: {entry.error}")
     reason = not_applicable_reason(entry.metadata, (entry.rows, entry.columns))
     if reason:
         lines.append(f"Not applicable (no verdict): {reason}")
@@ -77,7 +82,7 @@ def index_tree(index: StudyIndex) -> Node:
                 r_label = " ".join(b for b in bits if b) or "Series"
                 r_node = Node(f"{r_label} ({len(series.images)})", tooltip=series.series_instance_uid)
                 images = [Node(_image_label(e), key=image_key(e.path), path=e.path, tooltip=_image_tooltip(e),
-                               warnings=e.warnings,
+                               warnings=e.warnings, error=e.error,
                                not_applicable=not_applicable_reason(e.metadata, (e.rows, e.columns)))
                           for e in series.images]
                 if raster and len(study.series) == 1:
@@ -87,4 +92,10 @@ def index_tree(index: StudyIndex) -> Node:
                     s_node.children.append(r_node)
             p_node.children.append(s_node)
         root.children.append(p_node)
+    if index.errors:  # shown in the tree at once, so broken files are marked before anything is clicked
+        group = Node(f"{UNREADABLE_GROUP} ({len(index.errors)})",
+                     tooltip="Files that look like images but whose header could not be read")
+        group.children = [Node(e.path.name, path=e.path, tooltip=f"{e.path}\nUnreadable: {e.reason}", error=e.reason)
+                          for e in index.errors]
+        root.children.append(group)
     return root

@@ -20,7 +20,7 @@ from pydicom.uid import UID
 from cardioview.errors import ImageLoadError
 from cardioview.imaging.file_kind import not_regular_reason
 from cardioview.imaging.dicom_header import (
-    frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text,
+    frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text, transfer_syntax_of,
 )
 from cardioview.imaging.raster import declared_size
 from cardioview.imaging.sniff import (
@@ -32,13 +32,14 @@ from cardioview.imaging.study_index import (
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRayMetadata
 
-# The tags a scan reads; parsing stops after the last, (0028,0011) Columns.
+# The tags a scan reads; parsing stops after the last, (0028,0100) BitsAllocated.
 _SCAN_TAGS = tuple(
     tag_for_keyword(k) for k in (
         "SpecificCharacterSet", "SOPClassUID", "SOPInstanceUID", "StudyDate", "StudyTime", "Modality",
         "Manufacturer", "StudyDescription", "SeriesDescription", "PatientName", "PatientID", "PatientSex",
         "PatientAge", "BodyPartExamined", "ViewPosition", "StudyInstanceUID", "SeriesInstanceUID", "SeriesNumber",
-        "InstanceNumber", "PhotometricInterpretation", "NumberOfFrames", "Rows", "Columns",
+        "InstanceNumber", "SamplesPerPixel", "PhotometricInterpretation", "NumberOfFrames", "Rows", "Columns",
+        "BitsAllocated",
     )
 )
 # About 200 progress calls per scan, whatever its size.
@@ -178,7 +179,7 @@ class _Grouper:
         meta = metadata_from_dataset(ds)
         instance = integer(ds, "InstanceNumber")
         entry = ImageEntry(path, "dicom", rows, columns, frame_count(ds), instance, meta,
-                           suitability_warnings(meta, (rows, columns)))
+                           suitability_warnings(meta, (rows, columns)), _pixels_missing(path, ds, rows, columns))
         # Files missing a UID are grouped by their folder rather than lumped together.
         folder = f"folder:{path.parent.relative_to(self.root).as_posix()}"
         patient_key = (meta.patient_id, "" if meta.patient_id else meta.patient_name)
@@ -209,3 +210,24 @@ class _Grouper:
         if self.raster_patient.studies:
             drafts.append(self.raster_patient)
         return tuple(p.freeze() for p in drafts)
+
+
+def _pixels_missing(path: Path, ds, rows: int, columns: int) -> str:
+    """Why the file cannot hold its pixels, judged from the header and the file size alone; "" when it may.
+
+    Only uncompressed transfer syntaxes have a known pixel size; a compressed
+    stream cut short is found when it is decoded.
+    """
+    syntax = transfer_syntax_of(ds)
+    if not syntax or UID(syntax).is_compressed or UID(syntax).is_deflated:
+        return ""
+    bits = integer(ds, "BitsAllocated") or 0
+    needed = rows * columns * frame_count(ds) * max(integer(ds, "SamplesPerPixel", 1) or 1, 1) * bits // 8
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""
+    if bits <= 0 or size >= needed:
+        return ""
+    return (f"no or truncated pixel data: the {columns}x{rows} {bits}-bit image needs {needed:,} bytes, "
+            f"the file has {size:,}")

@@ -27,6 +27,8 @@ class ImageEntry:
     instance_number: int | None = None
     metadata: XRayMetadata = field(default_factory=XRayMetadata)
     warnings: tuple[str, ...] = ()
+    #: Why the pixels cannot load, when the header scan already knows (e.g. the file is shorter than its pixels).
+    error: str = ""
 
     @property
     def sop_instance_uid(self) -> str:

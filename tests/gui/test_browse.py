@@ -162,3 +162,56 @@ def test_tags_of_a_png_say_it_is_not_dicom():
 
     rows = header_rows(load(nih_png()))
     assert rows[0][1] == "File" and "not a DICOM file" in rows[0][3]
+
+
+def test_broken_files_are_marked_in_the_tree_as_soon_as_the_scan_ends(qtbot, window, study_folder, predictor):
+    import pydicom
+
+    from cardioview.gui.study_browser import ERROR_COLOUR, ERROR_ROLE
+
+    rg1 = dicom_file("RG1_UNCR.dcm")
+    (study_folder / "empty.dcm").write_bytes(b"")
+    (study_folder / "header_cut.dcm").write_bytes(rg1.read_bytes()[:700])  # ends inside the header
+    (study_folder / "letter.dcm").write_text("not a DICOM file at all\n")
+    ds = pydicom.dcmread(rg1)
+    del ds.PixelData
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+    ds.save_as(study_folder / "no_pixels.dcm")  # a complete header, in the chest CR's series
+    browser = window.browser
+    at_scan_end: dict[str, str] = {}
+    # Read in the slot itself: the tree as the scan left it, before any selection, load or thumbnail.
+    window.folder_opened.connect(lambda _count: at_scan_end.update(browser.error_rows()))
+
+    count = open_folder_and_wait(qtbot, window, study_folder)
+
+    assert count == 5  # no_pixels.dcm is an image of its series; the other three are not images
+    assert {Path(p).name for p in at_scan_end} == {"empty.dcm", "header_cut.dcm", "letter.dcm", "broken.png",
+                                                   "no_pixels.dcm"}
+    reasons = {Path(p).name: r for p, r in at_scan_end.items()}
+    assert reasons["empty.dcm"] == "empty file"
+    assert "truncated" in reasons["header_cut.dcm"]
+    assert "not a DICOM file" in reasons["letter.dcm"]
+    assert "no or truncated pixel data" in reasons["no_pixels.dcm"]
+
+    no_pixels = browser.model.items[image_key(study_folder / "no_pixels.dcm")]
+    chest = browser.model.items[image_key(study_folder / "chest_cr.dcm")]
+    assert no_pixels.parent() is chest.parent()  # marked inside its series, not moved out of it
+    assert browser.probability_text(image_key(study_folder / "no_pixels.dcm")) == "error"
+    rows = []
+    stack = [browser.model.invisibleRootItem()]
+    while stack:
+        item = stack.pop()
+        for r in range(item.rowCount()):
+            stack.append(item.child(r, 0))
+            if item.child(r, 0).data(ERROR_ROLE):
+                rows.append(item.child(r, 0))
+    assert len(rows) == 5
+    for row in rows:
+        assert row.foreground().color().name() == ERROR_COLOUR
+        assert row.data(ERROR_ROLE) in row.toolTip() and row.data(ERROR_ROLE)
+        assert row.data(Qt.ItemDataRole.DecorationRole).cacheKey() == browser.model.unreadable.cacheKey()
+    group = next(r.parent() for r in rows if r.text() == "empty.dcm")
+    assert group.text() == "Unreadable files (4)"
+    assert image_key(study_folder / "no_pixels.dcm") not in browser.model.thumbnails  # marked without a decode
+    qtbot.waitUntil(lambda: window.state.current_key is not None, timeout=30000)
+    assert window.state.current_key != image_key(study_folder / "no_pixels.dcm")  # first pick is a readable one

@@ -127,3 +127,22 @@ def test_is_candidate_image(folder, tmp_path):
     assert not is_candidate_image(readme)
     (tmp_path / "empty.dcm").write_bytes(b"")
     assert not is_candidate_image(tmp_path / "empty.dcm")
+
+
+def test_scan_marks_dicoms_too_short_for_their_pixels(tmp_path):
+    rg1 = pydicom_file("RG1_UNCR.dcm")
+    ds = pydicom.dcmread(rg1)
+    del ds.PixelData
+    ds.save_as(tmp_path / "no_pixels.dcm")
+    (tmp_path / "half.dcm").write_bytes(rg1.read_bytes()[: rg1.stat().st_size // 2])
+    shutil.copy(rg1, tmp_path / "whole.dcm")
+    shutil.copy(pydicom_file("RG1_J2KR.dcm"), tmp_path / "j2k.dcm")  # compressed: smaller than raw, still whole
+    shutil.copy(pydicom_file("MR_small.dcm"), tmp_path / "mr.dcm")
+
+    errors = {e.path.name: e.error for e in scan(tmp_path).images()}
+
+    assert errors["whole.dcm"] == errors["j2k.dcm"] == errors["mr.dcm"] == ""
+    assert errors["no_pixels.dcm"].startswith("no or truncated pixel data: the 1841x1955 16-bit image needs 7,198,310")
+    assert "no or truncated pixel data" in errors["half.dcm"]
+    with pytest.raises(Exception):  # the scan's verdict agrees with the loader's
+        load(tmp_path / "half.dcm")
