@@ -21,6 +21,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
+from cardioview.imaging.dicom_items import check_item_count
 from cardioview.imaging.xray import Window, XRayMetadata
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -67,6 +68,7 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
                 ds, bare = _read_scan_tags(path, scan_tags)
             else:
                 check_inflated_size(path)
+                check_item_count(path)
                 with open(path, "rb") as f:
                     ds, bare = _parse(f, _at_pixel_data if stop_before_pixels else None)
     except ImageLoadError:
@@ -76,6 +78,7 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
     except Exception as exc:  # pydicom raises many types on corrupt headers
         raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {_first_line(exc)})") from exc
 
+    _check_transfer_syntax_vr(path, ds)
     if not _has_image_tags(ds):
         if bare:
             raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
@@ -147,12 +150,30 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
 
     with open(path, "rb") as f:
         head = f.read(_SCAN_BUFFER)
-        # Parsing from memory is measurably faster than from the file object.
-        ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
-        if not reached_end and len(head) == _SCAN_BUFFER:  # header longer than the buffer
+        full = len(head) == _SCAN_BUFFER
+        try:
+            # Parsing from memory is measurably faster than from the file object.
+            ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
+        except Exception:
+            if not full:
+                raise
+            reached_end = False  # an element (a long sequence) runs past the buffer
+        if not reached_end and full:  # header longer than the buffer
+            check_item_count(path)
             f.seek(0)
             ds, bare = _parse(f, past_last, scan_tags)
     return ds, bare
+
+
+def _check_transfer_syntax_vr(path: Path, ds: Dataset) -> None:
+    """A Transfer Syntax UID written as binary (OB...) is unusable: say so, not a TypeError later."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or 0x00020010 not in meta:
+        return
+    vr = meta.get_item(0x00020010).VR
+    if vr not in (None, "UI"):
+        raise ImageLoadError(path, f"Transfer Syntax UID (0002,0010) is stored with VR {vr} instead of UI: "
+                                   "corrupt file meta")
 
 
 def _at_pixel_data(tag: BaseTag, vr: str | None, length: int) -> bool:
