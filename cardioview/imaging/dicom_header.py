@@ -21,7 +21,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
-from cardioview.imaging.dicom_items import check_item_count
+from cardioview.imaging.dicom_items import ItemCounter, check_item_count
 from cardioview.imaging.xray import Window, XRayMetadata
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -104,7 +104,10 @@ def transfer_syntax_of(ds: Dataset) -> str:
 
 
 def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
-    """Refuse a deflated dataset that inflates past ``limit`` (a zip bomb), in bounded memory."""
+    """Refuse a deflated dataset that inflates past ``limit`` (a zip bomb), in bounded memory.
+
+    Also counts the inflated stream's sequence items: the raw-byte count cannot see them.
+    """
     import zlib
     from pydicom.filereader import _read_file_meta_info, read_preamble
     with open(path, "rb") as f:
@@ -115,16 +118,19 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
             return
         if str(meta.get("TransferSyntaxUID", "")) != DeflatedExplicitVRLittleEndian:
             return
-        inflater, total = zlib.decompressobj(-zlib.MAX_WBITS), 0
+        inflater, total, items = zlib.decompressobj(-zlib.MAX_WBITS), 0, ItemCounter()
         while chunk := f.read(1 << 20):
             while chunk:
-                total += len(inflater.decompress(chunk, 1 << 24))
+                out = inflater.decompress(chunk, 1 << 24)
+                items.feed(out)
+                total += len(out)
                 if total > limit:
                     raise ImageLoadError(path, f"deflated dataset inflates past {limit >> 20:,} MB "
                                                "(a decompression bomb?); refused")
                 chunk = inflater.unconsumed_tail
             if inflater.eof:
                 break
+        items.check(path)
 
 
 def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | None,
@@ -151,6 +157,8 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
     with open(path, "rb") as f:
         head = f.read(_SCAN_BUFFER)
         full = len(head) == _SCAN_BUFFER
+        if DeflatedExplicitVRLittleEndian.encode() in head[:_SCAN_BUFFER // 16]:  # rare: only then inflate to check
+            check_inflated_size(path)
         try:
             # Parsing from memory is measurably faster than from the file object.
             ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)

@@ -19,20 +19,29 @@ _ITEM_TAGS = (b"\xfe\xff\x00\xe0", b"\xff\xfe\xe0\x00")
 _CHUNK = 4 << 20
 
 
-def count_items(data: bytes) -> int:
-    """Item tags in ``data`` (either byte order)."""
-    return sum(data.count(t) for t in _ITEM_TAGS)
+class ItemCounter:
+    """Counts item tags in a byte stream fed in pieces (a file, or an inflated dataset)."""
+
+    def __init__(self) -> None:
+        self.total, self._tail = 0, b""
+
+    def feed(self, piece: bytes) -> None:
+        # The 3 carried bytes cannot hold a whole tag, so nothing is counted twice.
+        data = self._tail + piece
+        self.total += sum(data.count(t) for t in _ITEM_TAGS)
+        self._tail = data[-3:]
+
+    def check(self, path: Path, limit: int = MAX_SEQUENCE_ITEMS) -> None:
+        """Raise ImageLoadError when more than ``limit`` items were counted."""
+        if self.total > limit:
+            raise ImageLoadError(path, f"DICOM file holds {self.total:,} sequence items (limit {limit:,}): "
+                                       "refused as a hostile or corrupt file")
 
 
 def check_item_count(path: Path, limit: int = MAX_SEQUENCE_ITEMS) -> None:
     """Raise ImageLoadError when ``path`` holds more than ``limit`` item tags (read in chunks)."""
-    total, tail = 0, b""
+    counter = ItemCounter()
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
-            # The 3 carried bytes cannot hold a whole tag, so nothing is counted twice.
-            data = tail + chunk
-            total += count_items(data)
-            tail = data[-3:]
-    if total > limit:
-        raise ImageLoadError(path, f"DICOM file holds {total:,} sequence items (limit {limit:,}): "
-                                   "refused as a hostile or corrupt file")
+            counter.feed(chunk)
+    counter.check(path, limit)

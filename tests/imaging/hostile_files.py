@@ -88,3 +88,20 @@ def transfer_syntax_as_ob(out: Path) -> Path:
     old = struct.unpack_from("<I", raw, group + 8)[0]
     out.write_bytes(raw[:group + 8] + struct.pack("<I", old + 4) + raw[group + 12:])
     return out
+
+
+def deflated(src: Path, out: Path) -> Path:
+    """``src`` (explicit VR little endian, file meta as pydicom writes it) re-encoded as Deflated Explicit VR LE."""
+    import zlib
+    raw = src.read_bytes()
+    group = raw.index(b"\x02\x00\x00\x00UL\x04\x00")
+    meta_end = group + 12 + struct.unpack_from("<I", raw, group + 8)[0]
+    old_uid, new_uid = b"1.2.840.10008.1.2.1\x00", b"1.2.840.10008.1.2.1.99"
+    old_ts = b"\x02\x00\x10\x00UI" + struct.pack("<H", len(old_uid)) + old_uid
+    new_ts = b"\x02\x00\x10\x00UI" + struct.pack("<H", len(new_uid)) + new_uid
+    meta = raw[:meta_end].replace(old_ts, new_ts)
+    assert len(meta) == meta_end + 2, "source is not explicit VR little endian"
+    meta = meta[:group + 8] + struct.pack("<I", meta_end - group - 12 + 2) + meta[group + 12:]
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    out.write_bytes(meta + packer.compress(raw[meta_end:]) + packer.flush())
+    return out

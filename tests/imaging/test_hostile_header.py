@@ -11,7 +11,7 @@ from pydicom.data import get_testdata_file
 from cardioview.errors import ImageLoadError
 from cardioview.imaging import load, scan
 from cardioview.imaging.dicom_items import check_item_count
-from tests.imaging.hostile_files import many_items, transfer_syntax_as_ob
+from tests.imaging.hostile_files import deflated, many_items, transfer_syntax_as_ob
 
 OB_REASON = "Transfer Syntax UID (0002,0010) is stored with VR OB instead of UI"
 
@@ -47,6 +47,18 @@ def test_half_a_million_sequence_items_are_refused_by_load(tmp_path):
 
 def test_half_a_million_sequence_items_are_refused_by_the_scan(tmp_path):
     indexed, reasons = _scan_folder(tmp_path, many_items(tmp_path / "items.dcm"))
+    assert indexed == {"ok.dcm"}
+    assert "500,002 sequence items (limit 100,000)" in reasons["hostile.dcm"]
+
+
+def test_deflated_items_are_counted_after_inflating(tmp_path):
+    small = deflated(many_items(tmp_path / "small.dcm", count=3), tmp_path / "small_deflated.dcm")
+    assert len(pydicom.dcmread(small).ReferencedImageSequence) == 3      # the deflated reproducer is valid
+    assert load(small).pixels.shape == (128, 128)
+    hostile = deflated(many_items(tmp_path / "items.dcm"), tmp_path / "deflated.dcm")
+    assert hostile.stat().st_size < 1_000_000                            # the raw bytes hide the items
+    assert "500,002 sequence items (limit 100,000)" in _load_reason(hostile)
+    indexed, reasons = _scan_folder(tmp_path, hostile)
     assert indexed == {"ok.dcm"}
     assert "500,002 sequence items (limit 100,000)" in reasons["hostile.dcm"]
 
