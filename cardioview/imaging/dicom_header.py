@@ -44,7 +44,8 @@ def quiet_pydicom() -> Iterator[None]:
         yield
 
 
-def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None) -> Dataset:
+def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None,
+                 prechecked: bool = False) -> Dataset:
     """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
 
     Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
@@ -57,6 +58,8 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
         scan_tags: fast path for folder scans: keep only these tags and stop
             after the highest one, parsing from a buffer of the file's start.
             Skips the truncation check.
+        prechecked: this file already passed the inflation and item-count
+            checks (the loader reads it twice); skip them.
 
     Returns:
         The dataset, with ``file_meta.TransferSyntaxUID`` always set.
@@ -67,8 +70,9 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
             if scan_tags:
                 ds, bare = _read_scan_tags(path, scan_tags)
             else:
-                check_inflated_size(path)
-                check_item_count(path)
+                if not prechecked:
+                    check_inflated_size(path)
+                    check_item_count(path)
                 with open(path, "rb") as f:
                     ds, bare = _parse(f, _at_pixel_data if stop_before_pixels else None)
     except ImageLoadError:
