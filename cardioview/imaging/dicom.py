@@ -68,7 +68,7 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
     frames = frame_count(header)
     check_pixel_budget(path, rows, columns, frames, pixel_budget)
 
-    ds = read_dataset(path, stop_before_pixels=False)
+    ds = read_dataset(path, stop_before_pixels=False, prechecked=True)
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
         last = header.get_item(list(header.keys())[-1]) if len(header) else None
         header_end = (getattr(last, "value_tell", None) or 0) + (getattr(last, "length", 0) or 0)

@@ -21,6 +21,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
+from cardioview.imaging.dicom_items import ItemCounter, check_item_count
 from cardioview.imaging.xray import Window, XRayMetadata
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -43,7 +44,8 @@ def quiet_pydicom() -> Iterator[None]:
         yield
 
 
-def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None) -> Dataset:
+def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None,
+                 prechecked: bool = False) -> Dataset:
     """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
 
     Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
@@ -56,6 +58,8 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
         scan_tags: fast path for folder scans: keep only these tags and stop
             after the highest one, parsing from a buffer of the file's start.
             Skips the truncation check.
+        prechecked: this file already passed the inflation and item-count
+            checks (the loader reads it twice); skip them.
 
     Returns:
         The dataset, with ``file_meta.TransferSyntaxUID`` always set.
@@ -66,7 +70,9 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
             if scan_tags:
                 ds, bare = _read_scan_tags(path, scan_tags)
             else:
-                check_inflated_size(path)
+                if not prechecked:
+                    check_inflated_size(path)
+                    check_item_count(path)
                 with open(path, "rb") as f:
                     ds, bare = _parse(f, _at_pixel_data if stop_before_pixels else None)
     except ImageLoadError:
@@ -76,6 +82,7 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
     except Exception as exc:  # pydicom raises many types on corrupt headers
         raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {_first_line(exc)})") from exc
 
+    _check_transfer_syntax_vr(path, ds)
     if not _has_image_tags(ds):
         if bare:
             raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
@@ -101,7 +108,10 @@ def transfer_syntax_of(ds: Dataset) -> str:
 
 
 def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
-    """Refuse a deflated dataset that inflates past ``limit`` (a zip bomb), in bounded memory."""
+    """Refuse a deflated dataset that inflates past ``limit`` (a zip bomb), in bounded memory.
+
+    Also counts the inflated stream's sequence items: the raw-byte count cannot see them.
+    """
     import zlib
     from pydicom.filereader import _read_file_meta_info, read_preamble
     with open(path, "rb") as f:
@@ -112,16 +122,19 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
             return
         if str(meta.get("TransferSyntaxUID", "")) != DeflatedExplicitVRLittleEndian:
             return
-        inflater, total = zlib.decompressobj(-zlib.MAX_WBITS), 0
+        inflater, total, items = zlib.decompressobj(-zlib.MAX_WBITS), 0, ItemCounter()
         while chunk := f.read(1 << 20):
             while chunk:
-                total += len(inflater.decompress(chunk, 1 << 24))
+                out = inflater.decompress(chunk, 1 << 24)
+                items.feed(out)
+                total += len(out)
                 if total > limit:
                     raise ImageLoadError(path, f"deflated dataset inflates past {limit >> 20:,} MB "
                                                "(a decompression bomb?); refused")
                 chunk = inflater.unconsumed_tail
             if inflater.eof:
                 break
+        items.check(path)
 
 
 def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | None,
@@ -147,12 +160,32 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
 
     with open(path, "rb") as f:
         head = f.read(_SCAN_BUFFER)
-        # Parsing from memory is measurably faster than from the file object.
-        ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
-        if not reached_end and len(head) == _SCAN_BUFFER:  # header longer than the buffer
+        full = len(head) == _SCAN_BUFFER
+        if DeflatedExplicitVRLittleEndian.encode() in head[:_SCAN_BUFFER // 16]:  # rare: only then inflate to check
+            check_inflated_size(path)
+        try:
+            # Parsing from memory is measurably faster than from the file object.
+            ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
+        except Exception:
+            if not full:
+                raise
+            reached_end = False  # an element (a long sequence) runs past the buffer
+        if not reached_end and full:  # header longer than the buffer
+            check_item_count(path)
             f.seek(0)
             ds, bare = _parse(f, past_last, scan_tags)
     return ds, bare
+
+
+def _check_transfer_syntax_vr(path: Path, ds: Dataset) -> None:
+    """A Transfer Syntax UID written as binary (OB...) is unusable: say so, not a TypeError later."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or 0x00020010 not in meta:
+        return
+    vr = meta.get_item(0x00020010).VR
+    if vr not in (None, "UI"):
+        raise ImageLoadError(path, f"Transfer Syntax UID (0002,0010) is stored with VR {vr} instead of UI: "
+                                   "corrupt file meta")
 
 
 def _at_pixel_data(tag: BaseTag, vr: str | None, length: int) -> bool:

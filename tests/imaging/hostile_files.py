@@ -57,3 +57,51 @@ CRASHERS: dict[str, tuple[str, Callable[[pydicom.Dataset], None]]] = {
     # Passes every header check and still aborts gdcm: only the worker saves the caller.
     "jpeg_alloc32": ("SC_rgb_jpeg_dcmtk.dcm", lambda ds: setattr(ds, "BitsAllocated", 32)),
 }
+
+
+def many_items(out: Path, count: int = 500_000) -> Path:
+    """CT_small.dcm with a Referenced Image Sequence of ``count`` empty undefined-length items (16 B each).
+
+    Byte level: pydicom takes minutes to write half a million items.
+    """
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.ReferencedImageSequence = pydicom.Sequence([pydicom.Dataset()])
+    ds.save_as(out, enforce_file_format=True)
+    raw = out.read_bytes()
+    one = b"\x08\x00\x40\x11SQ\x00\x00\x08\x00\x00\x00" + b"\xfe\xff\x00\xe0\x00\x00\x00\x00"
+    at = raw.index(one)   # (0008,1140) SQ, length 8, one empty item
+    item = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\xfe\xff\x0d\xe0\x00\x00\x00\x00"
+    sequence = one[:8] + b"\xff\xff\xff\xff" + item * count + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+    out.write_bytes(raw[:at] + sequence + raw[at + len(one):])
+    return out
+
+
+def transfer_syntax_as_ob(out: Path) -> Path:
+    """CT_small.dcm with its Transfer Syntax UID (0002,0010) written with VR OB (explicit VR LE file meta)."""
+    raw = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    at = raw.index(b"\x02\x00\x10\x00UI")
+    length = struct.unpack_from("<H", raw, at + 6)[0]
+    value = raw[at + 8:at + 8 + length]
+    # OB: 2 reserved bytes and a 4-byte length, so the element grows by 4; the group length follows.
+    raw = raw[:at] + b"\x02\x00\x10\x00OB\x00\x00" + struct.pack("<I", length) + value + raw[at + 8 + length:]
+    group = raw.index(b"\x02\x00\x00\x00UL\x04\x00")
+    old = struct.unpack_from("<I", raw, group + 8)[0]
+    out.write_bytes(raw[:group + 8] + struct.pack("<I", old + 4) + raw[group + 12:])
+    return out
+
+
+def deflated(src: Path, out: Path) -> Path:
+    """``src`` (explicit VR little endian, file meta as pydicom writes it) re-encoded as Deflated Explicit VR LE."""
+    import zlib
+    raw = src.read_bytes()
+    group = raw.index(b"\x02\x00\x00\x00UL\x04\x00")
+    meta_end = group + 12 + struct.unpack_from("<I", raw, group + 8)[0]
+    old_uid, new_uid = b"1.2.840.10008.1.2.1\x00", b"1.2.840.10008.1.2.1.99"
+    old_ts = b"\x02\x00\x10\x00UI" + struct.pack("<H", len(old_uid)) + old_uid
+    new_ts = b"\x02\x00\x10\x00UI" + struct.pack("<H", len(new_uid)) + new_uid
+    meta = raw[:meta_end].replace(old_ts, new_ts)
+    assert len(meta) == meta_end + 2, "source is not explicit VR little endian"
+    meta = meta[:group + 8] + struct.pack("<I", meta_end - group - 12 + 2) + meta[group + 12:]
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    out.write_bytes(meta + packer.compress(raw[meta_end:]) + packer.flush())
+    return out
