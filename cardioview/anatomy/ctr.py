@@ -42,7 +42,6 @@ def heart_extent(heart: np.ndarray, per_row: bool = False) -> tuple[float, float
     row = int(np.argmax(widths))
     if per_row:
         return float(left[row]), float(right[row]), float(row)
-    ys = np.flatnonzero(has)
     return float(left[has].min()), float(right[has].max()), float(row)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import WeightsError
 from cardioview.inference.preprocess import PreprocessSpec
-from cardioview.model.bundle import sha256_file
+from cardioview.model.bundle import sha256_file, verify_listed_file
 
 FORMAT = "cardioview-anatomy-bundle/1"
 MANIFEST = "manifest.json"
@@ -50,15 +50,7 @@ class AnatomyBundle:
 
     def verified_path(self, filename: str) -> Path:
         """The file after its sha256 matched the manifest; WeightsError otherwise."""
-        entry = self.manifest["files"].get(filename)
-        path = self.root / filename
-        if entry is None:
-            raise WeightsError(f"{self.root.name}: {filename} is not listed in {MANIFEST}")
-        if not path.is_file():
-            raise WeightsError(f"{self.root.name}: {filename} is missing from the bundle")
-        if sha256_file(path) != entry["sha256"]:
-            raise WeightsError(f"{self.root.name}: {filename} fails its hash check; refusing to load it")
-        return path
+        return verify_listed_file(self.root, self.manifest, filename)
 
 
 def load_anatomy_bundle(path: str | Path) -> AnatomyBundle:

@@ -150,23 +150,32 @@ class WeightsBundle:
         Raises:
             WeightsError: the file is missing, not listed, or its hash differs.
         """
-        path = self.root / filename
-        if filename in self._verified:
-            return path
-        entry = self.manifest.get("files", {}).get(filename)
-        if entry is None:
-            raise WeightsError(f"{self.root.name}: {filename} is not listed in {MANIFEST}")
-        if not path.is_file():
-            raise WeightsError(f"{self.root.name}: {filename} is missing from the bundle")
-        actual = sha256_file(path)
-        if actual != entry["sha256"]:
-            raise WeightsError(
-                f"{self.root.name}: {filename} fails its hash check "
-                f"(expected {entry['sha256'][:12]}..., found {actual[:12]}...); "
-                "the file is corrupt or was replaced: refusing to load it"
-            )
-        self._verified.add(filename)
-        return path
+        if filename not in self._verified:
+            verify_listed_file(self.root, self.manifest, filename)
+            self._verified.add(filename)
+        return self.root / filename
+
+
+def verify_listed_file(root: Path, manifest: dict, filename: str) -> Path:
+    """``root/filename`` once its sha256 matches the manifest's ``files`` entry (any bundle kind).
+
+    Raises:
+        WeightsError: the file is missing, not listed, or its hash differs.
+    """
+    path = root / filename
+    entry = manifest.get("files", {}).get(filename)
+    if entry is None:
+        raise WeightsError(f"{root.name}: {filename} is not listed in {MANIFEST}")
+    if not path.is_file():
+        raise WeightsError(f"{root.name}: {filename} is missing from the bundle")
+    actual = sha256_file(path)
+    if actual != entry["sha256"]:
+        raise WeightsError(
+            f"{root.name}: {filename} fails its hash check "
+            f"(expected {entry['sha256'][:12]}..., found {actual[:12]}...); "
+            "the file is corrupt or was replaced: refusing to load it"
+        )
+    return path
 
 
 def load_bundle(path: str | Path) -> WeightsBundle:
