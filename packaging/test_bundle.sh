@@ -39,10 +39,11 @@ fi
 size_mb=$(du -sm dist/CardioView | cut -f1)
 echo "bundle size: ${size_mb} MB ($(find dist/CardioView -type f | wc -l) files; budget ${SIZE_BUDGET_MB} MB)"
 echo "largest parts (MB):"
-( cd dist/CardioView && du -sm _internal/* | sort -rn | head -n 12 | sed 's/^/  /' )
+# sed -n, not head: head exits after 12 lines and, under pipefail, sort's SIGPIPE (141) would end the script.
+( cd dist/CardioView && du -sm _internal/* | sort -rn | sed -n '1,12s/^/  /p' )
 echo "largest files (MB):"
-( cd dist/CardioView && find . -type f -size +4M -printf '%s %p\n' | sort -rn | head -n 12 \
-    | awk '{ printf "  %5.1f  %s\n", $1 / 1048576, $2 }' )
+( cd dist/CardioView && find . -type f -size +4M -printf '%s %p\n' | sort -rn \
+    | awk 'NR <= 12 { printf "  %5.1f  %s\n", $1 / 1048576, $2 }' )
 (( size_mb <= SIZE_BUDGET_MB )) || failures+=("size ${size_mb} MB > ${SIZE_BUDGET_MB} MB")
 for forbidden in torch torchvision cv2 opencv_python_headless.libs PyQt5 PyQt6 PySide2 matplotlib scipy sklearn; do
     if [[ -e "dist/CardioView/_internal/$forbidden" ]]; then failures+=("the bundle contains $forbidden"); fi
@@ -112,7 +113,7 @@ for label, frozen, source in (("start-up to window shown", wf, ws), ("start-up t
 print("OK" if ok else "OVER")
 EOF
 )
-echo "$summary" | head -n 2
+echo "$summary" | sed -n 1,2p
 [[ $(echo "$summary" | tail -n 1) == OK ]] || failures+=("bundle start-up slower than ${STARTUP_RATIO_LIMIT}x the source install")
 
 # --- verdict -------------------------------------------------------------------------------------------------
