@@ -11,4 +11,7 @@ Print a key's line with ``cardioview sign-bundle --public-key KEY.pem``.
 TRUSTED_KEYS: dict[str, str] = {
     # CardioView release key, generated 2026-12-01; private key held off the workstation.
     "5b877252dda4042c": "JlkfSeG6AfGuzCKHvgEjKRRVQb1s/wULnD3unBip75w=",
+    # Release key generated 2026-12-02 on the build machine, after the first one's private half was
+    # lost with its machine (lost, not leaked: bundles it signed stay valid). New bundles are signed with this.
+    "8aee305bbbd6cc2a": "durlSWbOiT2W8A/QvKxOIObtDQAOj9FWv8ehfKQwVqI=",
 }

@@ -71,16 +71,33 @@ def augment_batch(images: torch.Tensor, size: int, cfg: AugmentConfig, generator
 
     With NO_AUGMENTATION it only resamples to ``size`` (identity when the sizes match).
     """
+    return augment_with_maps(images, None, size, cfg, generator)[0]
+
+
+def augment_with_maps(images: torch.Tensor, maps: torch.Tensor | None, size: int, cfg: AugmentConfig,
+                      generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """As :func:`augment_batch`, and moves ``maps`` (N, H, W) float, e.g. heart masks, with the same geometry.
+
+    The maps get the affine transform only (no brightness or contrast), so a
+    mask stays aligned with its augmented image. The random draws are the same
+    with or without maps, so a seed gives the same images either way.
+
+    Returns:
+        (images (N, 1, size, size), maps (N, 1, size, size) or None)
+    """
     x = images.float().unsqueeze(1) / (255.0 if images.dtype == torch.uint8 else 1.0)
+    m = None if maps is None else maps.float().unsqueeze(1)
     n = x.shape[0]
     if cfg == NO_AUGMENTATION:
-        return resize_batch(x, size)
+        return resize_batch(x, size), None if m is None else resize_batch(m, size)
     theta = affine_matrices(n, cfg, generator)
     grid = F.affine_grid(theta, [n, 1, size, size], align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    if m is not None:
+        m = F.grid_sample(m, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     c = 1.0 + _uniform(n, cfg.contrast, generator).view(n, 1, 1, 1)
     b = _uniform(n, cfg.brightness, generator).view(n, 1, 1, 1)
-    return ((x - 0.5) * c + 0.5 + b).clamp_(0.0, 1.0)
+    return ((x - 0.5) * c + 0.5 + b).clamp_(0.0, 1.0), m
 
 
 def resize_batch(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -39,6 +39,10 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="weight of W's normalised spatial entropy in the loss (concentrates W; 0 = off)")
     p.add_argument("--attention-tv", type=float, default=d.attention_tv,
                    help="weight of W's relative total variation in the loss (smooths W; 0 = off)")
+    p.add_argument("--attention-anatomy", type=float, default=d.attention_anatomy,
+                   help="weight of the BCE between W and the shipped segmenter's heart mask (0 = off: weakly supervised)")
+    p.add_argument("--ema-decay", type=float, default=d.ema_decay,
+                   help="validate and save an exponential moving average of the weights (per-step decay, e.g. 0.998; 0 = off)")
     p.add_argument("--input-size", type=int, default=d.input_size)
     p.add_argument("--low-res-size", type=int, default=d.low_res_size, help="progressive resizing: first train at this size (0 = off)")
     p.add_argument("--low-res-fraction", type=float, default=d.low_res_fraction)
@@ -63,6 +67,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         data=args.data, out=args.out, backbone=args.backbone, head=args.head, dropout=args.dropout,
         attention_bias=args.attention_bias, output_stride=args.output_stride, attention_penalty=args.attention_penalty,
         attention_entropy=args.attention_entropy, attention_tv=args.attention_tv,
+        attention_anatomy=args.attention_anatomy, ema_decay=args.ema_decay,
         input_size=args.input_size, low_res_size=args.low_res_size, low_res_fraction=args.low_res_fraction,
         equalize=not args.no_equalize, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         epochs=args.epochs or TrainConfig.epochs, max_minutes=args.max_minutes, label_smoothing=args.label_smoothing,

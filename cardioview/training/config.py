@@ -46,6 +46,10 @@ class TrainConfig:
         attention_penalty: weight of mean(W) added to the loss (AMM only).
         attention_entropy, attention_tv: weights of the scale-free spatial entropy and
             total variation of W (AMM only; see training.attention_terms); 0 = off.
+        attention_anatomy: weight of the BCE between W and the segmenter's heart mask on each
+            training image (AMM only; see training.heart_prior); 0 = off (weakly supervised).
+        ema_decay: keep an exponential moving average of the weights with this per-step decay
+            and validate/save it instead of the raw weights; 0 = off.
         label_smoothing: BCE target smoothing.
         class_weights: weight samples by N / (2 n_class) (the paper's class weights).
         augment: augmentation ranges.
@@ -84,6 +88,8 @@ class TrainConfig:
     attention_penalty: float = 0.05
     attention_entropy: float = 0.0
     attention_tv: float = 0.0
+    attention_anatomy: float = 0.0
+    ema_decay: float = 0.0
     label_smoothing: float = 0.0
     class_weights: bool = True
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -116,7 +122,8 @@ def paper_recipe(cfg: TrainConfig) -> TrainConfig:
         batch_size=16, optimizer="sgd", lr=1e-4, momentum=0.9, weight_decay=0.0,
         schedule="plateau",
         patience=40, plateau_patience=15, plateau_factor=0.3,
-        attention_penalty=0.0, attention_entropy=0.0, attention_tv=0.0, label_smoothing=0.0, class_weights=True,
+        attention_penalty=0.0, attention_entropy=0.0, attention_tv=0.0, attention_anatomy=0.0,
+        ema_decay=0.0, label_smoothing=0.0, class_weights=True,
         augment=AugmentConfig(shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1,
                               brightness=0.1, contrast=0.0, hflip=0.5),
     )

@@ -7,6 +7,8 @@
     RUN/last_optimizer.safetensors   optimizer tensors + the augmentation RNG state
     RUN/state.json            epoch, elapsed seconds, best loss, optimizer scalars, scheduler
     RUN/epochs.csv            one row per epoch
+    RUN/last_ema.safetensors  the weight average after the last epoch (--ema-decay; train.py)
+    RUN/heart_masks.safetensors   segmenter heart masks of the training images (--attention-anatomy)
 """
 
 from __future__ import annotations

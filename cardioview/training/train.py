@@ -22,16 +22,21 @@ import torch.nn.functional as F
 
 from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.atomic import atomic_write_text
-from cardioview.model.checkpoint import save_tensors
+from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import NetworkConfig, build_network
 from cardioview.training.attention_terms import spatial_entropy, total_variation
-from cardioview.training.augment import NO_AUGMENTATION, augment_batch, to_network_input
+from cardioview.training.augment import NO_AUGMENTATION, augment_batch, augment_with_maps, to_network_input
 from cardioview.training.config import TrainConfig
 from cardioview.training.data import describe_counts, labels_tensor, prepare_images
 from cardioview.training.dataset_split import read_split, split_data, write_split
+from cardioview.training.heart_prior import anatomy_loss, load_or_compute_heart_masks
 from cardioview.training.metrics import auroc
 from cardioview.training.run_state import append_epoch_row, load_training_state, save_training_state
 from cardioview.training.runtime import Runtime, broadcast_floats, init_runtime, shutdown
+
+
+#: The weight average (``--ema-decay``) after the last epoch, for resuming.
+LAST_EMA = "last_ema.safetensors"
 
 
 @dataclass
@@ -73,8 +78,11 @@ def sample_weights(labels: torch.Tensor, balanced: bool) -> torch.Tensor:
 
 
 def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
-               cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """(weighted BCE, total loss with the attention terms). Computed in fp32 whatever the autocast."""
+               cfg: TrainConfig, heart: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(weighted BCE, total loss with the attention terms). Computed in fp32 whatever the autocast.
+
+    ``heart``: (N, 1, H, W) heart masks aligned with the batch (``--attention-anatomy`` only).
+    """
     smoothed = target * (1 - cfg.label_smoothing) + 0.5 * cfg.label_smoothing
     bce = F.binary_cross_entropy_with_logits(logit.float().view(-1), smoothed, weight=weight)
     total = bce
@@ -85,6 +93,8 @@ def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tenso
             total = total + cfg.attention_entropy * spatial_entropy(attention)
         if cfg.attention_tv:
             total = total + cfg.attention_tv * total_variation(attention)
+        if cfg.attention_anatomy and heart is not None:
+            total = total + cfg.attention_anatomy * anatomy_loss(attention, heart)
     return bce, total
 
 
@@ -172,6 +182,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     val_cache = {s: prepare_images(split.val, spec, s) for s in sizes} if runtime.is_main else {}
     y_train, y_val = labels_tensor(split.train), labels_tensor(split.val)
     w_train = sample_weights(y_train, cfg.class_weights)
+    heart_train = None
+    if cfg.attention_anatomy and cfg.head == "amm":
+        # every rank computes or reads the same file; rank 0 alone would leave the others waiting on it
+        heart_train = load_or_compute_heart_masks(out, split.train, cfg.input_size, log=log)
 
     net = build_network(network_config(cfg)).to(runtime.device).to(memory_format=torch.channels_last)
     model = net
@@ -184,12 +198,20 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     else:
         optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=runtime.amp_dtype == torch.float16)
+    ema = None
+    if cfg.ema_decay:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        ema = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
+    eval_net = net if ema is None else ema.module  # what is validated and saved as best
     generator = torch.Generator().manual_seed(cfg.seed * 1000 + runtime.rank)
 
     state = {"epoch": 0, "elapsed_s": 0.0, "best_val_loss": float("inf"), "best_epoch": -1,
              "since_best": 0, "lr": cfg.lr}
     if resume and (out / "state.json").is_file():
         state = load_training_state(out, net, optimizer, generator)
+        if ema is not None and (out / LAST_EMA).is_file():
+            load_tensors_into(ema, out / LAST_EMA)
         log(f"resumed after epoch {state['epoch']} ({state['elapsed_s'] / 60:.1f} min done)")
     log(f"{network_config(cfg).name} on {runtime.describe()}; recipe {cfg.recipe}")
 
@@ -228,14 +250,19 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
                 break
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            x = to_network_input(augment_batch(cache[idx], size, cfg.augment, generator)).to(runtime.device)
+            x, heart = augment_with_maps(cache[idx], None if heart_train is None else heart_train[idx].float() / 255.0,
+                                         size, cfg.augment, generator)
+            x = to_network_input(x).to(runtime.device)
             with runtime.autocast():
                 logit, attention = model(x)
-            bce, total = loss_terms(logit, attention, y_train[idx].to(runtime.device), w_train[idx].to(runtime.device), cfg)
+            bce, total = loss_terms(logit, attention, y_train[idx].to(runtime.device), w_train[idx].to(runtime.device),
+                                    cfg, None if heart is None else heart.to(runtime.device))
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(total).backward()
             scaler.step(optimizer)
             scaler.update()
+            if ema is not None:
+                ema.update_parameters(net)
             losses.append(bce.item())
             att_means.append(attention.float().mean().item())
             seen += idx.numel()
@@ -250,18 +277,20 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
         decision = [0.0, 0.0]
         if runtime.is_main:
             t_val = time.monotonic()
-            logits, _ = predict_logits(net, val_cache[size], size, runtime)
+            logits, _ = predict_logits(eval_net, val_cache[size], size, runtime)
             if size == cfg.input_size:
                 val_seconds_per_image = (time.monotonic() - t_val) / max(1, len(split.val)) * 1.2
             val_loss = F.binary_cross_entropy_with_logits(logits, y_val, weight=sample_weights(y_val, cfg.class_weights)).item()
             val_auc = auroc(y_val.numpy(), logits.numpy())
             improved, lr, early_stop = after_validation(state, val_loss, epoch, size == cfg.input_size, lr, cfg)
             if improved:
-                save_tensors(net, out / "best.safetensors")
+                save_tensors(eval_net, out / "best.safetensors")
             state.update(epoch=epoch, elapsed_s=time.monotonic() - t0, lr=lr)
             row.update(val_size=size, val_loss=val_loss, val_auroc=val_auc, elapsed_s=state["elapsed_s"],
                        best=int(improved))
             append_epoch_row(out, row)
+            if ema is not None:
+                save_tensors(ema, out / LAST_EMA)  # before state.json, which names a complete epoch
             save_training_state(out, net, optimizer, generator, state)
             log(f"epoch {epoch}: {size}px train loss {row['train_loss']:.4f} | val loss {val_loss:.4f} "
                 f"AUROC {val_auc:.4f}{' *best*' if improved else ''} | {rate:.1f} img/s | "
@@ -275,7 +304,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
             break
     if runtime.is_main and not (out / "best.safetensors").is_file():
         # no epoch reached input_size (budget too short for the low-res phase): keep the last weights
-        save_tensors(net, out / "best.safetensors")
+        save_tensors(eval_net, out / "best.safetensors")
     result = TrainResult(out, out / "best.safetensors", state["best_epoch"], state["best_val_loss"], epoch,
                          time.monotonic() - t0, stopped_by)
     if runtime.is_main:

@@ -36,3 +36,18 @@ def test_flip_only_when_configured():
     flipped = augment_batch(x, 32, AugmentConfig(0, 0, 0, 0, 0, 0, hflip=1.0), torch.Generator().manual_seed(0))
     assert kept[:, 0, :, :8].mean() > 0.99  # band still on the left
     torch.testing.assert_close(flipped[:, 0], torch.flip(x.float() / 255, dims=[-1]))
+
+
+def test_maps_move_with_their_image_and_keep_no_intensity_change():
+    from cardioview.training.augment import augment_with_maps
+
+    x = _images()
+    maps = (x.float() / 255.0 > 0.99).float()  # the bright band as a mask: it must stay on the band
+    cfg = AugmentConfig(shift=0.1, rotate_deg=10, shear_deg=5, zoom=0.1, brightness=0.3, contrast=0.3)
+    img, m = augment_with_maps(x, maps, 32, cfg, torch.Generator().manual_seed(3))
+    only = augment_batch(x, 32, cfg, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(img, only)  # same draws with or without maps
+    geometry_only = AugmentConfig(shift=0.1, rotate_deg=10, shear_deg=5, zoom=0.1, brightness=0, contrast=0)
+    moved, _ = augment_with_maps(maps, None, 32, geometry_only, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(m, moved)  # the map had the image's geometry and nothing else
+    assert m.shape == (4, 1, 32, 32) and 0.0 <= float(m.min()) and float(m.max()) <= 1.0

@@ -250,3 +250,32 @@ def test_evaluate_reads_a_boxed_film_folder_and_prints_the_central_baseline(tmp_
     assert loc["model"]["films"] == loc["central_blob"]["films"] == 4
     assert loc["central_blob"]["pointing_rate"] == 1.0
     assert 0.0 <= loc["model"]["t60"]["mean_iou"] <= 1.0 and loc["attention"]["images"] == 4
+
+
+def test_anatomy_guided_run_with_weight_average_resumes(tmp_path):
+    """--attention-anatomy and --ema-decay: heart masks stored, the average saved and restored on resume."""
+    from safetensors.torch import load_file
+
+    data = require_shared_data(CXR128)
+    out = tmp_path / "anat"
+    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 64, "--low-res-size", 0,
+                       "--epochs", 1, "--batch-size", 6, "--threads", 1, "--output-stride", 16,
+                       "--attention-anatomy", 1.0, "--ema-decay", 0.9)
+    assert run_train(args) == 0
+    for name in ("heart_masks.safetensors", "last_ema.safetensors", "best.safetensors"):
+        assert (out / name).is_file(), name
+    ema = load_file(str(out / "last_ema.safetensors"))
+    last = load_file(str(out / "last.safetensors"))
+    best = load_file(str(out / "best.safetensors"))
+    key = "head.conv4.weight"
+    assert key in best and not torch_equal(ema[f"module.{key}"], last[key])  # the average is not the raw weights
+    assert torch_equal(ema[f"module.{key}"], best[key])  # and it is what was validated and saved
+    assert run_train(_train_args("--data", data, "--out", out, "--resume", "--epochs", 2)) == 0
+    rows = list(csv.DictReader(open(out / "epochs.csv")))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a.float(), b.float()))
