@@ -63,4 +63,5 @@ def save_masks(folder: Path, source: Path, anatomy) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     stem = Path(source).stem
     return [atomic_write_bytes(unique_path(folder, f"{stem}_{name}"), _png(mask))
-            for name, mask in (("heart", anatomy.heart), ("lungs", anatomy.lungs))]
+            for name, mask in (("heart", anatomy.at_image_size(anatomy.heart)),
+                               ("lungs", anatomy.at_image_size(anatomy.lungs)))]

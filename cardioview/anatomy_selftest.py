@@ -21,6 +21,6 @@ def check_anatomy(checks, predictor, png: Path) -> None:
         result = runner.segment(load(png))
         if result.ctr is None:
             raise AssertionError(f"{png.name}: no CTR ({result.reason})")
-        if result.heart.shape != load(png).shape:
-            raise AssertionError("masks are not at the image's size")
+        if result.at_image_size(result.heart).shape != load(png).shape:
+            raise AssertionError("masks do not map to the image's size")
         detail.append(f"{runner.model_id}: {png.name} CTR {result.ctr:.2f}, {result.elapsed_ms:.0f} ms")

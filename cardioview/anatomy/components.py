@@ -9,15 +9,25 @@ from __future__ import annotations
 import numpy as np
 
 
-def _runs(row: np.ndarray) -> list[tuple[int, int]]:
-    d = np.diff(np.concatenate(([0], row.view(np.int8), [0])))
-    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-    return list(zip(starts.tolist(), ends.tolist()))
+def _runs(mask: np.ndarray) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Every horizontal run of the mask, found in one pass: (row offsets, starts, ends, rows).
+
+    ``offsets[y]:offsets[y + 1]`` indexes row y's runs; ends are exclusive.
+    """
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded, axis=1)
+    ys, starts = np.nonzero(d == 1)  # row-major, so each row's starts and ends pair up in order
+    _, ends = np.nonzero(d == -1)
+    offsets = np.searchsorted(ys, np.arange(h + 1)).tolist()
+    return offsets, starts.tolist(), ends.tolist(), ys.tolist()
 
 
 def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """8-connected labels (H, W) int32 (0 = background) and the number of components."""
     mask = np.ascontiguousarray(mask, dtype=bool)
+    offsets, starts, ends, ys = _runs(mask)
     parent: list[int] = [0]
 
     def find(a: int) -> int:
@@ -26,33 +36,28 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
             a = parent[a]
         return a
 
-    rows: list[list[tuple[int, int, int]]] = []
-    prev: list[tuple[int, int, int]] = []
+    labels = [0] * len(starts)
     for y in range(mask.shape[0]):
-        cur = []
-        for s, e in _runs(mask[y]):
-            lab = 0
-            for ps, pe, pl in prev:
-                if ps <= e and pe >= s:  # overlap including diagonal neighbours
+        prev = range(offsets[y - 1], offsets[y]) if y else range(0)
+        for i in range(offsets[y], offsets[y + 1]):
+            s, e, lab = starts[i], ends[i], 0
+            for j in prev:
+                if starts[j] <= e and ends[j] >= s:  # overlap including diagonal neighbours
                     if lab == 0:
-                        lab = find(pl)
+                        lab = find(labels[j])
                     else:
-                        a, b = find(lab), find(pl)
+                        a, b = find(lab), find(labels[j])
                         if a != b:
                             parent[max(a, b)] = min(a, b)
                             lab = min(a, b)
             if lab == 0:
                 parent.append(len(parent))
                 lab = len(parent) - 1
-            cur.append((s, e, lab))
-        rows.append(cur)
-        prev = cur
-    roots = {}
+            labels[i] = lab
+    roots: dict[int, int] = {}
     out = np.zeros(mask.shape, dtype=np.int32)
-    for y, cur in enumerate(rows):
-        for s, e, lab in cur:
-            r = find(lab)
-            out[y, s:e] = roots.setdefault(r, len(roots) + 1)
+    for i, lab in enumerate(labels):
+        out[ys[i], starts[i]:ends[i]] = roots.setdefault(find(lab), len(roots) + 1)
     return out, len(roots)
 
 

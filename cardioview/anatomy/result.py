@@ -55,16 +55,19 @@ class AnatomyResult:
     """Heart and lung segmentation of one film, and its CTR when the quality check passed.
 
     Attributes:
-        heart: bool (H, W) mask at the image's own size.
-        lungs: bool (H, W), both lungs.
-        right_lung, left_lung: bool (H, W), patient's right (image left) and left.
-        measurement: where the CTR was measured; None when the check failed.
+        heart: bool (h, w) mask, at the image's own size or, when ``image_shape`` is set,
+            at a smaller measuring size with the image's aspect (the runner measures there:
+            resizing three masks to a 3,000 px film would cost more than the network).
+        lungs: bool (h, w), both lungs.
+        right_lung, left_lung: bool (h, w), patient's right (image left) and left.
+        measurement: where the CTR was measured, in the image's own pixels; None when the check failed.
         passed: the quality-check verdict.
         reason: why no CTR is shown ("" when passed).
         warnings: caveats shown with the CTR, e.g. the AP magnification warning.
         adjusted: True once a user moved the calipers.
         model_id: the segmenter bundle's name + short hash.
         elapsed_ms: preprocess + forward + measurement.
+        image_shape: the image's (H, W) when the masks are smaller than the image; None when equal.
     """
 
     heart: np.ndarray
@@ -77,6 +80,22 @@ class AnatomyResult:
     adjusted: bool = False
     model_id: str = ""
     elapsed_ms: float = 0.0
+    image_shape: tuple[int, int] | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """The image's (H, W), whatever size the masks are kept at."""
+        return tuple(self.image_shape) if self.image_shape is not None else self.heart.shape
+
+    def at_image_size(self, mask: np.ndarray) -> np.ndarray:
+        """One of this result's masks resized (nearest) to the image's own size."""
+        h, w = mask.shape
+        H, W = self.shape
+        if (h, w) == (H, W):
+            return mask
+        ys = np.minimum(((np.arange(H) + 0.5) * h / H).astype(int), h - 1)
+        xs = np.minimum(((np.arange(W) + 0.5) * w / W).astype(int), w - 1)
+        return mask[ys[:, None], xs[None, :]]
 
     @property
     def lungs(self) -> np.ndarray:

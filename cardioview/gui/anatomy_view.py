@@ -36,10 +36,10 @@ def measurement_from(anatomy) -> CardiothoracicMeasurement | None:
 
 def outline_rgba(anatomy, thickness: int = 3) -> np.ndarray:
     """uint8 (H, W, 4) outlines at the image's size, transparent elsewhere."""
-    h, w = anatomy.heart.shape
+    h, w = anatomy.shape
     rgba = np.zeros((h, w, 4), np.uint8)
     for name, mask in (("lungs", anatomy.right_lung), ("lungs", anatomy.left_lung), ("heart", anatomy.heart)):
-        edge = outline(mask, None, thickness)
+        edge = outline(mask, (h, w), thickness)
         rgba[edge, :3] = OUTLINE_COLOURS[name][0]
         rgba[edge, 3] = 255
     return rgba

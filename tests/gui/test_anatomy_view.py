@@ -36,7 +36,7 @@ def test_automatic_calipers_outlines_and_ctr_column(qtbot, anatomy_window):
     key = win.state.current_key
     assert view.ctr_text(key) == f"{anatomy.ctr:.2f}"
     # outlines drawn in their own item, at the image's size, independent of the heat map
-    assert view.item.isVisible() and view.item.image.shape[:2] == anatomy.heart.shape
+    assert view.item.isVisible() and view.item.image.shape[:2] == anatomy.shape
     win.state.set_heatmap_visible(False)
     assert view.item.isVisible()
     view.toggle.setChecked(False)
