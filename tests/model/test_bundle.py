@@ -98,6 +98,27 @@ def _with_attention_figures(bundle_dir, pointing: float, faithfulness: float):
     return load_bundle(bundle_dir)
 
 
+def test_box_figures_below_the_goals_keep_the_map_unvalidated(bundle_copy):
+    """Held-out figures alone are not enough where radiologists' boxes were scored: those must reach BOX_TARGETS too."""
+    from cardioview.model.bundle import BOX_TARGETS
+
+    def with_boxes(pointing: float, mean_iou: float):
+        manifest_path = bundle_copy / "manifest.json"
+        manifest = json.loads(manifest_path.read_text())
+        manifest["evaluation"] = {
+            "attention": {"images": 333, "pointing_rate": 0.85, "faithfulness_rate": 0.9, "mass_ratio": {"median": 1.5}},
+            "box_localisation": {"model": {"films": 96, "pointing_rate": pointing, "t60": {"mean_iou": mean_iou}},
+                                 "central_blob": {"films": 96, "pointing_rate": 1.0, "t60": {"mean_iou": 0.62}}}}
+        manifest_path.write_text(json.dumps(manifest))
+        return load_bundle(bundle_copy)
+
+    assert BOX_TARGETS == {"pointing_rate": 0.9, "mean_iou": 0.6}
+    assert not with_boxes(0.95, 0.45).attention_validated  # peak on the heart, but the region does not match the box
+    assert not with_boxes(0.60, 0.65).attention_validated
+    good = with_boxes(0.95, 0.65)
+    assert good.attention_validated and "radiologist's box on 95% of 96 boxed films" in good.attention_note
+
+
 def test_attention_note_states_the_measured_localisation(tiny_bundle, bundle_copy):
     from cardioview.imaging import load
     from cardioview.inference.predictor import Predictor
