@@ -102,24 +102,24 @@ def test_segmenter_on_a_real_nih_film_gives_masks_at_its_size_and_a_ctr():
     assert lateral.ctr is None and lateral.reason == REASON_LATERAL
 
 
-def test_ctr_measured_on_the_smaller_masks_matches_the_full_size_measurement():
-    """The runner measures on masks of at most 512 px: the calipers it returns match full-size masks."""
+def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
+    """The runner measures on the network's output masks: its calipers match full-size masks of a 1024 px film."""
     from cardioview.anatomy import assess
     from cardioview.imaging import load
-    from cardioview.inference.anatomy_runner import MEASURE_SIDE, measuring_shape
     runner = _runner()
     sample = load(SAMPLE)
     xray = replace(sample, pixels=np.repeat(np.repeat(sample.pixels, 2, axis=0), 2, axis=1))  # a 1024 px film
-    assert max(xray.shape) > MEASURE_SIDE
     res = runner.segment(xray)
-    assert res.heart.shape == measuring_shape(xray.shape) and max(res.heart.shape) == MEASURE_SIDE
+    grid = (runner.spec.input_size, runner.spec.input_size)
+    assert res.heart.shape == grid and res.image_shape == xray.shape
     (heart, right, left), shares = runner.masks(xray.pixels, with_shares=True)
     full = assess(heart, right, left, shares=shares)
-    assert res.ctr == pytest.approx(full.ctr, abs=0.004)
+    assert res.ctr == pytest.approx(full.ctr, abs=0.006)
+    px = xray.shape[1] / grid[1]  # one network pixel in film pixels
     for name in ("heart_left", "heart_right", "thorax_left", "thorax_right"):
-        assert getattr(res.measurement, name) == pytest.approx(getattr(full.measurement, name), abs=4.0), name
+        assert getattr(res.measurement, name) == pytest.approx(getattr(full.measurement, name), abs=1.5 * px), name
     assert abs(res.measurement.heart_row - full.measurement.heart_row) < 0.03 * xray.shape[0]
-    assert runner.segment(sample).image_shape is None  # a 512 px film is measured as it is
+    assert res.at_image_size(res.heart).shape == xray.shape
 
 
 def test_segmenter_dice_on_real_jsrt_films_it_did_not_train_on():

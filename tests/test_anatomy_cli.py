@@ -80,5 +80,7 @@ def test_evaluate_anatomy_on_real_masks_and_nih_boxes(tmp_path):
     m = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert m["segmentation"]["heart_dice"]["n"] == 5 and m["segmentation"]["lungs_dice"]["mean"] > 0.85
     assert m["segmentation"]["gt_mask_ctr_vs_keypoint"]["mae"] < 0.01
-    assert m["boxes"]["n"] == 3 and 0 <= m["boxes"]["heart_box_iou"]["mean"] <= 1
+    # the heart box must match the radiologist box on these real NIH films (about 0.7-0.85 each), measured in
+    # 1024 px units whatever size the masks are kept at
+    assert m["boxes"]["n"] == 3 and m["boxes"]["heart_box_iou"]["mean"] > 0.6
     assert (tmp_path / "eval" / "bland_altman.png").is_file() and (tmp_path / "eval" / "failure_cases.png").is_file()

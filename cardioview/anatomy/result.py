@@ -56,8 +56,8 @@ class AnatomyResult:
 
     Attributes:
         heart: bool (h, w) mask, at the image's own size or, when ``image_shape`` is set,
-            at a smaller measuring size with the image's aspect (the runner measures there:
-            resizing three masks to a 3,000 px film would cost more than the network).
+            on the segmenter's output grid, where the runner measures (resizing three masks
+            to a 3,000 px film would cost more than the network).
         lungs: bool (h, w), both lungs.
         right_lung, left_lung: bool (h, w), patient's right (image left) and left.
         measurement: where the CTR was measured, in the image's own pixels; None when the check failed.

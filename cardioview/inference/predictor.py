@@ -16,7 +16,7 @@ from cardioview.errors import CardioViewError, WeightsError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
 from cardioview.inference.prediction import Prediction
-from cardioview.inference.preprocess import preprocess
+from cardioview.inference.preprocess import display_gray, preprocess
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
 
 class InvalidInputError(CardioViewError, ValueError):
@@ -80,7 +80,10 @@ class Predictor:
         full = self.full_resolution if full_resolution is None else full_resolution
         start = time.perf_counter()
         check_usable_pixels(xray.pixels)
-        batch = preprocess(xray.pixels, self.spec, full_resolution=full)
+        # one full-size 8-bit/equalised image for both networks when their preprocessing agrees
+        shared = self.anatomy is not None and self.anatomy.spec.equalize == self.spec.equalize
+        gray8 = display_gray(xray.pixels, self.spec) if shared else None
+        batch = preprocess(xray.pixels, self.spec, full_resolution=full, gray8=gray8)
         probability, attention = self.backend.run(batch)
         elapsed_ms = (time.perf_counter() - start) * 1000.0
         warnings = list(xray.warnings)
@@ -98,7 +101,7 @@ class Predictor:
             warnings=tuple(warnings),
             intended_use=self.bundle.intended_use,
             attention_note=self.bundle.attention_note,
-            anatomy=None if self.anatomy is None else self.anatomy.segment(xray),
+            anatomy=None if self.anatomy is None else self.anatomy.segment(xray, gray8),
         )
 
 

@@ -99,15 +99,27 @@ def minmax(image: np.ndarray) -> np.ndarray:
     return (image - lo) / (hi - lo)
 
 
-def prepare_gray(pixels: np.ndarray, spec: PreprocessSpec, size: tuple[int, int]) -> np.ndarray:
+def display_gray(pixels: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
+    """The full-size uint8 image before resizing: 8-bit gray, equalised when the spec says so.
+
+    The classifier and the segmenter share it when their specs agree on ``equalize``
+    (equalising a large film is the costly full-size step).
+    """
+    gray = to_uint8(pixels)
+    return equalize_hist(gray) if spec.equalize else gray
+
+
+def prepare_gray(pixels: np.ndarray, spec: PreprocessSpec, size: tuple[int, int],
+                 gray8: np.ndarray | None = None) -> np.ndarray:
     """Display pixels -> float32 (H, W) in [0, 1] at ``size``: the per-image part.
 
     Training caches this result and applies augmentation to it.
+
+    Args:
+        gray8: :func:`display_gray` of these pixels under a spec with the same ``equalize``, if
+            already computed (it is used instead of ``pixels``).
     """
-    gray = to_uint8(pixels)
-    if spec.equalize:
-        gray = equalize_hist(gray)
-    return minmax(resize(gray, size))
+    return minmax(resize(display_gray(pixels, spec) if gray8 is None else gray8, size))
 
 
 def to_batch(gray: np.ndarray, channels: int) -> np.ndarray:
@@ -115,16 +127,18 @@ def to_batch(gray: np.ndarray, channels: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(gray, (1, channels) + gray.shape), dtype=np.float32)
 
 
-def preprocess(pixels: np.ndarray, spec: PreprocessSpec, full_resolution: bool = False) -> np.ndarray:
+def preprocess(pixels: np.ndarray, spec: PreprocessSpec, full_resolution: bool = False,
+               gray8: np.ndarray | None = None) -> np.ndarray:
     """Display-ready pixels (float [0, 1] or uint8, (H, W)) -> network input (1, C, H, W).
 
     Args:
         pixels: XRay.pixels, or a uint8 gray image.
         spec: the bundle's preprocessing.
         full_resolution: feed the image near its own size instead of input_size.
+        gray8: the already computed :func:`display_gray` (see :func:`prepare_gray`).
 
     Returns:
         float32 array (1, spec.channels, H, W), values in [0, 1].
     """
     size = target_size(pixels.shape[:2], spec, full_resolution)
-    return to_batch(prepare_gray(pixels, spec, size), spec.channels)
+    return to_batch(prepare_gray(pixels, spec, size, gray8), spec.channels)

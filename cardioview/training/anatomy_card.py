@@ -52,7 +52,8 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
         f"{t['best_epoch']} by validation Dice (heart {t['validation_dice']['heart']:.4f}, lungs {t['validation_dice']['lungs']:.4f}).",
         "- Loss: BCE + soft Dice per channel. Augmentation: rotation ±{rotate_deg}°, shift ±{shift:.0%}, scale ±{scale:.0%}, gamma "
         "exp(±{gamma}), contrast ±{contrast:.0%}, brightness ±{brightness}, Gaussian noise {noise}; no horizontal flips (left and right are anatomy).".format(**cfg["augment"]),
-        "- Command: `cardioview train-anatomy --data ../shared/data/heart-lung --out ~/cardioview-runs/anatomy --max-minutes 35`, "
+        "- Command: `cardioview train-anatomy --data ../shared/data/heart-lung --out ~/cardioview-runs/anatomy "
+        f"--base {cfg['base']} --input-size {cfg['input_size']} --threads {cfg.get('threads') or 0} --max-minutes {cfg['max_minutes']:.0f}`, "
         "then `python -m cardioview.training.anatomy_bundle_writer --run RUN --out weights/cxr_anatomy --figures EVAL/metrics.json`.",
         "",
         "## The measurement",
@@ -68,7 +69,7 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
         "AP films get the CTR with the warning that AP magnifies the heart. On the ground-truth masks of all 416 JSRT/Wingspan films "
         "the check passes 415 (one Wingspan film's heart centre is not between its lungs' centres).",
         "",
-        "## Figures on the test split (ONNX Runtime, masks at the film's own size, as shipped)",
+        "## Figures on the test split (ONNX Runtime, as shipped: these films are 512 px, the size the viewer measures on)",
     ]
     if seg:
         n = seg["heart_dice"]["n"]

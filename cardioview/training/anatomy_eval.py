@@ -77,14 +77,16 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
         xray = load(path)
         res = runner.segment(xray)
         sy, sx = 1024 / xray.shape[0], 1024 / xray.shape[1]  # NIH boxes are in 1024 px units
+        my, mx = 1024 / res.heart.shape[0], 1024 / res.heart.shape[1]  # the masks may be smaller than the film
         b = bbox(res.heart)
-        b = None if b is None else (b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy)
+        b = None if b is None else (b[0] * mx, b[1] * my, b[2] * mx, b[3] * my)
         out.append({"image": r["image"], "view": r.get("view", ""), "iou_heart": iou(b, tuple(box)),
                     "iou_central": iou(central, tuple(box)), "ctr": res.ctr, "qc_reason": res.reason})
         truth = np.zeros(xray.shape, bool)  # the radiologist box, drawn in yellow
         x0, y0 = int(box[0] / sx), int(box[1] / sy)
         truth[y0:int((box[1] + box[3]) / sy), x0:int((box[0] + box[2]) / sx)] = True
-        pictures.append((out[-1]["iou_heart"], xray, (res.heart, res.right_lung, res.left_lung), truth, out[-1]))
+        masks = tuple(res.at_image_size(m) for m in (res.heart, res.right_lung, res.left_lung))
+        pictures.append((out[-1]["iou_heart"], xray, masks, truth, out[-1]))
     figs = {"n": len(out), "central_box": [round(v, 1) for v in central],
             "heart_box_iou": summary([o["iou_heart"] for o in out]),
             "central_box_iou": summary([o["iou_central"] for o in out]),

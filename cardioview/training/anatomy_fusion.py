@@ -16,23 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from cardioview.anatomy import assess
 from cardioview.atomic import atomic_write_text
 from cardioview.imaging.loader import load
 from cardioview.inference.anatomy_runner import AnatomyRunner
 from cardioview.inference.predictor import Predictor
 from cardioview.training.metrics import auroc, bootstrap_auroc_ci
 
-MEASURE_SIZE = (512, 512)
-
-
 def score(rows: list[dict], predictor: Predictor, runner: AnatomyRunner) -> list[dict]:
     out = []
     for r in rows:
         xray = load(r["path"])
         p = predictor.predict(xray).probability
-        masks, shares = runner.masks(xray.pixels, MEASURE_SIZE, with_shares=True)
-        res = assess(*masks, shares=shares)
+        res = runner.segment(xray)  # the CTR exactly as the viewer shows it
         out.append({"path": r["path"], "label": int(r["label"]), "probability": p, "ctr": res.ctr, "reason": res.reason})
     return out
 

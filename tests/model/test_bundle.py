@@ -102,11 +102,12 @@ def test_box_figures_below_the_goals_keep_the_map_unvalidated(bundle_copy):
     """Held-out figures alone are not enough where radiologists' boxes were scored: those must reach BOX_TARGETS too."""
     from cardioview.model.bundle import BOX_TARGETS
 
-    def with_boxes(pointing: float, mean_iou: float):
+    def with_boxes(pointing: float, mean_iou: float, faithfulness: float = 0.9):
         manifest_path = bundle_copy / "manifest.json"
         manifest = json.loads(manifest_path.read_text())
         manifest["evaluation"] = {
-            "attention": {"images": 333, "pointing_rate": 0.85, "faithfulness_rate": 0.9, "mass_ratio": {"median": 1.5}},
+            "attention": {"images": 333, "pointing_rate": 0.85, "faithfulness_rate": faithfulness,
+                          "mass_ratio": {"median": 1.5}},
             "box_localisation": {"model": {"films": 96, "pointing_rate": pointing, "t60": {"mean_iou": mean_iou}},
                                  "central_blob": {"films": 96, "pointing_rate": 1.0, "t60": {"mean_iou": 0.62}}}}
         manifest_path.write_text(json.dumps(manifest))
@@ -116,7 +117,12 @@ def test_box_figures_below_the_goals_keep_the_map_unvalidated(bundle_copy):
     assert not with_boxes(0.95, 0.45).attention_validated  # peak on the heart, but the region does not match the box
     assert not with_boxes(0.60, 0.65).attention_validated
     good = with_boxes(0.95, 0.65)
-    assert good.attention_validated and "radiologist's box on 95% of 96 boxed films" in good.attention_note
+    assert good.attention_validated and "radiologist's box on 95% of 96 boxed films, mean IoU 0.65" in good.attention_note
+    assert "(a fixed central blob: 100%, 0.62)" in good.attention_note
+    unfaithful = with_boxes(0.95, 0.65, faithfulness=0.1)
+    assert not unfaithful.attention_validated
+    assert unfaithful.attention_note.startswith("Attention map lands on the heart but fails the deletion test: ")
+    assert with_boxes(0.95, 0.45).attention_note.startswith("Attention map localises weakly: ")
 
 
 def test_attention_note_states_the_measured_localisation(tiny_bundle, bundle_copy):
