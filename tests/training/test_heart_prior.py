@@ -27,7 +27,7 @@ def test_heart_masks_sit_in_the_lower_middle_of_each_film_and_are_reused(samples
     for m in masks.numpy() > 0:
         ys, xs = np.nonzero(m)
         share = m.mean()
-        assert 0.04 < share < 0.35, share  # a heart, not the film and not a speck
+        assert 0.02 < share < 0.35, share  # a heart (2.5-14 % of the JSRT/Wingspan films), not the film or a speck
         assert 0.3 < xs.mean() / 64 < 0.7 and 0.4 < ys.mean() / 64 < 0.8  # central, below the film's middle
     assert (tmp_path / HEART_MASKS).is_file() and "segmenting 6" in logs[0]
     again = load_or_compute_heart_masks(tmp_path, samples, 64, log=logs.append)
