@@ -121,7 +121,7 @@ class InferenceWorker(QThread):
         self._seq = itertools.count()
         self._latest_request = 0
         self._cancel = threading.Event()
-        self._answered: set[str] = set()  # keys answered interactively since the last analyse_all()
+        self._answered: set[str] = set()  # keys answered interactively (a batch skips them)
         self.predictor: PredictorLike | None = None
 
     # -- called from the GUI thread -------------------------------------------
@@ -132,8 +132,9 @@ class InferenceWorker(QThread):
 
     def analyse_all(self, items: list[tuple[str, str]]) -> None:
         """Queue (key, path) pairs; each is loaded and analysed here, with progress."""
+        # _answered is not cleared here: a key answered just now may have its result still on the way
+        # to the GUI thread (so it is in ``items``); clearing it made the batch analyse that image twice.
         self._cancel.clear()
-        self._answered.clear()
         self._jobs.put(_Job(1, next(self._seq), "batch", (list(items),)))
 
     def cancel_batch(self) -> None:
