@@ -114,6 +114,14 @@ def upsample_smooth(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.array(source.resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
 
 
+def resize_nearest(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Nearest-neighbour resize of a 2-D array (e.g. a bool mask) to size=(H, W), sampling pixel centres."""
+    h, w = mask.shape
+    ys = np.minimum(((np.arange(size[0]) + 0.5) * h / size[0]).astype(int), h - 1)
+    xs = np.minimum(((np.arange(size[1]) + 0.5) * w / size[1]).astype(int), w - 1)
+    return mask[ys[:, None], xs[None, :]]
+
+
 def _check_image(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image)
     if image.ndim != 2 or image.size == 0:

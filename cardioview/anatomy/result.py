@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cardioview.imageops import resize_nearest
+
 
 @dataclass(frozen=True)
 class CtrMeasurement:
@@ -89,13 +91,7 @@ class AnatomyResult:
 
     def at_image_size(self, mask: np.ndarray) -> np.ndarray:
         """One of this result's masks resized (nearest) to the image's own size."""
-        h, w = mask.shape
-        H, W = self.shape
-        if (h, w) == (H, W):
-            return mask
-        ys = np.minimum(((np.arange(H) + 0.5) * h / H).astype(int), h - 1)
-        xs = np.minimum(((np.arange(W) + 0.5) * w / W).astype(int), w - 1)
-        return mask[ys[:, None], xs[None, :]]
+        return mask if mask.shape == self.shape else resize_nearest(mask, self.shape)
 
     @property
     def lungs(self) -> np.ndarray:

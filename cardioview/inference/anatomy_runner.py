@@ -16,7 +16,7 @@ import numpy as np
 from cardioview.anatomy import AnatomyResult, assess
 from cardioview.anatomy.components import largest_component
 from cardioview.errors import WeightsError
-from cardioview.imageops import resize_gray
+from cardioview.imageops import resize_gray, resize_nearest
 from cardioview.imaging.xray import XRay
 from cardioview.inference.preprocess import prepare_gray, to_batch
 from cardioview.model.anatomy_bundle import ONNX, AnatomyBundle, find_anatomy_bundle, load_anatomy_bundle
@@ -82,7 +82,7 @@ class AnatomyRunner:
             if shape == p.shape:
                 out.append(blob)
             else:
-                gate = _nearest(_dilate(blob, 2), shape)
+                gate = resize_nearest(_dilate(blob, 2), shape)
                 out.append((resize_gray(p.astype(np.float32), shape) >= self.bundle.threshold) & gate)
             shares.append(share)
         return (tuple(out), tuple(shares)) if with_shares else tuple(out)
@@ -123,13 +123,6 @@ def _dilate(mask: np.ndarray, steps: int) -> np.ndarray:
         d[:, :-1] |= m[:, 1:]
         m = d
     return m
-
-
-def _nearest(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    h, w = mask.shape
-    ys = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
-    xs = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
-    return mask[ys[:, None], xs[None, :]]
 
 
 def default_runner(device: str = "auto") -> AnatomyRunner | None:
