@@ -41,6 +41,11 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="weight of W's relative total variation in the loss (smooths W; 0 = off)")
     p.add_argument("--attention-anatomy", type=float, default=d.attention_anatomy,
                    help="weight of the BCE between W and the shipped segmenter's heart mask (0 = off: weakly supervised)")
+    p.add_argument("--attention-deletion", type=float, default=d.attention_deletion,
+                   help="weight of the counterfactual deletion term: deleting a positive film's top-20%% W area "
+                        "should remove the finding, deleting that area elsewhere should not (0 = off)")
+    p.add_argument("--init-weights", type=Path, default=None,
+                   help="start from these weights (bundle folder or .safetensors) instead of random initialisation")
     p.add_argument("--ema-decay", type=float, default=d.ema_decay,
                    help="validate and save an exponential moving average of the weights (per-step decay, e.g. 0.998; 0 = off)")
     p.add_argument("--input-size", type=int, default=d.input_size)
@@ -67,7 +72,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         data=args.data, out=args.out, backbone=args.backbone, head=args.head, dropout=args.dropout,
         attention_bias=args.attention_bias, output_stride=args.output_stride, attention_penalty=args.attention_penalty,
         attention_entropy=args.attention_entropy, attention_tv=args.attention_tv,
-        attention_anatomy=args.attention_anatomy, ema_decay=args.ema_decay,
+        attention_anatomy=args.attention_anatomy, attention_deletion=args.attention_deletion,
+        init_weights=str(args.init_weights or ""), ema_decay=args.ema_decay,
         input_size=args.input_size, low_res_size=args.low_res_size, low_res_fraction=args.low_res_fraction,
         equalize=not args.no_equalize, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         epochs=args.epochs or TrainConfig.epochs, max_minutes=args.max_minutes, label_smoothing=args.label_smoothing,

@@ -48,6 +48,11 @@ class TrainConfig:
             total variation of W (AMM only; see training.attention_terms); 0 = off.
         attention_anatomy: weight of the BCE between W and the segmenter's heart mask on each
             training image (AMM only; see training.heart_prior); 0 = off (weakly supervised).
+        attention_deletion: weight of the counterfactual deletion term (see training.deletion_term):
+            deleting the top-20 % W area of a positive film should remove the finding, deleting
+            the same area elsewhere should not; 0 = off.
+        init_weights: start from these network weights (a bundle folder, hash-verified, or a
+            .safetensors file) instead of Glorot initialisation, e.g. to fine-tune a shipped model.
         ema_decay: keep an exponential moving average of the weights with this per-step decay
             and validate/save it instead of the raw weights; 0 = off.
         label_smoothing: BCE target smoothing.
@@ -89,6 +94,8 @@ class TrainConfig:
     attention_entropy: float = 0.0
     attention_tv: float = 0.0
     attention_anatomy: float = 0.0
+    attention_deletion: float = 0.0
+    init_weights: str = ""
     ema_decay: float = 0.0
     label_smoothing: float = 0.0
     class_weights: bool = True
@@ -123,7 +130,7 @@ def paper_recipe(cfg: TrainConfig) -> TrainConfig:
         schedule="plateau",
         patience=40, plateau_patience=15, plateau_factor=0.3,
         attention_penalty=0.0, attention_entropy=0.0, attention_tv=0.0, attention_anatomy=0.0,
-        ema_decay=0.0, label_smoothing=0.0, class_weights=True,
+        attention_deletion=0.0, ema_decay=0.0, label_smoothing=0.0, class_weights=True,
         augment=AugmentConfig(shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1,
                               brightness=0.1, contrast=0.0, hflip=0.5),
     )

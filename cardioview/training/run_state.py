@@ -25,7 +25,7 @@ from cardioview.atomic import atomic_write_text
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 
 EPOCH_COLUMNS = ("epoch", "train_size", "train_loss", "attention_mean", "val_size", "val_loss", "val_auroc",
-                 "lr", "images_per_s", "elapsed_s", "best")
+                 "lr", "images_per_s", "elapsed_s", "best", "deletion_loss")
 
 
 def save_training_state(out: Path, net: torch.nn.Module, optimizer: torch.optim.Optimizer,
@@ -71,7 +71,9 @@ def append_epoch_row(out: Path, row: dict) -> None:
     path = Path(out) / "epochs.csv"
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=EPOCH_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    # a run resumed under a newer version keeps its file's columns, so rows stay aligned with the header
+    columns = old.splitlines()[0].split(",") if old else EPOCH_COLUMNS
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     if not old:
         w.writeheader()
     w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})

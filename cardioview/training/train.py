@@ -28,6 +28,7 @@ from cardioview.training.attention_terms import spatial_entropy, total_variation
 from cardioview.training.augment import NO_AUGMENTATION, augment_batch, augment_with_maps, to_network_input
 from cardioview.training.config import TrainConfig
 from cardioview.training.data import describe_counts, labels_tensor, prepare_images
+from cardioview.training.deletion_term import deletion_loss, deletion_pairs
 from cardioview.training.dataset_split import read_split, split_data, write_split
 from cardioview.training.heart_prior import anatomy_loss, load_or_compute_heart_masks
 from cardioview.training.metrics import auroc
@@ -57,6 +58,26 @@ def network_config(cfg: TrainConfig) -> NetworkConfig:
 
 def preprocess_spec(cfg: TrainConfig) -> PreprocessSpec:
     return PreprocessSpec(input_size=cfg.input_size, equalize=cfg.equalize, channels=3)
+
+
+def initial_weights(path: Path, config: NetworkConfig) -> Path:
+    """The safetensors file to start from: a bundle folder's hash-verified tensors, or a file as given.
+
+    Raises:
+        WeightsError: unverifiable bundle, or one of another architecture.
+    """
+    if not path.is_dir():
+        return path
+    from cardioview.errors import WeightsError
+    from cardioview.model.bundle import SAFETENSORS, load_bundle
+
+    bundle = load_bundle(path)
+    theirs = NetworkConfig.from_dict(bundle.architecture)
+    shape_keys = ("backbone", "head", "output_stride")  # dropout and the initial bias do not change tensors
+    if any(getattr(theirs, k) != getattr(config, k) for k in shape_keys):
+        raise WeightsError(f"{path.name}: its network ({theirs.name}, output stride {theirs.output_stride}) is not "
+                           f"this run's ({config.name}, output stride {config.output_stride})")
+    return bundle.verified_path(SAFETENSORS)
 
 
 def onecycle_lr(peak: float, progress: float, warmup: float) -> float:
@@ -187,7 +208,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
         # every rank computes or reads the same file; rank 0 alone would leave the others waiting on it
         heart_train = load_or_compute_heart_masks(out, split.train, cfg.input_size, log=log)
 
-    net = build_network(network_config(cfg)).to(runtime.device).to(memory_format=torch.channels_last)
+    net = build_network(network_config(cfg))
+    if cfg.init_weights and not resume:
+        load_tensors_into(net, initial_weights(Path(cfg.init_weights), network_config(cfg)))
+        log(f"initial weights: {cfg.init_weights}")
+    net = net.to(runtime.device).to(memory_format=torch.channels_last)
     model = net
     if runtime.distributed:
         model = torch.nn.parallel.DistributedDataParallel(
@@ -237,7 +262,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
         shard = perm[runtime.rank * per_rank:(runtime.rank + 1) * per_rank]
         n_batches = max(1, per_rank // cfg.batch_size) if per_rank >= 2 else 0
         model.train()
-        losses, att_means, seen, t_epoch, stop = [], [], 0, time.monotonic(), False
+        losses, att_means, cf_losses, seen, t_epoch, stop = [], [], [], 0, time.monotonic(), False
         for b in range(n_batches):
             idx = shard[b * cfg.batch_size:(b + 1) * cfg.batch_size]
             if cfg.schedule == "onecycle":
@@ -252,13 +277,22 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
                 group["lr"] = lr
             x, heart = augment_with_maps(cache[idx], None if heart_train is None else heart_train[idx].float() / 255.0,
                                          size, cfg.augment, generator)
-            x = to_network_input(x).to(runtime.device)
+            gray = x.to(runtime.device)
             with runtime.autocast():
-                logit, attention = model(x)
+                logit, attention = model(to_network_input(gray))
             bce, total = loss_terms(logit, attention, y_train[idx].to(runtime.device), w_train[idx].to(runtime.device),
                                     cfg, None if heart is None else heart.to(runtime.device))
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(total).backward()
+            if cfg.attention_deletion:
+                # a second forward/backward before the step: gradients add up (DDP reduces each backward)
+                inputs, targets, weights = deletion_pairs(gray, attention, y_train[idx], generator,
+                                                          max(1, cfg.batch_size // 4))
+                with runtime.autocast():
+                    cf_logit, _ = model(to_network_input(inputs))
+                cf_losses.append(deletion_loss(cf_logit, targets, weights))
+                scaler.scale(cfg.attention_deletion * cf_losses[-1]).backward()
+                cf_losses[-1] = cf_losses[-1].item()
             scaler.step(optimizer)
             scaler.update()
             if ema is not None:
@@ -274,6 +308,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
         epoch += 1
         row = {"epoch": epoch, "train_size": size, "train_loss": float(np.mean(losses)),
                "attention_mean": float(np.mean(att_means)), "lr": lr, "images_per_s": rate}
+        if cf_losses:
+            row["deletion_loss"] = float(np.mean(cf_losses))
         decision = [0.0, 0.0]
         if runtime.is_main:
             t_val = time.monotonic()

@@ -279,3 +279,25 @@ def torch_equal(a, b) -> bool:
     import torch
 
     return bool(torch.equal(a.float(), b.float()))
+
+
+def test_fine_tuning_with_the_deletion_term_starts_from_the_given_weights(run_dir, bundle, tmp_path):
+    """--init-weights (a hash-verified bundle) and --attention-deletion: logged per epoch, weights carried over."""
+    from safetensors.torch import load_file
+
+    data = require_shared_data(CXR128)
+    out = tmp_path / "fine"
+    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 64, "--low-res-size", 0,
+                       "--epochs", 1, "--batch-size", 6, "--threads", 1, "--lr", 1e-12,
+                       "--attention-deletion", 1.0, "--init-weights", bundle)
+    assert run_train(args) == 0
+    rows = list(csv.DictReader(open(out / "epochs.csv")))
+    assert float(rows[0]["deletion_loss"]) > 0
+    start = load_file(str(run_dir / "best.safetensors"))
+    after = load_file(str(out / "best.safetensors"))
+    key = "head.conv4.weight"  # an LR of 1e-12 leaves the bundle's weights where they were
+    assert torch_equal(after[key], start[key].half())
+    # a bundle of another network is refused with a message, not a traceback
+    other = _train_args("--data", data, "--out", tmp_path / "other", "--limit", 24, "--input-size", 64,
+                        "--low-res-size", 0, "--epochs", 1, "--head", "gap", "--init-weights", bundle)
+    assert run_train(other) == 2
