@@ -17,6 +17,9 @@ import numpy as np
 #: Median NIH cardiomegaly box of BBox_List_2017 (146 boxes), normalised (x0, y0, x1, y1).
 CARDIAC_REGION = (0.34, 0.38, 0.81, 0.745)
 DELETION_SHARE = 0.20
+#: Area shares of the deletion test reported beside the 20 % one: ``--attention-deletion``
+#: trains on the 20 % operator, so these check that the effect is not tied to it.
+OTHER_DELETION_SHARES = (0.10, 0.30)
 
 
 def upsample(attention: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -68,13 +71,13 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def deletion_inputs(gray: np.ndarray, attention: np.ndarray, rng: np.random.Generator,
-                    random_draws: int = 3) -> list[np.ndarray]:
+                    random_draws: int = 3, share: float = DELETION_SHARE) -> list[np.ndarray]:
     """[top-area deleted, then ``random_draws`` copies with the same-shaped area rolled to random places].
 
     Deleting = setting the pixels to the image's mean.
     """
     up = upsample(attention, gray.shape)
-    mask = top_mask(up)
+    mask = top_mask(up, share)
     fill = float(gray.mean())
     out = [np.where(mask, fill, gray).astype(np.float32)]
     h, w = gray.shape
@@ -103,10 +106,12 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
 
     Returns:
         dict with relative_spread, mass_ratio (summaries), pointing_rate,
-        faithfulness_rate and the mean probability drops.
+        faithfulness_rate and the mean probability drops; faithfulness_by_share adds the
+        deletion test at OTHER_DELETION_SHARES.
     """
     rng = np.random.default_rng(seed)
     spreads, ratios, hits, faithful, drop_top, drop_rand, w_ranges = [], [], [], [], [], [], []
+    faithful_at = {share: [] for share in OTHER_DELETION_SHARES}
     for gray, w in zip(grays, maps):
         up = upsample(w, gray.shape)
         mask = region_mask(gray.shape)
@@ -114,18 +119,22 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
         ratios.append(mass_ratio(up, mask))
         hits.append(points_inside(up, mask))
         w_ranges.append((float(w.min()), float(w.max())))
-        inputs = deletion_inputs(gray, w, rng)
-        p = probability_fn(np.stack([gray] + inputs))
-        top, rand = p[0] - p[1], float(np.mean(p[0] - p[2:]))
+        inputs = [deletion_inputs(gray, w, rng)] + [deletion_inputs(gray, w, rng, share=s) for s in faithful_at]
+        p = probability_fn(np.stack([gray] + [x for group in inputs for x in group]))
+        groups = p[1:].reshape(len(inputs), -1)  # one row per share: top-area, then the random placements
+        top, rand = p[0] - groups[0, 0], float(np.mean(p[0] - groups[0, 1:]))
         drop_top.append(float(top))
         drop_rand.append(rand)
         faithful.append(top > rand)
+        for row, share in zip(groups[1:], faithful_at):
+            faithful_at[share].append(row[0] < np.mean(row[1:]))
     return {
         "images": len(grays),
         "relative_spread": summarise(spreads),
         "mass_ratio": summarise(ratios),
         "pointing_rate": float(np.mean(hits)) if hits else None,
         "faithfulness_rate": float(np.mean(faithful)) if faithful else None,
+        "faithfulness_by_share": {f"{share:.2f}": float(np.mean(v)) for share, v in faithful_at.items() if v},
         "probability_drop_top20": summarise(drop_top),
         "probability_drop_random": summarise(drop_rand),
         "w_min": summarise([r[0] for r in w_ranges]), "w_max": summarise([r[1] for r in w_ranges]),

@@ -50,7 +50,7 @@ class TrainConfig:
             training image (AMM only; see training.heart_prior); 0 = off (weakly supervised).
         attention_deletion: weight of the counterfactual deletion term (see training.deletion_term):
             deleting the top-20 % W area of a positive film should remove the finding, deleting
-            the same area elsewhere should not; 0 = off.
+            the same area elsewhere should not (either head: W or GAP's CAM); 0 = off.
         init_weights: start from these network weights (a bundle folder, hash-verified, or a
             .safetensors file) instead of Glorot initialisation, e.g. to fine-tune a shipped model.
         ema_decay: keep an exponential moving average of the weights with this per-step decay

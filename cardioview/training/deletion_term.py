@@ -13,7 +13,9 @@ on up to a quarter of each batch's positive films it adds
 The second half keeps the network from learning the shortcut "a blank patch
 means healthy". The mask comes from the batch's own W, detached, so the term
 teaches the classifier to rely on the attended region and does not move W
-itself (the anatomy term does that). Only image-level labels enter it.
+itself (the anatomy term does that). Only image-level labels enter it. It reads
+whatever map the network shows, so it applies to the AMM's W and to GAP's
+class activation map alike.
 
 Because the term uses the test's own deletion operator, the card also reports
 deletion at other area shares as a check that is not trained for.

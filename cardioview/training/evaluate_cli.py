@@ -56,9 +56,17 @@ def format_localisation(loc: dict) -> str:
                      f"{t['iou_gt_0.5']:>9.3f}{t['mean_iou']:>9.3f}")
     if "attention" in loc:
         a = loc["attention"]
-        lines.append(f"deletion test (faithfulness) {a['faithfulness_rate']:.3f}, relative spread (median) "
-                     f"{a['relative_spread'].get('median', float('nan')):.3f}")
+        lines.append(f"deletion test (faithfulness) {a['faithfulness_rate']:.3f}{_other_shares(a)}, "
+                     f"relative spread (median) {a['relative_spread'].get('median', float('nan')):.3f}")
     return "\n".join(lines)
+
+
+def _other_shares(attention: dict) -> str:
+    """' (10 % area: 0.x, 30 % area: 0.y)': the deletion test at the shares no training term uses."""
+    by_share = attention.get("faithfulness_by_share") or {}
+    if not by_share:
+        return ""
+    return " (" + ", ".join(f"{float(k):.0%} area: {v:.3f}" for k, v in by_share.items()) + ")"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"attention on {a['images']} cardiomegaly images: relative spread (median) "
               f"{a['relative_spread'].get('median', float('nan')):.3f}, mass ratio (median) "
               f"{a['mass_ratio'].get('median', float('nan')):.3f}, pointing {a['pointing_rate']:.3f}, "
-              f"faithfulness {a['faithfulness_rate']:.3f}")
+              f"faithfulness {a['faithfulness_rate']:.3f}{_other_shares(a)}")
     if "localisation" in report and report["localisation"]["model"]["films"]:
         print(format_localisation(report["localisation"]))
     print(f"report written to {args.out}", file=sys.stderr)

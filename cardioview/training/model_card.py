@@ -43,6 +43,8 @@ def attention_table(a: dict) -> str:
         f"| mass ratio in cardiac region, median | {_f(mr.get('median'))} (mean {_f(mr.get('mean'))}) | >= 2.0 | 1.72 |",
         f"| pointing game (peak in cardiac region) | {_f(a['pointing_rate'])} | >= 0.8 | 0.47 |",
         f"| faithfulness (deletion test) | {_f(a['faithfulness_rate'])} | >= 0.85 | 0.80 |",
+        *[f"| deletion test with {float(k):.0%} of the area (not a training target) | {_f(v)} | | |"
+          for k, v in (a.get("faithfulness_by_share") or {}).items()],
         f"| W range on these images (median min / median max) | {a['w_min'].get('median', 0):.4f} / {a['w_max'].get('median', 0):.4f} | | 0.001-0.08 |",
         f"| mean P drop: top-20% deleted vs same area at random | {_f(a['probability_drop_top20'].get('mean'))} vs {_f(a['probability_drop_random'].get('mean'))} | | |",
     ])
@@ -67,11 +69,14 @@ def box_table(loc: dict) -> str:
 
 
 def epochs_table(epochs: list[dict]) -> str:
-    lines = ["| epoch | train size | train loss | val loss | val AUROC | images/s | minutes |", "|---|---|---|---|---|---|---|"]
+    deletion = any(e.get("deletion_loss") for e in epochs)
+    lines = ["| epoch | train size | train loss | val loss | val AUROC | images/s | minutes |" + (" deletion loss |" if deletion else ""),
+             "|---|---|---|---|---|---|---|" + ("---|" if deletion else "")]
     for e in epochs:
         best = " (best)" if e.get("best") == "1" else ""
         lines.append(f"| {e['epoch']}{best} | {e['train_size']} | {float(e['train_loss']):.4f} | {float(e['val_loss']):.4f} "
-                     f"| {float(e['val_auroc']):.4f} | {float(e['images_per_s']):.1f} | {float(e['elapsed_s']) / 60:.1f} |")
+                     f"| {float(e['val_auroc']):.4f} | {float(e['images_per_s']):.1f} | {float(e['elapsed_s']) / 60:.1f} |"
+                     + (f" {float(e['deletion_loss']):.4f} |" if deletion and e.get("deletion_loss") else " |" if deletion else ""))
     return "\n".join(lines)
 
 

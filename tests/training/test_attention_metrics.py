@@ -38,3 +38,32 @@ def test_cardiac_region_is_the_median_nih_cardiomegaly_box():
     b = np.array([r.box for r in boxes]) / 1024.0
     median = np.median(np.c_[b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], axis=0)
     np.testing.assert_allclose(median, CARDIAC_REGION, atol=0.01)
+
+
+def test_deletion_test_credits_the_map_on_what_the_score_reads_at_every_share():
+    """A score that reads only the cardiac region's brightness: the map on that region passes, one off it fails."""
+    from cardioview.training.attention_metrics import OTHER_DELETION_SHARES, attention_figures, region_mask
+    from cardioview.training.data import read_gray, read_labels_csv
+    from tests.conftest import CXR128, require_shared_data
+
+    require_shared_data(CXR128)
+    samples = [s for s in read_labels_csv(CXR128 / "labels.csv") if s.label == 1][:6]
+    grays = [read_gray(s.path).astype(np.float32) / 255.0 for s in samples]
+    region = region_mask(grays[0].shape)
+
+    def bright_heart(batch):  # brighter (denser) cardiac region -> higher P; nothing else matters
+        return np.array([float(g[region].mean()) for g in batch])
+
+    yy, xx = np.mgrid[0:8, 0:8].astype(np.float32)
+
+    def blob(cy, cx):  # smooth, so the top-area masks have no ties at any share
+        return np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 3.0)
+
+    on = blob(4.5, 4.5)  # the centre of CARDIAC_REGION on the 8x8 grid
+    off = blob(0.5, 0.5)  # the top-left corner
+    good = attention_figures(grays, np.stack([on] * 6), bright_heart)
+    bad = attention_figures(grays, np.stack([off] * 6), bright_heart)
+    assert good["faithfulness_rate"] == 1.0 and bad["faithfulness_rate"] < 0.5
+    assert set(good["faithfulness_by_share"]) == {f"{s:.2f}" for s in OTHER_DELETION_SHARES}
+    assert all(v == 1.0 for v in good["faithfulness_by_share"].values())
+    assert good["pointing_rate"] == 1.0 and bad["pointing_rate"] == 0.0
