@@ -119,6 +119,21 @@ def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tenso
     return bce, total
 
 
+def deletion_backward(model: torch.nn.Module, gray: torch.Tensor, attention: torch.Tensor, target: torch.Tensor,
+                      generator: torch.Generator, cfg: TrainConfig, runtime: Runtime, scaler) -> float:
+    """Forward and backward of the counterfactual deletion term (training.deletion_term); returns its value.
+
+    Runs after the main loss's backward and before the optimizer step, so the
+    gradients add up (under DDP each backward is reduced, which sums the same way).
+    """
+    inputs, targets, weights = deletion_pairs(gray, attention, target, generator, max(1, cfg.batch_size // 4))
+    with runtime.autocast():
+        logit, _ = model(to_network_input(inputs))
+    loss = deletion_loss(logit, targets, weights)
+    scaler.scale(cfg.attention_deletion * loss).backward()
+    return loss.item()
+
+
 def after_validation(state: dict, val_loss: float, epoch: int, at_input_size: bool, lr: float,
                      cfg: TrainConfig) -> tuple[bool, float, bool]:
     """Checkpoint choice, plateau LR and early stopping after one validation; updates ``state``.
@@ -285,14 +300,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(total).backward()
             if cfg.attention_deletion:
-                # a second forward/backward before the step: gradients add up (DDP reduces each backward)
-                inputs, targets, weights = deletion_pairs(gray, attention, y_train[idx], generator,
-                                                          max(1, cfg.batch_size // 4))
-                with runtime.autocast():
-                    cf_logit, _ = model(to_network_input(inputs))
-                cf_losses.append(deletion_loss(cf_logit, targets, weights))
-                scaler.scale(cfg.attention_deletion * cf_losses[-1]).backward()
-                cf_losses[-1] = cf_losses[-1].item()
+                cf_losses.append(deletion_backward(model, gray, attention, y_train[idx], generator, cfg, runtime, scaler))
             scaler.step(optimizer)
             scaler.update()
             if ema is not None:

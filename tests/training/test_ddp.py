@@ -22,7 +22,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank: int, world: int, port: int, data: str, out: str) -> None:
+def _worker(rank: int, world: int, port: int, data: str, out: str, deletion: float) -> None:
     import os
 
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
@@ -41,16 +41,18 @@ def _worker(rank: int, world: int, port: int, data: str, out: str) -> None:
 
     train_module.build_network = keep
     train(TrainConfig(data=Path(data), out=Path(out), input_size=32, low_res_size=0, epochs=1, batch_size=4,
-                      limit=20, threads=1, device="cpu"))
+                      limit=20, threads=1, device="cpu", attention_deletion=deletion))
     save_tensors(captured["net"], Path(out) / f"rank{rank}.safetensors")
 
 
-def test_two_process_gloo_training_keeps_replicas_identical(tmp_path):
+@pytest.mark.parametrize("deletion", [0.0, 1.0], ids=["plain", "deletion-term"])
+def test_two_process_gloo_training_keeps_replicas_identical(tmp_path, deletion):
+    """With the deletion term each step has two backward passes; a batch without positives must not stall."""
     data = require_shared_data(CXR128)
     if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():
         pytest.skip("this torch build has no gloo backend")
     out = tmp_path / "ddp"
-    mp.spawn(_worker, args=(2, _free_port(), str(data), str(out)), nprocs=2, join=True)
+    mp.spawn(_worker, args=(2, _free_port(), str(data), str(out), deletion), nprocs=2, join=True)
     result = json.loads((out / "result.json").read_text())
     assert result["epochs"] == 1 and "2 process(es)" in result["runtime"]
     a, b = load_file(str(out / "rank0.safetensors")), load_file(str(out / "rank1.safetensors"))
