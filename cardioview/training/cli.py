@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cardioview.errors import CardioViewError
 from cardioview.model.network import BACKBONES, HEADS
-from cardioview.training.config import RECIPES, TrainConfig, paper_recipe
+from cardioview.training.config import RECIPES, SELECTION_CRITERIA, TrainConfig, paper_recipe
 from cardioview.training.data import DataError
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -57,6 +57,8 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
     p.add_argument("--epochs", type=int, default=None, help=f"maximum epochs (default {d.epochs}; with --resume: new maximum)")
     p.add_argument("--max-minutes", type=float, default=None, help="time budget; stops cleanly with the best checkpoint")
+    p.add_argument("--select-by", choices=SELECTION_CRITERIA, default=d.select_by,
+                   help="the checkpoint kept as best: lowest validation loss or highest validation AUROC")
     p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
     p.add_argument("--hflip", type=float, default=None, help="horizontal flip probability (default 0; paper recipe 0.5)")
     p.add_argument("--split", type=float, nargs=3, default=list(d.split), metavar=("TRAIN", "VAL", "TEST"))
@@ -76,7 +78,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         init_weights=str(args.init_weights or ""), ema_decay=args.ema_decay,
         input_size=args.input_size, low_res_size=args.low_res_size, low_res_fraction=args.low_res_fraction,
         equalize=not args.no_equalize, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        epochs=args.epochs or TrainConfig.epochs, max_minutes=args.max_minutes, label_smoothing=args.label_smoothing,
+        epochs=args.epochs or TrainConfig.epochs, max_minutes=args.max_minutes, select_by=args.select_by,
+        label_smoothing=args.label_smoothing,
         split=tuple(args.split), seed=args.seed, limit=args.limit, threads=args.threads, device=args.device,
     )
     if args.recipe == "paper":

@@ -19,6 +19,7 @@ from pathlib import Path
 from cardioview.training.augment import AugmentConfig
 
 RECIPES = ("fast", "paper")
+SELECTION_CRITERIA = ("val_loss", "val_auroc")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class TrainConfig:
         warmup_fraction: one-cycle warm-up share.
         epochs: maximum epochs (one-cycle plans over this when no time budget is given).
         max_minutes: time budget; training stops cleanly within it (one-cycle then plans over time).
+        select_by: what "best" means: "val_loss" (lowest) or "val_auroc" (highest).
         patience: early-stop patience in epochs (plateau schedule).
         plateau_patience, plateau_factor: LR reduction of the plateau schedule.
         attention_penalty: weight of mean(W) added to the loss (AMM only).
@@ -87,6 +89,7 @@ class TrainConfig:
     warmup_fraction: float = 0.05
     epochs: int = 30
     max_minutes: float | None = None
+    select_by: str = "val_loss"
     patience: int = 40
     plateau_patience: int = 15
     plateau_factor: float = 0.3

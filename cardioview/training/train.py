@@ -135,20 +135,23 @@ def deletion_backward(model: torch.nn.Module, gray: torch.Tensor, attention: tor
 
 
 def after_validation(state: dict, val_loss: float, epoch: int, at_input_size: bool, lr: float,
-                     cfg: TrainConfig) -> tuple[bool, float, bool]:
+                     cfg: TrainConfig, val_auroc: float | None = None) -> tuple[bool, float, bool]:
     """Checkpoint choice, plateau LR and early stopping after one validation; updates ``state``.
 
-    Only epochs validated at the input size compete for "best" (a low-res epoch's
-    loss is not comparable). The plateau schedule multiplies the LR by
-    ``plateau_factor`` after every ``plateau_patience`` epochs without improvement;
-    training stops after ``patience`` such epochs.
+    "Best" is the lowest validation loss, or with ``select_by="val_auroc"`` the
+    highest validation AUROC. Only epochs validated at the input size compete (a
+    low-res epoch's figures are not comparable). The plateau schedule multiplies
+    the LR by ``plateau_factor`` after every ``plateau_patience`` epochs without
+    improvement; training stops after ``patience`` such epochs.
 
     Returns:
         (improved, the LR for the next epoch, stop early?)
     """
-    improved = at_input_size and val_loss < state["best_val_loss"]
+    score = val_loss if cfg.select_by == "val_loss" else -float(val_auroc)
+    # a run folder from before --select-by recorded only the loss it was selected on
+    improved = at_input_size and score < state.get("best_score", state["best_val_loss"])
     if improved:
-        state.update(best_val_loss=val_loss, best_epoch=epoch, since_best=0)
+        state.update(best_score=score, best_val_loss=val_loss, best_val_auroc=val_auroc, best_epoch=epoch, since_best=0)
     elif at_input_size:
         state["since_best"] += 1
     if cfg.schedule == "plateau" and not improved and at_input_size and state["since_best"] % cfg.plateau_patience == 0:
@@ -246,7 +249,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     eval_net = net if ema is None else ema.module  # what is validated and saved as best
     generator = torch.Generator().manual_seed(cfg.seed * 1000 + runtime.rank)
 
-    state = {"epoch": 0, "elapsed_s": 0.0, "best_val_loss": float("inf"), "best_epoch": -1,
+    state = {"epoch": 0, "elapsed_s": 0.0, "best_val_loss": float("inf"), "best_score": float("inf"), "best_epoch": -1,
              "since_best": 0, "lr": cfg.lr}
     if resume and (out / "state.json").is_file():
         state = load_training_state(out, net, optimizer, generator)
@@ -326,7 +329,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
                 val_seconds_per_image = (time.monotonic() - t_val) / max(1, len(split.val)) * 1.2
             val_loss = F.binary_cross_entropy_with_logits(logits, y_val, weight=sample_weights(y_val, cfg.class_weights)).item()
             val_auc = auroc(y_val.numpy(), logits.numpy())
-            improved, lr, early_stop = after_validation(state, val_loss, epoch, size == cfg.input_size, lr, cfg)
+            improved, lr, early_stop = after_validation(state, val_loss, epoch, size == cfg.input_size, lr, cfg, val_auc)
             if improved:
                 save_tensors(eval_net, out / "best.safetensors")
             state.update(epoch=epoch, elapsed_s=time.monotonic() - t0, lr=lr)
@@ -353,7 +356,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
                          time.monotonic() - t0, stopped_by)
     if runtime.is_main:
         atomic_write_text(out / "result.json", json.dumps(
-            {"best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss, "epochs": result.epochs,
+            {"best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
+             "best_val_auroc": state.get("best_val_auroc"), "selected_by": cfg.select_by, "epochs": result.epochs,
              "elapsed_s": result.elapsed_s, "stopped_by": result.stopped_by, "runtime": runtime.describe()}, indent=1), overwrite=True)
         log(f"done: {epoch} epochs, stopped by {stopped_by}; best epoch {result.best_epoch} "
             f"(val loss {result.best_val_loss:.4f}) -> {result.best_checkpoint}")

@@ -33,6 +33,16 @@ def test_plateau_lowers_lr_every_patience_stale_epochs_and_stops_after_patience(
     assert state["best_epoch"] == 2 and state["best_val_loss"] == 0.9
 
 
+def test_selection_by_validation_auroc_keeps_the_best_ranking_epoch():
+    cfg = TrainConfig(data=Path("."), out=Path("."), select_by="val_auroc")
+    state = {"best_val_loss": float("inf"), "best_score": float("inf"), "best_epoch": -1, "since_best": 0}
+    for epoch, (loss, auc) in enumerate([(0.42, 0.885), (0.43, 0.889), (0.44, 0.887), (0.41, 0.886)], 1):
+        after_validation(state, loss, epoch, True, cfg.lr, cfg, auc)
+    # epoch 4 has the lowest loss, epoch 2 the best AUROC
+    assert state["best_epoch"] == 2 and state["best_val_auroc"] == 0.889 and state["best_val_loss"] == 0.43
+    assert state["since_best"] == 2
+
+
 def test_improvement_resets_the_count_and_low_res_epochs_never_compete():
     cfg = replace(paper_recipe(TrainConfig(data=Path("."), out=Path("."))), plateau_patience=2, patience=3)
     state, trace = _replay([0.2, 0.9, 0.95, 0.8, 0.85], cfg, at_input_size=[False, True, True, True, True])
