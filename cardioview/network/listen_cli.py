@@ -20,6 +20,8 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
                         help="send each result's Secondary Capture and SR there (or a DICOMweb URL: STOW-RS)")
     parser.add_argument("--no-dicom-results", action="store_true", help="results.csv only: no SC/SR objects")
     parser.add_argument("--deidentify", action="store_true", help="SC/SR get placeholder Patient/Study")
+    parser.add_argument("--reports", action="store_true",
+                        help="also write the annotated PNG report of each analysed film to OUT/reports/")
     parser.add_argument("--weights", metavar="BUNDLE")
     parser.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -40,7 +42,7 @@ def run_listen(args: argparse.Namespace) -> int:
         predictor = Predictor(args.weights, backend=args.backend, device=args.device, threshold=args.threshold)
         listener = Listener(predictor, args.out, ListenerOptions(
             ae_title=args.ae_title, port=args.port, host=args.host, forward=forward,
-            dicom_results=not args.no_dicom_results, deidentify=args.deidentify))
+            dicom_results=not args.no_dicom_results, deidentify=args.deidentify, reports=args.reports))
         listener.start()
     except CardioViewError as exc:
         print(f"cardioview listen: {exc}", file=sys.stderr)

@@ -5,7 +5,9 @@ is answered without waiting for the model), queued by path (a bounded queue of
 file names keeps memory flat however long the burst), and analysed by one
 thread with one Predictor. Every received object gets exactly one row in
 ``out/results.csv`` (the columns of ``cardioview predict``): ``ok``, ``skipped``
-with the reason (not a frontal chest CR/DX), or ``error``.
+with the reason (not a frontal chest CR/DX, or a film the model cannot read, as
+``cardioview predict`` judges it), or ``error``. With ``reports`` each analysed
+film also gets the annotated PNG report of ``cardioview predict`` in ``out/reports/``.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class ListenerOptions:
     deidentify: bool = False
     queue_size: int = 1024
     opacity: float = 0.2
+    reports: bool = False          # annotated PNG report per analysed film, in out/reports/
 
 
 class Listener:
@@ -74,6 +77,7 @@ class Listener:
         self.out = Path(out)
         self.received_dir = self.out / "received"
         self.dicom_dir = self.out / "dicom"
+        self.reports_dir = self.out / "reports"
         self.received_dir.mkdir(parents=True, exist_ok=True)
         self.results = ResultsFile(self.out)
         self.queue: queue.Queue = queue.Queue(maxsize=self.options.queue_size)
@@ -154,22 +158,45 @@ class Listener:
     def _analyse(self, path: Path, reason: str, sop_uid: str) -> Row:
         if reason:
             return Row(path=str(path), status="skipped", error=f"{path.name}: {reason}")
+        from cardioview.anatomy_cli import anatomy_warnings, format_ctr
         from cardioview.imaging import load
 
         try:
             xray = load(path)
-            prediction = self.predictor.predict(xray)
+            prediction = self.predictor.predict(xray).for_xray(xray)
         except CardioViewError as exc:
             return Row(path=str(path), status="error", error=str(exc))
-        notes = list(prediction.warnings)
+        if not prediction.applicable:  # e.g. a chest-tagged film whose pixels are not a radiograph
+            return Row(path=str(path), status="skipped", error=f"{path.name}: {prediction.not_applicable}")
+        notes = list(prediction.warnings) + list(anatomy_warnings(prediction.anatomy))
         if self.options.dicom_results or self.options.forward is not None:
             try:
                 notes += self._results_dicom(path, xray, prediction)
             except Exception as exc:
                 notes.append(f"DICOM results not written ({type(exc).__name__}: {exc})")
+        if self.options.reports:
+            try:
+                self._write_report(path, xray, prediction)
+            except Exception as exc:  # the row still records the result
+                notes.append(f"report not written ({type(exc).__name__}: {exc})")
         return Row(path=str(path), status="ok", probability=f"{prediction.probability:.4f}",
                    threshold=f"{prediction.threshold:.4f}", label=prediction.label, model=prediction.model_id,
-                   elapsed_ms=f"{prediction.elapsed_ms:.1f}", warnings="; ".join(notes))
+                   elapsed_ms=f"{prediction.elapsed_ms:.1f}", warnings="; ".join(notes),
+                   ctr=format_ctr(prediction.anatomy))
+
+    def _write_report(self, path: Path, xray, prediction) -> Path:
+        """The PNG report of ``cardioview predict``, named by arrival number like the received file."""
+        from datetime import datetime, timezone
+
+        from cardioview import __version__
+        from cardioview.anatomy_cli import report_ctr
+        from cardioview.render.report import build_report, write_report
+
+        report = build_report(xray, prediction, opacity=self.options.opacity, deidentify=self.options.deidentify,
+                              ctr=report_ctr(prediction.anatomy), app_version=__version__,
+                              created=datetime.now(timezone.utc))
+        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        return write_report(unique_path(self.reports_dir, path.stem), report.image, report.metadata)
 
     def _results_dicom(self, path: Path, xray, prediction) -> list[str]:
         from cardioview.network.dicom_results import build_results, write_results

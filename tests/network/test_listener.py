@@ -136,3 +136,47 @@ def test_listen_command_stops_cleanly_on_sigterm(tmp_path):
     assert row["status"] == "ok"
     sc_sr = sorted(p.name.rsplit("_", 1)[-1] for p in (tmp_path / "out" / "dicom").glob("*.dcm"))
     assert sc_sr == ["sc.dcm", "sr.dcm"]
+
+
+def test_dcmtk_storescu_push_gives_rows_reports_and_skips(predictor, tmp_path):
+    """Another vendor's SCU (DCMTK's storescu) pushes a chest film, an extremity CR, an MR head and a chest
+    thumbnail; the chest film is analysed with its PNG report, the rest are stored and skipped with their reasons
+    (the thumbnail passes the header check and is caught by the same applicability test as `cardioview predict`)."""
+    import shutil
+
+    from pydicom.data import get_testdata_file
+
+    storescu = shutil.which("storescu")
+    if storescu is None:
+        pytest.skip("DCMTK's storescu is not installed (Debian: apt-get install dcmtk)")
+    chest = downsized_copy(rg1_uncr(), tmp_path / "chest.dcm", factor=4)
+    extremity = get_testdata_file("RG3_UNCR.dcm")
+    mr_head = get_testdata_file("MR_small.dcm")
+    thumbnail = downsized_copy(rg1_uncr(), tmp_path / "thumb.dcm", factor=32)
+    listener = Listener(predictor, tmp_path / "out", ListenerOptions(
+        port=0, host="127.0.0.1", dicom_results=False, reports=True))
+    listener.start()
+    try:
+        done = subprocess.run([storescu, "-aet", "DCMTKSCU", "-aec", "CARDIOVIEW", "127.0.0.1", str(listener.port),
+                               str(chest), str(extremity), str(mr_head), str(thumbnail)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert listener.wait_idle(4, timeout=120)
+    finally:
+        listener.stop()
+    written = rows(tmp_path / "out")
+    assert [r["status"] for r in written].count("ok") == 1 and len(written) == 4
+    ok = next(r for r in written if r["status"] == "ok")
+    skipped = sorted(r["error"] for r in written if r["status"] == "skipped")
+    assert any("body part EXTREMITY is not CHEST" in e for e in skipped)
+    assert any("modality MR is not CR/DX" in e for e in skipped)
+    assert any("under 128 px" in e for e in skipped)
+    assert len(list((tmp_path / "out" / "received").glob("*.dcm"))) == 4  # every object stored
+    reports = list((tmp_path / "out" / "reports").glob("*.png"))
+    assert [p.stem for p in reports] == [os.path.splitext(os.path.basename(ok["path"]))[0]]
+    from PIL import Image
+
+    with Image.open(reports[0]) as image:  # a real annotated report with its metadata, as `predict` writes it
+        assert image.mode == "RGB" and image.width > 500
+        meta = image.text
+    assert any(ok["probability"][:4] in value for value in meta.values())
