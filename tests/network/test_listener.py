@@ -167,6 +167,7 @@ def test_dcmtk_storescu_push_gives_rows_reports_and_skips(predictor, tmp_path):
     written = rows(tmp_path / "out")
     assert [r["status"] for r in written].count("ok") == 1 and len(written) == 4
     ok = next(r for r in written if r["status"] == "ok")
+    assert (ok["ctr"] and 0.3 < float(ok["ctr"]) < 0.8) or "no CTR" in ok["warnings"]  # the segmenter ran
     skipped = sorted(r["error"] for r in written if r["status"] == "skipped")
     assert any("body part EXTREMITY is not CHEST" in e for e in skipped)
     assert any("modality MR is not CR/DX" in e for e in skipped)
