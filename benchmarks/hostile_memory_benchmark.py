@@ -1,7 +1,8 @@
 """Peak memory per decompression bomb, each loaded in a fresh subprocess, against the 2 GB limit.
 
 The bombs are built from pydicom's own files (codestream SIZ/SOF/SOF55 edited,
-a deflated dataset of zeros) plus a 100 MP RGB PNG inside the pixel budget.
+a deflated dataset of zeros) plus 100 MP RGB images inside the pixel budget: a PNG,
+an uncompressed RGB DICOM and a JPEG-baseline RGB DICOM.
 Peak = max RSS of the loading process and of its decode worker
 (resource.getrusage of children, after the worker is joined).
 
@@ -59,9 +60,42 @@ def _bombs(tmp: Path) -> dict[str, Path]:
     ramp = np.linspace(0, 255, 10000, dtype=np.float32)
     rgb = np.stack([np.add.outer(ramp, ramp) / 2] * 3, axis=-1).astype(np.uint8)
     Image.fromarray(rgb).save(tmp / "rgb100mp.png", compress_level=1)
-    del rgb
     bombs["PNG 10000x10000 RGB (100 MP)"] = tmp / "rgb100mp.png"
+    bombs["DICOM 10000x10000 RGB, uncompressed"] = _rgb_dicom(rgb, tmp / "rgb100mp.dcm", jpeg=False)
+    bombs["DICOM 10000x10000 RGB, JPEG baseline"] = _rgb_dicom(rgb, tmp / "rgb100mp_jpeg.dcm", jpeg=True)
+    del rgb
     return bombs
+
+
+def _rgb_dicom(rgb: np.ndarray, path: Path, jpeg: bool) -> Path:
+    """A frontal chest DX secondary-capture-like RGB DICOM of ``rgb`` (native, or one JPEG baseline frame)."""
+    import io
+
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"  # DX for presentation
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = generate_uid()
+    ds.Modality, ds.BodyPartExamined, ds.ViewPosition = "DX", "CHEST", "PA"
+    ds.Rows, ds.Columns = rgb.shape[:2]
+    ds.SamplesPerPixel, ds.PlanarConfiguration = 3, 0
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    if jpeg:
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, format="JPEG", quality=90)
+        ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+        ds.PhotometricInterpretation = "YBR_FULL_422"
+        ds.PixelData = encapsulate([buffer.getvalue()])
+        ds["PixelData"].VR = "OB"
+    else:
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.PhotometricInterpretation = "RGB"
+        ds.PixelData = rgb.tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
 
 
 def main() -> None:

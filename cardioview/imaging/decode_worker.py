@@ -51,10 +51,14 @@ def pixel_dataset(ds: Dataset) -> Dataset:
 
 
 def decode_in_process(ds: Dataset) -> tuple[np.ndarray, str]:
-    """Frame 0 and its photometric interpretation, decoded here (what the worker runs)."""
+    """Frame 0 and its photometric interpretation, decoded here (what the worker runs).
+
+    YBR_FULL(_422) stays YBR: pydicom's RGB conversion of a whole frame makes float
+    copies (2.6 GB for a 100 MP film); the gray conversion converts per chunk instead.
+    """
     from pydicom.pixels import get_decoder
     decoder = get_decoder(ds.file_meta.TransferSyntaxUID)
-    frame, meta = decoder.as_array(ds, index=0)
+    frame, meta = decoder.as_array(ds, index=0, as_rgb=False)
     return frame, str(meta.get("photometric_interpretation") or ds.get("PhotometricInterpretation", "")).upper()
 
 

@@ -26,7 +26,7 @@ from cardioview.imaging.dicom_header import (
     frame_count, integer, metadata_from_dataset, pixel_spacing, quiet_pydicom, read_dataset, text, transfer_syntax,
     windows,
 )
-from cardioview.imaging.grayscale import is_colourful, luminance, require_contrast, scale_to_unit
+from cardioview.imaging.grayscale import luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRay
 
@@ -189,9 +189,9 @@ def _require_pixel_module(path: Path, ds: Dataset) -> None:
 
 
 def _decode_first_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID) -> tuple[np.ndarray, str]:
-    """Decode frame 0; YBR_FULL(_422) comes back as RGB (pydicom's default, raw=False)."""
+    """Decode frame 0; YBR_FULL(_422) stays YBR (``as_rgb=False``), converted per chunk by the gray conversion."""
     try:
-        frame, meta = decoder.as_array(ds, index=0)
+        frame, meta = decoder.as_array(ds, index=0, as_rgb=False)
     except Exception as exc:
         detail = _failure_detail(exc)
         # Every installed plugin refused a variant (e.g. 12-bit JPEG Extended,
@@ -287,7 +287,7 @@ def _colour_to_gray(path: Path, ds: Dataset, frame: np.ndarray, photometric: str
     else:
         rgb = frame
         full_scale = float(2 ** (integer(ds, "BitsStored", 8) or 8) - 1)
-    gray = luminance(rgb)
+    gray, spread = luma_in_chunks(rgb, photometric=photometric)
     require_contrast(path, gray)
-    note = f"colour image ({photometric}) converted to gray" if is_colourful(rgb, full_scale) else ""
+    note = f"colour image ({photometric}) converted to gray" if spread_is_colourful(spread, full_scale) else ""
     return scale_to_unit(gray, 0.0, full_scale), gray, note

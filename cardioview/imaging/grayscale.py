@@ -27,9 +27,42 @@ def luminance(rgb: np.ndarray, order: str = "RGB") -> np.ndarray:
     return rgb[..., :3].astype(np.float32) @ weights
 
 
-def is_colourful(rgb: np.ndarray, full_scale: float) -> bool:
-    """True when the channels differ: a colour picture, not gray stored as RGB."""
-    return spread_is_colourful(channel_spread(rgb), full_scale)
+#: Rows per chunk when converting colour: float copies of a whole 100 MP RGB image
+#: would take 1.2 GB each (issue 9 measured 3.3-3.8 GB peaks without chunking).
+CHUNK_ROWS = 512
+
+
+#: Decoded YBR photometric interpretations converted to RGB chunk by chunk (pydicom's
+#: whole-frame conversion makes float copies: 2.6 GB for a 100 MP JPEG, issue 9).
+YBR_FULL = frozenset({"YBR_FULL", "YBR_FULL_422"})
+
+
+def luma_in_chunks(image: np.ndarray, alpha_max: float | None = None,
+                   photometric: str = "RGB") -> tuple[np.ndarray, float]:
+    """(H, W, 3 or 4) colour samples -> (float32 (H, W) luma, mean channel spread), a few rows at a time.
+
+    Args:
+        image: channels last; a 4th channel is alpha when ``alpha_max`` is given
+            (colour is weighted by alpha / alpha_max), and ignored otherwise.
+        photometric: "RGB", or a decoded YBR_FULL / YBR_FULL_422 image (converted to
+            RGB per chunk as pydicom would convert the whole frame).
+    Returns:
+        (luma in the samples' units, mean |R-G| + |G-B| as :func:`channel_spread`)
+    """
+    gray = np.empty(image.shape[:2], dtype=np.float32)
+    spread = 0.0
+    for top in range(0, image.shape[0], CHUNK_ROWS):
+        part = image[top:top + CHUNK_ROWS]
+        if photometric in YBR_FULL:
+            from pydicom.pixels import convert_color_space
+
+            part = convert_color_space(np.ascontiguousarray(part[..., :3]), photometric, "RGB")
+        colour = part[..., :3].astype(np.float32)
+        if alpha_max is not None and image.shape[2] == 4:
+            colour *= part[..., 3:4].astype(np.float32) / np.float32(alpha_max)
+        spread += channel_spread(colour) * part.shape[0]
+        gray[top:top + CHUNK_ROWS] = luminance(colour)
+    return gray, spread / max(1, image.shape[0])
 
 
 def channel_spread(rgb: np.ndarray) -> float:

@@ -26,10 +26,8 @@ from PIL import Image, UnidentifiedImageError
 from cardioview.errors import ImageLoadError, ImageTooLargeError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
 from cardioview.imaging.grayscale import (
-    channel_spread, luminance, require_contrast, scale_to_unit, spread_is_colourful,
+    luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful,
 )
-
-_CHUNK_ROWS = 512
 from cardioview.imaging.sniff import (
     BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, TIFF, describe, read_head, sniff,
 )
@@ -192,20 +190,10 @@ def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim == 3:
-        # In row chunks: float copies of a whole 100 MP RGB raster would take
-        # 1.2 GB each (issue 9 measured 3.8 GB peaks).
-        gray = np.empty(image.shape[:2], dtype=np.float32)
-        spread = 0.0
-        for top in range(0, image.shape[0], _CHUNK_ROWS):
-            part = image[top:top + _CHUNK_ROWS]
-            colour = part[..., :3].astype(np.float32)
-            if image.shape[2] == 4:
-                # Alpha always spans its type's full range, whatever the colour depth.
-                alpha_max = np.iinfo(image.dtype).max if np.issubdtype(image.dtype, np.integer) else 1.0
-                colour *= part[..., 3:4].astype(np.float32) / np.float32(alpha_max)
-            spread += channel_spread(colour) * part.shape[0]
-            gray[top:top + _CHUNK_ROWS] = luminance(colour, order="RGB")
-        if spread_is_colourful(spread / image.shape[0], full_scale):
+        # Alpha always spans its type's full range, whatever the colour depth.
+        alpha_max = np.iinfo(image.dtype).max if np.issubdtype(image.dtype, np.integer) else 1.0
+        gray, spread = luma_in_chunks(image, alpha_max=alpha_max)
+        if spread_is_colourful(spread, full_scale):
             notes = ("colour image converted to gray",)
     else:
         gray = image.astype(np.float32)

@@ -61,3 +61,24 @@ def test_deflate_bomb_is_refused_while_inflating(tmp_path):
         check_inflated_size(bomb)
     with pytest.raises(ImageLoadError, match="inflates past 512 MB"):
         load(bomb)
+
+
+@pytest.mark.parametrize("name", ["SC_rgb_jpeg_dcmtk.dcm", "SC_ybr_full_uncompressed.dcm"])
+def test_ybr_films_convert_to_the_same_gray_as_pydicoms_whole_frame_rgb(name):
+    """YBR stays YBR through decoding and becomes RGB per row chunk (no whole-frame float copies):
+    the gray is pydicom's own RGB conversion's luma, to the bit, also across chunk boundaries."""
+    import numpy as np
+    import pydicom
+    from pydicom.pixels import convert_color_space, pixel_array
+
+    from cardioview.imaging.grayscale import CHUNK_ROWS, luma_in_chunks, luminance
+
+    path = get_testdata_file(name)
+    reference = luminance(pixel_array(path))  # pydicom's default: the whole frame converted to RGB
+    loaded = load(path)
+    assert np.array_equal(loaded.modality_pixels, reference)
+    ybr = pixel_array(path, as_rgb=False)
+    assert pydicom.dcmread(path).PhotometricInterpretation.startswith("YBR")
+    tall = np.ascontiguousarray(np.tile(ybr, (CHUNK_ROWS // ybr.shape[0] + 3, 1, 1)))  # several chunks
+    gray, _ = luma_in_chunks(tall, photometric="YBR_FULL")
+    assert np.array_equal(gray, luminance(convert_color_space(tall, "YBR_FULL", "RGB")))
