@@ -49,14 +49,15 @@ def luma_in_chunks(image: np.ndarray, alpha_max: float | None = None,
     Returns:
         (luma in the samples' units, mean |R-G| + |G-B| as :func:`channel_spread`)
     """
+    convert = None
+    if photometric in YBR_FULL:
+        from pydicom.pixels import convert_color_space as convert
     gray = np.empty(image.shape[:2], dtype=np.float32)
     spread = 0.0
     for top in range(0, image.shape[0], CHUNK_ROWS):
         part = image[top:top + CHUNK_ROWS]
-        if photometric in YBR_FULL:
-            from pydicom.pixels import convert_color_space
-
-            part = convert_color_space(np.ascontiguousarray(part[..., :3]), photometric, "RGB")
+        if convert is not None:
+            part = convert(np.ascontiguousarray(part[..., :3]), photometric, "RGB")
         colour = part[..., :3].astype(np.float32)
         if alpha_max is not None and image.shape[2] == 4:
             colour *= part[..., 3:4].astype(np.float32) / np.float32(alpha_max)
