@@ -70,14 +70,17 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 0.0
 
 
-def deletion_inputs(gray: np.ndarray, attention: np.ndarray, rng: np.random.Generator,
-                    random_draws: int = 3, share: float = DELETION_SHARE) -> list[np.ndarray]:
+def deletion_inputs(gray: np.ndarray, upsampled: np.ndarray, rng: np.random.Generator,
+                    share: float = DELETION_SHARE, random_draws: int = 3) -> list[np.ndarray]:
     """[top-area deleted, then ``random_draws`` copies with the same-shaped area rolled to random places].
 
     Deleting = setting the pixels to the image's mean.
+
+    Args:
+        upsampled: the map at the image's size (:func:`upsample`).
+        share: the share of the image deleted.
     """
-    up = upsample(attention, gray.shape)
-    mask = top_mask(up, share)
+    mask = top_mask(upsampled, share)
     fill = float(gray.mean())
     out = [np.where(mask, fill, gray).astype(np.float32)]
     h, w = gray.shape
@@ -110,8 +113,9 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
         deletion test at OTHER_DELETION_SHARES.
     """
     rng = np.random.default_rng(seed)
-    spreads, ratios, hits, faithful, drop_top, drop_rand, w_ranges = [], [], [], [], [], [], []
-    faithful_at = {share: [] for share in OTHER_DELETION_SHARES}
+    spreads, ratios, hits, drop_top, drop_rand, w_ranges = [], [], [], [], [], []
+    shares = (DELETION_SHARE,) + OTHER_DELETION_SHARES
+    faithful_at = {share: [] for share in shares}
     for gray, w in zip(grays, maps):
         up = upsample(w, gray.shape)
         mask = region_mask(gray.shape)
@@ -119,15 +123,15 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
         ratios.append(mass_ratio(up, mask))
         hits.append(points_inside(up, mask))
         w_ranges.append((float(w.min()), float(w.max())))
-        inputs = [deletion_inputs(gray, w, rng)] + [deletion_inputs(gray, w, rng, share=s) for s in faithful_at]
+        inputs = [deletion_inputs(gray, up, rng, share) for share in shares]
         p = probability_fn(np.stack([gray] + [x for group in inputs for x in group]))
-        groups = p[1:].reshape(len(inputs), -1)  # one row per share: top-area, then the random placements
-        top, rand = p[0] - groups[0, 0], float(np.mean(p[0] - groups[0, 1:]))
-        drop_top.append(float(top))
-        drop_rand.append(rand)
-        faithful.append(top > rand)
-        for row, share in zip(groups[1:], faithful_at):
-            faithful_at[share].append(row[0] < np.mean(row[1:]))
+        # one row per share: the P drop with the top area deleted, then with each random placement
+        drops = p[0] - p[1:].reshape(len(shares), -1)
+        for row, share in zip(drops, shares):
+            faithful_at[share].append(row[0] > np.mean(row[1:]))
+        drop_top.append(float(drops[0, 0]))
+        drop_rand.append(float(np.mean(drops[0, 1:])))
+    faithful = faithful_at.pop(DELETION_SHARE)
     return {
         "images": len(grays),
         "relative_spread": summarise(spreads),
