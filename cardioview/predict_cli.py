@@ -150,13 +150,21 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
 
 
 def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:
-    from cardioview.render.report import build_report, write_report
-
-    report = build_report(xray, prediction, opacity=args.opacity, deidentify=args.deidentify, ctr=report_ctr(prediction.anatomy),
-                          app_version=__version__, created=datetime.now(timezone.utc))
     # File names can carry patient names: de-identified reports are named by their row in results.csv.
     stem = f"report_{number:04d}" if args.deidentify else _short(Path(xray.source).stem)
-    return write_report(unique_path(out, stem), report.image, report.metadata)
+    return write_report_png(out, stem, xray, prediction, opacity=args.opacity, deidentify=args.deidentify)
+
+
+def write_report_png(folder: Path, stem: str, xray, prediction, opacity: float, deidentify: bool) -> Path:
+    """The annotated PNG report (with the automatic CTR) as ``folder/stem.png``, or the next free name.
+
+    Shared by ``predict`` and the listener (``listen --reports``).
+    """
+    from cardioview.render.report import build_report, write_report
+
+    report = build_report(xray, prediction, opacity=opacity, deidentify=deidentify, ctr=report_ctr(prediction.anatomy),
+                          app_version=__version__, created=datetime.now(timezone.utc))
+    return write_report(unique_path(folder, stem), report.image, report.metadata)
 
 
 def _write_dicom(number: int, xray, prediction, predictor, args: argparse.Namespace) -> list[Path]:

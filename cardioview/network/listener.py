@@ -186,17 +186,11 @@ class Listener:
 
     def _write_report(self, path: Path, xray, prediction) -> Path:
         """The PNG report of ``cardioview predict``, named by arrival number like the received file."""
-        from datetime import datetime, timezone
+        from cardioview.predict_cli import write_report_png
 
-        from cardioview import __version__
-        from cardioview.anatomy_cli import report_ctr
-        from cardioview.render.report import build_report, write_report
-
-        report = build_report(xray, prediction, opacity=self.options.opacity, deidentify=self.options.deidentify,
-                              ctr=report_ctr(prediction.anatomy), app_version=__version__,
-                              created=datetime.now(timezone.utc))
         self.reports_dir.mkdir(parents=True, exist_ok=True)
-        return write_report(unique_path(self.reports_dir, path.stem), report.image, report.metadata)
+        return write_report_png(self.reports_dir, path.stem, xray, prediction, opacity=self.options.opacity,
+                                deidentify=self.options.deidentify)
 
     def _results_dicom(self, path: Path, xray, prediction) -> list[str]:
         from cardioview.network.dicom_results import build_results, write_results
