@@ -40,7 +40,8 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attention-tv", type=float, default=d.attention_tv,
                    help="weight of W's relative total variation in the loss (smooths W; 0 = off)")
     p.add_argument("--attention-anatomy", type=float, default=d.attention_anatomy,
-                   help="weight of the BCE between W and the shipped segmenter's heart mask (0 = off: weakly supervised)")
+                   help="weight of the BCE between W (GAP: sigmoid CAM, positive films) and the shipped segmenter's "
+                        "heart mask (0 = off: weakly supervised)")
     p.add_argument("--attention-deletion", type=float, default=d.attention_deletion,
                    help="weight of the counterfactual deletion term: deleting a positive film's top-20%% W area "
                         "should remove the finding, deleting that area elsewhere should not (0 = off)")

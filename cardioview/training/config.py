@@ -49,7 +49,8 @@ class TrainConfig:
         attention_entropy, attention_tv: weights of the scale-free spatial entropy and
             total variation of W (AMM only; see training.attention_terms); 0 = off.
         attention_anatomy: weight of the BCE between W and the segmenter's heart mask on each
-            training image (AMM only; see training.heart_prior); 0 = off (weakly supervised).
+            training image (see training.heart_prior); with the GAP head, sigmoid(CAM) on the
+            positive films only (its logit is the CAM's mean); 0 = off (weakly supervised).
         attention_deletion: weight of the counterfactual deletion term (see training.deletion_term):
             deleting the top-20 % W area of a positive film should remove the finding, deleting
             the same area elsewhere should not (either head: W or GAP's CAM); 0 = off.

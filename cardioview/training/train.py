@@ -116,6 +116,12 @@ def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tenso
             total = total + cfg.attention_tv * total_variation(attention)
         if cfg.attention_anatomy and heart is not None:
             total = total + cfg.attention_anatomy * anatomy_loss(attention, heart)
+    elif cfg.attention_anatomy and heart is not None:
+        # GAP's logit is the mean of its CAM, so pulling the CAM up on a negative film's heart would
+        # pull its logit up too: the CAM is guided where it is evidence, on positive films only.
+        positive = target > 0.5
+        if positive.any():
+            total = total + cfg.attention_anatomy * anatomy_loss(attention[positive], heart[positive])
     return bce, total
 
 
@@ -222,7 +228,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     y_train, y_val = labels_tensor(split.train), labels_tensor(split.val)
     w_train = sample_weights(y_train, cfg.class_weights)
     heart_train = None
-    if cfg.attention_anatomy and cfg.head == "amm":
+    if cfg.attention_anatomy:
         # every rank computes or reads the same file; rank 0 alone would leave the others waiting on it
         heart_train = load_or_compute_heart_masks(out, split.train, cfg.input_size, log=log)
 

@@ -45,3 +45,25 @@ def test_anatomy_loss_prefers_a_map_on_the_heart():
     on = target.clamp(0.05, 0.95)
     off = torch.flip(on, dims=[-2])  # the same map moved to the top of the film
     assert anatomy_loss(on, heart) < anatomy_loss(off, heart)
+
+
+def test_gap_head_guides_its_cam_on_positive_films_only():
+    from pathlib import Path
+
+    from cardioview.training.config import TrainConfig
+    from cardioview.training.train import loss_terms
+
+    heart = torch.zeros(2, 1, 64, 64)
+    heart[..., 32:56, 24:48] = 1.0
+    cam = torch.full((2, 1, 8, 8), 0.3)
+    logit, weight = torch.zeros(2, 1), torch.ones(2)
+    gap = TrainConfig(data=Path("."), out=Path("."), head="gap", attention_penalty=0.0, attention_anatomy=2.0)
+    negatives = torch.zeros(2)
+    bce, total = loss_terms(logit, cam, negatives, weight, gap, heart)
+    assert total.item() == pytest.approx(bce.item())  # a negative film's CAM is its logit: left alone
+    mixed = torch.tensor([1.0, 0.0])
+    bce, total = loss_terms(logit, cam, mixed, weight, gap, heart)
+    assert total.item() == pytest.approx((bce + 2.0 * anatomy_loss(cam[:1], heart[:1])).item(), rel=1e-6)
+    amm = TrainConfig(data=Path("."), out=Path("."), attention_penalty=0.0, attention_anatomy=2.0)
+    bce, total = loss_terms(logit, cam, negatives, weight, amm, heart)  # the AMM's W is guided on every film
+    assert total.item() == pytest.approx((bce + 2.0 * anatomy_loss(cam, heart)).item(), rel=1e-6)
