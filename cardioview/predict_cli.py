@@ -65,6 +65,17 @@ class Row:
     warnings: str = ""
     error: str = ""
 
+    @classmethod
+    def from_prediction(cls, path: Path, prediction, notes: list[str] = ()) -> "Row":
+        """The row of one analysed film: its verdict (or why it has none), CTR, and warnings plus ``notes``."""
+        return cls(
+            path=str(path), status="ok" if prediction.applicable else "unsuitable",
+            probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
+            label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
+            warnings="; ".join([*prediction.warnings, *anatomy_warnings(prediction.anatomy), *notes]),
+            ctr=format_ctr(prediction.anatomy), error=prediction.not_applicable,
+        )
+
 
 def run_predict(args: argparse.Namespace) -> int:
     from cardioview.inference.predictor import Predictor
@@ -140,13 +151,7 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
         log.debug("unexpected failure", exc_info=True)
         return Row(path=str(path), status="error", error=f"{_name(path)}: unexpected {type(exc).__name__}: {exc}")
-    return Row(
-        path=str(path), status="ok" if prediction.applicable else "unsuitable",
-        probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
-        label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
-        warnings="; ".join(prediction.warnings + anatomy_warnings(prediction.anatomy)),
-        ctr=format_ctr(prediction.anatomy), error=prediction.not_applicable,
-    )
+    return Row.from_prediction(path, prediction)
 
 
 def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:

@@ -158,7 +158,6 @@ class Listener:
     def _analyse(self, path: Path, reason: str, sop_uid: str) -> Row:
         if reason:
             return Row(path=str(path), status="skipped", error=f"{path.name}: {reason}")
-        from cardioview.anatomy_cli import anatomy_warnings, format_ctr
         from cardioview.imaging import load
 
         try:
@@ -168,7 +167,7 @@ class Listener:
             return Row(path=str(path), status="error", error=str(exc))
         if not prediction.applicable:  # e.g. a chest-tagged film whose pixels are not a radiograph
             return Row(path=str(path), status="skipped", error=f"{path.name}: {prediction.not_applicable}")
-        notes = list(prediction.warnings) + list(anatomy_warnings(prediction.anatomy))
+        notes: list[str] = []
         if self.options.dicom_results or self.options.forward is not None:
             try:
                 notes += self._results_dicom(path, xray, prediction)
@@ -179,10 +178,7 @@ class Listener:
                 self._write_report(path, xray, prediction)
             except Exception as exc:  # the row still records the result
                 notes.append(f"report not written ({type(exc).__name__}: {exc})")
-        return Row(path=str(path), status="ok", probability=f"{prediction.probability:.4f}",
-                   threshold=f"{prediction.threshold:.4f}", label=prediction.label, model=prediction.model_id,
-                   elapsed_ms=f"{prediction.elapsed_ms:.1f}", warnings="; ".join(notes),
-                   ctr=format_ctr(prediction.anatomy))
+        return Row.from_prediction(path, prediction, notes)
 
     def _write_report(self, path: Path, xray, prediction) -> Path:
         """The PNG report of ``cardioview predict``, named by arrival number like the received file."""
