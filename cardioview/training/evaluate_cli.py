@@ -62,11 +62,11 @@ def format_localisation(loc: dict) -> str:
 
 
 def _other_shares(attention: dict) -> str:
-    """' (10 % area: 0.x, 30 % area: 0.y)': the deletion test at the shares no training term uses."""
-    by_share = attention.get("faithfulness_by_share") or {}
-    if not by_share:
-        return ""
-    return " (" + ", ".join(f"{float(k):.0%} area: {v:.3f}" for k, v in by_share.items()) + ")"
+    """' (10 % area: 0.x, 30 % area: 0.y, blurred ...: 0.z)': the deletion tests no training term uses."""
+    parts = [f"{float(k):.0%} area: {v:.3f}" for k, v in (attention.get("faithfulness_by_share") or {}).items()]
+    if attention.get("faithfulness_blurred") is not None:
+        parts.append(f"blurred instead of flattened: {attention['faithfulness_blurred']:.3f}")
+    return " (" + ", ".join(parts) + ")" if parts else ""
 
 
 def run(args: argparse.Namespace) -> int:

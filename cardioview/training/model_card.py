@@ -45,6 +45,8 @@ def attention_table(a: dict) -> str:
         f"| faithfulness (deletion test) | {_f(a['faithfulness_rate'])} | >= 0.85 | 0.80 |",
         *[f"| deletion test with {float(k):.0%} of the area (not a training target) | {_f(v)} | | |"
           for k, v in (a.get("faithfulness_by_share") or {}).items()],
+        *([f"| deletion test, area blurred instead of flattened (not a training target) | {_f(a['faithfulness_blurred'])} | | |"]
+          if a.get("faithfulness_blurred") is not None else []),
         f"| W range on these images (median min / median max) | {a['w_min'].get('median', 0):.4f} / {a['w_max'].get('median', 0):.4f} | | 0.001-0.08 |",
         f"| mean P drop: top-20% deleted vs same area at random | {_f(a['probability_drop_top20'].get('mean'))} vs {_f(a['probability_drop_random'].get('mean'))} | | |",
     ])

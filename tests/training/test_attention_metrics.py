@@ -67,3 +67,28 @@ def test_deletion_test_credits_the_map_on_what_the_score_reads_at_every_share():
     assert set(good["faithfulness_by_share"]) == {f"{s:.2f}" for s in OTHER_DELETION_SHARES}
     assert all(v == 1.0 for v in good["faithfulness_by_share"].values())
     assert good["pointing_rate"] == 1.0 and bad["pointing_rate"] == 0.0
+
+
+def test_blurred_deletion_credits_a_map_on_the_edges_the_score_reads():
+    """A score that reads only the cardiac region's edges: blurring under a map there lowers it, off it does not."""
+    from cardioview.training.attention_metrics import attention_figures, blurred, region_mask
+    from cardioview.training.data import read_gray, read_labels_csv
+    from tests.conftest import CXR128, require_shared_data
+
+    require_shared_data(CXR128)
+    samples = [s for s in read_labels_csv(CXR128 / "labels.csv") if s.label == 1][:6]
+    grays = [read_gray(s.path).astype(np.float32) / 255.0 for s in samples]
+    region = region_mask(grays[0].shape)
+    g = grays[0]
+    assert blurred(g).shape == g.shape and abs(float(blurred(g).mean() - g.mean())) < 0.01  # brightness kept
+    assert np.abs(np.diff(blurred(g), axis=1)).mean() < 0.5 * np.abs(np.diff(g, axis=1)).mean()  # edges gone
+
+    def heart_edges(batch):  # sharper cardiac region -> higher P; its brightness does not matter
+        return np.array([float(np.abs(np.diff(x, axis=1))[region[:, 1:]].mean()) for x in batch])
+
+    yy, xx = np.mgrid[0:8, 0:8].astype(np.float32)
+    on = np.exp(-((yy - 4.5) ** 2 + (xx - 4.5) ** 2) / 3.0)
+    off = np.exp(-((yy - 0.5) ** 2 + (xx - 0.5) ** 2) / 3.0)
+    good = attention_figures(grays, np.stack([on] * 6), heart_edges)
+    bad = attention_figures(grays, np.stack([off] * 6), heart_edges)
+    assert good["faithfulness_blurred"] == 1.0 and bad["faithfulness_blurred"] < 0.5
