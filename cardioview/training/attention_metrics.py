@@ -124,6 +124,7 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
     """
     rng = np.random.default_rng(seed)
     spreads, ratios, hits, drop_top, drop_rand, w_ranges = [], [], [], [], [], []
+    blur_top, blur_rand = [], []
     # (share, blur) of each deletion test; the first is the headline figure
     variants = [(DELETION_SHARE, False)] + [(share, False) for share in OTHER_DELETION_SHARES] + [(DELETION_SHARE, True)]
     faithful_at = {variant: [] for variant in variants}
@@ -142,6 +143,8 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
             faithful_at[variant].append(row[0] > np.mean(row[1:]))
         drop_top.append(float(drops[0, 0]))
         drop_rand.append(float(np.mean(drops[0, 1:])))
+        blur_top.append(float(drops[-1, 0]))
+        blur_rand.append(float(np.mean(drops[-1, 1:])))
     faithful = faithful_at.pop((DELETION_SHARE, False))
     faithful_blurred = faithful_at.pop((DELETION_SHARE, True))
     return {
@@ -154,6 +157,8 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
         "faithfulness_blurred": float(np.mean(faithful_blurred)) if faithful_blurred else None,
         "probability_drop_top20": summarise(drop_top),
         "probability_drop_random": summarise(drop_rand),
+        "probability_drop_top20_blurred": summarise(blur_top),
+        "probability_drop_random_blurred": summarise(blur_rand),
         "w_min": summarise([r[0] for r in w_ranges]), "w_max": summarise([r[1] for r in w_ranges]),
         "cardiac_region": list(CARDIAC_REGION),
         "definitions": {

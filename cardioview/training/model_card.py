@@ -49,6 +49,8 @@ def attention_table(a: dict) -> str:
           if a.get("faithfulness_blurred") is not None else []),
         f"| W range on these images (median min / median max) | {a['w_min'].get('median', 0):.4f} / {a['w_max'].get('median', 0):.4f} | | 0.001-0.08 |",
         f"| mean P drop: top-20% deleted vs same area at random | {_f(a['probability_drop_top20'].get('mean'))} vs {_f(a['probability_drop_random'].get('mean'))} | | |",
+        *([f"| mean P drop, blurred: top-20% vs same area at random | {_f(a['probability_drop_top20_blurred'].get('mean'))} vs "
+           f"{_f(a['probability_drop_random_blurred'].get('mean'))} | | |"] if "probability_drop_top20_blurred" in a else []),
     ])
 
 

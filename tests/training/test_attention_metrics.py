@@ -92,3 +92,4 @@ def test_blurred_deletion_credits_a_map_on_the_edges_the_score_reads():
     good = attention_figures(grays, np.stack([on] * 6), heart_edges)
     bad = attention_figures(grays, np.stack([off] * 6), heart_edges)
     assert good["faithfulness_blurred"] == 1.0 and bad["faithfulness_blurred"] < 0.5
+    assert good["probability_drop_top20_blurred"]["median"] > good["probability_drop_random_blurred"]["median"]
