@@ -5,7 +5,7 @@
 Scores (1 - a) x A + a x B for each ``a`` on the run's validation split (``--part test`` only
 for a figure that no choice depends on): the WiSE-FT check between a model and its fine-tune,
 or a two-model weight soup. A and B are bundle folders (hash-verified) or .safetensors files,
-including the EMA snapshots a run writes (their ``module.`` prefix is dropped). BatchNorm
+including a run's last_ema.safetensors (the weight average's ``module.`` prefix is dropped). BatchNorm
 statistics are interpolated like the weights; integer buffers come from A.
 """
 
