@@ -34,26 +34,40 @@ def save_tensors(net: torch.nn.Module, path: Path, half: bool = False, metadata:
     return atomic_write_bytes(Path(path), save(state_tensors(net, half), metadata=metadata), overwrite=True)
 
 
-def load_tensors_into(net: torch.nn.Module, path: Path) -> torch.nn.Module:
-    """Load safetensors into ``net`` (fp16 files are cast to the network's dtypes)."""
+def read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file; a corrupt or missing file is a WeightsError naming it."""
     try:
-        tensors = load_file(str(path))
+        return load_file(str(path))
     except Exception as exc:  # safetensors raises several types for corrupt files
         raise WeightsError(f"{Path(path).name}: unreadable safetensors file ({exc})") from exc
+
+
+def load_state_into(net: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str) -> torch.nn.Module:
+    """Load ``tensors`` into ``net`` after checking names and shapes, cast to the network's dtypes.
+
+    Args:
+        name: what the tensors came from, for the error message.
+    """
     reference = net.state_dict()
     missing = sorted(set(reference) - set(tensors))
     unexpected = sorted(set(tensors) - set(reference))
     if missing or unexpected:
         raise WeightsError(
-            f"{Path(path).name}: tensors do not match the architecture "
+            f"{name}: tensors do not match the architecture "
             f"({len(missing)} missing, e.g. {missing[:2]}; {len(unexpected)} unexpected, e.g. {unexpected[:2]})"
         )
+    cast = {}
     for key, t in tensors.items():
         if t.shape != reference[key].shape:
-            raise WeightsError(f"{Path(path).name}: {key} has shape {tuple(t.shape)}, expected {tuple(reference[key].shape)}")
-        tensors[key] = t.to(reference[key].dtype)
-    net.load_state_dict(tensors)
+            raise WeightsError(f"{name}: {key} has shape {tuple(t.shape)}, expected {tuple(reference[key].shape)}")
+        cast[key] = t.to(reference[key].dtype)
+    net.load_state_dict(cast)
     return net
+
+
+def load_tensors_into(net: torch.nn.Module, path: Path) -> torch.nn.Module:
+    """Load safetensors into ``net`` (fp16 files are cast to the network's dtypes)."""
+    return load_state_into(net, read_tensors(path), Path(path).name)
 
 
 def load_network(bundle: WeightsBundle) -> CardioXAttentionNet:

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
-
 from cardioview.errors import CardioViewError
+from cardioview.model.checkpoint import load_state_into, read_tensors
 from cardioview.model.network import build_network
 from cardioview.training.config import TrainConfig
 from cardioview.training.data import labels_tensor, prepare_images
@@ -32,7 +31,7 @@ from cardioview.training.train import initial_weights, network_config, predict_l
 
 def read_weights(path: Path, run_config: TrainConfig) -> dict[str, torch.Tensor]:
     """The tensors of a bundle (hash-verified against the run's architecture) or a .safetensors file."""
-    tensors = load_file(str(initial_weights(Path(path), network_config(run_config))))
+    tensors = read_tensors(initial_weights(Path(path), network_config(run_config)))
     return {k.removeprefix("module."): v for k, v in tensors.items() if k != "n_averaged"}
 
 
@@ -56,8 +55,7 @@ def interpolation_aurocs(run: Path, start: Path, end: Path, alphas: list[float],
     net = build_network(network_config(cfg)).to(runtime.device)
     rows = []
     for alpha in alphas:
-        reference = net.state_dict()
-        net.load_state_dict({k: v.to(reference[k].dtype) for k, v in interpolate(a, b, alpha).items()})
+        load_state_into(net, interpolate(a, b, alpha), f"{Path(start).name} -> {Path(end).name} at {alpha:g}")
         logits, _ = predict_logits(net, images, cfg.input_size, runtime)
         rows.append({"alpha": alpha, "auroc": auroc(labels.numpy(), torch.sigmoid(logits).numpy()),
                      "loss": F.binary_cross_entropy_with_logits(logits, labels).item()})
