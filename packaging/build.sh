@@ -13,7 +13,7 @@ PYINSTALLER_VERSION=6.22.3   # keep in step with the "bundle" extra in pyproject
 
 if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
     echo "installing pyinstaller==$PYINSTALLER_VERSION into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
-    "$PYTHON" -m pip install -q "pyinstaller==$PYINSTALLER_VERSION"
+    "$PYTHON" -m pip install -q -c packaging/constraints.txt "pyinstaller==$PYINSTALLER_VERSION"
 fi
 if "$PYTHON" -m pip show opencv-python >/dev/null 2>&1; then
     echo "build.sh: opencv-python (non-headless) is installed; its Qt plugins clash with PySide6." >&2
