@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.written_reports: list[Path] = []
         self.failed_keys: dict[str, str] = {}
         self.unreadable_files = 0  # files the last folder scan could not read (not in the browser)
+        self.folder_label = ""  # what the open folder is called when not its name (a PACS study)
         self._request_id = 0
         self._batch_running = False
 
@@ -173,7 +174,10 @@ class MainWindow(QMainWindow):
         else:
             self.notifier.warn(f"{path.name}: no such file or folder")
 
-    def open_folder(self, folder: Path) -> None:
+    def open_folder(self, folder: Path, label: str = "") -> None:
+        """Scan ``folder`` into the browser; ``label`` names it in the title instead of the folder's
+        name (a study retrieved from a PACS sits in a cache folder named by a hash)."""
+        self.folder_label = label
         self._request_id += 1
         self.cancel_batch()
         self.loader.cancel_thumbnails()
@@ -185,7 +189,7 @@ class MainWindow(QMainWindow):
         self.settings.last_folder = str(folder)
         self.settings.add_recent(str(folder))
         self.actions_.refresh_recent()
-        self.setWindowTitle(f"CardioView — {folder.name}")
+        self.setWindowTitle(f"CardioView — {label or folder.name}")
         self.scanner.scan(folder)
 
     def open_files(self, paths: list[Path]) -> None:
@@ -201,6 +205,8 @@ class MainWindow(QMainWindow):
     def _on_scanned(self, folder: str, index) -> None:
         count = self.browser.set_index(index)
         self.unreadable_files = len(index.errors)
+        if self.folder_label:
+            self.browser.title.setText(f"{self.folder_label} · {count} image(s)")
         for error in index.errors:
             self.notifier.warn(f"{error.path.name}: {error.reason}")
         extra = [f"{n} {what}" for n, what in ((len(index.errors), "unreadable"), (len(index.skipped), "not images"))
