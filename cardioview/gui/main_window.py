@@ -313,8 +313,8 @@ class MainWindow(QMainWindow):
         items = [(k, p) for k, p in self.browser.image_items()
                  if k not in self.state.predictions and k not in self.failed_keys]
         if not items:
-            self.notifier.info(nothing_to_analyse(len(self.browser.image_items()), len(self.failed_keys),
-                                                    self.unreadable_files))
+            say = self.notifier.warn if self.failed_keys or self.unreadable_files else self.notifier.info
+            say(nothing_to_analyse(len(self.browser.image_items()), len(self.failed_keys), self.unreadable_files))
             self.batch_done.emit(0, False)
             return
         self._batch_running = True

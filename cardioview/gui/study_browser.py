@@ -75,7 +75,11 @@ class ThumbnailCache:
 def _pixmap(gray: np.ndarray) -> QPixmap:
     gray = np.ascontiguousarray(gray)
     image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8)
-    return QPixmap.fromImage(image.copy())
+    pixmap = QPixmap.fromImage(image.copy())
+    # Drawn at the icon's side (the extra pixels serve high-DPI screens): a row keeps the placeholder's
+    # height when its thumbnail arrives, so a row just scrolled into view (End, a kept selection) stays there.
+    pixmap.setDevicePixelRatio(max(1.0, max(gray.shape[:2]) / THUMBNAIL_ICON))
+    return pixmap
 
 
 def _placeholder(colour: str) -> QPixmap:
