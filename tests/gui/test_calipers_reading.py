@@ -13,6 +13,7 @@ from cardioview.render.ctr import Caliper
 from cardioview.render.report import read_report_metadata
 from tests.gui.conftest import nih_png, show_and_wait
 from tests.gui.test_anatomy_view import anatomy_window  # noqa: F401  (fixture: the shipped segmenter)
+from tests.network.test_dicom_results import dciodvfy_errors
 
 
 def _scene_y(window, caliper: Caliper) -> float:
@@ -87,7 +88,9 @@ def test_one_ctr_everywhere_after_adjusting_and_a_way_back_to_the_automatic_cali
     job = win.actions_.pacs.export_dicom(tmp_path / "dicom")
     with qtbot.waitSignal(job.signals.done, timeout=60000):
         pass
-    sr = _sr_ctr(next((tmp_path / "dicom").glob("*_sr.dcm")))
+    sr_path = next((tmp_path / "dicom").glob("*_sr.dcm"))
+    assert dciodvfy_errors(sr_path) == []  # the measurement method and the second CTR are valid TID 300
+    sr = _sr_ctr(sr_path)
     assert sr["Cardiothoracic ratio"] == (pytest.approx(adjusted, abs=1e-4), "Calipers adjusted by the reader")
     assert sr["Automatic cardiothoracic ratio"] == (pytest.approx(automatic, abs=1e-4),
                                                     "Automatic, from heart and lung segmentation")
