@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
@@ -111,8 +112,23 @@ def _associate(ae: AE, node: Node, timeout: float, **kwargs):
         reason = getattr(rsp, "reason_str", "") or "no reason given"
         raise PacsError(f"{node.name}: association refused by {node.ae_title}@{node.host}:{node.port}: {reason}"
                         " (check the called AE title and that the PACS knows our AE title)")
+    if assoc.rejected_contexts:  # every context refused: pynetdicom aborted; say which and why
+        raise PacsError(f"{node.name}: {node.ae_title}@{node.host}:{node.port} accepted none of our presentation "
+                        f"contexts: {_refused(assoc.rejected_contexts)}")
     raise PacsError(f"{node.name}: association with {node.ae_title}@{node.host}:{node.port} failed "
                     f"(aborted or no answer within {timeout:g} s)")
+
+
+def _refused(contexts) -> str:
+    """'CR Image Storage in JPEG Lossless SV1 (1.2...70): transfer syntax not supported; ...'"""
+    from cardioview.network.contexts import syntax_name
+
+    parts = []
+    for cx in contexts:
+        reason = {0x03: "SOP class not supported", 0x04: "transfer syntax not supported"}.get(cx.result, cx.status)
+        syntaxes = ", ".join(syntax_name(ts) for ts in cx.transfer_syntax)
+        parts.append(f"{UID(cx.abstract_syntax).name} in {syntaxes}: {reason}")
+    return "; ".join(parts)
 
 
 def echo(node: Node, local_ae: str = DEFAULT_AE_TITLE, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -274,7 +290,13 @@ def store(node: Node, items: Iterable[Dataset | str | Path], local_ae: str = DEF
         ae.add_requested_context(sop_class, syntaxes or None)
     assoc = _associate(ae, node, timeout)
     try:
+        accepted = {(str(cx.abstract_syntax), str(cx.transfer_syntax[0])) for cx in assoc.accepted_contexts}
         for ds in datasets:
+            pair = (str(ds.SOPClassUID), str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", "")))
+            if pair[1] and pair not in accepted:
+                refused = [cx for cx in assoc.rejected_contexts if str(cx.abstract_syntax) == pair[0]]
+                raise PacsError(f"{node.name}: {node.ae_title} refused "
+                                + (_refused(refused) if refused else f"{UID(pair[0]).name} in {pair[1]}"))
             _check(node, "C-STORE", assoc.send_c_store(ds))
     finally:
         if assoc.is_established:
