@@ -3,7 +3,8 @@ when the anatomy segmenter ran on a DICOM film, a Segmentation of the heart and 
 
 Each goes in a new series of the source study (Patient and Study copied, the
 source image referenced; series numbers: :func:`series_numbers`). A raster input,
-or ``deidentify=True``, gets a new Patient/Study whose identifiers are "de-identified" placeholders (never invented names).
+or ``deidentify=True``, gets a new Patient/Study whose identifiers are "de-identified" placeholders
+(never invented names), and no Segmentation.
 
 Example:
     >>> objects = build_results(xray, prediction)
