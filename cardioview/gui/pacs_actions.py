@@ -118,7 +118,7 @@ class PacsActions:
 
         def job(progress, cancel):
             objects = self._objects(*current)
-            send_results(node, [objects.sc, objects.sr], load_nodes().local_ae_title)
+            send_results(node, objects.datasets, load_nodes().local_ae_title)
             return node.name
 
         return self._start(job, lambda name: f"Secondary Capture and SR sent to {name}")
