@@ -79,7 +79,8 @@ def run_listen(args: argparse.Namespace) -> int:
     from cardioview.network.listener import Listener
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+    for library in ("pydicom", "pynetdicom"):  # their messages can quote identifiers; ours never do
+        logging.getLogger(library).setLevel(logging.CRITICAL)
     try:
         options = _options(args)
         predictor = Predictor(args.weights, backend=args.backend, device=args.device, threshold=args.threshold)

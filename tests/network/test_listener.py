@@ -131,6 +131,7 @@ def test_listen_command_stops_cleanly_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, err
+    assert f"listening as CARDIOVIEW on 127.0.0.1:{port} for any calling AE" in err  # the bound address, stated
     assert "received 1 (+0 recovered, 0 duplicates, 0 refused): 1 analysed" in err
     [row] = rows(tmp_path / "out")
     assert row["status"] == "ok"
