@@ -42,6 +42,7 @@ def run_once(predictor, films: list, out: Path, tls: tuple | None) -> tuple[floa
 
     from cardioview.network.listener import Listener, ListenerOptions
     from cardioview.network.peers import server_tls_context
+    from cardioview.network.reactor import reactor_parked
 
     server_tls = server_tls_context(*tls[0]) if tls else None
     listener = Listener(predictor, out, ListenerOptions(port=0, dicom_results=False, tls=server_tls))
@@ -55,9 +56,10 @@ def run_once(predictor, films: list, out: Path, tls: tuple | None) -> tuple[floa
                              tls_args=(tls[1], "localhost") if tls else None)
         if not assoc.is_established:
             raise SystemExit("association failed")
-        for ds in films:
-            if assoc.send_c_store(ds).Status != 0x0000:
-                raise SystemExit("a C-STORE failed")
+        with reactor_parked(assoc):  # as dimse.store does (a pynetdicom race, see network/reactor.py)
+            for ds in films:
+                if assoc.send_c_store(ds).Status != 0x0000:
+                    raise SystemExit("a C-STORE failed")
         assoc.release()
         stored = time.perf_counter() - start
         if not listener.wait_idle(len(films), timeout=3600):

@@ -17,6 +17,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 from pynetdicom import AE, build_role, evt
+from pynetdicom.presentation import StoragePresentationContexts
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelFind,
@@ -24,12 +25,12 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
     Verification,
 )
-from pynetdicom.presentation import StoragePresentationContexts
 
 from cardioview.atomic import atomic_write_bytes
 from cardioview.errors import CardioViewError
 from cardioview.network.cache import StudyCache
 from cardioview.network.nodes import DEFAULT_AE_TITLE, Node
+from cardioview.network.reactor import reactor_parked
 
 # pynetdicom logs whole identifiers (patient names) at debug/info level: keep them out of logs.
 logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
@@ -291,14 +292,19 @@ def store(node: Node, items: Iterable[Dataset | str | Path], local_ae: str = DEF
     assoc = _associate(ae, node, timeout)
     try:
         accepted = {(str(cx.abstract_syntax), str(cx.transfer_syntax[0])) for cx in assoc.accepted_contexts}
-        for ds in datasets:
-            pair = (str(ds.SOPClassUID), str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", "")))
-            if pair[1] and pair not in accepted:
-                refused = [cx for cx in assoc.rejected_contexts if str(cx.abstract_syntax) == pair[0]]
-                raise PacsError(f"{node.name}: {node.ae_title} refused "
-                                + (_refused(refused) if refused else f"{UID(pair[0]).name} in {pair[1]}"))
-            _check(node, "C-STORE", assoc.send_c_store(ds))
+        with reactor_parked(assoc):
+            _store_each(node, assoc, datasets, accepted)
     finally:
         if assoc.is_established:
             assoc.release()
     return len(datasets)
+
+
+def _store_each(node: Node, assoc, datasets: list[Dataset], accepted: set[tuple[str, str]]) -> None:
+    for ds in datasets:
+        pair = (str(ds.SOPClassUID), str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", "")))
+        if pair[1] and pair not in accepted:
+            refused = [cx for cx in assoc.rejected_contexts if str(cx.abstract_syntax) == pair[0]]
+            raise PacsError(f"{node.name}: {node.ae_title} refused "
+                            + (_refused(refused) if refused else f"{UID(pair[0]).name} in {pair[1]}"))
+        _check(node, "C-STORE", assoc.send_c_store(ds))
