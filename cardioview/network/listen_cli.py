@@ -32,15 +32,16 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
     peers.add_argument("--tls-cert", metavar="PEM", help="our certificate (chain): TLS only, no plain DICOM")
     peers.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     peers.add_argument("--tls-ca", metavar="PEM", help="require client certificates signed by this CA")
-    peers.add_argument("--max-associations", type=int, default=8, help="concurrent associations (default 8)")
-    peers.add_argument("--acse-timeout", type=float, default=30.0,
+    peers.add_argument("--max-associations", metavar="N", type=int, default=8,
+                       help="concurrent associations (default 8)")
+    peers.add_argument("--acse-timeout", metavar="S", type=float, default=30.0,
                        help="seconds to wait for an association request or release (default 30)")
-    peers.add_argument("--network-timeout", type=float, default=60.0,
+    peers.add_argument("--network-timeout", metavar="S", type=float, default=60.0,
                        help="seconds of silence after which a connection is dropped (default 60)")
     store = parser.add_argument_group("storage")
-    store.add_argument("--queue-size", type=int, default=1024,
+    store.add_argument("--queue-size", metavar="N", type=int, default=1024,
                        help="films received and not yet analysed; beyond it stores get 0xA700 (default 1024)")
-    store.add_argument("--min-free-mb", type=float, default=500.0,
+    store.add_argument("--min-free-mb", metavar="MB", type=float, default=500.0,
                        help="refuse stores (0xA700) when OUT's disk has less free space (default 500 MB)")
     store.add_argument("--retain-days", type=float, metavar="DAYS",
                        help="delete analysed films from OUT/received after DAYS (default: keep)")

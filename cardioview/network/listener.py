@@ -185,7 +185,7 @@ class Listener:
                              error=f"received #{number}: malformed dataset ({type(exc).__name__})"))
             return refuse(0xC210, f"refused: malformed dataset ({type(exc).__name__})")
         with self._lock:
-            duplicate = sop_uid in self._known
+            duplicate = bool(sop_uid) and sop_uid in self._known
             full = self._pending >= self.options.queue_size
             if not duplicate and not full:
                 self._pending += 1  # the slot is ours before anything is written
