@@ -3,8 +3,9 @@
 A film is written here (named by its arrival number, never by anything that could
 identify a patient) before its C-STORE is answered with Success, so a crash loses
 nothing that was acknowledged: on the next start every file without a result row is
-queued again. Arrival numbers continue across restarts (the last one is kept in
-``.arrival``); temporary files a crash left behind are removed; files older than the
+queued again, unless its analysis was already interrupted twice (``.NNNNNN.attempts``: a
+film that takes the process down must not do so at every restart). Arrival numbers continue
+across restarts (the last one is kept in ``.arrival``); temporary files a crash left behind are removed; files older than the
 retention period whose result is recorded are deleted. Folders are 0700, files 0600.
 """
 
@@ -100,6 +101,29 @@ class Inbox:
     def unfinished(self, recorded: set[str]) -> list[Path]:
         """Received films whose path has no result row (a crash or kill came between store and row)."""
         return [p for p in self.films() if str(p) not in recorded and p.name not in recorded]
+
+    def _attempts_path(self, path: Path) -> Path:
+        return self.folder / f".{path.stem}.attempts"
+
+    def attempts(self, path: Path) -> int:
+        """How many analyses of ``path`` started without finishing (the process stopped during them)."""
+        try:
+            return int(self._attempts_path(path).read_text().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def begin_attempt(self, path: Path) -> None:
+        """Count one more analysis of ``path`` before it starts (kept on disk until ``end_attempt``); best effort."""
+        try:
+            atomic_write_bytes(self._attempts_path(path), str(self.attempts(path) + 1).encode(), overwrite=True)
+        except OSError as exc:
+            log.error("cannot record the analysis of %s: %s", path.name, exc.strerror or exc)
+
+    def end_attempt(self, path: Path) -> None:
+        try:
+            self._attempts_path(path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.error("cannot clear the analysis record of %s: %s", path.name, exc.strerror or exc)
 
     def expire(self, recorded: set[str], now: float | None = None) -> int:
         """Delete films older than ``retain_days`` whose result is recorded; returns how many went."""

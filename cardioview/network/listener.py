@@ -42,6 +42,8 @@ log = logging.getLogger("cardioview.listen")
 _STOP = object()
 #: Seconds between retention sweeps of received/ (also done at start).
 RETENTION_INTERVAL_S = 3600.0
+#: Analyses of one film the process may die in before the film gets an error row instead of a retry.
+MAX_ATTEMPTS = 2
 STATUSES = ("ok", "unsuitable", "incomplete", "error")
 
 
@@ -96,9 +98,16 @@ class Listener:
             self._recorded.add(row["path"])
             if row.get("status") != "error" and row.get("sop_instance_uid"):
                 self._known.add(row["sop_instance_uid"])
-        films = self.inbox.unfinished(self._recorded)
-        for path in films:
+        films = []
+        for path in self.inbox.unfinished(self._recorded):
             uids = _header_uids(path)
+            if self.inbox.attempts(path) >= MAX_ATTEMPTS:  # it took the listener down: not a third time
+                self._record(Row(path=str(path), status="error", sop_instance_uid=uids[0], study_instance_uid=uids[1],
+                                 error=f"{path.name}: analysis interrupted {MAX_ATTEMPTS} times (the listener "
+                                       "stopped during it); not retried"))
+                self.inbox.end_attempt(path)
+                continue
+            films.append(path)
             if uids[0]:
                 self._known.add(uids[0])
             with self._lock:
@@ -221,8 +230,10 @@ class Listener:
             if item is _STOP:
                 return
             path, uids = item
+            self.inbox.begin_attempt(path)
             row = analyse_film(self.predictor, path, self.outputs, uids)
             self._record(row)
+            self.inbox.end_attempt(path)
             with self._lock:
                 self._pending -= 1
                 if row.status == "error":

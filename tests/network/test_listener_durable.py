@@ -181,3 +181,26 @@ def test_a_failed_forward_is_an_incomplete_row_on_stderr_and_stored_data_is_owne
     os.utime(received, (time.time() - 2 * 86400,) * 2)
     Listener(predictor, out, ListenerOptions(retain_days=1)).recover()
     assert not received.exists()
+
+
+def test_a_film_the_listener_died_on_twice_gets_an_error_row_instead_of_a_third_try(predictor, tmp_path):
+    """A restart loop must not analyse a film that takes the process down for ever: two interrupted analyses
+    (recorded in received/.NNNNNN.attempts before each starts) and the next start gives it an error row."""
+    first = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, dicom_results=False))
+    number = first.inbox.next_number()
+    poison = first.inbox.store(number, downsized_copy(rg1_uncr(), tmp_path / "film.dcm", factor=8).read_bytes())
+    retried = first.inbox.store(first.inbox.next_number(), downsized_copy(rg1_uncr(), tmp_path / "b.dcm",
+                                                                          factor=8).read_bytes())
+    for _ in range(2):  # what two deaths during its analysis leave behind
+        first.inbox.begin_attempt(poison)
+    first.inbox.begin_attempt(retried)  # one death: retried
+    listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, dicom_results=False))
+    listener.start()
+    try:
+        assert listener.wait_idle(2, timeout=120)
+    finally:
+        listener.stop()
+    rows = {r["path"]: r for r in _rows(tmp_path / "out")}
+    assert rows[str(poison)]["status"] == "error" and "interrupted 2 times" in rows[str(poison)]["error"]
+    assert rows[str(retried)]["status"] == "ok"
+    assert not list((tmp_path / "out" / "received").glob(".*.attempts"))
