@@ -5,7 +5,8 @@ identify a patient) before its C-STORE is answered with Success, so a crash lose
 nothing that was acknowledged: on the next start every file without a result row is
 queued again, unless its analysis was already interrupted twice (``.NNNNNN.attempts``: a
 film that takes the process down must not do so at every restart). Arrival numbers continue
-across restarts (the last one is kept in ``.arrival``); temporary files a crash left behind are removed; files older than the
+across restarts (the last one is kept in ``.arrival``); temporary files a crash left behind
+are removed; files older than the
 retention period whose result is recorded are deleted. Folders are 0700, files 0600.
 """
 
