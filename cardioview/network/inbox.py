@@ -6,8 +6,8 @@ nothing that was acknowledged: on the next start every file without a result row
 queued again, unless its analysis was already interrupted twice (``.NNNNNN.attempts``: a
 film that takes the process down must not do so at every restart). Arrival numbers continue
 across restarts (the last one is kept in ``.arrival``); temporary files a crash left behind
-are removed; files older than the
-retention period whose result is recorded are deleted. Folders are 0700, files 0600.
+are removed; files older than the retention period whose result is recorded are deleted.
+Folders are 0700, files 0600.
 """
 
 from __future__ import annotations
