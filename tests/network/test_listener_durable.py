@@ -169,8 +169,15 @@ def test_a_failed_forward_is_an_incomplete_row_on_stderr_and_stored_data_is_owne
     [row] = _rows(tmp_path / "out")
     assert row["status"] == "incomplete" and "forward failed" in row["error"] and "nothing listens" in row["error"]
     assert row["probability"] and row["study_instance_uid"] == pydicom.dcmread(film).StudyInstanceUID
-    assert "forward failed" in capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert "forward failed" in err
     out = tmp_path / "out"
+    source = pydicom.dcmread(film, stop_before_pixels=True)
+    [entry] = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines() if '"store"' in line]
+    assert entry["calling_ae"] == "MODALITY" and entry["peer"] == "127.0.0.1"
+    assert entry["sop_instance_uid"] == source.SOPInstanceUID and entry["outcome"] == "stored and queued"
+    for text in ((out / "audit.jsonl").read_text(), (out / "results.csv").read_text(), err):  # no patient data
+        assert str(source.PatientName) not in text and str(source.PatientID) not in text
     for folder in (out, out / "received", out / "dicom"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     stored = [out / "results.csv", out / "audit.jsonl", *(out / "received").glob("*.dcm"), *(out / "dicom").iterdir()]
