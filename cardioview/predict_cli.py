@@ -27,7 +27,8 @@ from cardioview.inputs import collect_inputs
 
 log = logging.getLogger("cardioview.predict")
 
-RESULT_COLUMNS = ("path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings", "error")
+RESULT_COLUMNS = ("path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings",
+                  "error", "sop_instance_uid", "study_instance_uid")
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,11 +65,16 @@ class Row:
     elapsed_ms: str = ""
     warnings: str = ""
     error: str = ""
+    sop_instance_uid: str = ""     # the DICOM film's (empty for a raster)
+    study_instance_uid: str = ""
 
     @classmethod
-    def from_prediction(cls, path: Path, prediction, notes: list[str] = ()) -> "Row":
-        """The row of one analysed film: its verdict (or why it has none), CTR, and warnings plus ``notes``."""
+    def from_prediction(cls, path: Path, prediction, notes: list[str] = (), metadata=None) -> "Row":
+        """The row of one analysed film: its verdict (or why it has none), CTR, warnings plus ``notes``, and
+        the SOP/Study Instance UIDs of ``metadata`` (an XRayMetadata)."""
         return cls(
+            sop_instance_uid=getattr(metadata, "sop_instance_uid", ""),
+            study_instance_uid=getattr(metadata, "study_instance_uid", ""),
             path=str(path), status="ok" if prediction.applicable else "unsuitable",
             probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
             label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
@@ -151,7 +157,7 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
         log.debug("unexpected failure", exc_info=True)
         return Row(path=str(path), status="error", error=f"{_name(path)}: unexpected {type(exc).__name__}: {exc}")
-    return Row.from_prediction(path, prediction)
+    return Row.from_prediction(path, prediction, metadata=xray.metadata)
 
 
 def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:

@@ -46,8 +46,11 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
     rows = {os.path.basename(r["path"]): r for r in _rows(out / "results.csv")}
     assert set(rows) == {"chest_cr.dcm", "j2k.dcm", "empty.dcm", "garbage.dcm", "notes.png"}
     assert list(_rows(out / "results.csv")[0]) == [
-        "path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings", "error"]
+        "path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings", "error",
+        "sop_instance_uid", "study_instance_uid"]
     assert rows["chest_cr.dcm"]["status"] == "ok"
+    assert rows["chest_cr.dcm"]["sop_instance_uid"] and rows["chest_cr.dcm"]["study_instance_uid"]
+    assert rows["notes.png"]["sop_instance_uid"] == ""  # a film that did not load names no UID
     # JPEG2000.dcm is a whole-body NM scan: analysed, but no verdict.
     assert rows["j2k.dcm"]["status"] == "unsuitable" and rows["j2k.dcm"]["label"] == "not applicable"
     assert "modality NM" in rows["j2k.dcm"]["error"]

@@ -70,8 +70,8 @@ class PacsActions:
     def _audit(self, action: str, xray, objects, outcome: str, **extra) -> None:
         """One audit record: the source image (SOP UID or file hash), the result objects' UIDs, the outcome."""
         uids = {} if objects is None else {"study_instance_uid": str(objects.sc.StudyInstanceUID),
-                                          "sop_instance_uids": [str(objects.sc.SOPInstanceUID),
-                                                                str(objects.sr.SOPInstanceUID)]}
+                                          "sop_instance_uids": [str(ds.SOPInstanceUID)
+                                                                for ds in objects.datasets]}
         self.w.audit.record(action, xray, **uids, outcome=outcome, deidentified=self.w.settings.deidentify, **extra)
 
     def export_dicom(self, folder: Path):
@@ -148,14 +148,14 @@ class PacsActions:
 
         def job(progress, cancel):
             built.append(self._objects(*current))
-            send_results(node, [built[0].sc, built[0].sr], load_nodes().local_ae_title)
+            send_results(node, built[0].datasets, load_nodes().local_ae_title)
             return node.name
 
         def audit(result):
             self._audit("send", current[0], built[0] if built else None, "success" if result else "failure",
                         peer=peer_name(node))
 
-        return self._start(job, lambda name: f"Secondary Capture and SR sent to {name}", audit)
+        return self._start(job, lambda name: f"Results (Secondary Capture, SR and Segmentation when outlined) sent to {name}", audit)
 
     def choose_send(self):
         from cardioview.gui.pacs_dialog import load_nodes_quietly

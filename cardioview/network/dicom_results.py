@@ -1,17 +1,21 @@
-"""The results as DICOM: a Secondary Capture of the annotated report and a Structured Report.
+"""The results as DICOM: a Secondary Capture of the annotated report, a Structured Report and,
+when the anatomy segmenter ran on a DICOM film, a Segmentation of the heart and lungs (dicom_seg).
 
 Each goes in a new series of the source study (Patient and Study copied, the
-source image referenced). A raster input, or ``deidentify=True``, gets a new
-Patient/Study whose identifiers are "de-identified" placeholders (never invented names).
+source image referenced; series numbers: :func:`series_numbers`). A raster input,
+or ``deidentify=True``, gets a new Patient/Study whose identifiers are "de-identified" placeholders
+(never invented names), and no Segmentation.
 
 Example:
     >>> objects = build_results(xray, prediction)
-    >>> write_results(out_dir, objects, "chest")   # -> [chest_sc.dcm, chest_sr.dcm]
+    >>> write_results(out_dir, objects, "chest")   # -> [chest_sc.dcm, chest_sr.dcm, chest_seg.dcm]
 """
 
 from __future__ import annotations
 
 import io
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,7 +40,8 @@ warnings.filterwarnings("ignore", message=".*unlikely to represent the intended 
 MANUFACTURER = "CardioView"
 PLACEHOLDER = "DEIDENTIFIED"
 PLACEHOLDER_NAME = "DEIDENTIFIED^"  # a family-name-only PN, as PS3.5 6.2.1.2 asks
-SERIES_NUMBER = 9901
+_series_lock = threading.Lock()
+_last_series_base = 0
 #: Private coding scheme for the concepts no public terminology names (declared in the SR).
 SCHEME = "99CARDIOVIEW"
 PROBABILITY = hd.sr.CodedConcept("P-001", SCHEME, "Probability of cardiomegaly")
@@ -86,12 +91,30 @@ def ctr_values(ctr, pixel_spacing: tuple[float, float] | None = None, prediction
                      source=source, automatic=automatic)
 
 
+def series_numbers() -> tuple[int, int, int]:
+    """Series numbers for one result's SC, SR and SEG: a tenth-of-a-second clock, then the kind (1, 2, 3).
+
+    E.g. 1234567891 / ...92 / ...93: they sort by creation time, differ from film to film (strictly
+    increasing within a process), stay below 2**31 as Integer String needs, and the last digit tells the kind.
+    """
+    global _last_series_base
+    with _series_lock:
+        base = max(_last_series_base + 1, int(time.time() * 10) % 10**8)
+        _last_series_base = base
+    return base * 10 + 1, base * 10 + 2, base * 10 + 3
+
+
 @dataclass(frozen=True)
 class ResultObjects:
-    """The Secondary Capture and the Structured Report for one analysed image."""
+    """The Secondary Capture, the Structured Report and (anatomy on a DICOM film) the Segmentation of one image."""
 
     sc: Dataset
     sr: Dataset
+    seg: Dataset | None = None
+
+    @property
+    def datasets(self) -> list[Dataset]:
+        return [ds for ds in (self.sc, self.sr, self.seg) if ds is not None]
 
 
 #: Type 2 Patient/Study attributes the copies must carry (empty when the source lacks them).
@@ -130,7 +153,7 @@ def _mark_deidentified(ds: Dataset) -> None:
 
 
 def build_secondary_capture(report_rgb: np.ndarray, source: Dataset | None, series_uid: str,
-                            created: datetime, instance_number: int = 1) -> Dataset:
+                            created: datetime, instance_number: int = 1, series_number: int = 1) -> Dataset:
     """The report picture as an RGB Secondary Capture, burned in (no overlays to lose).
 
     Args:
@@ -141,7 +164,7 @@ def build_secondary_capture(report_rgb: np.ndarray, source: Dataset | None, seri
         pixel_array=np.ascontiguousarray(report_rgb, dtype=np.uint8), photometric_interpretation="RGB",
         bits_allocated=8, coordinate_system="PATIENT",
         # the report shows the film as a PA view is read: patient left to the right, feet down
-        patient_orientation=("L", "F"), series_instance_uid=series_uid, series_number=SERIES_NUMBER,
+        patient_orientation=("L", "F"), series_instance_uid=series_uid, series_number=series_number,
         sop_instance_uid=generate_uid(), instance_number=instance_number, manufacturer=MANUFACTURER,
         transfer_syntax_uid=pydicom.uid.ExplicitVRLittleEndian,
     )
@@ -181,7 +204,7 @@ def _finish(ds: Dataset, created: datetime, description: str) -> None:
 
 def build_structured_report(prediction: Prediction, evidence: Dataset, series_uid: str, created: datetime,
                             weights_sha256: str = "", ctr: CTRValues | None = None,
-                            model_version: str = "", instance_number: int = 2) -> Dataset:
+                            model_version: str = "", instance_number: int = 2, series_number: int = 2) -> Dataset:
     """A TID 1500 Measurement Report: probability, threshold, decision, CTR (optional) and the model.
 
     Args:
@@ -230,7 +253,7 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
         imaging_measurements=[group],
     )
     sr = hd.sr.ComprehensiveSR(
-        evidence=[evidence], content=report[0], series_instance_uid=series_uid, series_number=SERIES_NUMBER + 1,
+        evidence=[evidence], content=report[0], series_instance_uid=series_uid, series_number=series_number,
         sop_instance_uid=generate_uid(), instance_number=instance_number, manufacturer=MANUFACTURER,
         is_complete=True,
     )
@@ -248,7 +271,7 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
 def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = False, ctr: CTRValues | None = None,
                   report_rgb: np.ndarray | None = None, weights_sha256: str = "",
                   created: datetime | None = None, opacity: float = 0.2) -> ResultObjects:
-    """SC + SR for one analysed image.
+    """SC + SR (+ SEG when the prediction has anatomy masks and a DICOM source is referenced) for one image.
 
     Args:
         report_rgb: the report picture; rendered with cardioview.render.report when None.
@@ -263,11 +286,17 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
     source = None if deidentify else source_dataset(xray)
     with warnings.catch_warnings():  # highdicom/pydicom value advice may quote patient names
         warnings.simplefilter("ignore", UserWarning)
-        # one series each: a series holds one modality (OT for the SC, SR for the report)
-        sc = build_secondary_capture(report_rgb, source, generate_uid(), created)
+        # one series each: a series holds one modality (OT for the SC, SR for the report, SEG)
+        sc_number, sr_number, seg_number = series_numbers()
+        sc = build_secondary_capture(report_rgb, source, generate_uid(), created, series_number=sc_number)
         sr = build_structured_report(prediction, source if source is not None else sc, generate_uid(), created,
-                                     weights_sha256=weights_sha256, ctr=ctr)
-    return ResultObjects(sc=sc, sr=sr)
+                                     weights_sha256=weights_sha256, ctr=ctr, series_number=sr_number)
+    seg = None
+    if source is not None and getattr(prediction, "anatomy", None) is not None:
+        from cardioview.network.dicom_seg import build_segmentation
+
+        seg = build_segmentation(prediction.anatomy, source, generate_uid(), seg_number, created)
+    return ResultObjects(sc=sc, sr=sr, seg=seg)
 
 
 def dataset_bytes(ds: Dataset) -> bytes:
@@ -277,10 +306,12 @@ def dataset_bytes(ds: Dataset) -> bytes:
 
 
 def write_results(folder: str | Path, objects: ResultObjects, stem: str) -> list[Path]:
-    """Write ``stem_sc.dcm`` and ``stem_sr.dcm`` atomically, never over an existing file."""
+    """Write ``stem_sc.dcm``, ``stem_sr.dcm`` (and ``stem_seg.dcm``) atomically, never over an existing file."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind, ds in (("sc", objects.sc), ("sr", objects.sr)):
-        written.append(atomic_write_bytes(unique_path(folder, f"{stem}_{kind}", suffix=".dcm"), dataset_bytes(ds)))
+    for kind, ds in (("sc", objects.sc), ("sr", objects.sr), ("seg", objects.seg)):
+        if ds is not None:
+            written.append(atomic_write_bytes(unique_path(folder, f"{stem}_{kind}", suffix=".dcm"),
+                                              dataset_bytes(ds)))
     return written

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 from pynetdicom import AE, build_role, evt
+from pynetdicom.presentation import StoragePresentationContexts
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelFind,
@@ -23,12 +25,12 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
     Verification,
 )
-from pynetdicom.presentation import StoragePresentationContexts
 
 from cardioview.atomic import atomic_write_bytes
 from cardioview.errors import CardioViewError
 from cardioview.network.cache import StudyCache
 from cardioview.network.nodes import DEFAULT_AE_TITLE, Node
+from cardioview.network.reactor import reactor_parked
 
 # pynetdicom logs whole identifiers (patient names) at debug/info level: keep them out of logs.
 logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
@@ -111,8 +113,23 @@ def _associate(ae: AE, node: Node, timeout: float, **kwargs):
         reason = getattr(rsp, "reason_str", "") or "no reason given"
         raise PacsError(f"{node.name}: association refused by {node.ae_title}@{node.host}:{node.port}: {reason}"
                         " (check the called AE title and that the PACS knows our AE title)")
+    if assoc.rejected_contexts:  # every context refused: pynetdicom aborted; say which and why
+        raise PacsError(f"{node.name}: {node.ae_title}@{node.host}:{node.port} accepted none of our presentation "
+                        f"contexts: {_refused(assoc.rejected_contexts)}")
     raise PacsError(f"{node.name}: association with {node.ae_title}@{node.host}:{node.port} failed "
                     f"(aborted or no answer within {timeout:g} s)")
+
+
+def _refused(contexts) -> str:
+    """'CR Image Storage in JPEG Lossless SV1 (1.2...70): transfer syntax not supported; ...'"""
+    from cardioview.network.contexts import syntax_name
+
+    parts = []
+    for cx in contexts:
+        reason = {0x03: "SOP class not supported", 0x04: "transfer syntax not supported"}.get(cx.result, cx.status)
+        syntaxes = ", ".join(syntax_name(ts) for ts in cx.transfer_syntax)
+        parts.append(f"{UID(cx.abstract_syntax).name} in {syntaxes}: {reason}")
+    return "; ".join(parts)
 
 
 def echo(node: Node, local_ae: str = DEFAULT_AE_TITLE, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -274,9 +291,20 @@ def store(node: Node, items: Iterable[Dataset | str | Path], local_ae: str = DEF
         ae.add_requested_context(sop_class, syntaxes or None)
     assoc = _associate(ae, node, timeout)
     try:
-        for ds in datasets:
-            _check(node, "C-STORE", assoc.send_c_store(ds))
+        accepted = {(str(cx.abstract_syntax), str(cx.transfer_syntax[0])) for cx in assoc.accepted_contexts}
+        with reactor_parked(assoc):
+            _store_each(node, assoc, datasets, accepted)
     finally:
         if assoc.is_established:
             assoc.release()
     return len(datasets)
+
+
+def _store_each(node: Node, assoc, datasets: list[Dataset], accepted: set[tuple[str, str]]) -> None:
+    for ds in datasets:
+        pair = (str(ds.SOPClassUID), str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", "")))
+        if pair[1] and pair not in accepted:
+            refused = [cx for cx in assoc.rejected_contexts if str(cx.abstract_syntax) == pair[0]]
+            raise PacsError(f"{node.name}: {node.ae_title} refused "
+                            + (_refused(refused) if refused else f"{UID(pair[0]).name} in {pair[1]}"))
+        _check(node, "C-STORE", assoc.send_c_store(ds))

@@ -10,7 +10,8 @@ from pathlib import Path
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import CardioViewError
 
-_AE_TITLE = re.compile(r"^[\x20-\x7e]{1,16}$")
+#: 1-16 printable ASCII characters (PS3.5 6.2 AE); a backslash is excluded separately.
+AE_TITLE = re.compile(r"^[\x20-\x7e]{1,16}$")
 DEFAULT_AE_TITLE = "CARDIOVIEW"
 
 
@@ -40,7 +41,7 @@ class Node:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise NodeError("a node needs a name")
-        if self.ae_title and not _AE_TITLE.match(self.ae_title.strip()) or "\\" in self.ae_title:
+        if self.ae_title and not AE_TITLE.match(self.ae_title.strip()) or "\\" in self.ae_title:
             raise NodeError(f"{self.name}: AE title must be 1-16 printable ASCII characters, got {self.ae_title!r}")
         if not 0 < int(self.port) < 65536:
             raise NodeError(f"{self.name}: port must be 1-65535, got {self.port}")

@@ -12,11 +12,13 @@ from cardioview.errors import CardioViewError
 
 
 def add_pacs_arguments(parser: argparse.ArgumentParser) -> None:
+    from cardioview.network.peers import ae_title_argument
+
     parser.add_argument("action", choices=("echo", "find", "get", "send"))
     parser.add_argument("files", nargs="*", metavar="FILE", help="send: DICOM files to store")
     parser.add_argument("--node", help="a node name from the PACS settings")
     parser.add_argument("--to", metavar="AE@host:port|URL", help="a node given inline")
-    parser.add_argument("--ae-title", help="our AE title (default: the settings', CARDIOVIEW)")
+    parser.add_argument("--ae-title", type=ae_title_argument, help="our AE title (default: the settings', CARDIOVIEW)")
     parser.add_argument("--patient-id", default="")
     parser.add_argument("--patient-name", default="")
     parser.add_argument("--accession", default="")

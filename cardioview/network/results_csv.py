@@ -2,12 +2,14 @@
 
 Each row is written with one ``write`` on an O_APPEND descriptor and synced, so a
 reader (or a crash) sees whole rows only. Same columns as ``cardioview predict``.
+Owner-only (0600): rows name studies.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import threading
 from pathlib import Path
@@ -35,6 +37,7 @@ class ResultsFile:
                     path = unique_path(folder, "results", suffix=".csv")
         if not path.exists():
             atomic_write_bytes(path, header)
+        os.chmod(path, 0o600)
         self.path = path
         self._lock = threading.Lock()
 
@@ -47,3 +50,14 @@ class ResultsFile:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+    def read(self) -> list[dict[str, str]]:
+        """The rows written so far (this file and, after a column change, the older ``results*.csv`` beside it)."""
+        rows: list[dict[str, str]] = []
+        for path in sorted(self.path.parent.glob("results*.csv")):
+            try:
+                with open(path, newline="", encoding="utf-8") as handle:
+                    rows += [row for row in csv.DictReader(handle) if row.get("path")]
+            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                logging.getLogger("cardioview.listen").error("cannot read %s: %s", path.name, exc)
+        return rows

@@ -48,15 +48,19 @@ def test_dicom_source_results_pass_dciodvfy_and_keep_the_study(tmp_path, predict
     prediction = predictor.predict(xray)
     objects = build_results(xray, prediction, ctr=CTRValues(0.56, heart=131.5, thorax=235.0, in_mm=True),
                             weights_sha256=predictor.bundle.manifest["model_sha256"])
-    sc_path, sr_path = write_results(tmp_path, objects, "film")
-    for path in (sc_path, sr_path):
+    sc_path, sr_path, seg_path = write_results(tmp_path, objects, "film")
+    for path in (sc_path, sr_path, seg_path):
         assert dciodvfy_errors(path) == [], path.name
-    sc, sr = pydicom.dcmread(sc_path), pydicom.dcmread(sr_path)
-    for ds in (sc, sr):
+    sc, sr, seg = pydicom.dcmread(sc_path), pydicom.dcmread(sr_path), pydicom.dcmread(seg_path)
+    for ds in (sc, sr, seg):
         assert ds.PatientID == source.PatientID and ds.StudyInstanceUID == source.StudyInstanceUID
         assert ds.SeriesInstanceUID != source.SeriesInstanceUID and ds.SOPInstanceUID != source.SOPInstanceUID
         assert ds.Manufacturer == "CardioView" and "cardioview" in str(ds.SoftwareVersions)
-    assert sc.SeriesInstanceUID != sr.SeriesInstanceUID  # one modality per series
+    assert len({sc.SeriesInstanceUID, sr.SeriesInstanceUID, seg.SeriesInstanceUID}) == 3  # one modality per series
+    numbers = [int(ds.SeriesNumber) for ds in (sc, sr, seg)]
+    assert numbers[1] == numbers[0] + 1 and numbers[2] == numbers[0] + 2 and numbers[0] % 10 == 1
+    again = build_results(xray, prediction)  # the next film's series get other numbers
+    assert int(again.sc.SeriesNumber) > numbers[0] and int(again.sr.SeriesNumber) > numbers[1]
     assert sc.PhotometricInterpretation == "RGB" and sc.BurnedInAnnotation == "YES"
     assert sc.SourceImageSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
     assert sc.pixel_array.shape[2] == 3 and sc.pixel_array.std() > 10  # a real picture, not a blank page
@@ -89,3 +93,26 @@ def test_raster_and_deidentified_inputs_get_placeholders_never_names(tmp_path, p
         assert "Probability of cardiomegaly" in values and "Cardiothoracic ratio" not in values  # CTR is optional
     # never over an existing file: the second pair got new names
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x_sc.dcm", "x_sc_1.dcm", "x_sr.dcm", "x_sr_1.dcm"]
+
+
+def test_segmentation_holds_the_heart_and_lungs_on_the_source_film(tmp_path, predictor, chest_films):
+    """The masks as a DICOM Segmentation: three SNOMED-coded segments at the film's size, referencing it."""
+    source = pydicom.dcmread(chest_films[0], stop_before_pixels=True)
+    xray = load(chest_films[0])
+    prediction = predictor.predict(xray)
+    assert prediction.anatomy is not None, "the shipped anatomy segmenter is missing"
+    objects = build_results(xray, prediction)
+    [seg_path] = [p for p in write_results(tmp_path, objects, "film") if p.name.endswith("_seg.dcm")]
+    assert dciodvfy_errors(seg_path) == []
+    seg = pydicom.dcmread(seg_path)
+    assert seg.Modality == "SEG" and seg.SegmentationType == "BINARY"
+    assert [s.SegmentLabel for s in seg.SegmentSequence] == ["Heart", "Right lung", "Left lung"]
+    assert [s.SegmentedPropertyTypeCodeSequence[0].CodeValue for s in seg.SegmentSequence] == \
+        ["80891009", "3341006", "44029006"]
+    assert (seg.Rows, seg.Columns) == (source.Rows, source.Columns)
+    assert seg.ReferencedSeriesSequence[0].ReferencedInstanceSequence[0].ReferencedSOPInstanceUID == \
+        source.SOPInstanceUID
+    frames = seg.pixel_array.reshape(-1, seg.Rows, seg.Columns)  # one frame per segment
+    heart = prediction.anatomy.at_image_size(prediction.anatomy.heart)
+    assert frames.shape[0] == 3 and (frames[0].astype(bool) == heart).mean() > 0.999
+    assert all(frame.sum() > 0 for frame in frames)

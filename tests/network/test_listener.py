@@ -54,16 +54,17 @@ def test_listener_analyses_a_study_pushed_by_orthanc_and_forwards_sc_and_sr(orth
     finally:
         listener.stop()
     by_status = {r["status"]: r for r in rows(tmp_path / "out")}
-    assert set(by_status) == {"ok", "skipped"}
+    assert set(by_status) == {"ok", "unsuitable"}
     ok = by_status["ok"]
     assert 0.0 <= float(ok["probability"]) <= 1.0 and ok["label"] in ("cardiomegaly", "no cardiomegaly")
     assert "results sent to forward" in ok["warnings"] or "results sent to orthanc" in ok["warnings"]
-    assert "body part EXTREMITY is not CHEST" in by_status["skipped"]["error"]
+    assert "body part EXTREMITY is not the chest" in by_status["unsuitable"]["error"]
     assert len(list((tmp_path / "out" / "received").glob("*.dcm"))) == 2
-    # the SC and SR came back into the source study on Orthanc
+    assert ok["sop_instance_uid"] == pydicom.dcmread(chest, stop_before_pixels=True).SOPInstanceUID
+    # the SC, SR and the heart/lung Segmentation came back into the source study on Orthanc
     modalities = sorted(orthanc.rest(f"/series/{s}")["MainDicomTags"]["Modality"]
                         for s in orthanc.rest(f"/studies/{study}")["Series"])
-    assert modalities == ["CR", "OT", "SR"]
+    assert modalities == ["CR", "OT", "SEG", "SR"]
 
 
 def test_listener_survives_malformed_data_and_an_aborted_association(predictor, tmp_path):
@@ -94,8 +95,7 @@ def test_burst_of_500_images_gives_500_rows(predictor, tmp_path):
     for ds in films:
         ds.SOPInstanceUID = generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, host="127.0.0.1", dicom_results=False,
-                                                                     queue_size=64))
+    listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, host="127.0.0.1", dicom_results=False))
     listener.start()
     try:
         assert dimse.store(Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port), films,
@@ -131,17 +131,18 @@ def test_listen_command_stops_cleanly_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, err
-    assert "received 1: 1 analysed" in err
+    assert f"listening as CARDIOVIEW on 127.0.0.1:{port} for any calling AE" in err  # the bound address, stated
+    assert "received 1 (+0 recovered, 0 duplicates, 0 refused): 1 analysed" in err
     [row] = rows(tmp_path / "out")
     assert row["status"] == "ok"
     sc_sr = sorted(p.name.rsplit("_", 1)[-1] for p in (tmp_path / "out" / "dicom").glob("*.dcm"))
-    assert sc_sr == ["sc.dcm", "sr.dcm"]
+    assert sc_sr == ["sc.dcm", "seg.dcm", "sr.dcm"]
 
 
-def test_dcmtk_storescu_push_gives_rows_reports_and_skips(predictor, tmp_path):
-    """Another vendor's SCU (DCMTK's storescu) pushes a chest film, an extremity CR, an MR head and a chest
-    thumbnail; the chest film is analysed with its PNG report, the rest are stored and skipped with their reasons
-    (the thumbnail passes the header check and is caught by the same applicability test as `cardioview predict`)."""
+def test_dcmtk_storescu_push_gives_rows_reports_and_judges_as_predict_does(predictor, tmp_path):
+    """Another vendor's SCU (DCMTK's storescu) pushes a chest film, the same film stored with modality RG, an
+    extremity CR and a chest thumbnail; both chest films are analysed with their PNG reports, the others get the
+    reason of `cardioview predict` (imaging/suitability.py). An MR is refused at the association: not analysed here."""
     import shutil
 
     from pydicom.data import get_testdata_file
@@ -150,34 +151,37 @@ def test_dcmtk_storescu_push_gives_rows_reports_and_skips(predictor, tmp_path):
     if storescu is None:
         pytest.skip("DCMTK's storescu is not installed (Debian: apt-get install dcmtk)")
     chest = downsized_copy(rg1_uncr(), tmp_path / "chest.dcm", factor=4)
+    digitised = downsized_copy(rg1_uncr(), tmp_path / "rg.dcm", factor=4, Modality="RG")
     extremity = get_testdata_file("RG3_UNCR.dcm")
-    mr_head = get_testdata_file("MR_small.dcm")
     thumbnail = downsized_copy(rg1_uncr(), tmp_path / "thumb.dcm", factor=32)
     listener = Listener(predictor, tmp_path / "out", ListenerOptions(
         port=0, host="127.0.0.1", dicom_results=False, reports=True))
     listener.start()
     try:
         done = subprocess.run([storescu, "-aet", "DCMTKSCU", "-aec", "CARDIOVIEW", "127.0.0.1", str(listener.port),
-                               str(chest), str(extremity), str(mr_head), str(thumbnail)],
+                               str(chest), str(digitised), str(extremity), str(thumbnail)],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert listener.wait_idle(4, timeout=120)
+        mr = subprocess.run([storescu, "-aec", "CARDIOVIEW", "127.0.0.1", str(listener.port),
+                             get_testdata_file("MR_small.dcm")], capture_output=True, text=True, timeout=120)
+        assert mr.returncode != 0 and "No presentation context" in mr.stderr + mr.stdout
     finally:
         listener.stop()
     written = rows(tmp_path / "out")
-    assert [r["status"] for r in written].count("ok") == 1 and len(written) == 4
+    assert len(written) == 4 and [r["status"] for r in written].count("ok") == 2
     ok = next(r for r in written if r["status"] == "ok")
     assert (ok["ctr"] and 0.3 < float(ok["ctr"]) < 0.8) or "no CTR" in ok["warnings"]  # the segmenter ran
-    skipped = sorted(r["error"] for r in written if r["status"] == "skipped")
-    assert any("body part EXTREMITY is not CHEST" in e for e in skipped)
-    assert any("modality MR is not CR/DX" in e for e in skipped)
-    assert any("under 128 px" in e for e in skipped)
-    assert len(list((tmp_path / "out" / "received").glob("*.dcm"))) == 4  # every object stored
-    reports = list((tmp_path / "out" / "reports").glob("*.png"))
-    assert [p.stem for p in reports] == [os.path.splitext(os.path.basename(ok["path"]))[0]]
+    unsuitable = sorted(r["error"] for r in written if r["status"] == "unsuitable")
+    assert any("body part EXTREMITY is not the chest" in e for e in unsuitable)
+    assert any("under 128 px" in e for e in unsuitable)
+    assert len(list((tmp_path / "out" / "received").glob("*.dcm"))) == 4  # every accepted object stored
+    reports = sorted(p.stem for p in (tmp_path / "out" / "reports").glob("*.png"))
+    assert reports == sorted(os.path.splitext(os.path.basename(r["path"]))[0] for r in written if r["status"] == "ok")
     from PIL import Image
 
-    with Image.open(reports[0]) as image:  # a real annotated report with its metadata, as `predict` writes it
+    with Image.open(tmp_path / "out" / "reports" / f"{reports[0]}.png") as image:  # a real annotated report
         assert image.mode == "RGB" and image.width > 500
         meta = image.text
-    assert any(ok["probability"][:4] in value for value in meta.values())
+    first = next(r for r in written if r["status"] == "ok" and reports[0] in r["path"])
+    assert any(first["probability"][:4] in value for value in meta.values())
