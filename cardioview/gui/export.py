@@ -29,6 +29,7 @@ class ExportItem:
         target: exact output path, or None for ``folder/<stem>_report.png`` (never overwriting).
         xray: the loaded image when at hand.
         ctr: the measured cardiothoracic ratio, if any.
+        show_model_output: the user asked for a not-applicable image's model output (drawn greyed).
     """
 
     key: str
@@ -37,6 +38,7 @@ class ExportItem:
     target: Path | None = None
     xray: XRay | None = None
     ctr: CardiothoracicRatio | None = None
+    show_model_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
     options = ReportOptions(opacity=style.opacity, colormap=style.colormap, scale=style.scale,
                             deidentify=style.deidentify, ctr=item.ctr, default_threshold=style.default_threshold,
                             operating_point=style.operating_point, window=style.window, invert=style.invert,
-                            export_index=index + 1 if style.deidentify and item.target is None else None)
+                            export_index=index + 1 if style.deidentify and item.target is None else None,
+                            show_model_output=item.show_model_output)
     report = build_report(xray, item.prediction, options)
     target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
     return write_report(target, report.image, report.metadata), xray

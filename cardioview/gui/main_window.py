@@ -126,6 +126,10 @@ class MainWindow(QMainWindow):
         self.exporter.finished.connect(self._on_exports_finished)
         self.state.display_changed.connect(self._remember_display)
         self.state.threshold_changed.connect(lambda: self.browser.set_threshold(self.state.threshold))
+        # "Show model output anyway" (panel) reveals a not-applicable image's overlays too (issue 18)
+        self.panel.reveal_button.toggled.connect(self.state.set_model_output_revealed)
+        self.state.image_changed.connect(
+            lambda: self.panel.reveal_button.setChecked(self.state.model_output_revealed))
         if self.worker is not None:
             self.worker.model_ready.connect(self._on_model_ready)
             self.worker.model_failed.connect(self._on_model_failed)
@@ -336,7 +340,8 @@ class MainWindow(QMainWindow):
             return False
         measurement = self.state.measurement()
         item = ExportItem(self.state.current_key, Path(xray.source), prediction, target=Path(target), xray=xray,
-                          ctr=measurement.to_ctr() if measurement else None)
+                          ctr=measurement.to_ctr() if measurement else None,
+                          show_model_output=self.state.model_output_revealed)
         self.exporter.export([item], self.export_style())
         return True
 
