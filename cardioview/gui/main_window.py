@@ -403,9 +403,12 @@ class MainWindow(QMainWindow):
         self.settings.scale = self.state.scale
 
     def _restore_geometry(self) -> None:
+        from cardioview.gui.screen_fit import fit_first_window  # issue 18: fits the screen it opens on
+
         geometry = self.settings.geometry("geometry")
+        # restoreGeometry fits a remembered geometry into this screen, or refuses it (a screen 25 % wider or narrower)
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1480, 900)
+            fit_first_window(self)
         splitter = self.settings.geometry("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
