@@ -80,6 +80,7 @@ class AnatomyView:
         at = panel_layout.indexOf(window.panel.ctr_label)
         panel_layout.insertWidget(at + 1 if at >= 0 else panel_layout.count(), self.widget)
         self.shortcut = QShortcut(QKeySequence("O"), window)
+        self.shortcut.setWhatsThis("Heart and lung outlines on/off")  # the F1 sheet's text
         self.shortcut.activated.connect(lambda: self.toggle.setChecked(not self.toggle.isChecked()))
 
         browser = window.browser

@@ -221,7 +221,8 @@ class XRayCanvas(QWidget):
         self.bottom_left.setText(f"W {width:.0f} &nbsp;L {center:.0f}" + (f" &nbsp;·&nbsp; {zoom:.0%}" if zoom else ""))
         h, w = xray.shape
         spacing = f" · {xray.pixel_spacing[1]:.3f} mm/px" if xray.pixel_spacing else ""
-        self.bottom_right.setText(f"{w} × {h} px{spacing}")
+        frame = f"<b>Frame {xray.frame + 1} / {xray.frames}</b> · " if xray.frames > 1 else ""  # issue 18
+        self.bottom_right.setText(f"{frame}{w} × {h} px{spacing}")
         for label in (self.bottom_left, self.bottom_right):
             label.adjustSize()
         self._place_labels()

@@ -14,7 +14,7 @@ from cardioview.inference.prediction import Prediction
 from cardioview.model.bundle import sha256_file
 from cardioview.render.ctr import CardiothoracicRatio
 from cardioview.render.overlay import AttentionScale
-from cardioview.render.report import build_report, unique_path, write_report
+from cardioview.render.report import Report, build_report, unique_path, write_report
 from cardioview.render.report_content import ReportOptions
 
 
@@ -80,12 +80,8 @@ def free_target(path: Path) -> Path:
     return unique_path(path.parent, path.stem) if path.exists() else path
 
 
-def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> tuple[Path, XRay]:
-    """Build and atomically write one report; returns its path and the image it shows.
-
-    Raises:
-        CardioViewError / OSError / FileExistsError: load or write failures.
-    """
+def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> tuple[Report, XRay]:
+    """The report of one item (loading its image when not at hand) and the image it shows."""
     xray = item.xray
     if xray is None:
         from cardioview.imaging.loader import load
@@ -96,7 +92,16 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
                             operating_point=style.operating_point, window=style.window, invert=style.invert,
                             export_index=index + 1 if style.deidentify and item.target is None else None,
                             show_model_output=item.show_model_output)
-    report = build_report(xray, item.prediction, options)
+    return build_report(xray, item.prediction, options), xray
+
+
+def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> tuple[Path, XRay]:
+    """Build and atomically write one report; returns its path and the image it shows.
+
+    Raises:
+        CardioViewError / OSError / FileExistsError: load or write failures.
+    """
+    report, xray = build_item_report(item, style, index)
     target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
     return write_report(target, report.image, report.metadata), xray
 

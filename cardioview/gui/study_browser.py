@@ -15,8 +15,8 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QStyledItemDelegate,
-    QTreeView, QVBoxLayout, QWidget)
+    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+    QStyledItemDelegate, QTreeView, QVBoxLayout, QWidget)
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
 from cardioview.gui.study_index import WARNING_FLAG, Node, image_key, index_tree
@@ -324,6 +324,25 @@ class StudyBrowser(QWidget):
         self.skipped_title.setText(f"Not loaded ({n})")
         self.skipped_title.setVisible(n > 0)
         self.skipped.setVisible(n > 0)
+
+    def widen_to_fit(self, keep_for_canvas: int = 560) -> None:
+        """Widen this pane of its splitter until no file name shown is cut short (issue 18).
+
+        Only as far as the X-ray keeps ``keep_for_canvas`` px; a narrower window still elides.
+        """
+        splitter = self.parentWidget()
+        if not isinstance(splitter, QSplitter) or splitter.count() < 2:
+            return
+        tree = self.tree
+        others = sum(tree.columnWidth(c) for c in range(1, self.model.columnCount()))
+        chrome = self.width() - tree.viewport().width() + tree.verticalScrollBar().sizeHint().width()
+        needed = tree.sizeHintForColumn(0) + others + chrome
+        sizes = splitter.sizes()
+        grow = min(needed - sizes[0], sizes[1] - keep_for_canvas)
+        if grow > 0:
+            sizes[0] += grow
+            sizes[1] -= grow
+            splitter.setSizes(sizes)
 
     # -- results -----------------------------------------------------------------
     def set_probability(self, key: str, probability: float, threshold: float, not_applicable: str = "") -> None:
