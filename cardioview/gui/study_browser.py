@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
 from cardioview.gui.study_index import WARNING_FLAG, Node, image_key, index_tree
-from cardioview.gui.loaders import ImageLoader
+from cardioview.gui.loaders import THUMBNAIL_SIZE, ImageLoader
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -36,6 +36,8 @@ NOT_APPLICABLE_SORT = -0.5
 NOT_APPLICABLE_TEXT = "N/A " + WARNING_FLAG
 #: Thumbnails kept in memory; rows scrolled far away are decoded again if revisited.
 THUMBNAIL_CACHE = 256
+#: Room a name cell needs besides indentation, thumbnail and text (margins, icon-text gap: 17 px in Fusion).
+NAME_PADDING = 18
 #: Row icon side; thumbnails are decoded a little larger for sharpness on high-DPI screens.
 THUMBNAIL_ICON = 40
 
@@ -336,13 +338,30 @@ class StudyBrowser(QWidget):
         tree = self.tree
         others = sum(tree.columnWidth(c) for c in range(1, self.model.columnCount()))
         chrome = self.width() - tree.viewport().width() + tree.verticalScrollBar().sizeHint().width()
-        needed = tree.sizeHintForColumn(0) + others + chrome
+        needed = self._widest_name() + others + chrome
         sizes = splitter.sizes()
         grow = min(needed - sizes[0], sizes[1] - keep_for_canvas)
         if grow > 0:
             sizes[0] += grow
             sizes[1] -= grow
             splitter.setSizes(sizes)
+
+    def _widest_name(self) -> int:
+        """Pixels the name column needs for its widest image row: indentation, thumbnail and text.
+
+        Measured from the texts, not from the view, which lays out rows lazily (the rows just added
+        and expanded are not all measured yet).
+        """
+        tree = self.tree
+        # a decoded thumbnail is drawn at its own size, larger than the placeholder icon
+        metrics, icon, step = tree.fontMetrics(), max(tree.iconSize().width(), THUMBNAIL_SIZE), tree.indentation()
+        widest = 0
+        for item in self.model.items.values():
+            depth, parent = 1, item.parent()
+            while parent is not None:
+                depth, parent = depth + 1, parent.parent()
+            widest = max(widest, depth * step + icon + metrics.horizontalAdvance(item.text()))
+        return widest + NAME_PADDING
 
     # -- results -----------------------------------------------------------------
     def set_probability(self, key: str, probability: float, threshold: float, not_applicable: str = "") -> None:
