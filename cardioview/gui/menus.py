@@ -171,6 +171,7 @@ class WindowActions:
         for index, preset in enumerate(self.w.canvas.presets):
             action = self.window_menu.addAction(preset.name)
             action.setShortcut(preset_shortcut(index) or QKeySequence())  # Ctrl+1..9 (issue 18)
+            action.setStatusTip(f"Window/level preset: {preset.name}")
             action.triggered.connect(lambda _=False, p=preset: self.w.canvas.set_window(p))
         self.window_menu.setEnabled(bool(self.w.canvas.presets))
 

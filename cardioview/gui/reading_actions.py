@@ -32,12 +32,15 @@ POINTER_ROWS = (
 
 
 def shortcut_rows(window: "MainWindow") -> list[tuple[str, str]]:
-    """(keys, what they do) for every action and shortcut of ``window`` that has a key, sorted by name."""
+    """(keys, what they do) for every action and shortcut of ``window`` that has a key, sorted by keys.
+
+    An action says what it does by its status tip when it has one, else by its menu text.
+    """
     rows: dict[tuple[str, str], None] = {}
     native = QKeySequence.SequenceFormat.NativeText
     for action in window.findChildren(QAction):
         for sequence in action.shortcuts():
-            rows[(sequence.toString(native), action.text().replace("&", "").rstrip("…"))] = None
+            rows[(sequence.toString(native), action.statusTip() or action.text().replace("&", "").rstrip("…"))] = None
     for shortcut in window.findChildren(QShortcut):
         rows[(shortcut.key().toString(native), shortcut.whatsThis() or "(no description)")] = None
     return sorted((keys, text) for keys, text in rows if keys)

@@ -25,12 +25,13 @@ def test_f1_opens_a_sheet_of_every_shortcut_read_from_the_actions(qtbot, window,
     table = sheet.table
     listed = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
     native = QKeySequence.SequenceFormat.NativeText
-    expected = {(s.toString(native), a.text().replace("&", "").rstrip("…"))
+    expected = {(s.toString(native), a.statusTip() or a.text().replace("&", "").rstrip("…"))
                 for a in window.findChildren(QAction) for s in a.shortcuts() if not s.isEmpty()}
     assert expected <= listed  # every action's keys, generated from the actions themselves
     keys = {k for k, _ in listed}
     assert {"F1", "F11", "Ctrl+P", "H", "M", "O", "Ctrl+1", "Ctrl+2", ".", ","} <= keys
     assert ("Right drag", "Window/level: right widens, up brightens") in listed
+    assert ("Ctrl+2", f"Window/level preset: {window.canvas.presets[1].name}") in listed
     assert sheet.height() <= window.screen().availableGeometry().height()
 
 
