@@ -57,7 +57,7 @@ def test_report_draws_outlines_and_names_the_ctr_source():
     xray = load(SAMPLES / "nih_00000001_000_cardiomegaly.png")
     prediction = predictor.predict(xray)
     texts = [line.text for line in report_lines(xray, prediction, ctr=report_ctr(prediction.anatomy))]
-    assert any(t.startswith(f"CTR {prediction.anatomy.ctr:.2f} (automatic)") for t in texts)
+    assert any(t.startswith(f"CTR {prediction.anatomy.ctr:.2f} (automatic, from heart and lung segmentation)") for t in texts)
     with_outlines = build_report(xray, prediction).image
     plain = build_report(xray, Predictor(anatomy=False).predict(xray)).image
     red = lambda im: ((im[..., 0] > 230) & (im[..., 1] < 110) & (im[..., 2] < 110)).sum()  # noqa: E731

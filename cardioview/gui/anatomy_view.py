@@ -4,7 +4,8 @@ One object, attached to the main window with a single call (``AnatomyView(window
 so the shared gui modules need no more than that hook:
 - when a prediction with an automatic CTR arrives, its calipers become the image's
   measurement (unless the user already placed some); they stay draggable
-  (gui/calipers.py) and the panel line says "(automatic)" until moved, then "(adjusted)";
+  (gui/calipers.py) and the panel line says "automatic" until moved, then "adjusted by the reader"
+  (render/anatomy_overlay.ctr_statement: the report's and the SR's words too); Shift+M restores them;
 - the heart and lung outlines are their own image item above the heat map, with a
   toggle (O) and an opacity slider, independent of the attention map;
 - the study browser gains a sortable CTR column.
@@ -19,7 +20,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from cardioview.gui.state import CardiothoracicMeasurement
-from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, outline
+from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, SEGMENTATION, ctr_statement, outline
 from cardioview.render.ctr import CTR_LIMIT, Caliper
 
 CTR_COLUMN = 2
@@ -92,6 +93,8 @@ class AnatomyView:
             event.connect(self._refresh_label)  # after the panel's own refresh of the same line
         self._drawn_shown: bool | None = None
         self.state.display_changed.connect(self._on_display_changed)
+        # The CTR column shows the reading's CTR (the calipers in the view state), as panel, report and SR do.
+        self.state.measurement_changed.connect(lambda: self.show_reading_ctr(self.state.current_key))
         self.refresh()
 
     # -- state ---------------------------------------------------------------------
@@ -105,11 +108,11 @@ class AnatomyView:
         auto = measurement_from(anatomy)
         if auto is not None and self.state.predictions[key].applicable:  # issue 18: none on a not-applicable film
             self.auto[key] = auto
-            self.set_ctr_cell(key, anatomy.ctr)
             if key not in self.state.measurements:
                 self.state.measurements[key] = auto
                 if key == self.state.current_key:
                     self.state.measurement_changed.emit()
+            self.show_reading_ctr(key)
         if key == self.state.current_key:
             self.refresh()
 
@@ -120,6 +123,24 @@ class AnatomyView:
         if m is None or key not in self.auto:
             return None
         return "automatic" if m == self.auto[key] else "adjusted"
+
+    def reading_ctr(self, key: str) -> float | None:
+        """The CTR the reading of ``key`` reports: its calipers' ratio, else the automatic CTR
+        (calipers removed: the report then gives the automatic value too)."""
+        m = self.state.measurements.get(key)
+        if m is not None and m.ratio is not None:
+            return m.ratio
+        anatomy = self.anatomy(key)
+        return anatomy.ctr if anatomy is not None else None
+
+    def restore_automatic(self) -> bool:
+        """Put the segmenter's calipers back on the current image (after M removed them or a drag moved
+        them); False when this image has none."""
+        auto = self.auto.get(self.state.current_key or "")
+        if auto is None:
+            return False
+        self.state.set_measurement(auto)
+        return True
 
     # -- display -------------------------------------------------------------------
     def set_visible(self, visible: bool) -> None:
@@ -159,34 +180,63 @@ class AnatomyView:
                                if shown and anatomy.ctr is not None else "No automatic CTR: not applicable")
             return
         m, src = self.state.measurement(), self.source()
-        if src is not None and m.ratio is not None:
-            text = f"CTR {m.ratio:.2f} ({src})" + (f" — above {CTR_LIMIT:.2f}" if m.ratio > CTR_LIMIT else "")
-        elif anatomy.ctr is None:
+        if anatomy.ctr is None:
+            if m is not None:
+                return  # the reader's own calipers: the panel's caliper text stays
             text = f"No automatic CTR: {anatomy.reason}"
+        elif m is None:
+            text = (f"Automatic CTR {anatomy.ctr:.2f} {SEGMENTATION} (calipers removed; "
+                    "Shift+M puts them back)")
+        elif m.ratio is None:
+            text = (f"Drag the heart and thorax lines into place (automatic CTR {anatomy.ctr:.2f}; "
+                    "Shift+M puts its calipers back)")
         else:
-            text = f"Automatic CTR {anatomy.ctr:.2f} (calipers removed)"
+            text = ctr_statement(src, m.ratio, anatomy.ctr)
+            text += f" — above {CTR_LIMIT:.2f}" if m.ratio > CTR_LIMIT else ""
         if anatomy.warnings:
             text += "\n" + "\n".join(anatomy.warnings)
         self.label.setText(text)
 
     # -- triage list -----------------------------------------------------------------
+    def show_reading_ctr(self, key: str | None) -> None:
+        """Write ``key``'s reading CTR (see :meth:`reading_ctr`) in its row of the CTR column."""
+        if key is not None and key in self.auto:
+            ctr = self.reading_ctr(key)
+            if ctr is not None:
+                self.set_ctr_cell(key, ctr)
+
     def set_ctr_cell(self, key: str, ctr: float) -> None:
         """The CTR column of ``key``'s row; parents carry the highest CTR below them (sortable like P)."""
         browser = self.window.browser
         item = browser.model.items.get(key)
-        while item is not None:
-            parent = item.parent() or browser.model.invisibleRootItem()
-            cell = parent.child(item.row(), CTR_COLUMN)
-            if cell is None:
-                cell = QStandardItem("")
-                cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                parent.setChild(item.row(), CTR_COLUMN, cell)
-            current = cell.data(_sort_role())
-            if current is not None and current >= ctr and item is not browser.model.items.get(key):
-                break
-            cell.setText(f"{ctr:.2f}")
-            cell.setData(float(ctr), _sort_role())
-            item = item.parent()
+        if item is None:
+            return
+        self._write_cell(item, ctr)
+        parent = item.parent()
+        while parent is not None:  # recomputed: an adjusted CTR may also lower a study's highest value
+            values = [v for v in (self._cell_value(parent.child(r, 0)) for r in range(parent.rowCount()))
+                      if v is not None]
+            if values:
+                self._write_cell(parent, max(values))
+            parent = parent.parent()
+
+    def _cell(self, item: QStandardItem, create: bool = False) -> QStandardItem | None:
+        parent = item.parent() or self.window.browser.model.invisibleRootItem()
+        cell = parent.child(item.row(), CTR_COLUMN)
+        if cell is None and create:
+            cell = QStandardItem("")
+            cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            parent.setChild(item.row(), CTR_COLUMN, cell)
+        return cell
+
+    def _cell_value(self, item: QStandardItem | None) -> float | None:
+        cell = self._cell(item) if item is not None else None
+        return None if cell is None else cell.data(_sort_role())
+
+    def _write_cell(self, item: QStandardItem, ctr: float) -> None:
+        cell = self._cell(item, create=True)
+        cell.setText(f"{ctr:.2f}")
+        cell.setData(float(ctr), _sort_role())
 
     def ctr_text(self, key: str) -> str:
         browser = self.window.browser

@@ -1,7 +1,8 @@
 """The audit log: one JSON object per line, in the platform's log folder.
 
-Records what was analysed and exported, never who: images are named by their
-DICOM SOP Instance UID or, for other files, the sha256 of the file.
+Records what was analysed, exported (PNG, DICOM SC/SR), sent to or retrieved from a PACS, never who:
+images are named by their DICOM SOP Instance UID or, for other files, the sha256 of the file; network
+records add the peer (AE@host:port or URL) and the outcome.
 ``CARDIOVIEW_LOG_DIR`` moves the folder (tests use a temporary one).
 """
 

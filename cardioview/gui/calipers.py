@@ -9,12 +9,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 
 from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.render.ctr import CALIPER_COLOURS, Caliper
 
 _NAMES = {"heart": "Cardiac", "thorax": "Thoracic"}
+#: TextItem anchors: the label's box just above / just below its line.
+ABOVE, BELOW = (0.5, 1.25), (0.5, -0.25)
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -41,9 +43,7 @@ class CaliperOverlay:
                                     hoverPen=pg.mkPen(colour, width=4), handlePen=pg.mkPen(colour, width=2))
             roi.setZValue(10)
             roi.sigRegionChanged.connect(self._on_dragged)
-            # Thoracic label above its line, cardiac below: the two lines are often close.
-            label = pg.TextItem(_NAMES[name], color=colour, fill=pg.mkBrush(8, 10, 13, 170),
-                                anchor=(0.5, 1.25) if name == "thorax" else (0.5, -0.25))
+            label = pg.TextItem(_NAMES[name], color=colour, fill=pg.mkBrush(8, 10, 13, 170), anchor=ABOVE)
             label.setZValue(11)
             viewbox.addItem(roi)
             viewbox.addItem(label)
@@ -79,6 +79,22 @@ class CaliperOverlay:
                         roi.movePoint(handle, target, finish=False, coords="parent")
                 self._labels[name].setText(f"{_NAMES[name]} {self._width_text(caliper)}")
                 self._labels[name].setPos((caliper.x0 + caliper.x1) / 2, caliper.y)
+        self._place_labels(measurement)
+
+    def _place_labels(self, measurement: CardiothoracicMeasurement) -> None:
+        """The upper line's label above it, the lower line's below it: however close the lines are,
+        the two labels sit on opposite sides of the pair and neither covers the other line.
+        (Compared on screen, so a flipped view box is handled too.)"""
+        def screen_y(caliper: Caliper) -> float:
+            return self.viewbox.mapViewToScene(QPointF(caliper.x0, caliper.y)).y()
+
+        heart_higher = screen_y(measurement.heart) < screen_y(measurement.thorax)
+        self._labels["heart"].setAnchor(ABOVE if heart_higher else BELOW)
+        self._labels["thorax"].setAnchor(BELOW if heart_higher else ABOVE)
+
+    def label_rects(self) -> dict[str, QRectF]:
+        """Each visible label's box in scene coordinates (what the user sees; tests compare them)."""
+        return {name: label.sceneBoundingRect() for name, label in self._labels.items() if label.isVisible()}
 
     def _width_text(self, caliper: Caliper) -> str:
         xray = self.state.current_xray

@@ -23,11 +23,27 @@ from cardioview.gui.panel import ResultPanel, breakable
 from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
+from cardioview.gui.wheel_guard import guard_wheel
 from cardioview.gui.study_index import frame_key
 from cardioview.gui.loaders import FolderScanner, ImageLoader
 from cardioview.gui.worker import InferenceResult, InferenceWorker, ModelInfo
 from cardioview.imaging.xray import XRay
 
+
+def nothing_to_analyse(images: int, failed: int, unreadable: int = 0) -> str:
+    """What Analyse all says when it has nothing to do: what is true of the open images.
+
+    Args:
+        images: images in the browser; failed: those that failed to load or to analyse;
+        unreadable: files the folder scan could not read at all (not in the browser).
+    """
+    if failed >= images and failed + unreadable:
+        return f"No analysable images: {failed + unreadable} file(s) failed to load"
+    if images == 0:
+        return "Nothing to analyse: open a folder or files first"
+    if failed:
+        return f"Every analysable image is already analysed ({failed} file(s) failed)"
+    return "Every image is already analysed"
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +81,8 @@ class MainWindow(QMainWindow):
         self.model_error: str | None = None
         self.written_reports: list[Path] = []
         self.failed_keys: dict[str, str] = {}
+        self.unreadable_files = 0  # files the last folder scan could not read (not in the browser)
+        self.folder_label = ""  # what the open folder is called when not its name (a PACS study)
         self._request_id = 0
         self._batch_running = False
 
@@ -110,6 +128,7 @@ class MainWindow(QMainWindow):
         self._connect()
         from cardioview.gui.anatomy_view import AnatomyView  # issue 12: automatic CTR, outlines, CTR column
         self.anatomy_view = AnatomyView(self)
+        self.wheel_guard = guard_wheel(self.panel)  # the wheel scrolls the panel, not the control under it
         self._restore_geometry()
         if self.worker is None:
             self.panel.set_model_info(None, "no weights bundle found (use --weights)")
@@ -131,6 +150,8 @@ class MainWindow(QMainWindow):
         self.panel.reveal_button.toggled.connect(self.state.set_model_output_revealed)
         self.state.image_changed.connect(
             lambda: self.panel.reveal_button.setChecked(self.state.model_output_revealed))
+        # After Enter in the threshold box, Up/Down browse films again (they stepped the threshold).
+        self.panel.threshold_controls.committed.connect(lambda: self.browser.tree.setFocus())
         if self.worker is not None:
             self.worker.model_ready.connect(self._on_model_ready)
             self.worker.model_failed.connect(self._on_model_failed)
@@ -158,7 +179,10 @@ class MainWindow(QMainWindow):
         else:
             self.notifier.warn(f"{path.name}: no such file or folder")
 
-    def open_folder(self, folder: Path) -> None:
+    def open_folder(self, folder: Path, label: str = "") -> None:
+        """Scan ``folder`` into the browser; ``label`` names it in the title instead of the folder's
+        name (a study retrieved from a PACS sits in a cache folder named by a hash)."""
+        self.folder_label = label
         self._request_id += 1
         self.cancel_batch()
         self.loader.cancel_thumbnails()
@@ -170,7 +194,7 @@ class MainWindow(QMainWindow):
         self.settings.last_folder = str(folder)
         self.settings.add_recent(str(folder))
         self.actions_.refresh_recent()
-        self.setWindowTitle(f"CardioView — {folder.name}")
+        self.setWindowTitle(f"CardioView — {label or folder.name}")
         self.scanner.scan(folder)
 
     def open_files(self, paths: list[Path]) -> None:
@@ -186,6 +210,9 @@ class MainWindow(QMainWindow):
 
     def _on_scanned(self, folder: str, index) -> None:
         count = self.browser.set_index(index)
+        self.unreadable_files = len(index.errors)
+        if self.folder_label:
+            self.browser.title.setText(f"{self.folder_label} · {count} image(s)")
         for error in index.errors:
             self.notifier.warn(f"{error.path.name}: {error.reason}")
         extra = [f"{n} {what}" for n, what in ((len(index.errors), "unreadable"), (len(index.skipped), "not images"))
@@ -305,7 +332,8 @@ class MainWindow(QMainWindow):
         items = [(k, p) for k, p in self.browser.image_items()
                  if k not in self.state.predictions and k not in self.failed_keys]
         if not items:
-            self.notifier.info("Every image is already analysed")
+            say = self.notifier.warn if self.failed_keys or self.unreadable_files else self.notifier.info
+            say(nothing_to_analyse(len(self.browser.image_items()), len(self.failed_keys), self.unreadable_files))
             self.batch_done.emit(0, False)
             return
         self._batch_running = True
@@ -330,8 +358,12 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.cancel_button.hide()
         self.actions_.set_batch_running(False)
+        reading = self.state.current_key
         self.browser.sort_by_probability()
-        self.browser.select_first()  # the top of the triage list
+        if reading is not None and reading in self.browser.model.items:
+            self.browser.select(reading)  # the film being read stays selected, scrolled into view
+        else:
+            self.browser.select_first()  # nothing was being read: the top of the triage list
         self.notifier.info(f"Analysis {'cancelled after' if cancelled else 'finished:'} {done} image(s)")
         self.batch_done.emit(done, cancelled)
 

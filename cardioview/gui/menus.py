@@ -93,6 +93,7 @@ class WindowActions:
         self.cancel = self._action("Cancel analysis", "Esc", window.cancel_batch, analysis)
         self.measure = self._action("Measure cardiothoracic ratio", "M",
                                     lambda: window.panel.measure_button.toggle(), analysis)
+        self.restore_calipers = self._action("Restore automatic calipers", "Shift+M", self._restore_calipers, analysis)
 
         help_menu = bar.addMenu("&Help")
         self._action("About CardioView", None, self.about, help_menu)
@@ -179,6 +180,10 @@ class WindowActions:
     def _reset_view(self) -> None:
         self.invert.setChecked(False)
         self.w.canvas.reset_view()
+
+    def _restore_calipers(self) -> None:
+        if not self.w.anatomy_view.restore_automatic():
+            self.w.notifier.warn("This image has no automatic calipers (no CTR from the segmentation)")
 
     def _toggle_heat(self, visible: bool) -> None:
         self.w.state.set_heatmap_visible(visible)

@@ -1,7 +1,8 @@
 """File-menu actions for the DICOM network: Open from PACS, Export as DICOM (one / all), Send to PACS.
 
 ``install_pacs_actions(actions, menu)`` is the only hook the menus need; all work runs in
-:class:`~cardioview.gui.network_worker.NetworkJob` threads.
+:class:`~cardioview.gui.network_worker.NetworkJob` threads. Every export, send (and, in the dialog,
+retrieval) goes to the audit log: action, SOP/Study Instance UIDs, peer, outcome; never a name.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ class PacsActions:
         self.jobs: set[NetworkJob] = set()
         self.open_pacs_action = actions._action("Open from PACS…", "Ctrl+Shift+P", self.show_dialog, menu)
         self.export_dicom_action = actions._action("Export as DICOM (SC + SR)…", None, self.choose_export_dicom, menu)
-        self.export_all_dicom_action = actions._action("Export all analysed as DICOM…", None, self.choose_export_all, menu)
+        self.export_all_dicom_action = actions._action("Export all analysed as DICOM…", None, self.choose_export_all,
+                                                       menu)
         self.send_action = actions._action("Send results to PACS…", None, self.choose_send, menu)
 
     # -- open -----------------------------------------------------------------------------
@@ -28,8 +30,8 @@ class PacsActions:
         from cardioview.gui.pacs_dialog import PacsDialog
 
         if self.dialog is None:
-            self.dialog = PacsDialog(self.w)
-            self.dialog.retrieved.connect(self.w.open_path)
+            self.dialog = PacsDialog(self.w, audit=self.w.audit)
+            self.dialog.retrieved.connect(lambda folder, label: self.w.open_folder(Path(folder), label))
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
@@ -53,14 +55,24 @@ class PacsActions:
 
         style = self.w.export_style()
         return build_results(xray, prediction, deidentify=style.deidentify, opacity=style.opacity,
-                             ctr=ctr_values(ctr, xray.pixel_spacing), weights_sha256=self._weights_sha256())
+                             ctr=ctr_values(ctr, xray.pixel_spacing, prediction), weights_sha256=self._weights_sha256())
 
-    def _start(self, fn, done_message) -> NetworkJob:
+    def _start(self, fn, done_message, audit) -> NetworkJob:
+        """Run ``fn`` as a NetworkJob; ``audit(result)`` on success and ``audit(None)`` on failure
+        record it (in the GUI thread) before the message."""
         job = NetworkJob(fn)
         self.jobs.add(job)
-        job.signals.done.connect(lambda result: (self.jobs.discard(job), self.w.notifier.info(done_message(result))))
-        job.signals.failed.connect(lambda reason: (self.jobs.discard(job), self.w.notifier.warn(reason)))
+        job.signals.done.connect(lambda result: (self.jobs.discard(job), audit(result),
+                                                 self.w.notifier.info(done_message(result))))
+        job.signals.failed.connect(lambda reason: (self.jobs.discard(job), audit(None), self.w.notifier.warn(reason)))
         return job.start()
+
+    def _audit(self, action: str, xray, objects, outcome: str, **extra) -> None:
+        """One audit record: the source image (SOP UID or file hash), the result objects' UIDs, the outcome."""
+        uids = {} if objects is None else {"study_instance_uid": str(objects.sc.StudyInstanceUID),
+                                          "sop_instance_uids": [str(objects.sc.SOPInstanceUID),
+                                                                str(objects.sr.SOPInstanceUID)]}
+        self.w.audit.record(action, xray, **uids, outcome=outcome, deidentified=self.w.settings.deidentify, **extra)
 
     def export_dicom(self, folder: Path):
         current = self._current()
@@ -69,8 +81,15 @@ class PacsActions:
         from cardioview.network.dicom_results import write_results
 
         stem = "cardioview_result" if self.w.settings.deidentify else Path(current[0].source).stem
-        return self._start(lambda progress, cancel: write_results(folder, self._objects(*current), stem),
-                           lambda paths: f"Saved {', '.join(Path(p).name for p in paths)}")
+
+        def job(progress, cancel):
+            objects = self._objects(*current)
+            return write_results(folder, objects, stem), objects
+
+        def audit(result):
+            self._audit("export_dicom", current[0], result and result[1], "success" if result else "failure")
+
+        return self._start(job, lambda result: f"Saved {', '.join(Path(p).name for p in result[0])}", audit)
 
     def export_all(self, folder: Path):
         from cardioview.imaging import load
@@ -82,19 +101,27 @@ class PacsActions:
             self.w.notifier.warn("Nothing to export: analyse the folder first")
             return None
 
+        done: list = []  # (xray, objects) written so far: a failure mid-way still audits those
+
         def job(progress, cancel):
-            written = 0
             for n, (_key, path, prediction, measurement) in enumerate(items, 1):
                 if cancel.is_set():
                     break
                 stem = f"cardioview_result_{n:03d}" if self.w.settings.deidentify else Path(path).stem
-                write_results(folder, self._objects(load(path), prediction,
-                                                    measurement.to_ctr() if measurement else None), stem)
-                written += 1
-                progress(written)
-            return written
+                xray = load(path)
+                objects = self._objects(xray, prediction, measurement.to_ctr() if measurement else None)
+                write_results(folder, objects, stem)
+                done.append((xray, objects))
+                progress(len(done))
+            return len(done)
 
-        return self._start(job, lambda n: f"Saved {n} result(s) as DICOM in {folder}")
+        def audit(result):
+            for xray, objects in done:
+                self._audit("export_dicom", xray, objects, "success")
+            if result is None:
+                self._audit("export_dicom", None, None, "failure", not_exported=len(items) - len(done))
+
+        return self._start(job, lambda n: f"Saved {n} result(s) as DICOM in {folder}", audit)
 
     def choose_export_dicom(self):
         folder = QFileDialog.getExistingDirectory(self.w, "Export as DICOM to (existing files are kept)",
@@ -113,15 +140,22 @@ class PacsActions:
         current = self._current()
         if current is None:
             return None
+        from cardioview.gui.pacs_dialog import peer_name
         from cardioview.network.listener import send_results
         from cardioview.network.nodes import load_nodes
 
+        built: list = []  # the objects, audited even when the store fails
+
         def job(progress, cancel):
-            objects = self._objects(*current)
-            send_results(node, [objects.sc, objects.sr], load_nodes().local_ae_title)
+            built.append(self._objects(*current))
+            send_results(node, [built[0].sc, built[0].sr], load_nodes().local_ae_title)
             return node.name
 
-        return self._start(job, lambda name: f"Secondary Capture and SR sent to {name}")
+        def audit(result):
+            self._audit("send", current[0], built[0] if built else None, "success" if result else "failure",
+                        peer=peer_name(node))
+
+        return self._start(job, lambda name: f"Secondary Capture and SR sent to {name}", audit)
 
     def choose_send(self):
         from cardioview.gui.pacs_dialog import load_nodes_quietly

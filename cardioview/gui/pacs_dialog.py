@@ -1,4 +1,7 @@
-"""File > Open from PACS: choose or add a node, search, retrieve into the cache, open in the browser."""
+"""File > Open from PACS: choose or add a node, test it (Echo), search, retrieve into the cache, open it.
+
+Retrievals are recorded in the audit log (Study/SOP Instance UIDs, peer, outcome; never a name).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +33,33 @@ def search(node: Node, query: StudyQuery, local_ae: str, cancel):
     return dicomweb.search(node, query)
 
 
+def echo(node: Node, local_ae: str) -> str:
+    """Test the connection: C-ECHO for a DIMSE node, a QIDO-RS query for a DICOMweb-only one.
+
+    Returns:
+        What answered, e.g. "C-ECHO to ORTHANC@127.0.0.1:4242 succeeded".
+    """
+    from cardioview.network import dicomweb, dimse
+
+    if node.has_dimse:
+        dimse.echo(node, local_ae)
+        return f"C-ECHO to {node.ae_title}@{node.host}:{node.port} succeeded"
+    dicomweb.search(node, StudyQuery(), study_uid="1.2.826.0.1.3680043.2.1143.0")  # any answer will do
+    return f"DICOMweb (QIDO-RS) at {node.dicomweb_url} answered"
+
+
+def study_label(ds) -> str:
+    """What the window calls a retrieved study: date · description · modalities (no patient name: the
+    title bar shows in task bars and shared screens; the browser's tree names the patient)."""
+    date = str(ds.get("StudyDate", "") or "")
+    date = f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 and date.isdigit() else date
+    modalities = ds.get("ModalitiesInStudy", "")
+    if isinstance(modalities, (list, tuple)) or getattr(modalities, "VM", 1) > 1:
+        modalities = "/".join(str(m) for m in modalities)
+    parts = [date, str(ds.get("StudyDescription", "") or "").strip(), str(modalities or "")]
+    return " · ".join(p for p in parts if p) or "Study from PACS"
+
+
 def retrieve(node: Node, study_uid: str, cache: StudyCache, local_ae: str, local_port: int, progress, cancel):
     from cardioview.network import dicomweb, dimse
 
@@ -41,14 +71,20 @@ def retrieve(node: Node, study_uid: str, cache: StudyCache, local_ae: str, local
 
 
 class PacsDialog(QDialog):
-    """Signals: retrieved(folder): a study is in the cache (the window opens the folder)."""
+    """Signals: retrieved(folder, label): a study is in the cache (the window opens the folder and
+    calls it ``label``, see :func:`study_label`).
 
-    retrieved = Signal(str)
+    Args:
+        audit: the audit log retrievals are recorded in (None: not recorded).
+    """
 
-    def __init__(self, parent=None, cache: StudyCache | None = None):
+    retrieved = Signal(str, str)
+
+    def __init__(self, parent=None, cache: StudyCache | None = None, audit=None):
         super().__init__(parent)
         self.setWindowTitle("Open from PACS")
         self.cache = cache
+        self.audit = audit
         self.job: NetworkJob | None = None
         self.settings = load_nodes_quietly()
         self.studies = []
@@ -58,6 +94,9 @@ class PacsDialog(QDialog):
         self.node_box = QComboBox()
         node_row.addWidget(QLabel("Node"))
         node_row.addWidget(self.node_box, 1)
+        self.echo_button = QPushButton("Echo")
+        self.echo_button.setToolTip("Test the connection to this node (C-ECHO, or a DICOMweb query)")
+        node_row.addWidget(self.echo_button)
         layout.addLayout(node_row)
         layout.addWidget(self._node_editor())
 
@@ -99,6 +138,7 @@ class PacsDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
 
+        self.echo_button.clicked.connect(self.start_echo)
         self.search_button.clicked.connect(self.start_search)
         self.retrieve_button.clicked.connect(self.start_retrieve)
         self.cancel_button.clicked.connect(self.cancel)
@@ -169,6 +209,15 @@ class PacsDialog(QDialog):
         return StudyQuery(self.patient_id.text().strip(), self.patient_name.text().strip(), *dates,
                           modalities, self.accession.text().strip())
 
+    def start_echo(self) -> None:
+        node = self.current_node()
+        if node is None:
+            self.status.setText("Add a node first")
+            return
+        local = self.settings.local_ae_title
+        self._run(lambda progress, cancel: echo(node, local), self.status.setText, f"Testing {node.name}…",
+                  on_failed=lambda reason: self.status.setText(f"Echo failed: {reason}"))
+
     def start_search(self) -> None:
         node = self.current_node()
         if node is None:
@@ -176,7 +225,12 @@ class PacsDialog(QDialog):
             return
         query, local = self.query(), self.settings.local_ae_title
         self._run(lambda progress, cancel: search(node, query, local, cancel), self._show_studies,
-                  f"Searching {node.name}…")
+                  f"Searching {node.name}…", on_failed=self._search_failed)
+
+    def _search_failed(self, reason: str) -> None:
+        """No stale rows: the previous results would read as this search's (and could be retrieved)."""
+        self._show_studies([])
+        self.status.setText(f"Search failed: {reason}")
 
     def _show_studies(self, studies) -> None:
         self.studies = list(studies)
@@ -195,33 +249,45 @@ class PacsDialog(QDialog):
         if node is None or not rows:
             self.status.setText("Search, then choose a study")
             return
-        study_uid = str(self.studies[rows[0]].StudyInstanceUID)
+        study = self.studies[rows[0]]
+        study_uid, label = str(study.StudyInstanceUID), study_label(study)
         cache = self.cache or StudyCache()
         local, port = self.settings.local_ae_title, self.settings.local_port
 
         def job(progress, cancel):
-            retrieve(node, study_uid, cache, local, port, progress, cancel)
-            return str(cache.study_dir(study_uid))
+            paths = retrieve(node, study_uid, cache, local, port, progress, cancel) or []
+            return str(cache.study_dir(study_uid)), [Path(p).stem for p in paths]
 
-        self._run(job, self._on_retrieved, f"Retrieving from {node.name}…")
+        def failed(reason: str) -> None:
+            self._audit_retrieval(node, study_uid, "failure")
+            self.status.setText(reason)
 
-    def _on_retrieved(self, folder: str) -> None:
+        self._run(job, lambda result: self._on_retrieved(node, study_uid, label, *result),
+                  f"Retrieving from {node.name}…", on_failed=failed)
+
+    def _on_retrieved(self, node: Node, study_uid: str, label: str, folder: str, sop_uids: list[str]) -> None:
+        self._audit_retrieval(node, study_uid, "success", sop_uids)
         count = len(list(Path(folder).glob("*.dcm")))
         self.status.setText(f"Retrieved {count} file(s); opening them")
-        self.retrieved.emit(folder)
+        self.retrieved.emit(folder, label)
+
+    def _audit_retrieval(self, node: Node, study_uid: str, outcome: str, sop_uids: list[str] = ()) -> None:
+        if self.audit is not None:
+            self.audit.record("retrieve", study_instance_uid=study_uid, sop_instance_uids=list(sop_uids),
+                              peer=peer_name(node), outcome=outcome)
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel.set()
             self.status.setText("Cancelling…")
 
-    def _run(self, fn, on_done, message: str) -> None:
+    def _run(self, fn, on_done, message: str, on_failed=None) -> None:
         if self.job is not None:
             return
         self.job = NetworkJob(fn)
         self.job.signals.progress.connect(lambda n: self.status.setText(f"{message} {n} file(s)"))
         self.job.signals.done.connect(lambda result: (self._finish(), on_done(result)))
-        self.job.signals.failed.connect(lambda reason: (self._finish(), self.status.setText(reason)))
+        self.job.signals.failed.connect(lambda reason: (self._finish(), (on_failed or self.status.setText)(reason)))
         self.status.setText(message)
         self._set_busy(True)
         self.job.start()
@@ -234,7 +300,13 @@ class PacsDialog(QDialog):
         self.progress.setVisible(busy)
         self.cancel_button.setEnabled(busy)
         self.search_button.setEnabled(not busy)
+        self.echo_button.setEnabled(not busy)
         self.retrieve_button.setEnabled(not busy)
+
+
+def peer_name(node: Node) -> str:
+    """The peer as the audit log names it: AE@host:port, or the DICOMweb URL."""
+    return f"{node.ae_title}@{node.host}:{node.port}" if node.has_dimse else node.dicomweb_url
 
 
 def load_nodes_quietly():

@@ -10,9 +10,10 @@ from PySide6.QtCore import QRectF, Qt, Signal
 import numpy as np
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+    QComboBox, QFrame, QGridLayout, QLabel, QPushButton, QSlider,
     QVBoxLayout, QWidget)
 
+from cardioview.gui.threshold_field import ThresholdControls
 from cardioview.gui.state import CTR_LIMIT, CardiothoracicMeasurement, ViewState
 from cardioview.gui.worker import ModelInfo
 from cardioview.render.colormaps import COLORMAPS, colormap_lut
@@ -22,7 +23,6 @@ POSITIVE_COLOUR = "#ff7043"
 NEGATIVE_COLOUR = "#4caf8a"
 NEUTRAL_COLOUR = "#8a94a6"
 CAUTION_COLOUR = "#e0b050"
-SLIDER_STEPS = 1000
 COLOUR_BAR_TITLES = {AttentionScale.RELATIVE: "attention W, relative to this image",
                      AttentionScale.ABSOLUTE: "attention W, absolute (0–1)"}
 
@@ -140,16 +140,11 @@ class ResultPanel(QWidget):
         self.reveal_button.hide()
         self.reveal_button.toggled.connect(lambda _on: self.refresh())
 
-        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
-        self.threshold_slider.setRange(0, SLIDER_STEPS)
-        self.threshold_spin = QDoubleSpinBox()
-        self.threshold_spin.setRange(0.0, 1.0)
-        self.threshold_spin.setDecimals(3)
-        self.threshold_spin.setSingleStep(0.01)
-        # Typed values apply on Enter / focus-out only: applying each keystroke re-formatted the field
-        # under the user's fingers ("0.6" became 0.000). Invalid input falls back to the previous value.
-        self.threshold_spin.setKeyboardTracking(False)
-        self.threshold_spin.setFixedWidth(76)  # no step buttons (style sheet): wheel and arrow keys step it
+        # Slider, typed field (refuses values outside (0, 1) with a message), Reset to model default.
+        self.threshold_controls = ThresholdControls(state)
+        self.threshold_slider = self.threshold_controls.slider
+        self.threshold_field = self.threshold_controls.field
+        self.threshold_spin = self.threshold_field  # the former spin box's name (same value/setValue API)
         self.operating_label = QLabel()
         self.operating_label.setObjectName("hint")
         self.operating_label.setWordWrap(True)
@@ -206,10 +201,7 @@ class ResultPanel(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(_hline())
         layout.addWidget(_section("Decision threshold"))
-        row = QHBoxLayout()
-        row.addWidget(self.threshold_slider, 1)
-        row.addWidget(self.threshold_spin)
-        layout.addLayout(row)
+        layout.addWidget(self.threshold_controls)
         layout.addWidget(self.operating_label)
         layout.addWidget(_hline())
         layout.addWidget(_section("Attention map"))
@@ -240,16 +232,14 @@ class ResultPanel(QWidget):
 
     def _keep_minimum_heights(self) -> None:
         """No control is ever squeezed below its own size hint (the panel scrolls instead)."""
-        for widget in (self.threshold_slider, self.threshold_spin, self.heat_button, self.opacity_slider,
-                       self.colormap_combo, self.scale_combo, self.measure_button, self.reveal_button,
-                       self.probability_label, self.verdict_label):
+        for widget in (self.threshold_slider, self.threshold_field, self.threshold_controls.reset_button,
+                       self.heat_button, self.opacity_slider, self.colormap_combo, self.scale_combo,
+                       self.measure_button, self.reveal_button, self.probability_label, self.verdict_label):
             widget.ensurePolished()  # the style sheet sets fonts and paddings: measure after it
             widget.setMinimumHeight(widget.sizeHint().height())
 
     def _connect(self) -> None:
         s = self.state
-        self.threshold_slider.valueChanged.connect(lambda v: s.set_threshold(v / SLIDER_STEPS))
-        self.threshold_spin.valueChanged.connect(s.set_threshold)
         self.heat_button.toggled.connect(s.set_heatmap_visible)
         self.opacity_slider.valueChanged.connect(lambda v: s.set_opacity(v / 100.0))
         self.colormap_combo.currentTextChanged.connect(s.set_colormap)
@@ -258,15 +248,12 @@ class ResultPanel(QWidget):
         for event in (s.image_changed, s.threshold_changed, s.display_changed, s.measurement_changed):
             event.connect(self.refresh)
         s.display_changed.connect(self._sync_controls)
-        s.threshold_changed.connect(self._sync_controls)
         s.prediction_changed.connect(lambda key: self.refresh() if key == s.current_key else None)
 
     # -- state -> controls ---------------------------------------------------
     def _sync_controls(self) -> None:
         s = self.state
-        for widget, value in ((self.threshold_slider, round(s.threshold * SLIDER_STEPS)),
-                              (self.threshold_spin, s.threshold),
-                              (self.opacity_slider, round(s.opacity * 100)),
+        for widget, value in ((self.opacity_slider, round(s.opacity * 100)),
                               (self.heat_button, s.heatmap_visible),
                               (self.colormap_combo, s.colormap),
                               (self.scale_combo, self.scale_combo.findData(s.scale.value))):
@@ -289,6 +276,7 @@ class ResultPanel(QWidget):
 
     def set_model_info(self, info: ModelInfo | None, error: str | None = None) -> None:
         self.model_info = info
+        self.threshold_controls.set_default(info.threshold if info else None)
         self._show_attention_note(info.attention_note if info else "", info is not None and info.attention_validated)
         if info is None:
             headline = (error or "not loaded").split(":")[0]

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
 from cardioview.gui.study_index import WARNING_FLAG, Node, image_key, index_tree
-from cardioview.gui.loaders import THUMBNAIL_SIZE, ImageLoader
+from cardioview.gui.loaders import ImageLoader
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -77,7 +77,11 @@ class ThumbnailCache:
 def _pixmap(gray: np.ndarray) -> QPixmap:
     gray = np.ascontiguousarray(gray)
     image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8)
-    return QPixmap.fromImage(image.copy())
+    pixmap = QPixmap.fromImage(image.copy())
+    # Drawn at the icon's side (the extra pixels serve high-DPI screens): a row keeps the placeholder's
+    # height when its thumbnail arrives, so a row just scrolled into view (End, a kept selection) stays there.
+    pixmap.setDevicePixelRatio(max(1.0, max(gray.shape[:2]) / THUMBNAIL_ICON))
+    return pixmap
 
 
 def _placeholder(colour: str) -> QPixmap:
@@ -353,8 +357,7 @@ class StudyBrowser(QWidget):
         and expanded are not all measured yet).
         """
         tree = self.tree
-        # a decoded thumbnail is drawn at its own size, larger than the placeholder icon
-        metrics, icon, step = tree.fontMetrics(), max(tree.iconSize().width(), THUMBNAIL_SIZE), tree.indentation()
+        metrics, icon, step = tree.fontMetrics(), tree.iconSize().width(), tree.indentation()
         widest = 0
         for item in self.model.items.values():
             depth, parent = 1, item.parent()

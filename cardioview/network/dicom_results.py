@@ -44,6 +44,13 @@ THRESHOLD = hd.sr.CodedConcept("P-002", SCHEME, "Decision threshold")
 CTR = hd.sr.CodedConcept("P-003", SCHEME, "Cardiothoracic ratio")
 HEART_DIAMETER = hd.sr.CodedConcept("P-004", SCHEME, "Maximal transverse cardiac diameter")
 THORAX_DIAMETER = hd.sr.CodedConcept("P-005", SCHEME, "Maximal internal thoracic diameter")
+AUTOMATIC_CTR = hd.sr.CodedConcept("P-006", SCHEME, "Automatic cardiothoracic ratio")
+#: How the reported CTR was measured (the measurement's method), the words of render.anatomy_overlay.ctr_statement.
+CTR_METHODS = {
+    "automatic": hd.sr.CodedConcept("P-007", SCHEME, "Automatic, from heart and lung segmentation"),
+    "adjusted": hd.sr.CodedConcept("P-008", SCHEME, "Calipers adjusted by the reader"),
+    "reader": hd.sr.CodedConcept("P-009", SCHEME, "Calipers placed by the reader"),
+}
 CARDIOMEGALY = hd.sr.CodedConcept("8186001", "SCT", "Cardiomegaly")
 NO_UNITS = hd.sr.CodedConcept("1", "UCUM", "no units")
 MILLIMETRE = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
@@ -58,15 +65,25 @@ class CTRValues:
     heart: float | None = None
     thorax: float | None = None
     in_mm: bool = False
+    source: str = ""  # "automatic", "adjusted" or "reader" (render.anatomy_overlay.ctr_source); "" unknown
+    automatic: float | None = None  # the segmenter's CTR, recorded beside an adjusted one
 
 
-def ctr_values(ctr, pixel_spacing: tuple[float, float] | None = None) -> CTRValues | None:
-    """CTRValues from a render.ctr.CardiothoracicRatio (diameters in mm when the column spacing is known)."""
+def ctr_values(ctr, pixel_spacing: tuple[float, float] | None = None, prediction=None) -> CTRValues | None:
+    """CTRValues from a render.ctr.CardiothoracicRatio (diameters in mm when the column spacing is known).
+
+    Args:
+        prediction: with its segmentation, tells an automatic CTR from one the reader adjusted.
+    """
     if ctr is None:
         return None
+    from cardioview.render.anatomy_overlay import ctr_source
+
     scale = float(pixel_spacing[1]) if pixel_spacing else 1.0
     width = lambda caliper: caliper.width * scale if caliper is not None else None  # noqa: E731
-    return CTRValues(float(ctr.ratio), width(ctr.heart), width(ctr.thorax), in_mm=bool(pixel_spacing))
+    source, automatic = ctr_source(prediction, ctr) if prediction is not None else ("", None)
+    return CTRValues(float(ctr.ratio), width(ctr.heart), width(ctr.thorax), in_mm=bool(pixel_spacing),
+                     source=source, automatic=automatic)
 
 
 @dataclass(frozen=True)
@@ -184,7 +201,11 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
         hd.sr.Measurement(name=THRESHOLD, value=round(float(prediction.threshold), 6), unit=NO_UNITS),
     ]
     if ctr is not None:
-        measurements.append(hd.sr.Measurement(name=CTR, value=round(float(ctr.ratio), 4), unit=NO_UNITS))
+        measurements.append(hd.sr.Measurement(name=CTR, value=round(float(ctr.ratio), 4), unit=NO_UNITS,
+                                              method=CTR_METHODS.get(ctr.source)))
+        if ctr.source == "adjusted" and ctr.automatic is not None:
+            measurements.append(hd.sr.Measurement(name=AUTOMATIC_CTR, value=round(float(ctr.automatic), 4),
+                                                  unit=NO_UNITS, method=CTR_METHODS["automatic"]))
         unit = MILLIMETRE if ctr.in_mm else PIXELS
         for concept, value in ((HEART_DIAMETER, ctr.heart), (THORAX_DIAMETER, ctr.thorax)):
             if value is not None:

@@ -32,7 +32,7 @@ def test_automatic_calipers_outlines_and_ctr_column(qtbot, anatomy_window):
     assert anatomy is not None and anatomy.ctr is not None
     measurement = win.state.measurement()
     assert measurement is not None and measurement.ratio == pytest.approx(anatomy.ctr)
-    assert view.label.text().startswith(f"CTR {anatomy.ctr:.2f} (automatic)")
+    assert view.label.text().startswith(f"CTR {anatomy.ctr:.2f} (automatic, from heart and lung segmentation)")
     key = win.state.current_key
     assert view.ctr_text(key) == f"{anatomy.ctr:.2f}"
     # outlines drawn in their own item, at the image's size, independent of the heat map
@@ -50,7 +50,7 @@ def test_automatic_calipers_outlines_and_ctr_column(qtbot, anatomy_window):
     handle = roi.getHandles()[1]
     roi.movePoint(handle, roi.mapToParent(handle.pos()) + QPointF(40, 0), finish=False, coords="parent")
     assert win.state.measurement().ratio > anatomy.ctr
-    assert "(adjusted)" in view.label.text()
+    assert f"(calipers adjusted by the reader; automatic {anatomy.ctr:.2f}" in view.label.text()
     view.slider.setValue(100)
     qtbot.wait(50)
     grab = win.canvas.grab_rgb()

@@ -41,7 +41,9 @@ def test_digit_one_in_the_spin_box_types_and_does_not_zoom_1_to_1(qtbot, window)
     window.actions_.actual.triggered.connect(lambda: zooms.append(True))
     _type_into_spin(qtbot, window, "1")
     assert zooms == []  # the 1:1 shortcut did not fire
-    assert window.state.threshold == pytest.approx(1.0)  # "1" is a valid threshold, typed
+    # "1" was typed into the box (and refused there: a threshold lies strictly between 0 and 1)
+    assert window.state.threshold == pytest.approx(window.model_info.threshold)
+    assert "outside the allowed range" in window.panel.threshold_controls.message.text()
     # Away from text fields the same key is the viewer's shortcut again.
     window.canvas.view.setFocus()
     qtbot.waitUntil(window.canvas.view.hasFocus, timeout=5000)

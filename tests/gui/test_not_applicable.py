@@ -37,6 +37,8 @@ def test_triage_list_puts_not_applicable_films_last_with_a_flag(qtbot, window, t
                          ("RG3_UNCR.dcm", "tibia_cr.dcm"), ("RG1_UNCR.dcm", "chest_cr.dcm")):
         shutil.copy(dicom_file(name), folder / target)
     assert open_folder_and_wait(qtbot, window, folder) == 4
+    qtbot.waitUntil(lambda: window.state.current_key is not None, timeout=30000)
+    reading = window.state.current_key
     with qtbot.waitSignal(window.batch_done, timeout=120000):
         window.analyse_all()
     keys = window.browser.visible_keys()
@@ -44,7 +46,7 @@ def test_triage_list_puts_not_applicable_films_last_with_a_flag(qtbot, window, t
     assert keys[0] == chest  # the only film the model reads ranks first
     from cardioview.gui.study_browser import KEY_ROLE
 
-    assert window.browser.tree.currentIndex().data(KEY_ROLE) == chest  # the top is selected after the batch
+    assert window.browser.tree.currentIndex().data(KEY_ROLE) == reading  # the film being read stays selected
     for name in ("mr_head.dcm", "ct.dcm", "tibia_cr.dcm"):
         key = image_key(folder / name)
         assert window.browser.probability_text(key) == NOT_APPLICABLE_TEXT
