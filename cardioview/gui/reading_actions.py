@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter, QShortcut
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 from cardioview.gui.screen_fit import fit_dialog
 
 if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
+
     from cardioview.gui.main_window import MainWindow
     from cardioview.gui.menus import WindowActions
 
@@ -66,7 +67,7 @@ class ShortcutSheet(QDialog):
         fit_dialog(self, (560, 640))
 
 
-def print_report(window: "MainWindow", printer: QPrinter) -> bool:
+def print_report(window: "MainWindow", printer: "QPrinter") -> bool:
     """Paint the current image's report (as Ctrl+E would export it) on ``printer``, fitted to the page.
 
     Returns:
@@ -137,6 +138,11 @@ class ReadingActions:
         self.sheet.show()
 
     def choose_print(self) -> None:
+        try:  # imported here: a build without Qt's print support still opens (and says why it cannot print)
+            from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        except ImportError as exc:
+            self.w.notifier.warn(f"Printing is not available in this build ({exc})")
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self.w)
         if dialog.exec() == QDialog.DialogCode.Accepted:
