@@ -15,8 +15,8 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-    QStyledItemDelegate, QTreeView, QVBoxLayout, QWidget)
+    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QStyledItemDelegate,
+    QTreeView, QVBoxLayout, QWidget)
 
 from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
 from cardioview.gui.study_index import WARNING_FLAG, Node, image_key, index_tree
@@ -36,8 +36,6 @@ NOT_APPLICABLE_SORT = -0.5
 NOT_APPLICABLE_TEXT = "N/A " + WARNING_FLAG
 #: Thumbnails kept in memory; rows scrolled far away are decoded again if revisited.
 THUMBNAIL_CACHE = 256
-#: Room a name cell needs besides indentation, thumbnail and text (margins, icon-text gap: 17 px in Fusion).
-NAME_PADDING = 18
 #: Row icon side; thumbnails are decoded a little larger for sharpness on high-DPI screens.
 THUMBNAIL_ICON = 40
 
@@ -331,40 +329,11 @@ class StudyBrowser(QWidget):
         self.skipped_title.setVisible(n > 0)
         self.skipped.setVisible(n > 0)
 
-    def widen_to_fit(self, keep_for_canvas: int = 560) -> None:
-        """Widen this pane of its splitter until no file name shown is cut short (issue 18).
+    def widen_to_fit(self) -> None:
+        """Widen this pane of its splitter until no file name shown is cut short (issue 18)."""
+        from cardioview.gui.browser_width import widen_to_fit
 
-        Only as far as the X-ray keeps ``keep_for_canvas`` px; a narrower window still elides.
-        """
-        splitter = self.parentWidget()
-        if not isinstance(splitter, QSplitter) or splitter.count() < 2:
-            return
-        tree = self.tree
-        others = sum(tree.columnWidth(c) for c in range(1, self.model.columnCount()))
-        chrome = self.width() - tree.viewport().width() + tree.verticalScrollBar().sizeHint().width()
-        needed = self._widest_name() + others + chrome
-        sizes = splitter.sizes()
-        grow = min(needed - sizes[0], sizes[1] - keep_for_canvas)
-        if grow > 0:
-            sizes[0] += grow
-            sizes[1] -= grow
-            splitter.setSizes(sizes)
-
-    def _widest_name(self) -> int:
-        """Pixels the name column needs for its widest image row: indentation, thumbnail and text.
-
-        Measured from the texts, not from the view, which lays out rows lazily (the rows just added
-        and expanded are not all measured yet).
-        """
-        tree = self.tree
-        metrics, icon, step = tree.fontMetrics(), tree.iconSize().width(), tree.indentation()
-        widest = 0
-        for item in self.model.items.values():
-            depth, parent = 1, item.parent()
-            while parent is not None:
-                depth, parent = depth + 1, parent.parent()
-            widest = max(widest, depth * step + icon + metrics.horizontalAdvance(item.text()))
-        return widest + NAME_PADDING
+        widen_to_fit(self)
 
     # -- results -----------------------------------------------------------------
     def set_probability(self, key: str, probability: float, threshold: float, not_applicable: str = "") -> None:
