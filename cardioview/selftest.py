@@ -13,6 +13,8 @@ only when every check passed:
   load, analyse, write an annotated report and read its metadata back;
 - gui: the real main window, offscreen, opens the PNG, analyses it and saves a
   screenshot; its audit log must record the same probability as the headless run;
+- qt binding: 20,000 None-returning Qt calls leave None's reference count unchanged
+  (PySide6 6.12.0 on Python 3.11 dropped one per call and the viewer aborted);
 - network: nothing above tried to open a network connection.
 
 Headless except the gui check, which imports cardioview.gui lazily and sets
@@ -318,6 +320,15 @@ def _check_gui(checks: _Checks, predictor, png: Path, headless: tuple | None, ou
             raise AssertionError(f"the viewer found p={probability:.4f}, the headless run {expected:.4f}")
         detail.append(f"main window opened offscreen, analysed {png.name} (p={probability:.4f}, as headless), "
                       "screenshot written")
+    with checks.check("qt binding") as detail:  # issue 18: a binding that leaks None aborts the viewer
+        from cardioview.gui.app import create_application
+        from cardioview.gui.binding_check import NONE_IS_IMMORTAL, none_refcount_burst
+
+        create_application()
+        result = none_refcount_burst()
+        if not result.ok:
+            raise AssertionError(result.describe() + ": this Qt binding leaks None and would abort the viewer")
+        detail.append(result.describe() + (" (None is immortal on this Python)" if NONE_IS_IMMORTAL else ""))
 
 
 def _viewer_device(predictor) -> str:

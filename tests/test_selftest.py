@@ -41,10 +41,22 @@ def test_every_check_passes_on_an_onnx_only_bundle(full_run):
     results, lines, _ = full_run
     assert [c.status for c in results] == ["PASS"] * len(results), "\n".join(lines)
     names = [c.name for c in results]
-    assert names == ["weights", "decoders", "segmenter", *(i.label for i in selftest.INPUTS), "gui", "network"]
+    assert names == ["weights", "decoders", "segmenter", *(i.label for i in selftest.INPUTS), "gui", "qt binding",
+                     "network"]
     assert lines == [c.line for c in results]  # one printed line per check
     weights = results[0].detail
     assert "onnxruntime CPU" in weights and "files: model.onnx" in weights and "safetensors" not in weights
+
+
+def test_qt_binding_check_measures_none_refcount(full_run):
+    """issue 18: the bundle's self-test makes 20,000 None-returning Qt calls and reports None's count."""
+    import sys
+
+    detail = {c.name: c for c in full_run[0]}["qt binding"].detail
+    assert "None refcount" in detail and "20,004 None-returning Qt calls" in detail
+    if sys.version_info < (3, 12):
+        before, after = (int(n) for n in detail.split("None refcount ")[1].split(" after")[0].split(" -> "))
+        assert abs(after - before) <= 8
 
 
 def test_compressed_inputs_match_the_uncompressed_sample(full_run):

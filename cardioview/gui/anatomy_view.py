@@ -24,6 +24,8 @@ from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, SEGMENTATION, ctr
 from cardioview.render.ctr import CTR_LIMIT, Caliper
 
 CTR_COLUMN = 2
+#: Outlines of a not-applicable image shown on request (issue 18).
+GREY_OUTLINE = (170, 170, 170)
 
 
 def measurement_from(anatomy) -> CardiothoracicMeasurement | None:
@@ -35,13 +37,13 @@ def measurement_from(anatomy) -> CardiothoracicMeasurement | None:
                                      thorax=Caliper(m.thorax_left, m.thorax_right, m.thorax_row))
 
 
-def outline_rgba(anatomy, thickness: int = 3) -> np.ndarray:
-    """uint8 (H, W, 4) outlines at the image's size, transparent elsewhere."""
+def outline_rgba(anatomy, thickness: int = 3, grey: bool = False) -> np.ndarray:
+    """uint8 (H, W, 4) outlines at the image's size, transparent elsewhere (``grey``: meaningless here)."""
     h, w = anatomy.shape
     rgba = np.zeros((h, w, 4), np.uint8)
     for name, mask in (("lungs", anatomy.right_lung), ("lungs", anatomy.left_lung), ("heart", anatomy.heart)):
         edge = outline(mask, (h, w), thickness)
-        rgba[edge, :3] = OUTLINE_COLOURS[name][0]
+        rgba[edge, :3] = GREY_OUTLINE if grey else OUTLINE_COLOURS[name][0]
         rgba[edge, 3] = 255
     return rgba
 
@@ -79,6 +81,7 @@ class AnatomyView:
         at = panel_layout.indexOf(window.panel.ctr_label)
         panel_layout.insertWidget(at + 1 if at >= 0 else panel_layout.count(), self.widget)
         self.shortcut = QShortcut(QKeySequence("O"), window)
+        self.shortcut.setWhatsThis("Heart and lung outlines on/off")  # the F1 sheet's text
         self.shortcut.activated.connect(lambda: self.toggle.setChecked(not self.toggle.isChecked()))
 
         browser = window.browser
@@ -88,6 +91,8 @@ class AnatomyView:
         self.state.image_changed.connect(self.refresh)
         for event in (self.state.measurement_changed, self.state.threshold_changed, self.state.display_changed):
             event.connect(self._refresh_label)  # after the panel's own refresh of the same line
+        self._drawn_shown: bool | None = None
+        self.state.display_changed.connect(self._on_display_changed)
         # The CTR column shows the reading's CTR (the calipers in the view state), as panel, report and SR do.
         self.state.measurement_changed.connect(lambda: self.show_reading_ctr(self.state.current_key))
         self.refresh()
@@ -101,7 +106,7 @@ class AnatomyView:
     def _on_prediction(self, key: str) -> None:
         anatomy = self.anatomy(key)
         auto = measurement_from(anatomy)
-        if auto is not None:
+        if auto is not None and self.state.predictions[key].applicable:  # issue 18: none on a not-applicable film
             self.auto[key] = auto
             if key not in self.state.measurements:
                 self.state.measurements[key] = auto
@@ -146,21 +151,34 @@ class AnatomyView:
         self.opacity = float(min(1.0, max(0.0, opacity)))
         self.item.setOpacity(self.opacity)
 
+    def _on_display_changed(self) -> None:
+        if self.state.model_output_shown() != self._drawn_shown:  # "Show model output anyway" was pressed
+            self.refresh()
+
     def refresh(self) -> None:
-        anatomy = self.anatomy()
-        if anatomy is None or not self.visible:
+        anatomy, shown = self.anatomy(), self.state.model_output_shown()
+        self._drawn_shown = shown
+        if anatomy is None or not self.visible or not shown:
             self.item.setVisible(False)
         else:
-            self.item.setImage(outline_rgba(anatomy), autoLevels=False, levels=(0, 255))
+            prediction = self.state.predictions[self.state.current_key]
+            self.item.setImage(outline_rgba(anatomy, grey=not prediction.applicable), autoLevels=False,
+                               levels=(0, 255))
             self.item.setOpacity(self.opacity)
             self.item.setVisible(True)
-        self.widget.setVisible(anatomy is not None)
+        self.widget.setVisible(anatomy is not None and shown)
         self._refresh_label()
 
     def _refresh_label(self) -> None:
         anatomy = self.anatomy()
         if anatomy is None:
             return  # the panel's own caliper text stays
+        prediction = self.state.predictions[self.state.current_key]
+        if not prediction.applicable:  # issue 18: no automatic CTR where the model does not apply
+            shown = self.state.model_output_shown()
+            self.label.setText(f"Automatic CTR {anatomy.ctr:.2f}: meaningless here (not applicable)"
+                               if shown and anatomy.ctr is not None else "No automatic CTR: not applicable")
+            return
         m, src = self.state.measurement(), self.source()
         if anatomy.ctr is None:
             if m is not None:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QBuffer, QIODevice, QObject, QTimer
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -299,6 +299,7 @@ def run_gui(args: argparse.Namespace) -> int:
         window.persist_opacity = False  # a command-line value is for this session only
         window.state.set_opacity(float(args.opacity))
     if args.screenshot is not None:
+        window.setWindowState(Qt.WindowState.WindowNoState)  # not maximised on a small screen: this size
         window.resize(*SCREENSHOT_SIZE)  # reproducible pictures, whatever geometry was remembered
     window.show()
     script = None

@@ -19,6 +19,7 @@ from cardioview.gui.display_window import (
 from cardioview.gui.state import ViewState
 from cardioview.imaging.xray import XRay
 from cardioview.render.colormaps import colormap_lut
+from cardioview.render.model_output import MEANINGLESS_NOTE
 from cardioview.render.overlay import ScaledAttention, attention_heat, heat_alpha
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -171,12 +172,23 @@ class XRayCanvas(QWidget):
         study = " · ".join(p for p in (date, md.study_description) if p)
         series = " · ".join(p for p in (md.modality, md.body_part, md.view_position, md.series_description) if p)
         self.top_right.setText("<br>".join(_esc(p) for p in (study, series) if p))
-        if xray.warnings:
-            self.warning_label.setText("<br>".join(f"⚠ {_esc(w)}" for w in xray.warnings))
-        else:
-            self.warning_label.clear()
+        self._refresh_warnings()
         self._update_readout()
         self._place_labels()
+
+    def _refresh_warnings(self) -> None:
+        """The image's warnings, and the note that revealed model output means nothing here (issue 18)."""
+        xray = self.state.current_xray
+        notes = list(xray.warnings) if xray is not None else []
+        if self.showing_meaningless_output():
+            notes.append(MEANINGLESS_NOTE)
+        self.warning_label.setText("<br>".join(f"⚠ {_esc(w)}" for w in notes))
+        self._place_labels()
+
+    def showing_meaningless_output(self) -> bool:
+        """A not-applicable image whose model output the user asked to see (drawn greyed)."""
+        prediction = self.state.prediction()
+        return prediction is not None and not prediction.applicable and self.state.model_output_shown()
 
     # -- window / level -----------------------------------------------------
     def set_window(self, window: DisplayWindow) -> None:
@@ -209,7 +221,8 @@ class XRayCanvas(QWidget):
         self.bottom_left.setText(f"W {width:.0f} &nbsp;L {center:.0f}" + (f" &nbsp;·&nbsp; {zoom:.0%}" if zoom else ""))
         h, w = xray.shape
         spacing = f" · {xray.pixel_spacing[1]:.3f} mm/px" if xray.pixel_spacing else ""
-        self.bottom_right.setText(f"{w} × {h} px{spacing}")
+        frame = f"<b>Frame {xray.frame + 1} / {xray.frames}</b> · " if xray.frames > 1 else ""  # issue 18
+        self.bottom_right.setText(f"{frame}{w} × {h} px{spacing}")
         for label in (self.bottom_left, self.bottom_right):
             label.adjustSize()
         self._place_labels()
@@ -264,13 +277,15 @@ class XRayCanvas(QWidget):
     def _refresh_heat(self) -> None:
         heat = self.heat_for_current()
         xray = self.state.current_xray
-        if heat is None or xray is None:
-            self.heat_item.clear()
+        if xray is not None:
+            self._refresh_warnings()
+        if heat is None or xray is None or not self.state.model_output_shown():
+            self.heat_item.clear()  # nothing drawn on a not-applicable image unless asked for (issue 18)
             self.heat_item.setVisible(False)
             return
         index = np.rint(heat.heat * 255.0).astype(np.uint8)
         rgba = np.empty(index.shape + (4,), dtype=np.uint8)
-        rgba[..., :3] = colormap_lut(self.state.colormap)[index]
+        rgba[..., :3] = (_GRAY if self.showing_meaningless_output() else colormap_lut(self.state.colormap))[index]
         rgba[..., 3] = np.rint(heat_alpha(heat.heat) * 255.0).astype(np.uint8)  # low W stays transparent
         self.heat_item.setImage(rgba, autoLevels=False, levels=(0, 255))
         self.heat_item.setRect(QRectF(0, 0, xray.shape[1], xray.shape[0]))

@@ -14,7 +14,7 @@ from cardioview.inference.prediction import Prediction
 from cardioview.model.bundle import sha256_file
 from cardioview.render.ctr import CardiothoracicRatio
 from cardioview.render.overlay import AttentionScale
-from cardioview.render.report import build_report, unique_path, write_report
+from cardioview.render.report import Report, build_report, unique_path, write_report
 from cardioview.render.report_content import ReportOptions
 
 
@@ -29,6 +29,7 @@ class ExportItem:
         target: exact output path, or None for ``folder/<stem>_report.png`` (never overwriting).
         xray: the loaded image when at hand.
         ctr: the measured cardiothoracic ratio, if any.
+        show_model_output: the user asked for a not-applicable image's model output (drawn greyed).
     """
 
     key: str
@@ -37,6 +38,7 @@ class ExportItem:
     target: Path | None = None
     xray: XRay | None = None
     ctr: CardiothoracicRatio | None = None
+    show_model_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,8 @@ def free_target(path: Path) -> Path:
     return unique_path(path.parent, path.stem) if path.exists() else path
 
 
-def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> tuple[Path, XRay]:
-    """Build and atomically write one report; returns its path and the image it shows.
-
-    Raises:
-        CardioViewError / OSError / FileExistsError: load or write failures.
-    """
+def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> tuple[Report, XRay]:
+    """The report of one item (loading its image when not at hand) and the image it shows."""
     xray = item.xray
     if xray is None:
         from cardioview.imaging.loader import load
@@ -92,8 +90,18 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
     options = ReportOptions(opacity=style.opacity, colormap=style.colormap, scale=style.scale,
                             deidentify=style.deidentify, ctr=item.ctr, default_threshold=style.default_threshold,
                             operating_point=style.operating_point, window=style.window, invert=style.invert,
-                            export_index=index + 1 if style.deidentify and item.target is None else None)
-    report = build_report(xray, item.prediction, options)
+                            export_index=index + 1 if style.deidentify and item.target is None else None,
+                            show_model_output=item.show_model_output)
+    return build_report(xray, item.prediction, options), xray
+
+
+def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> tuple[Path, XRay]:
+    """Build and atomically write one report; returns its path and the image it shows.
+
+    Raises:
+        CardioViewError / OSError / FileExistsError: load or write failures.
+    """
+    report, xray = build_item_report(item, style, index)
     target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
     return write_report(target, report.image, report.metadata), xray
 

@@ -67,13 +67,14 @@ class ImageLoader(QObject):
         self._thumb_order = 0
         self._lock = threading.Lock()
 
-    def load(self, request_id: int, key: str, path: str) -> None:
+    def load(self, request_id: int, key: str, path: str, frame: int = 0) -> None:
+        """Decode frame ``frame`` (0-based) of ``path``; ``loaded`` or ``failed`` follows with ``request_id``."""
         self._display_pool.clear()  # a queued load for an image already left is pointless
         signals = self.signals
 
         def job() -> None:
             try:
-                xray = load_xray(path)
+                xray = load_xray(path, frame=frame)
             except CardioViewError as exc:
                 signals.failed.emit(request_id, key, str(exc))
             except Exception as exc:

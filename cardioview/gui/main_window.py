@@ -24,6 +24,7 @@ from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
 from cardioview.gui.wheel_guard import guard_wheel
+from cardioview.gui.study_index import frame_key
 from cardioview.gui.loaders import FolderScanner, ImageLoader
 from cardioview.gui.worker import InferenceResult, InferenceWorker, ModelInfo
 from cardioview.imaging.xray import XRay
@@ -145,6 +146,10 @@ class MainWindow(QMainWindow):
         self.exporter.finished.connect(self._on_exports_finished)
         self.state.display_changed.connect(self._remember_display)
         self.state.threshold_changed.connect(lambda: self.browser.set_threshold(self.state.threshold))
+        # "Show model output anyway" (panel) reveals a not-applicable image's overlays too (issue 18)
+        self.panel.reveal_button.toggled.connect(self.state.set_model_output_revealed)
+        self.state.image_changed.connect(
+            lambda: self.panel.reveal_button.setChecked(self.state.model_output_revealed))
         # After Enter in the threshold box, Up/Down browse films again (they stepped the threshold).
         self.panel.threshold_controls.committed.connect(lambda: self.browser.tree.setFocus())
         if self.worker is not None:
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
     def open_files(self, paths: list[Path]) -> None:
         """Add single files to the browser's "Opened files" group and show the first."""
         keys = self.browser.add_files(paths)
+        self.browser.widen_to_fit()
         self.actions_.set_batch_running(self._batch_running)
         if keys:
             self.browser.select(keys[0])
@@ -213,6 +219,7 @@ class MainWindow(QMainWindow):
                  if n]
         self.notifier.info(f"{count} image(s) in {Path(folder).name}" + (f" ({', '.join(extra)})" if extra else ""))
         self.actions_.set_batch_running(self._batch_running)
+        self.browser.widen_to_fit()  # file names whole where the window has room (issue 18)
         self.folder_opened.emit(count)
         self.browser.select_first()
 
@@ -231,6 +238,18 @@ class MainWindow(QMainWindow):
         self.panel.set_status("Loading image…")
         self.canvas.show_message("Loading…")
         self.loader.load(self._request_id, key, path)
+
+    def show_frame(self, frame: int) -> None:
+        """Load frame ``frame`` (0-based) of the current multi-frame file; each frame has its own result."""
+        xray, key = self.state.current_xray, self.state.current_key
+        if xray is None or key is None or not 0 <= frame < xray.frames or frame == xray.frame:
+            return
+        self._request_id += 1
+        key = frame_key(key, frame)
+        self.state.set_current(key, None)
+        self.panel.set_status(f"Loading frame {frame + 1} of {xray.frames}…")
+        self.canvas.show_message("Loading…")
+        self.loader.load(self._request_id, key, str(xray.source), frame)
 
     def _on_loaded(self, request_id: int, key: str, xray: XRay) -> None:
         if request_id != self._request_id:
@@ -360,15 +379,22 @@ class MainWindow(QMainWindow):
                            window=f"window W {window.width:.0f} / L {window.center:.0f}" if window else "",
                            invert=self.canvas.user_invert)
 
-    def export_current(self, target: Path) -> bool:
-        """Write the current image's report to ``target`` (which must not exist) in the background."""
+    def current_export_item(self, target: Path | None = None) -> ExportItem | None:
+        """The report of the image on screen as exported or printed; None until it is analysed."""
         xray, prediction = self.state.current_xray, self.state.prediction()
         if xray is None or prediction is None:
+            return None
+        measurement = self.state.measurement()
+        return ExportItem(self.state.current_key, Path(xray.source), prediction, target=target, xray=xray,
+                          ctr=measurement.to_ctr() if measurement else None,
+                          show_model_output=self.state.model_output_revealed)
+
+    def export_current(self, target: Path) -> bool:
+        """Write the current image's report to ``target`` (which must not exist) in the background."""
+        item = self.current_export_item(Path(target))
+        if item is None:
             self.notifier.warn("Nothing to export: open an image and wait for its analysis")
             return False
-        measurement = self.state.measurement()
-        item = ExportItem(self.state.current_key, Path(xray.source), prediction, target=Path(target), xray=xray,
-                          ctr=measurement.to_ctr() if measurement else None)
         self.exporter.export([item], self.export_style())
         return True
 
@@ -430,9 +456,12 @@ class MainWindow(QMainWindow):
         self.settings.scale = self.state.scale
 
     def _restore_geometry(self) -> None:
+        from cardioview.gui.screen_fit import fit_first_window  # issue 18: fits the screen it opens on
+
         geometry = self.settings.geometry("geometry")
+        # restoreGeometry fits a remembered geometry into this screen, or refuses it (a screen 25 % wider or narrower)
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1480, 900)
+            fit_first_window(self)
         splitter = self.settings.geometry("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)

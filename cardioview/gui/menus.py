@@ -71,7 +71,7 @@ class WindowActions:
 
         self.pacs = install_pacs_actions(self, file_menu)
         file_menu.addSeparator()
-        self._action("Quit", QKeySequence.StandardKey.Quit, window.close, file_menu)
+        quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, window.close, file_menu)
 
         view = bar.addMenu("&View")
         self.fit = self._action("Fit to window", "F", window.canvas.fit, view)
@@ -97,6 +97,9 @@ class WindowActions:
 
         help_menu = bar.addMenu("&Help")
         self._action("About CardioView", None, self.about, help_menu)
+        from cardioview.gui.reading_actions import install_reading_actions  # issue 18: F1, F11, Ctrl+P, frames
+
+        self.reading = install_reading_actions(self, file_menu, view, help_menu, quit_action)
 
         toolbar.addAction(self.open_folder)
         toolbar.addAction(self.open_file)
@@ -164,8 +167,12 @@ class WindowActions:
     def refresh_windows(self) -> None:
         """Rebuild the window/level menu from the current image's presets."""
         self.window_menu.clear()
-        for preset in self.w.canvas.presets:
+        from cardioview.gui.reading_actions import preset_shortcut
+
+        for index, preset in enumerate(self.w.canvas.presets):
             action = self.window_menu.addAction(preset.name)
+            action.setShortcut(preset_shortcut(index) or QKeySequence())  # Ctrl+1..9 (issue 18)
+            action.setStatusTip(f"Window/level preset: {preset.name}")
             action.triggered.connect(lambda _=False, p=preset: self.w.canvas.set_window(p))
         self.window_menu.setEnabled(bool(self.w.canvas.presets))
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QAbstractItemView,
+    QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QAbstractItemView, QWidget,
 )
 
 from cardioview.errors import CardioViewError
+from cardioview.gui.screen_fit import fit_dialog
 from cardioview.gui.network_worker import NetworkJob
 from cardioview.network.cache import StudyCache
 from cardioview.network.dimse import StudyQuery
@@ -143,12 +144,19 @@ class PacsDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self._refresh_nodes()
         self._set_busy(False)
-        self.resize(820, 620)
+        fit_dialog(self, (820, 620))  # issue 18: usable at 1280x720
 
     # -- nodes ----------------------------------------------------------------------------
     def _node_editor(self) -> QGroupBox:
         box = QGroupBox("Add or update a node (saved in the PACS settings)")
-        form = QFormLayout(box)
+        # Folded once a node exists, so the results table keeps its room on a small screen (issue 18).
+        box.setCheckable(True)
+        content = QWidget()
+        QVBoxLayout(box).addWidget(content)
+        box.toggled.connect(content.setVisible)
+        box.setChecked(not self.settings.nodes)
+        content.setVisible(box.isChecked())
+        form = QFormLayout(content)
         self.edit_name, self.edit_ae, self.edit_host = QLineEdit(), QLineEdit(), QLineEdit()
         self.edit_port = QSpinBox()
         self.edit_port.setRange(1, 65535)

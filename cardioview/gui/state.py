@@ -13,6 +13,7 @@ from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.render.colormaps import COLORMAPS, DEFAULT_COLORMAP
 from cardioview.render.ctr import CTR_LIMIT, Caliper, CardiothoracicRatio
+from cardioview.render.model_output import model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
 
 
@@ -81,7 +82,7 @@ class ViewState:
     Events (callbacks take no arguments unless stated):
         image_changed: the current image (or its XRay) changed.
         prediction_changed: a prediction arrived; argument: the image key.
-        display_changed: opacity, colormap, scale or heat-map visibility changed.
+        display_changed: opacity, colormap, scale, heat-map visibility or the model-output reveal changed.
         threshold_changed: the decision threshold changed.
         measurement_changed: the CTR calipers of the current image changed.
     """
@@ -90,6 +91,8 @@ class ViewState:
     colormap: str = DEFAULT_COLORMAP
     scale: AttentionScale = DEFAULT_SCALE
     heatmap_visible: bool = True
+    #: The user pressed "Show model output anyway" on the current (not-applicable) image.
+    model_output_revealed: bool = False
     threshold: float = 0.5
     current_key: str | None = None
     current_xray: XRay | None = None
@@ -105,6 +108,8 @@ class ViewState:
 
     # -- image and results -------------------------------------------------
     def set_current(self, key: str | None, xray: XRay | None) -> None:
+        if key != self.current_key:
+            self.model_output_revealed = False  # every not-applicable image starts with its output withheld
         self.current_key = key
         self.current_xray = xray
         self.image_changed.emit()
@@ -149,6 +154,21 @@ class ViewState:
         if bool(visible) != self.heatmap_visible:
             self.heatmap_visible = bool(visible)
             self.display_changed.emit()
+
+    def set_model_output_revealed(self, revealed: bool) -> None:
+        if bool(revealed) != self.model_output_revealed:
+            self.model_output_revealed = bool(revealed)
+            self.display_changed.emit()
+
+    def model_output_shown(self, key: str | None = None) -> bool:
+        """May the heat map, outlines and automatic calipers of ``key`` (default: current) be drawn?
+
+        Not on a not-applicable image unless the user asked for them (issue 18); the reveal is per
+        current image.
+        """
+        key = self.current_key if key is None else key
+        prediction = self.predictions.get(key) if key is not None else None
+        return model_output_shown(prediction, self.model_output_revealed and key == self.current_key)
 
     def set_threshold(self, threshold: float) -> None:
         threshold = min(1.0, max(0.0, float(threshold)))

@@ -329,6 +329,12 @@ class StudyBrowser(QWidget):
         self.skipped_title.setVisible(n > 0)
         self.skipped.setVisible(n > 0)
 
+    def widen_to_fit(self) -> None:
+        """Widen this pane of its splitter until no file name shown is cut short (issue 18)."""
+        from cardioview.gui.browser_width import widen_to_fit
+
+        widen_to_fit(self)
+
     # -- results -----------------------------------------------------------------
     def set_probability(self, key: str, probability: float, threshold: float, not_applicable: str = "") -> None:
         """Show an image's result; a not-applicable one is flagged, sorts last and is left out of its parents."""

@@ -36,6 +36,22 @@ def image_key(path: Path) -> str:
     return os.path.abspath(path)
 
 
+#: Marks a later frame of a multi-frame file in its key: each frame has its own result (issue 18).
+FRAME_MARK = "#frame="
+
+
+def frame_key(key: str, frame: int) -> str:
+    """The key of frame ``frame`` (0-based) of the file whose key is ``key``; frame 0 is the file's own."""
+    key = file_key(key)
+    return key if frame == 0 else f"{key}{FRAME_MARK}{frame + 1}"
+
+
+def file_key(key: str) -> str:
+    """The file's key from a frame's key (the key itself for frame 0)."""
+    head, mark, number = key.rpartition(FRAME_MARK)
+    return head if mark and number.isdigit() else key
+
+
 def _date(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:]}" if len(value) == 8 and value.isdigit() else value
 

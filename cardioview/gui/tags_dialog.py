@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
+from cardioview.gui.screen_fit import fit_dialog
 from cardioview.imaging.xray import XRay
 
 _MAX_VALUE_CHARS = 200
@@ -45,7 +46,7 @@ class TagsDialog(QDialog):
     def __init__(self, xray: XRay, parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"DICOM tags — {xray.name}")
-        self.resize(760, 560)
+        fit_dialog(self, (760, 560))
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter tags (name, number or value)…")
         self.tree = QTreeWidget()

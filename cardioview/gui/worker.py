@@ -92,10 +92,10 @@ def lower_thread_priority() -> None:
             pass  # not permitted here: keep the default priority
 
 
-def load_xray(path: str) -> XRay:
+def load_xray(path: str, frame: int = 0) -> XRay:
     from cardioview.imaging.loader import load
 
-    return load(Path(path))
+    return load(Path(path), frame=frame)
 
 
 class InferenceWorker(QThread):

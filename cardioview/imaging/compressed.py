@@ -19,8 +19,9 @@ from cardioview.imaging.decode_worker import pixel_dataset, shared_worker
 from cardioview.imaging.dicom_codecs import describe_syntax, missing_decoder_reason
 
 
-def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int) -> tuple[np.ndarray, str]:
-    """Frame 0 of encapsulated pixel data, decoded safely.
+def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int, index: int = 0
+                      ) -> tuple[np.ndarray, str]:
+    """Frame ``index`` (default the first) of encapsulated pixel data, decoded safely.
 
     Raises:
         ImageLoadError: the codestream disagrees with the header, the decoder
@@ -36,7 +37,7 @@ def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int) -> t
         check_against_header(path, ds, found)
     check_decoded_bytes(path, ds)
     name = family or uid.name
-    result = shared_worker().decode(pixel_dataset(ds))
+    result = shared_worker().decode(pixel_dataset(ds), index)
     if isinstance(result, tuple):
         frame, photometric = result
         if tuple(frame.shape[:2]) != (int(ds.Rows), int(ds.Columns)):

@@ -50,15 +50,15 @@ def pixel_dataset(ds: Dataset) -> Dataset:
     return small
 
 
-def decode_in_process(ds: Dataset) -> tuple[np.ndarray, str]:
-    """Frame 0 and its photometric interpretation, decoded here (what the worker runs).
+def decode_in_process(ds: Dataset, index: int = 0) -> tuple[np.ndarray, str]:
+    """Frame ``index`` (0-based) and its photometric interpretation, decoded here (what the worker runs).
 
     YBR_FULL(_422) stays YBR: pydicom's RGB conversion of a whole frame makes float
     copies (2.6 GB for a 100 MP film); the gray conversion converts per chunk instead.
     """
     from pydicom.pixels import get_decoder
     decoder = get_decoder(ds.file_meta.TransferSyntaxUID)
-    frame, meta = decoder.as_array(ds, index=0, as_rgb=False)
+    frame, meta = decoder.as_array(ds, index=index, as_rgb=False)
     return frame, str(meta.get("photometric_interpretation") or ds.get("PhotometricInterpretation", "")).upper()
 
 
@@ -74,12 +74,12 @@ class DecodeWorker:
         self._receive: Any = None
         self.restarts = 0
 
-    def decode(self, ds: Dataset) -> tuple[np.ndarray, str] | DecodeFailure:
-        """Decode frame 0 of ``ds`` (a ``pixel_dataset``) in the worker."""
+    def decode(self, ds: Dataset, index: int = 0) -> tuple[np.ndarray, str] | DecodeFailure:
+        """Decode frame ``index`` (default the first) of ``ds`` (a ``pixel_dataset``) in the worker."""
         with self._lock:
             self._ensure_started()
             try:
-                self._send.send(ds)
+                self._send.send((ds, index))
                 if not self._receive.poll(self.timeout_s):
                     self._kill()
                     return DecodeFailure("timeout", f"no result after {self.timeout_s:.0f} s")
@@ -134,11 +134,11 @@ def _serve(receive: Any, send: Any, memory_limit: int | None) -> None:
     _silence_stderr()
     while True:
         try:
-            ds = receive.recv()
+            ds, index = receive.recv()
         except (EOFError, OSError):
             return
         try:
-            frame, photometric = decode_in_process(ds)
+            frame, photometric = decode_in_process(ds, index)
             reply: tuple = ("ok", frame, photometric)
         except MemoryError:
             reply = ("error", "not enough memory to decode this image", False)

@@ -1,7 +1,7 @@
 """Load a DICOM radiograph into an XRay, by the book.
 
 Order of operations (PS3.3 C.11, as in pydicom and highdicom): decode the
-first frame -> modality LUT (Modality LUT Sequence or Rescale Slope/Intercept)
+chosen frame (the first unless asked) -> modality LUT (Modality LUT Sequence or Rescale Slope/Intercept)
 -> VOI LUT Sequence, else the first Window Center/Width, else the image's own
 min-max -> MONOCHROME1 inversion last. Inverting any earlier runs the window
 over the wrong end of the range and double-inverts some 16-bit CR images.
@@ -34,7 +34,7 @@ _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _MONOCHROME = ("MONOCHROME1", "MONOCHROME2")
 
 
-def load_dicom(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
+def load_dicom(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET, frame: int = 0) -> XRay:
     """Read a DICOM file into a display-ready XRay (bright = dense).
 
     The header is read first and the declared size checked against the pixel
@@ -43,6 +43,7 @@ def load_dicom(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XR
     Args:
         path: a DICOM Part 10 file, or a bare dataset without preamble.
         pixel_budget: most pixels (rows x columns x frames) the header may declare.
+        frame: which frame of a multi-frame file (0-based; the XRay says which of how many).
 
     Returns:
         An XRay with pixels in [0, 1], ``modality_pixels`` (after the modality
@@ -57,16 +58,18 @@ def load_dicom(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XR
     """
     path = Path(path)
     with quiet_pydicom():
-        return _load_dicom(path, pixel_budget)
+        return _load_dicom(path, pixel_budget, frame)
 
 
-def _load_dicom(path: Path, pixel_budget: int) -> XRay:
+def _load_dicom(path: Path, pixel_budget: int, index: int = 0) -> XRay:
     header = read_dataset(path, stop_before_pixels=True)
     rows, columns = integer(header, "Rows"), integer(header, "Columns")
     if rows is None or columns is None:
         raise UnsupportedImageError(path, f"DICOM has no image ({_sop_class_name(header)}): nothing to analyse")
     frames = frame_count(header)
     check_pixel_budget(path, rows, columns, frames, pixel_budget)
+    if not 0 <= index < frames:
+        raise ImageLoadError(path, f"frame {index + 1} asked for; the file has {frames} frame(s)")
 
     ds = read_dataset(path, stop_before_pixels=False, prechecked=True)
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
@@ -81,13 +84,13 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
     check_decoded_bytes(path, ds)
     _check_native_length(path, ds, decoder)
     if decoder.is_native:
-        frame, photometric = _decode_first_frame(path, ds, decoder, uid)
+        frame, photometric = _decode_frame(path, ds, decoder, uid, index)
     else:
-        frame, photometric = decode_compressed(path, ds, uid, pixel_budget)
+        frame, photometric = decode_compressed(path, ds, uid, pixel_budget, index)
 
     notes: list[str] = []
     if frames > 1:
-        notes.append(f"multi-frame image ({frames} frames): only the first frame is shown and analysed")
+        notes.append(f"multi-frame image: frame {index + 1} of {frames} shown and analysed")
     if photometric in _MONOCHROME:
         modality = _modality(path, frame, ds)
         low, high = require_contrast(path, modality)
@@ -122,6 +125,8 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
         modality_pixels=modality_pixels,
         windows=header_windows,
         invert_display=photometric == "MONOCHROME1",
+        frame=index,
+        frames=frames,
     )
 
 
@@ -188,10 +193,10 @@ def _require_pixel_module(path: Path, ds: Dataset) -> None:
                                    f"{ds.SamplesPerPixel}: the header contradicts itself")
 
 
-def _decode_first_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID) -> tuple[np.ndarray, str]:
-    """Decode frame 0; YBR_FULL(_422) stays YBR (``as_rgb=False``), converted per chunk by the gray conversion."""
+def _decode_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID, index: int = 0) -> tuple[np.ndarray, str]:
+    """Decode frame ``index``; YBR_FULL(_422) stays YBR (``as_rgb=False``), converted per chunk later."""
     try:
-        frame, meta = decoder.as_array(ds, index=0, as_rgb=False)
+        frame, meta = decoder.as_array(ds, index=index, as_rgb=False)
     except Exception as exc:
         detail = _failure_detail(exc)
         # Every installed plugin refused a variant (e.g. 12-bit JPEG Extended,

@@ -20,12 +20,13 @@ from cardioview.imaging.sniff import (
 from cardioview.imaging.xray import XRay
 
 
-def load(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
+def load(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET, frame: int = 0) -> XRay:
     """Load a chest X-ray from a DICOM, PNG, JPEG, TIFF or BMP file.
 
     Args:
         path: the file.
         pixel_budget: most pixels the header may declare (refused before decoding).
+        frame: which frame of a multi-frame DICOM (0-based); other files have only frame 0.
 
     Returns:
         A display-ready XRay, with suitability warnings attached.
@@ -41,7 +42,7 @@ def load(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
     """
     path = Path(path)
     try:
-        return _load(path, pixel_budget)
+        return _load(path, pixel_budget, frame)
     except CardioViewError:
         raise
     except MemoryError as exc:
@@ -52,7 +53,7 @@ def load(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
         raise ImageLoadError(path, f"could not read the image ({type(exc).__name__}: {detail})") from exc
 
 
-def _load(path: Path, pixel_budget: int) -> XRay:
+def _load(path: Path, pixel_budget: int, frame: int = 0) -> XRay:
     if not path.exists():
         raise ImageLoadError(path, "no such file")
     if not path.is_file():
@@ -65,12 +66,14 @@ def _load(path: Path, pixel_budget: int) -> XRay:
         raise ImageLoadError(path, "empty file")
     fmt = sniff(head)
     if fmt == DICOM:
-        return load_dicom(path, pixel_budget)
+        return load_dicom(path, pixel_budget, frame)
+    if frame:
+        raise ImageLoadError(path, f"frame {frame + 1} asked for; only DICOM files have more than one")
     if fmt in RASTER_FORMATS:
         return load_raster(path, pixel_budget)
     suffix = path.suffix.lower()
     if fmt == DICOM_BARE or suffix in DICOM_SUFFIXES:
-        return load_dicom(path, pixel_budget)
+        return load_dicom(path, pixel_budget, frame)
     if suffix in RASTER_SUFFIXES:
         raise ImageLoadError(path, f"not a valid {RASTER_SUFFIXES[suffix].upper()} image: {describe(head)}")
     raise UnsupportedImageError(path, f"not a DICOM, PNG, JPEG, TIFF or BMP image: {describe(head)}")

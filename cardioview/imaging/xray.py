@@ -79,6 +79,7 @@ class XRay:
         windows: DICOM-defined windows that apply to ``modality_pixels``.
         invert_display: True when MONOCHROME1 was inverted, so a viewer that
             re-windows ``modality_pixels`` knows to invert again.
+        frame / frames: which frame of the file this is (0-based) and how many it has.
     """
 
     pixels: np.ndarray
@@ -90,6 +91,8 @@ class XRay:
     modality_pixels: np.ndarray | None = None
     windows: tuple[Window, ...] = ()
     invert_display: bool = False
+    frame: int = 0
+    frames: int = 1
 
     def __post_init__(self) -> None:
         if self.pixels.ndim != 2:

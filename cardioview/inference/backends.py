@@ -9,12 +9,16 @@ A backend runs the bundle's network on a preprocessed batch:
   (lives in ``torch_backend.py``; imported only when chosen).
 
 ``open_backend(bundle, "auto")`` prefers ONNX Runtime (fastest on CPU here, see
-benchmarks/engine_benchmark.py) and torch on a GPU when ONNX Runtime has no GPU provider.
+benchmarks/engine_benchmark.py) and torch on a GPU when ONNX Runtime has no GPU provider;
+torch is imported to ask for a GPU only where an NVIDIA driver is present.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -79,8 +83,34 @@ class OnnxBackend:
         return probability[:, 0].astype(np.float32), attention[:, 0].astype(np.float32)
 
 
+def nvidia_driver_present() -> bool:
+    """A cheap look for an NVIDIA GPU driver, without importing torch (issue 18).
+
+    Linux: the driver's /proc entry or /dev/nvidia* device nodes, else the driver's libcuda
+    (WSL2 has only the library); Windows: nvcuda.dll; macOS has no CUDA. Importing torch just
+    to learn there is no GPU costs about half a gigabyte of memory for the whole session.
+    """
+    if sys.platform == "darwin":
+        return False
+    if sys.platform.startswith("linux"):
+        if Path("/proc/driver/nvidia/version").exists() or any(Path("/dev").glob("nvidia[0-9]*")):
+            return True
+        names = ("libcuda.so.1",)
+    else:
+        names = ("nvcuda.dll",)
+    for name in names:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return True
+    return False
+
+
 def torch_cuda_available() -> bool:
-    """True when torch is installed and sees a CUDA GPU (imports torch: call lazily)."""
+    """True when torch is installed and sees a CUDA GPU (imports torch, so only where a driver is present)."""
+    if not nvidia_driver_present():
+        return False
     try:
         import torch
     except ImportError:

@@ -31,12 +31,15 @@ from cardioview.inference.preprocess import to_uint8
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
 from cardioview.render.anatomy_overlay import outlined_picture
 from cardioview.render.ctr import CALIPER_COLOURS, CardiothoracicRatio
+from cardioview.render.model_output import greyed, model_output_shown
 from cardioview.render.fonts import drawable_text, report_font
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale, attention_heat, blend
 from cardioview.render.report_content import (
     ReportLine,
     ReportOptions,
+    applicability,
     as_options,
+    report_ctr,
     report_lines,
     report_metadata,
 )
@@ -79,6 +82,7 @@ class Report:
     image: np.ndarray
     metadata: dict
     lines: tuple[ReportLine, ...]
+    panels: tuple[np.ndarray, ...] = ()  # the X-ray and overlay pictures as drawn (before placing on the page)
 
 
 def _style(style: str):
@@ -237,23 +241,37 @@ def build_report(xray: XRay, prediction: Prediction, options: ReportOptions | No
     (panel_w, panel_h), (fit_w, fit_h), offset = _panel_geometry(xray.shape)
     gray = _fit(to_uint8(xray.pixels), (fit_w, fit_h))
     heat = attention_heat(prediction.attention, (fit_h, fit_w), options.scale).heat
+    pictures = _pictures(gray, heat, applicability(xray, prediction), options)
     label_w = max(int(_style(line.style)[0].getlength(line.text)) for line in sections["colorbar"])
     page = _Page(
         sections=sections,
         width=MARGIN + 2 * panel_w + GAP + 20 + BAR_WIDTH + 12 + label_w + MARGIN,
         panel_size=(panel_w, panel_h),
         image_offset=offset,
-        pictures=(outlined_picture(np.repeat(gray[:, :, None], 3, axis=2), prediction),  # issue 12: heart/lung outlines
-                  blend(gray, heat, options.opacity, options.colormap)),
+        pictures=pictures,
         colorbar=_colorbar(panel_h, options.colormap),
-        ctr=options.ctr,
+        ctr=report_ctr(applicability(xray, prediction), options),
         ctr_scale=fit_w / xray.shape[1],
     )
     height = _draw_page(Image.new("RGB", (1, 1)), page)
     canvas = Image.new("RGB", (page.width, height), BACKGROUND)
     _draw_page(canvas, page)
     image = np.asarray(canvas, dtype=np.uint8).copy()
-    return Report(image, report_metadata(xray, prediction, options, lines), tuple(lines))
+    return Report(image, report_metadata(xray, prediction, options, lines), tuple(lines), pictures)
+
+
+def _pictures(gray: np.ndarray, heat: np.ndarray, prediction: Prediction,
+              options: ReportOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The X-ray panel (heart/lung outlines, issue 12) and the overlay panel.
+
+    On a not-applicable image both show the bare X-ray unless the user asked for the model
+    output anyway; then the outlines and the heat map are greyed (issue 18).
+    """
+    rgb = np.repeat(gray[:, :, None], 3, axis=2)
+    if not model_output_shown(prediction, options.show_model_output):
+        return rgb, rgb
+    pictures = (outlined_picture(rgb, prediction), blend(gray, heat, options.opacity, options.colormap))
+    return pictures if prediction.applicable else (greyed(pictures[0]), greyed(pictures[1]))
 
 
 def render_report(

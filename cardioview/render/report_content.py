@@ -18,6 +18,7 @@ from cardioview.inference.prediction import Prediction
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
 from cardioview.render.anatomy_overlay import anatomy_report_texts
 from cardioview.render.ctr import CALIPER_COLOURS, CTR_LIMIT, CardiothoracicRatio, as_ctr
+from cardioview.render.model_output import MEANINGLESS_NOTE, WITHHELD_NOTE, is_automatic_ctr, model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
 
 REPORT_FORMAT = "cardioview-report"
@@ -48,6 +49,9 @@ class ReportOptions:
         invert: the grey scale was inverted for display.
         export_index: the report's row in a de-identified batch export (its file
             name carries it too); the audit log maps it back to the image.
+        show_model_output: on a not-applicable image, the user asked for the model output
+            anyway: the heat map, outlines and automatic CTR are drawn greyed and labelled
+            (withheld otherwise; issue 18).
     """
 
     opacity: float = DEFAULT_OPACITY
@@ -62,6 +66,7 @@ class ReportOptions:
     window: str = ""
     invert: bool = False
     export_index: int | None = None
+    show_model_output: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scale", AttentionScale(self.scale))
@@ -231,6 +236,24 @@ def applicability(xray: XRay, prediction: Prediction) -> Prediction:
     return prediction if prediction.not_applicable else prediction.for_xray(xray)
 
 
+def report_ctr(prediction: Prediction, options: ReportOptions) -> CardiothoracicRatio | None:
+    """The CTR the report draws: a user's measurement always; the segmenter's only where its output is shown.
+
+    Args:
+        prediction: with its not-applicable reason attached (see :func:`applicability`).
+    """
+    if options.ctr is None or model_output_shown(prediction, options.show_model_output):
+        return options.ctr
+    return None if is_automatic_ctr(options.ctr, prediction) else options.ctr
+
+
+def model_output_state(prediction: Prediction, options: ReportOptions) -> str:
+    """'shown', 'withheld' (not applicable) or 'greyed' (not applicable, shown on request)."""
+    if prediction.applicable:
+        return "shown"
+    return "greyed" if model_output_shown(prediction, options.show_model_output) else "withheld"
+
+
 def _threshold_text(prediction: Prediction, options: ReportOptions) -> str:
     """'0.600 (model default 0.463; sensitivity 0.81, specificity 0.77)' when the user changed it."""
     default = options.default_threshold
@@ -282,17 +305,25 @@ def report_lines(
             ReportLine(f"{verdict} for cardiomegaly at threshold {_threshold_text(prediction, options)}",
                        "result", "positive" if prediction.positive else "negative"),
         ]
-    else:
+    elif model_output_shown(prediction, options.show_model_output):
         # No verdict where the model does not apply; the number is kept small and labelled as meaningless.
         lines += [
             ReportLine(f"Not applicable: {prediction.not_applicable}", "result", "alert"),
             ReportLine(f"No verdict. The model output ({prediction.probability:.3f}) has no meaning for this image.",
                        "result", "warning"),
+            ReportLine(MEANINGLESS_NOTE, "result", "warning"),
         ]
-    if options.ctr is not None:
-        lines += _ctr_lines(options.ctr, meta.view_position, xray.pixel_spacing)
-    # issue 12: the automatic CTR's source (automatic/adjusted) or why there is none
-    lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction, options.ctr)]
+    else:
+        lines += [
+            ReportLine(f"Not applicable: {prediction.not_applicable}", "result", "alert"),
+            ReportLine(f"No verdict. {WITHHELD_NOTE}.", "result", "warning"),
+        ]
+    ctr = report_ctr(prediction, options)
+    if ctr is not None:
+        lines += _ctr_lines(ctr, meta.view_position, xray.pixel_spacing)
+    if model_output_shown(prediction, options.show_model_output):
+        # issue 12: the automatic CTR's source (automatic/adjusted) or why there is none
+        lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction, ctr)]
     lines.append(ReportLine("Patient and study", "patient", "heading"))
     lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))
@@ -346,8 +377,9 @@ def report_metadata(
             "attention_range": [round(low, 6), round(high, 6)],
             "window": options.window,
             "invert": bool(options.invert),
+            "model_output": model_output_state(applicability(xray, prediction), options),
         },
-        "ctr": options.ctr.to_dict() if options.ctr else None,
+        "ctr": ctr.to_dict() if (ctr := report_ctr(applicability(xray, prediction), options)) else None,
         "image": {
             "file": None if options.deidentify else xray.name,
             "shape": list(xray.shape),

@@ -1,7 +1,7 @@
 """Re-create main_window.png: the NIH sample folder analysed, a cardiomegaly film with CTR calipers.
 
-Usage (from the repository root, offscreen is fine):
-    QT_QPA_PLATFORM=offscreen python resources/screenshots/make_main_window.py [--weights BUNDLE]
+Usage (from the repository root, offscreen is fine; a temporary settings folder keeps yours out of it):
+    CARDIOVIEW_CONFIG_DIR=$(mktemp -d) QT_QPA_PLATFORM=offscreen python resources/screenshots/make_main_window.py
 Needs ../shared/data/nih1024; uses the shipped weights unless --weights is given.
 """
 
@@ -14,6 +14,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+
+from PySide6.QtCore import Qt  # noqa: E402
 
 from cardioview.gui.app import SCREENSHOT_SIZE, create_application, predictor_factory, save_screenshot  # noqa: E402
 from cardioview.gui.main_window import MainWindow  # noqa: E402
@@ -44,6 +46,7 @@ def main() -> int:
     app = create_application()
     window = MainWindow(predictor_factory(args.weights))
     window.persist_opacity = False
+    window.setWindowState(Qt.WindowState.WindowNoState)  # a screen smaller than 1480x900 opens it maximised
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     wait(app, lambda: window.model_info is not None)

@@ -176,7 +176,7 @@ def test_unknown_transfer_syntax(tmp_path):
 
 
 def test_unexpected_library_failure_becomes_one_line(monkeypatch, tmp_path):
-    def explode(path, pixel_budget):
+    def explode(path, pixel_budget, frame=0):
         raise KeyError("internal\nmulti-line detail")
     monkeypatch.setattr(loader, "load_dicom", explode)
     error = _load_error(pydicom_file("MR_small.dcm"))

@@ -7,9 +7,11 @@ import pydicom
 import pytest
 from pydicom.pixels import apply_modality_lut
 
+from cardioview.errors import ImageLoadError
 from cardioview.imaging import load
 from cardioview.imaging.suitability import AP_VIEW_WARNING
 from cardioview.imaging.xray import Window
+from tests.conftest import REPO_ROOT
 from tests.dicom_factory import pydicom_file, region_mean, write_dicom
 
 # Boxes (fractions of height/width) picked by inspecting RG1: patient's right
@@ -115,7 +117,26 @@ def test_multiframe_loads_first_frame_with_a_warning():
     first = ds.pixel_array[0].astype(np.float32)
     np.testing.assert_array_equal(xray.modality_pixels, first)
     np.testing.assert_allclose(xray.pixels, (first - first.min()) / (first.max() - first.min()), atol=1e-6)
-    assert any("10 frames" in w and "first frame" in w for w in xray.warnings)
+    assert any("frame 1 of 10" in w for w in xray.warnings)
+    assert (xray.frame, xray.frames) == (0, 1 + 9)
+
+
+@pytest.mark.parametrize("name", ["emri_small.dcm", "emri_small_jpeg_2k_lossless.dcm", "emri_small_RLE.dcm"])
+def test_any_frame_of_a_multiframe_file_loads(name):
+    """issue 18: frame k of a native or compressed multi-frame file, by the same path as frame 1."""
+    ds = pydicom.dcmread(pydicom_file("emri_small.dcm"))
+    for index in (4, 9):
+        xray = load(pydicom_file(name), frame=index)
+        np.testing.assert_array_equal(xray.modality_pixels, ds.pixel_array[index].astype(np.float32))
+        assert (xray.frame, xray.frames) == (index, 10)
+        assert any(f"frame {index + 1} of 10" in w for w in xray.warnings)
+
+
+def test_a_frame_the_file_does_not_have_is_refused_by_name():
+    with pytest.raises(ImageLoadError, match="emri_small.dcm: frame 11 asked for; the file has 10 frame"):
+        load(pydicom_file("emri_small.dcm"), frame=10)
+    with pytest.raises(ImageLoadError, match="only DICOM files have more than one"):
+        load(REPO_ROOT / "resources" / "samples" / "nih_00000001_000_cardiomegaly.png", frame=1)
 
 
 @pytest.mark.parametrize("name, modality", [("MR_small.dcm", "MR"), ("CT_small.dcm", "CT")])
