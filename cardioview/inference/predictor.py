@@ -15,8 +15,9 @@ import numpy as np
 from cardioview.errors import CardioViewError, WeightsError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
+from cardioview.inference.calibration_map import recalibrate_probability
 from cardioview.inference.prediction import Prediction
-from cardioview.inference.preprocess import display_gray, preprocess
+from cardioview.inference.preprocess import display_gray, preprocess, same_display
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
 
 class InvalidInputError(CardioViewError, ValueError):
@@ -80,15 +81,21 @@ class Predictor:
         full = self.full_resolution if full_resolution is None else full_resolution
         start = time.perf_counter()
         check_usable_pixels(xray.pixels)
-        # one full-size 8-bit/equalised image for both networks when their preprocessing agrees
-        shared = self.anatomy is not None and self.anatomy.spec.equalize == self.spec.equalize
-        gray8 = display_gray(xray.pixels, self.spec) if shared else None
+        # the full-size 8-bit film once; the segmenter gets its own display image when its steps differ
+        gray8 = display_gray(xray.pixels, self.spec)
         batch = preprocess(xray.pixels, self.spec, full_resolution=full, gray8=gray8)
+        if self.anatomy is not None and not same_display(self.anatomy.spec, self.spec):
+            gray8 = display_gray(gray8, self.anatomy.spec)
         probability, attention = self.backend.run(batch)
+        probability = recalibrate_probability(probability, self.bundle.recalibration)
         elapsed_ms = (time.perf_counter() - start) * 1000.0
         warnings = list(xray.warnings)
         if full:
             warnings.append(FULL_RESOLUTION_WARNING.format(size=self.spec.input_size))
+        view = xray.metadata.view_position.strip().upper()
+        view_note = self.bundle.manifest.get("view_notes", {}).get(view)
+        if view_note:
+            warnings.append(f"{view} film: {view_note}")
         return Prediction(
             probability=float(np.clip(probability[0], 0.0, 1.0)),
             attention=np.clip(attention[0], 0.0, 1.0).astype(np.float32),

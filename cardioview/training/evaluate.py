@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from cardioview.atomic import atomic_write_bytes, atomic_write_text
+from cardioview.inference.calibration_map import apply_recalibration
 from cardioview.model.bundle import load_bundle
 from cardioview.model.checkpoint import load_network
 from cardioview.training import metrics as m
@@ -138,7 +139,7 @@ def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attenti
     bundle = load_bundle(bundle_path)
     net = load_network(bundle)
     scores = score_samples(net, samples, bundle.preprocess)
-    probs = scores.probabilities(bundle.temperature)
+    probs = apply_recalibration(scores.logits / bundle.temperature, bundle.recalibration)
     report = {"model": bundle.model_id, "skipped_unreadable": scores.skipped,
               "preprocessing": bundle.manifest["preprocessing"], "temperature": bundle.temperature}
     report.update(classification_metrics(scores.labels, probs, bundle.threshold, bootstrap))
