@@ -17,6 +17,7 @@ from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
 from cardioview.inference.calibration_map import recalibrate_probability
 from cardioview.inference.prediction import Prediction
+from cardioview.inference.prevalence import manifest_probability_note
 from cardioview.inference.preprocess import display_gray, preprocess, same_display
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
 
@@ -87,7 +88,7 @@ class Predictor:
         if self.anatomy is not None and not same_display(self.anatomy.spec, self.spec):
             gray8 = display_gray(gray8, self.anatomy.spec)
         probability, attention = self.backend.run(batch)
-        probability = recalibrate_probability(probability, self.bundle.recalibration)
+        probability = float(np.clip(recalibrate_probability(probability, self.bundle.recalibration)[0], 0.0, 1.0))
         elapsed_ms = (time.perf_counter() - start) * 1000.0
         warnings = list(xray.warnings)
         if full:
@@ -97,7 +98,7 @@ class Predictor:
         if view_note:
             warnings.append(f"{view} film: {view_note}")
         return Prediction(
-            probability=float(np.clip(probability[0], 0.0, 1.0)),
+            probability=probability,
             attention=np.clip(attention[0], 0.0, 1.0).astype(np.float32),
             threshold=self.threshold,
             model_id=self.model_id,
@@ -109,6 +110,7 @@ class Predictor:
             intended_use=self.bundle.intended_use,
             attention_note=self.bundle.attention_note,
             anatomy=None if self.anatomy is None else self.anatomy.segment(xray, gray8),
+            probability_note=manifest_probability_note(self.bundle.manifest, probability, self.threshold, view),
         )
 
 
@@ -121,10 +123,12 @@ def check_usable_pixels(pixels: np.ndarray) -> None:
     values = np.asarray(pixels)
     if values.size == 0:
         raise InvalidInputError("the image has no pixels")
-    if not np.isfinite(values).all():
+    # min and max (two passes, no full-size boolean copy) also reveal NaN and infinities
+    low, high = float(values.min()), float(values.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise InvalidInputError("the image has non-finite (NaN or infinite) pixel values: not analysed")
-    if float(values.min()) == float(values.max()):
-        raise InvalidInputError(f"the image is constant (every pixel {float(values.min()):g}): not analysed")
+    if low == high:
+        raise InvalidInputError(f"the image is constant (every pixel {low:g}): not analysed")
 
 
 NO_WEIGHTS_HELP = (

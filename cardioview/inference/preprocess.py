@@ -104,7 +104,10 @@ def to_uint8(pixels: np.ndarray) -> np.ndarray:
     """Display-ready float pixels in [0, 1] (or uint8) -> uint8 gray."""
     if pixels.dtype == np.uint8:
         return pixels
-    return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+    scaled = np.multiply(pixels, 255.0, dtype=np.result_type(pixels.dtype, np.float32))  # one buffer, reused
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def target_size(shape: tuple[int, int], spec: PreprocessSpec, full_resolution: bool) -> tuple[int, int]:

@@ -67,3 +67,18 @@ def probability_tooltip(probability: float, threshold: float, operating_point: d
     if view and view_note:
         lines.append(f"{view} film: {view_note}")
     return "\n".join(lines)
+
+
+def manifest_probability_note(manifest: dict, probability: float, threshold: float, view: str = "") -> str:
+    """:func:`probability_tooltip` from a bundle's manifest; empty without a validation operating point.
+
+    The operating point is known at the bundle's own threshold only; at another one the note says so.
+    """
+    op = manifest.get("validation_operating_point") or {}
+    if "sensitivity" not in op or "specificity" not in op:
+        return ""
+    own = float(manifest.get("threshold", threshold))
+    if abs(own - threshold) > 5e-4:
+        return (f"P = {probability:.2f} is calibrated at the training set's {TRAINING_PREVALENCE:.0%} prevalence; "
+                f"the predictive values are known at the model's threshold {own:.2f} only, not at {threshold:.2f}.")
+    return probability_tooltip(probability, threshold, op, view, manifest.get("view_notes", {}).get(view, ""))

@@ -41,3 +41,13 @@ def test_an_ap_film_carries_the_views_note(bundles, tmp_path):
     pa = mapped.predict(load(write_dicom(tmp_path / "pa.dcm", pixels, view="PA")))
     assert any(w.startswith("AP film: figures differ") for w in ap.warnings)
     assert not any("figures differ" in w for w in pa.warnings)
+
+
+def test_prediction_carries_the_prevalence_note(bundles, tmp_path):
+    mapped = Predictor(bundles[1], backend="onnx", device="cpu", anatomy=False)
+    xray = load(write_dicom(tmp_path / "ap.dcm", nih_image().astype(np.uint16) * 257, view="AP"))
+    note = mapped.predict(xray).probability_note
+    # the tiny bundle's operating point: sensitivity 0.8, specificity 0.7 -> PPV 0.12 at 5 %
+    assert "5% prevalence: PPV 0.12" in note and "20% prevalence" in note and "AP film" in note
+    other = Predictor(bundles[1], backend="onnx", device="cpu", anatomy=False, threshold=0.3).predict(xray)
+    assert "known at the model's threshold 0.50 only" in other.probability_note
