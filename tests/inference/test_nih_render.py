@@ -4,7 +4,13 @@ import cv2
 import numpy as np
 import pytest
 
-from cardioview.inference.nih_render import clahe_u8, linear_resize_u8, render_thumbnail, to_nih_geometry
+from cardioview.inference.nih_render import (
+    clahe_u8,
+    linear_resize_u8,
+    render_thumbnail,
+    to_nih_geometry,
+    trim_bright_padding,
+)
 from tests.dicom_factory import nih_image
 
 
@@ -47,3 +53,20 @@ def test_large_films_are_area_averaged_to_nih_geometry():
     theirs = cv2.resize(film, (1024, 1024), interpolation=cv2.INTER_AREA)
     assert np.abs(square.astype(int) - theirs).max() <= 1  # rounding only
     assert to_nih_geometry(square) is square
+
+
+def test_flat_white_padding_is_trimmed_and_black_borders_kept():
+    film = nih_image()
+    padded = np.pad(film, ((100, 50), (30, 0)), constant_values=255)
+    assert np.array_equal(trim_bright_padding(padded), film)
+    np.testing.assert_array_equal(render_thumbnail(padded), render_thumbnail(film))
+    black = np.pad(film, ((100, 50), (30, 0)), constant_values=0)
+    assert trim_bright_padding(black).shape == black.shape  # NIH's films have black borders: kept
+    assert trim_bright_padding(film) is film
+
+
+def test_trimming_stops_at_a_quarter_of_a_side():
+    film = nih_image()
+    padded = np.pad(film, ((0, 0), (0, 3000)), constant_values=255)  # mostly padding
+    trimmed = trim_bright_padding(padded)
+    assert trimmed.shape[0] == padded.shape[0] and trimmed.shape[1] == padded.shape[1] - padded.shape[1] // 4

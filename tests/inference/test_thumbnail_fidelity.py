@@ -55,3 +55,14 @@ def test_large_16_bit_dicom_scores_as_its_1024_px_film(predictor, tmp_path, name
     small, big = predictor.predict(load(path)), predictor.predict(load(dicom))
     assert big.input_size == small.input_size == (128, 128)
     assert abs(big.probability - small.probability) <= 0.02
+
+
+def test_monochrome1_film_with_flat_padding_scores_as_the_film(predictor, tmp_path):
+    """MONOCHROME1 padding stored as 0 displays white; trimmed, the film scores as without it."""
+    require_shared_data(NIH1024)
+    path = NIH1024 / "images" / "00000001_000.png"
+    film = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    stored = ((255 - film.astype(np.uint16)) * 257).astype(np.uint16)
+    padded = np.pad(stored, ((120, 60), (80, 40)), constant_values=0)
+    dicom = write_dicom(tmp_path / "padded.dcm", padded, photometric="MONOCHROME1", view="PA")
+    assert abs(predictor.predict(load(dicom)).probability - predictor.predict(load(path)).probability) <= 0.02
