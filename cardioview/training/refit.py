@@ -127,9 +127,9 @@ def view_notes(views: dict) -> dict[str, str]:
     if "AP" not in views or "PA" not in views:
         return {}
     ap, pa = views["AP"], views["PA"]
-    return {"AP": f"the model's figures differ for AP films: on the NIH boxed films (all cardiomegaly) sensitivity "
-                  f"{ap['sensitivity']:.2f} for AP against {pa['sensitivity']:.2f} for PA; the validation split has no "
-                  "view labels, so the threshold and calibration are one operating point for all views"}
+    return {"AP": f"figures differ for this view: sensitivity {ap['sensitivity']:.2f} on AP against "
+                  f"{pa['sensitivity']:.2f} on PA (NIH boxed films, all cardiomegaly); one threshold and "
+                  "calibration serve all views (validation has no view labels)"}
 
 
 def refit_bundle(bundle_dir: Path, data: Path, boxes_csv: Path | None, seed: int = 0, signing_key=None,
