@@ -80,7 +80,8 @@ class PreprocessSpec:
         if self.renders_thumbnail:
             n = self.input_size
             return steps + [
-                f"an image no larger than {n} px is a prepared thumbnail: equalised and resized as version 1; otherwise:",
+                f"an image no larger than {n} px is a prepared thumbnail: equalised and resized as version 1; "
+                "otherwise:",
                 "trim flat bands at the film's brightest level off its edges (padding; at most a quarter "
                 "of a side; black borders stay, as in NIH's films)",
                 "squash to NIH's 1024x1024 geometry (area averaging when shrinking)",

@@ -258,7 +258,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def add_refit_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--bundle", type=Path, required=True, help="the bundle to refit in place (e.g. weights/cxa_dense121)")
+    p.add_argument("--bundle", type=Path, required=True,
+                   help="the bundle to refit in place (e.g. weights/cxa_dense121)")
     p.add_argument("--data", type=Path, required=True, help="the bundle's training source (labels.csv folder)")
     p.add_argument("--seed", type=int, default=0, help="the split seed of the bundle's training run")
     p.add_argument("--boxes", type=Path, default=None,

@@ -170,8 +170,8 @@ def refit_bundle(bundle_dir: Path, data: Path, boxes_csv: Path | None, seed: int
                                        "accuracy": op["accuracy"], "images": len(val.samples)},
         "validation_auroc": m.auroc(val.labels, p_val),
         "calibration": {**manifest.get("calibration", {}), "recalibration": mapping,
-                        "recalibration_rule": "the lowest 5-fold cross-validated log loss inside validation (ties within "
-                                              f"{CHOICE_TOLERANCE} to the fewer parameters)",
+                        "recalibration_rule": "the lowest 5-fold cross-validated log loss inside validation "
+                                              f"(ties within {CHOICE_TOLERANCE} to the fewer parameters)",
                         "compared": {name: {k: v for k, v in entry.items() if k != "map"}
                                      for name, entry in compared.items()},
                         "ece_validation_after_recalibration": m.expected_calibration_error(val.labels, p_val)},
