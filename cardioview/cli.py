@@ -14,7 +14,7 @@ from cardioview import __version__
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "export-onnx", "sign-bundle",
+COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "refit", "export-onnx", "sign-bundle",
             "train-anatomy", "evaluate-anatomy", "listen", "pacs")
 
 
@@ -39,7 +39,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="evaluate a weights bundle on labelled images")
     bundle = sub.add_parser("bundle", help="turn a finished training run into a calibrated weights bundle")
     compare = sub.add_parser("compare", help="compare weights bundles on the same labelled images (e.g. an ablation)")
-    training_parsers = {"train": train, "evaluate": evaluate, "bundle": bundle, "compare": compare}
+    refit = sub.add_parser("refit", help="refit a bundle's preprocessing, calibration and threshold on validation")
+    training_parsers = {"train": train, "evaluate": evaluate, "bundle": bundle, "compare": compare, "refit": refit}
     if command in training_parsers:
         # the training CLI declares its own options; only the command being run imports it
         _add_lazy(training_parsers[command], "cardioview.training.cli", "add_training_arguments", command)
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         from cardioview.gui.app import run_gui
 
         return run_gui(args)
-    if command in ("train", "evaluate", "bundle", "compare"):
+    if command in ("train", "evaluate", "bundle", "compare", "refit"):
         from cardioview.training import cli as training_cli
 
         return training_cli.COMMANDS[command][1](args)

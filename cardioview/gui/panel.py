@@ -318,6 +318,7 @@ class ResultPanel(QWidget):
             self.reveal_button.blockSignals(True)
             self.reveal_button.setChecked(False)  # every not-applicable image starts hidden again
             self.reveal_button.blockSignals(False)
+        self.probability_label.setToolTip(prediction.probability_note if prediction is not None and applicable else "")
         if prediction is not None and not applicable:
             self._show_not_applicable(prediction)
         elif prediction is None:

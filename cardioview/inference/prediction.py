@@ -35,6 +35,8 @@ class Prediction:
             is NOT_APPLICABLE_LABEL and ``positive`` is False.
         anatomy: heart/lung masks and the CTR (cardioview.anatomy.AnatomyResult)
             when the Predictor has a segmenter; None otherwise.
+        probability_note: what the probability and the threshold mean at 5 % and 20 % prevalence
+            (inference/prevalence.py; the viewer's tooltip); empty when the bundle records no operating point.
     """
 
     probability: float
@@ -50,6 +52,7 @@ class Prediction:
     attention_note: str = ""
     not_applicable: str = ""
     anatomy: object | None = None  # AnatomyResult; typed loosely to keep this module free of the anatomy package
+    probability_note: str = ""
 
     @property
     def applicable(self) -> bool:

@@ -15,8 +15,10 @@ import numpy as np
 from cardioview.errors import CardioViewError, WeightsError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
+from cardioview.inference.calibration_map import recalibrate_probability
 from cardioview.inference.prediction import Prediction
-from cardioview.inference.preprocess import display_gray, preprocess
+from cardioview.inference.prevalence import manifest_probability_note
+from cardioview.inference.preprocess import display_gray, preprocess, same_display
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
 
 class InvalidInputError(CardioViewError, ValueError):
@@ -80,17 +82,23 @@ class Predictor:
         full = self.full_resolution if full_resolution is None else full_resolution
         start = time.perf_counter()
         check_usable_pixels(xray.pixels)
-        # one full-size 8-bit/equalised image for both networks when their preprocessing agrees
-        shared = self.anatomy is not None and self.anatomy.spec.equalize == self.spec.equalize
-        gray8 = display_gray(xray.pixels, self.spec) if shared else None
+        # the full-size 8-bit film once; the segmenter gets its own display image when its steps differ
+        gray8 = display_gray(xray.pixels, self.spec)
         batch = preprocess(xray.pixels, self.spec, full_resolution=full, gray8=gray8)
+        if self.anatomy is not None and not same_display(self.anatomy.spec, self.spec):
+            gray8 = display_gray(gray8, self.anatomy.spec)
         probability, attention = self.backend.run(batch)
+        probability = float(np.clip(recalibrate_probability(probability, self.bundle.recalibration)[0], 0.0, 1.0))
         elapsed_ms = (time.perf_counter() - start) * 1000.0
         warnings = list(xray.warnings)
         if full:
             warnings.append(FULL_RESOLUTION_WARNING.format(size=self.spec.input_size))
+        view = xray.metadata.view_position.strip().upper()
+        view_note = self.bundle.manifest.get("view_notes", {}).get(view)
+        if view_note:
+            warnings.append(f"{view} film: {view_note}")
         return Prediction(
-            probability=float(np.clip(probability[0], 0.0, 1.0)),
+            probability=probability,
             attention=np.clip(attention[0], 0.0, 1.0).astype(np.float32),
             threshold=self.threshold,
             model_id=self.model_id,
@@ -102,6 +110,7 @@ class Predictor:
             intended_use=self.bundle.intended_use,
             attention_note=self.bundle.attention_note,
             anatomy=None if self.anatomy is None else self.anatomy.segment(xray, gray8),
+            probability_note=manifest_probability_note(self.bundle.manifest, probability, self.threshold, view),
         )
 
 
@@ -114,10 +123,12 @@ def check_usable_pixels(pixels: np.ndarray) -> None:
     values = np.asarray(pixels)
     if values.size == 0:
         raise InvalidInputError("the image has no pixels")
-    if not np.isfinite(values).all():
+    # min and max (two passes, no full-size boolean copy) also reveal NaN and infinities
+    low, high = float(values.min()), float(values.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise InvalidInputError("the image has non-finite (NaN or infinite) pixel values: not analysed")
-    if float(values.min()) == float(values.max()):
-        raise InvalidInputError(f"the image is constant (every pixel {float(values.min()):g}): not analysed")
+    if low == high:
+        raise InvalidInputError(f"the image is constant (every pixel {low:g}): not analysed")
 
 
 NO_WEIGHTS_HELP = (

@@ -89,6 +89,11 @@ class WeightsBundle:
         return float(self.manifest.get("calibration", {}).get("temperature", 1.0))
 
     @property
+    def recalibration(self) -> dict | None:
+        """The map after the temperature (inference/calibration_map.py), or None."""
+        return self.manifest.get("calibration", {}).get("recalibration")
+
+    @property
     def signed(self) -> bool:
         """True when a key the application trusts signed this manifest (signing.py)."""
         return self.trust.signed

@@ -29,7 +29,9 @@ HEADS = ("amm", "gap")
 THRESHOLD_RANGE = (0.0, 1.0)  # exclusive: 0 calls every film positive, 1 none
 TEMPERATURE_RANGE = (0.05, 20.0)  # inclusive; outside it calibration has failed or was edited
 INPUT_SIZE_RANGE = (32, 1024)  # inclusive; DenseNet-121 needs >= 32 px, 1024 is the full-resolution cap
-PREPROCESSING_KEYS = {"input_size", "equalize", "channels", "steps"}
+PREPROCESSING_KEYS = {"input_size", "equalize", "channels", "steps", "version", "clahe_clip", "clahe_tiles"}
+#: preprocessing.version: 1 = equalise then resize, 2 = the NIH thumbnail rendering (inference/preprocess.py)
+PREPROCESSING_VERSIONS = (1, 2)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -116,6 +118,10 @@ def _check(m) -> None:
         low, high = TEMPERATURE_RANGE
         if not low <= t <= high:
             raise _Fail(f"calibration.temperature must be within {low}..{high}, got {t}")
+    if "recalibration" in calibration:
+        _recalibration(_dict(calibration["recalibration"], "calibration.recalibration"))
+    for view, note in _dict(m.get("view_notes", {}), "view_notes").items():
+        _text(note, f"view_notes[{view!r}]")
     use = m.get("intended_use", "research")
     if use not in INTENDED_USES:
         raise _Fail(f"intended_use must be one of {', '.join(INTENDED_USES)}, got {use!r}")
@@ -165,8 +171,32 @@ def _preprocessing(p: dict) -> None:
         raise _Fail(f"preprocessing.equalize must be true or false (not a text or number), got {p['equalize']!r}")
     if "channels" in p:
         _integer(p["channels"], "preprocessing.channels", 3, 3)  # the ONNX contract takes 3 channels
+    if "version" in p and (isinstance(p["version"], bool) or p["version"] not in PREPROCESSING_VERSIONS):
+        raise _Fail(f"unknown preprocessing.version {p['version']!r} (this application reads {PREPROCESSING_VERSIONS})")
+    if "clahe_clip" in p and not 0.0 < _number(p["clahe_clip"], "preprocessing.clahe_clip") <= 40.0:
+        raise _Fail(f"preprocessing.clahe_clip must be within (0, 40], got {p['clahe_clip']!r}")
+    if "clahe_tiles" in p:
+        _integer(p["clahe_tiles"], "preprocessing.clahe_tiles", 1, 64)
     if "steps" in p and not (isinstance(p["steps"], list) and all(isinstance(s, str) for s in p["steps"])):
         raise _Fail("preprocessing.steps must be a list of texts")
+
+
+def _recalibration(r: dict) -> None:
+    """calibration.recalibration: the map applied after the temperature (inference/calibration_map.py)."""
+    method = r.get("method")
+    numbers = {"platt": ("slope", "bias"), "beta": ("a", "b", "c"), "isotonic": ()}
+    if method not in numbers:
+        raise _Fail(f"calibration.recalibration.method must be one of {', '.join(numbers)}, got {method!r}")
+    for key in numbers[method]:
+        _number(r.get(key), f"calibration.recalibration.{key}")
+    if method == "isotonic":
+        zs, ps = r.get("knots_z"), r.get("knots_p")
+        if not (isinstance(zs, list) and isinstance(ps, list) and 0 < len(zs) == len(ps)):
+            raise _Fail("calibration.recalibration needs knots_z and knots_p of equal, non-zero length")
+        zs = [_number(v, "calibration.recalibration.knots_z") for v in zs]
+        ps = [_rate(v, "calibration.recalibration.knots_p") for v in ps]
+        if any(b < a for a, b in zip(zs, zs[1:])) or any(b < a for a, b in zip(ps, ps[1:])):
+            raise _Fail("calibration.recalibration knots must be non-decreasing")
 
 
 def _files(files) -> None:

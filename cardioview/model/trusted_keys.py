@@ -17,4 +17,7 @@ TRUSTED_KEYS: dict[str, str] = {
     # Third release key, generated 2026-12-02 (a later session): the build machines are wiped between sessions, so the second
     # key's private half went the same way (lost, not leaked). New bundles are signed with this one.
     "95bca49fd8667c1b": "H1GgnpLdlCMs5M61GAe2wcXxvVA1hjBuI66mWceOZjI=",
+    # Fourth release key, generated 2026-12-07 (issue 19's session) on a fresh build machine: the third key's private
+    # half was lost with its machine (lost, not leaked). The bundle with preprocessing version 2 is signed with it.
+    "812685eb05913d99": "lItt2Kb5uXl8TN4D50YpMo/UKFWPdzIADcVoMzyO2pc=",
 }

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.training.train import preprocess_spec
 from cardioview.model.bundle import ONNX, SAFETENSORS, write_manifest
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import NetworkConfig, ProbabilityModel, build_network, count_parameters
@@ -94,7 +94,7 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
     config = NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias,
                            output_stride=cfg.output_stride)
-    spec = PreprocessSpec(input_size=cfg.input_size, equalize=cfg.equalize, channels=3)
+    spec = preprocess_spec(cfg)
     split = read_split(run)
     dest.mkdir(parents=True, exist_ok=True)
     net = fp16_network(run, dest, config)

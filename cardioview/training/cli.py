@@ -257,17 +257,46 @@ def run_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_refit_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bundle", type=Path, required=True,
+                   help="the bundle to refit in place (e.g. weights/cxa_dense121)")
+    p.add_argument("--data", type=Path, required=True, help="the bundle's training source (labels.csv folder)")
+    p.add_argument("--seed", type=int, default=0, help="the split seed of the bundle's training run")
+    p.add_argument("--boxes", type=Path, default=None,
+                   help="nih-boxes/boxes.csv: localisation, pair and per-view figures on those films")
+    p.add_argument("--bootstrap", type=int, default=2000)
+    p.add_argument("--signing-key", type=Path, default=None, metavar="KEY.pem", help="sign the new manifest")
+
+
+def run_refit(args: argparse.Namespace) -> int:
+    """Refit a bundle's preprocessing (version 2), calibration and threshold on validation (no retraining)."""
+    from cardioview.training.evaluate import format_table
+    from cardioview.training.refit import refit_bundle
+
+    try:
+        key = _signing_key(args.signing_key)
+        manifest = refit_bundle(args.bundle, args.data, args.boxes, args.seed, key, args.bootstrap)
+    except (DataError, CardioViewError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_table(manifest["evaluation"]))
+    print(f"bundle refitted in {args.bundle}; re-render its card with: bundle --out {args.bundle} --card-only",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {"train": (add_train_arguments, run_train), "evaluate": (add_evaluate_arguments, run_evaluate),
-            "bundle": (add_bundle_arguments, run_bundle), "compare": (add_compare_arguments, run_compare)}
+            "bundle": (add_bundle_arguments, run_bundle), "compare": (add_compare_arguments, run_compare),
+            "refit": (add_refit_arguments, run_refit)}
 
 
 def add_training_arguments(p: argparse.ArgumentParser, command: str) -> None:
-    """Declare the options of ``command`` (train, evaluate, bundle or compare) on its parser ``p``."""
+    """Declare the options of ``command`` (train, evaluate, bundle, compare or refit) on its parser ``p``."""
     COMMANDS[command][0](p)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cardioview.training {train,evaluate,bundle,compare} ...``."""
+    """``python -m cardioview.training {train,evaluate,bundle,compare,refit} ...``."""
     parser = argparse.ArgumentParser(prog="python -m cardioview.training")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add, _) in COMMANDS.items():

@@ -23,7 +23,7 @@ from cardioview.training import metrics as m
 from cardioview.training.data import Sample
 from cardioview.training.evaluate import attention_report, classification_metrics, write_predictions
 from cardioview.training.plots import roc_comparison_figure, save_png
-from cardioview.training.scoring import Scores, score_samples
+from cardioview.training.scoring import Scores, bundle_probabilities, score_samples
 
 OUTPUT_FILES = ("comparison.json", "roc_comparison.png", "predictions.csv")
 
@@ -67,7 +67,7 @@ def compare_bundles(bundles: list[Path], samples: list[Sample], out: Path, atten
 
     models, probs, curves = [], [], []
     for (path, bundle), net, scores in zip(loaded, nets, all_scores):
-        p = scores.probabilities(bundle.temperature)
+        p = bundle_probabilities(scores, bundle)
         report = classification_metrics(scores.labels, p, bundle.threshold, bootstrap)
         report.pop("reliability")
         entry = {"bundle": str(path), "label": _label(bundle, path, names), "model": bundle.model_id,

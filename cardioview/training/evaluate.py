@@ -21,7 +21,7 @@ from cardioview.training.box_localisation import localisation_figures, read_box_
 from cardioview.training.calibration import sigmoid
 from cardioview.training.data import Sample
 from cardioview.training.plots import calibration_figure, confusion_figure, roc_figure, save_png
-from cardioview.training.scoring import Scores, forward_gray, load_input, score_samples
+from cardioview.training.scoring import Scores, bundle_probabilities, forward_gray, load_input, score_samples
 
 OUTPUT_FILES = ("metrics.json", "roc.png", "confusion.png", "calibration.png", "predictions.csv")
 
@@ -138,7 +138,7 @@ def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attenti
     bundle = load_bundle(bundle_path)
     net = load_network(bundle)
     scores = score_samples(net, samples, bundle.preprocess)
-    probs = scores.probabilities(bundle.temperature)
+    probs = bundle_probabilities(scores, bundle)
     report = {"model": bundle.model_id, "skipped_unreadable": scores.skipped,
               "preprocessing": bundle.manifest["preprocessing"], "temperature": bundle.temperature}
     report.update(classification_metrics(scores.labels, probs, bundle.threshold, bootstrap))

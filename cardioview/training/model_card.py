@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cardioview.atomic import atomic_write_text
 from cardioview.model.bundle import load_bundle
+from cardioview.training.card_tables import refit_sections
 
 
 def _pct(x) -> str:
@@ -197,9 +198,13 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
             f"sensitivity {_f(op['sensitivity'])} and specificity {_f(op['specificity'])} "
             f"(validation AUROC {_f(manifest.get('validation_auroc'))}).",
             f"- temperature scaling: T = {_f(cal['temperature'], 3)} fitted on validation; validation ECE "
-            f"{_f(cal['ece_before'])} before, {_f(cal['ece_after'])} after. The ONNX export has T baked in.",
+            f"{_f(cal['ece_before'])} before, {_f(cal['ece_after'])} after. The ONNX export has T baked in"
+            + (f"; the {cal['recalibration']['method']} map after it ("
+               + ", ".join(f"{k} {v:.3f}" for k, v in cal["recalibration"].items() if isinstance(v, float))
+               + ") is applied by the Predictor (*Calibration methods*)." if cal.get("recalibration") else "."),
             f"- torch vs ONNX Runtime on real validation images: max |dP| = {manifest['onnx_parity']['max_abs_probability_diff']:.2e}, "
             f"max |dW| = {manifest['onnx_parity']['max_abs_attention_diff']:.2e} (both from the same fp16-rounded weights).", ""]
+    out += refit_sections(manifest, notes)
     if ev.get("attention"):
         a = ev["attention"]
         out += ["## Attention map W", "",

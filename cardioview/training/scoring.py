@@ -16,6 +16,7 @@ import torch
 
 from cardioview.errors import CardioViewError
 from cardioview.imaging import load
+from cardioview.inference.calibration_map import apply_recalibration
 from cardioview.inference.preprocess import PreprocessSpec, prepare_gray, target_size
 from cardioview.training.data import Sample
 
@@ -42,6 +43,11 @@ class Scores:
 
     def probabilities(self, temperature: float = 1.0) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits.astype(np.float64) / temperature))
+
+
+def bundle_probabilities(scores: Scores, bundle) -> np.ndarray:
+    """What the Predictor reports for these scores: the bundle's temperature, then its recalibration map."""
+    return apply_recalibration(scores.logits / bundle.temperature, bundle.recalibration)
 
 
 def load_input(path: Path, spec: PreprocessSpec, full_resolution: bool = False) -> np.ndarray:

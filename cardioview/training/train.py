@@ -57,7 +57,8 @@ def network_config(cfg: TrainConfig) -> NetworkConfig:
 
 
 def preprocess_spec(cfg: TrainConfig) -> PreprocessSpec:
-    return PreprocessSpec(input_size=cfg.input_size, equalize=cfg.equalize, channels=3)
+    """The spec a run trains with and its bundle records: version 2, the NIH thumbnail rendering."""
+    return PreprocessSpec(input_size=cfg.input_size, equalize=cfg.equalize, channels=3, version=2)
 
 
 def initial_weights(path: Path, config: NetworkConfig) -> Path:

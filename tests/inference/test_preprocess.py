@@ -56,3 +56,18 @@ def test_spec_round_trips_through_the_manifest():
     d = spec.to_dict()
     assert PreprocessSpec.from_dict(d) == spec
     assert any("equalisation" not in step for step in d["steps"])
+
+
+def test_a_manifest_without_a_version_keeps_version_1_steps():
+    """Bundles made before preprocessing version 2 load with their own steps."""
+    require_shared_data(NIH1024)
+    old = PreprocessSpec.from_dict({"input_size": 128, "equalize": True, "channels": 3})
+    assert old.version == 1 and "version" not in old.to_dict()
+    film = cv2.imread(str(NIH1024 / "images" / "00000001_000.png"), cv2.IMREAD_GRAYSCALE)
+    from cardioview.imageops import equalize_hist, resize_gray
+
+    version_1 = resize_gray(equalize_hist(film), (128, 128)).astype(np.float32)
+    np.testing.assert_allclose(preprocess(film, old)[0, 0], (version_1 - version_1.min()) / np.ptp(version_1))
+    new = PreprocessSpec(input_size=128, version=2)
+    assert PreprocessSpec.from_dict(new.to_dict()) == new
+    assert not np.array_equal(preprocess(film, old), preprocess(film, new))

@@ -83,6 +83,13 @@ CASES = {
     "input_size 30000": (_set("preprocessing", "input_size", 30000), "input_size must be within 32..1024"),
     "unknown preprocessing key": (_set("preprocessing", "invert", True), "unknown preprocessing key"),
     "schema from the future": (_set("schema_version", 99), "unknown schema_version"),
+    "preprocessing from the future": (_unsigned(_set("preprocessing", "version", 3)), "unknown preprocessing.version"),
+    "CLAHE tiles 0": (_unsigned(_set("preprocessing", "clahe_tiles", 0)), "clahe_tiles must be within 1..64"),
+    "CLAHE clip text": (_unsigned(_set("preprocessing", "clahe_clip", "1")), "clahe_clip must be a number"),
+    "recalibration unknown": (_unsigned(_set("calibration", "recalibration", {"method": "spline"})),
+                              "calibration.recalibration.method must be one of"),
+    "view note list": (_unsigned(_set("view_notes", "AP", ["x"])), "view_notes['AP'] must be a non-empty text"),
+    "recalibration edited (signed)": (_set("calibration", "recalibration", "bias", 0.0), "signature by trusted key"),
 }
 
 
