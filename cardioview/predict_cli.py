@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import argparse
 import errno
-import io
 import logging
 import os
 import sys
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
-from cardioview import __version__
-from cardioview.atomic import atomic_write_bytes, unique_path
-from cardioview.csv_safe import csv_bytes, printable
+from cardioview.atomic import unique_path
+from cardioview.csv_safe import printable
 from cardioview.errors import CardioViewError
 from cardioview.inputs import collect_inputs
+from cardioview.results.film_result import FilmFailure, analyse_file, short_name, unexpected_reason
+from cardioview.results.naming import OutputNames
+from cardioview.results.results_csv import Row, write_results_csv
+from cardioview.results.writer import ResultWriter
 
 log = logging.getLogger("cardioview.predict")
-
-RESULT_COLUMNS = ("path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings",
-                  "error", "sop_instance_uid", "study_instance_uid")
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,36 +46,6 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     add_anatomy_arguments(parser)
     parser.add_argument("--dicom-out", metavar="DIR",
                         help="also write each result as DICOM (Secondary Capture + Structured Report) to DIR")
-
-
-@dataclass
-class Row:
-    path: str
-    status: str
-    probability: str = ""
-    threshold: str = ""
-    label: str = ""
-    ctr: str = ""
-    model: str = ""
-    elapsed_ms: str = ""
-    warnings: str = ""
-    error: str = ""
-    sop_instance_uid: str = ""     # the DICOM film's (empty for a raster)
-    study_instance_uid: str = ""
-
-    @classmethod
-    def from_prediction(cls, path: Path, prediction, notes: list[str] = (), metadata=None) -> "Row":
-        """The row of one analysed film: its verdict (or why it has none), CTR, warnings plus ``notes``, and
-        the SOP/Study Instance UIDs of ``metadata`` (an XRayMetadata)."""
-        return cls(
-            sop_instance_uid=getattr(metadata, "sop_instance_uid", ""),
-            study_instance_uid=getattr(metadata, "study_instance_uid", ""),
-            path=str(path), status="ok" if prediction.applicable else "unsuitable",
-            probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
-            label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
-            warnings="; ".join([*prediction.warnings, *anatomy_warnings(prediction.anatomy), *notes]),
-            ctr=format_ctr(prediction.anatomy), error=prediction.not_applicable,
-        )
 
 
 def run_predict(args: argparse.Namespace) -> int:
@@ -120,9 +85,12 @@ def run_predict(args: argparse.Namespace) -> int:
           f"({predictor.backend_name}, {predictor.device_name}{trust})"
           + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
           + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
-    rows = [_analyse(i, path, predictor, args, out, attention_out) for i, path in enumerate(_progress(inputs.files), 1)]
-    rows += [Row(path=str(path), status="error", error=f"{_name(path)}: {reason}") for path, reason in inputs.rejected]
-    results = _write_results(out, rows)
+    writer = ResultWriter(opacity=args.opacity, deidentify=args.deidentify,
+                          weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
+    rows = [_analyse(i, path, predictor, writer, args, out, attention_out)
+            for i, path in enumerate(_progress(inputs.files), 1)]
+    rows += [Row.failed(path, f"{short_name(path)}: {reason}") for path, reason in inputs.rejected]
+    results = write_results_csv(out, rows)
     failed = sum(r.status == "error" for r in rows)
     unsuitable = sum(r.status == "unsuitable" for r in rows)
     print(f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "
@@ -134,77 +102,29 @@ def run_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-from cardioview.anatomy_cli import anatomy_warnings, format_ctr, report_ctr  # noqa: E402  (issue 12)
-
-
-def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: Path, attention_out: Path | None) -> Row:
-    from cardioview.imaging import load
-
+def _analyse(number: int, path: Path, predictor, writer: ResultWriter, args: argparse.Namespace, out: Path,
+             attention_out: Path | None) -> Row:
+    """Analyse one file and write what was asked for; any failure is the row's error (the run goes on)."""
+    result = analyse_file(predictor, path)  # not applicable (MR, knee...): no verdict
+    if isinstance(result, FilmFailure):
+        return Row.of_outcome(result)
+    # File names can carry patient names: de-identified outputs are named by their row in results.csv.
+    stem = OutputNames(deidentify=args.deidentify).stem(path, number)
     try:
-        xray = load(path)
-        prediction = predictor.predict(xray).for_xray(xray)  # not applicable (MR, knee...): no verdict
         if not args.no_report:
-            _write_report(number, xray, prediction, out, args)
+            writer.write_report(result, out, stem)
         if attention_out is not None:
-            _save_attention(attention_out, path, prediction.attention)
+            writer.write_attention(result, attention_out, stem)
         if args.masks_out:
-            from cardioview.anatomy_cli import save_masks
-            save_masks(Path(args.masks_out), path, prediction.anatomy)
+            writer.write_masks(result, Path(args.masks_out), stem)
         if getattr(args, "dicom_out", None):
-            _write_dicom(number, xray, prediction, predictor, args)
+            writer.write_dicom(writer.dicom_objects(result), Path(args.dicom_out), stem)
     except CardioViewError as exc:
-        return Row(path=str(path), status="error", error=str(exc))
+        return Row.failed(path, str(exc))
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
         log.debug("unexpected failure", exc_info=True)
-        return Row(path=str(path), status="error", error=f"{_name(path)}: unexpected {type(exc).__name__}: {exc}")
-    return Row.from_prediction(path, prediction, metadata=xray.metadata)
-
-
-def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:
-    # File names can carry patient names: de-identified reports are named by their row in results.csv.
-    stem = f"report_{number:04d}" if args.deidentify else _short(Path(xray.source).stem)
-    return write_report_png(out, stem, xray, prediction, opacity=args.opacity, deidentify=args.deidentify)
-
-
-def write_report_png(folder: Path, stem: str, xray, prediction, opacity: float, deidentify: bool) -> Path:
-    """The annotated PNG report (with the automatic CTR) as ``folder/stem.png``, or the next free name.
-
-    Shared by ``predict`` and the listener (``listen --reports``).
-    """
-    from cardioview.render.report import build_report, write_report
-
-    report = build_report(xray, prediction, opacity=opacity, deidentify=deidentify, ctr=report_ctr(prediction.anatomy),
-                          app_version=__version__, created=datetime.now(timezone.utc))
-    return write_report(unique_path(folder, stem), report.image, report.metadata)
-
-
-def _write_dicom(number: int, xray, prediction, predictor, args: argparse.Namespace) -> list[Path]:
-    """SC + SR of one result (cardioview.network.dicom_results), named like the PNG report."""
-    from cardioview.network.dicom_results import build_results, write_results
-
-    objects = build_results(xray, prediction, deidentify=args.deidentify, opacity=args.opacity,
-                            weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
-    stem = f"report_{number:04d}" if args.deidentify else Path(xray.source).stem
-    return write_results(args.dicom_out, objects, stem)
-
-
-def _save_attention(folder: Path, source: Path, attention: np.ndarray) -> Path:
-    buffer = io.BytesIO()
-    np.save(buffer, attention.astype(np.float32))
-    return atomic_write_bytes(unique_path(folder, _short(source.stem), suffix=".npy"), buffer.getvalue())
-
-
-def _short(stem: str, limit: int = 120) -> str:
-    """An output file stem short enough for any file system (the input's name may be up to 255 bytes)."""
-    while len(os.fsencode(stem)) > limit:
-        stem = stem[: len(stem) * 3 // 4]
-    return stem or "image"
-
-
-def _name(path: Path) -> str:
-    """The file name as the error cell shows it (a too-long name is cut, the row's path has all of it)."""
-    name = path.name or str(path)
-    return name if len(name) <= 160 else name[:150] + "..."
+        return Row.failed(path, unexpected_reason(path, exc))
+    return Row.of(result, path=path)
 
 
 def _missing(path: Path) -> bool:
@@ -216,16 +136,6 @@ def _missing(path: Path) -> bool:
     except OSError as exc:
         return exc.errno == errno.ENOTDIR
     return False
-
-
-def _write_results(out: Path, rows: list[Row]) -> Path:
-    """results.csv: every cell made printable (odd file-name bytes as \\xNN) and safe from formula injection."""
-    for r in rows:  # the summary on stderr shows the same printable text
-        r.path, r.error = printable(r.path), printable(r.error)
-    data = csv_bytes(RESULT_COLUMNS, ([getattr(r, c) for c in RESULT_COLUMNS] for r in rows))
-    target = unique_path(out, "results", suffix=".csv")
-    atomic_write_bytes(target, data)
-    return target
 
 
 def _progress(files: list[Path]):

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cardioview.anatomy import assess, measure_ctr
+from cardioview.anatomy import CardiothoracicRatio, assess, measure_ctr
 from cardioview.anatomy.components import label, largest_component
 from cardioview.anatomy.quality import AP_WARNING, REASON_LATERAL, REASON_LUNGS
 from cardioview.errors import WeightsError
@@ -36,10 +36,10 @@ def _gt_masks(item):
 def test_ctr_from_ground_truth_masks_reproduces_the_key_point_ctr():
     items = _wingspan_items()
     assert len(items) == 131
-    errors = [measure_ctr(*_gt_masks(it)).ctr - it.ctr for it in items]
+    errors = [measure_ctr(*_gt_masks(it)).ratio - it.ctr for it in items]
     assert np.mean(np.abs(errors)) < 0.003
     # the strict one-row thorax is a worse match: the key points are the outermost points
-    strict = [measure_ctr(*_gt_masks(it), thorax_per_row=True).ctr - it.ctr for it in items[:30]]
+    strict = [measure_ctr(*_gt_masks(it), thorax_per_row=True).ratio - it.ctr for it in items[:30]]
     assert np.mean(np.abs(strict)) > np.mean(np.abs(errors[:30]))
 
 
@@ -47,10 +47,10 @@ def test_measurement_positions_are_where_the_masks_end():
     heart, right, left = _gt_masks(_wingspan_items()[0])
     m = measure_ctr(heart, right, left)
     xs = np.nonzero(heart)[1]
-    assert (m.heart_left, m.heart_right) == (xs.min(), xs.max() + 1)
-    assert heart[int(m.heart_row)].any() and right[int(m.thorax_row)].any() and left[int(m.thorax_row)].any()
-    assert m.thorax_left == np.nonzero(right)[1].min() and m.thorax_right == np.nonzero(left)[1].max() + 1
-    assert 0 < m.heart_left < m.heart_right < m.thorax_right
+    assert (m.heart.x0, m.heart.x1) == (xs.min(), xs.max() + 1)
+    assert heart[int(m.heart.y)].any() and right[int(m.thorax.y)].any() and left[int(m.thorax.y)].any()
+    assert m.thorax.x0 == np.nonzero(right)[1].min() and m.thorax.x1 == np.nonzero(left)[1].max() + 1
+    assert 0 < m.heart.x0 < m.heart.x1 < m.thorax.x1
 
 
 def test_components_match_opencv_on_a_real_mask_with_extra_blobs():
@@ -67,7 +67,7 @@ def test_components_match_opencv_on_a_real_mask_with_extra_blobs():
 def test_quality_check_on_real_masks():
     heart, right, left = _gt_masks(_wingspan_items()[2])
     ok = assess(heart, right, left, view="PA")
-    assert ok.passed and ok.ctr == pytest.approx(measure_ctr(heart, right, left).ctr) and "(automatic)" in ok.label()
+    assert ok.passed and ok.ctr == pytest.approx(measure_ctr(heart, right, left).ratio) and "(automatic)" in ok.label()
     assert assess(heart, right, left, view="LL").ctr is None
     assert assess(heart, right, left, view="LL").reason == REASON_LATERAL
     no_lungs = assess(heart, np.zeros_like(right), left)
@@ -77,7 +77,8 @@ def test_quality_check_on_real_masks():
     assert mirrored.ctr is None and mirrored.reason.startswith("not a frontal chest film")
     ap = assess(heart, right, left, view="AP")
     assert ap.ctr is not None and ap.warnings == (AP_WARNING,)
-    adjusted = ok.with_measurement(replace(ok.measurement, heart_right=ok.measurement.heart_right + 10))
+    m = ok.measurement
+    adjusted = ok.with_measurement(CardiothoracicRatio.from_calipers(replace(m.heart, x1=m.heart.x1 + 10), m.thorax))
     assert adjusted.label().endswith("(adjusted)") and adjusted.ctr > ok.ctr
 
 
@@ -97,7 +98,7 @@ def test_segmenter_on_a_real_nih_film_gives_masks_at_its_size_and_a_ctr():
     assert res.passed, res.reason
     assert 0.4 < res.ctr < 0.75  # a cardiomegaly film: large heart, but a plausible CTR
     m = res.measurement
-    assert m.thorax_left < m.heart_left < m.heart_right < m.thorax_right
+    assert m.thorax.x0 < m.heart.x0 < m.heart.x1 < m.thorax.x1
     lateral = runner.segment(replace(xray, metadata=replace(xray.metadata, view_position="LL")))
     assert lateral.ctr is None and lateral.reason == REASON_LATERAL
 
@@ -117,9 +118,11 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
     # one grid pixel is 8 film pixels here; against the key points both are equally accurate (card: MAE 0.0142 vs 0.0151)
     assert res.ctr == pytest.approx(full.ctr, abs=0.01)
     px = xray.shape[1] / grid[1]  # one network pixel in film pixels
-    for name in ("heart_left", "heart_right", "thorax_left", "thorax_right"):
-        assert getattr(res.measurement, name) == pytest.approx(getattr(full.measurement, name), abs=1.5 * px), name
-    assert abs(res.measurement.heart_row - full.measurement.heart_row) < 0.03 * xray.shape[0]
+    for caliper in ("heart", "thorax"):
+        for end in ("x0", "x1"):
+            ours, theirs = getattr(getattr(res.measurement, caliper), end), getattr(getattr(full.measurement, caliper), end)
+            assert ours == pytest.approx(theirs, abs=1.5 * px), (caliper, end)
+    assert abs(res.measurement.heart.y - full.measurement.heart.y) < 0.03 * xray.shape[0]
     assert res.at_image_size(res.heart).shape == xray.shape
 
 

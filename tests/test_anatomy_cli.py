@@ -51,12 +51,11 @@ def test_report_draws_outlines_and_names_the_ctr_source():
     from cardioview.inference.predictor import Predictor
     from cardioview.render.report import build_report
     from cardioview.render.report_content import report_lines
-    from cardioview.anatomy_cli import report_ctr
     predictor = Predictor()
     assert predictor.anatomy is not None
     xray = load(SAMPLES / "nih_00000001_000_cardiomegaly.png")
     prediction = predictor.predict(xray)
-    texts = [line.text for line in report_lines(xray, prediction, ctr=report_ctr(prediction.anatomy))]
+    texts = [line.text for line in report_lines(xray, prediction, ctr=prediction.anatomy.measurement)]
     assert any(t.startswith(f"CTR {prediction.anatomy.ctr:.2f} (automatic, from heart and lung segmentation)") for t in texts)
     with_outlines = build_report(xray, prediction).image
     plain = build_report(xray, Predictor(anatomy=False).predict(xray)).image

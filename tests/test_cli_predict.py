@@ -91,7 +91,9 @@ def test_deidentify_and_attention_out(tmp_path, tiny_bundle):
     assert meta["deidentified"] is True
     assert "Doe" not in str(meta) and "Anonymized" not in str(meta.get("study", ""))
     assert meta["prediction"]["threshold"] == 0.25
-    w = np.load(att / "Doe_John.npy")
+    # one naming rule for every output: the attention map is numbered like the report, no name in it
+    assert [p.name for p in att.iterdir()] == ["report_0001.npy"] and report.name == "report_0001.png"
+    w = np.load(att / "report_0001.npy")
     assert w.dtype == np.float32 and w.shape == (2, 2)  # 64 px input -> 2x2 map
     assert 0.0 <= w.min() <= w.max() <= 1.0
 

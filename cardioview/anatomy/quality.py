@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cardioview.anatomy.components import largest_component
-from cardioview.anatomy.ctr import measure_ctr
+from cardioview.anatomy.mask_measurement import measure_ctr
 from cardioview.anatomy.result import AnatomyResult
 
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "RLD", "LLD"}
@@ -97,6 +97,6 @@ def assess(heart: np.ndarray, right_lung: np.ndarray, left_lung: np.ndarray, vie
     m = measure_ctr(heart, right_lung, left_lung)
     if m is None:
         return result(REASON_LUNGS)
-    if not CTR_RANGE[0] <= m.ctr <= CTR_RANGE[1]:
-        return result(f"implausible CTR {m.ctr:.2f}: the outlines need checking", m)
+    if not CTR_RANGE[0] <= m.ratio <= CTR_RANGE[1]:
+        return result(f"implausible CTR {m.ratio:.2f}: the outlines need checking", m)
     return result("", m)

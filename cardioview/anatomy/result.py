@@ -1,4 +1,4 @@
-"""Value types of the anatomy path: where the CTR came from, and the full result for one film."""
+"""The anatomy path's result for one film: heart and lung masks, the quality check and the automatic CTR."""
 
 from __future__ import annotations
 
@@ -6,50 +6,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cardioview.anatomy.cardiothoracic_ratio import CardiothoracicRatio
 from cardioview.imageops import resize_nearest
-
-
-@dataclass(frozen=True)
-class CtrMeasurement:
-    """A cardiothoracic ratio and exactly where it was measured (image pixel units, x to the right).
-
-    Attributes:
-        heart_left, heart_right: x of the heart's extreme points (image left/right).
-        heart_row: the row the heart line is drawn on (its widest row).
-        thorax_left, thorax_right: x of the right lung's outer edge (image left)
-            and the left lung's outer edge (image right).
-        thorax_row: the row of the widest internal thoracic diameter.
-    """
-
-    heart_left: float
-    heart_right: float
-    heart_row: float
-    thorax_left: float
-    thorax_right: float
-    thorax_row: float
-
-    @property
-    def heart_width(self) -> float:
-        return self.heart_right - self.heart_left
-
-    @property
-    def thorax_width(self) -> float:
-        return self.thorax_right - self.thorax_left
-
-    @property
-    def ctr(self) -> float:
-        return self.heart_width / self.thorax_width if self.thorax_width > 0 else float("nan")
-
-    def scaled(self, sx: float, sy: float) -> "CtrMeasurement":
-        """The same measurement in an image resized by (sx, sy) (pixel edges kept aligned)."""
-        return CtrMeasurement(self.heart_left * sx, self.heart_right * sx, (self.heart_row + 0.5) * sy - 0.5,
-                              self.thorax_left * sx, self.thorax_right * sx, (self.thorax_row + 0.5) * sy - 0.5)
-
-    def to_dict(self) -> dict:
-        d = {k: round(float(getattr(self, k)), 2) for k in
-             ("heart_left", "heart_right", "heart_row", "thorax_left", "thorax_right", "thorax_row")}
-        d["ctr"] = round(float(self.ctr), 4)
-        return d
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +20,7 @@ class AnatomyResult:
             to a 3,000 px film would cost more than the network).
         lungs: bool (h, w), both lungs.
         right_lung, left_lung: bool (h, w), patient's right (image left) and left.
-        measurement: where the CTR was measured, in the image's own pixels; None when the check failed.
+        measurement: the CTR with its two calipers, in the image's own pixels; None when no CTR was measured.
         passed: the quality-check verdict.
         reason: why no CTR is shown ("" when passed).
         warnings: caveats shown with the CTR, e.g. the AP magnification warning.
@@ -75,7 +33,7 @@ class AnatomyResult:
     heart: np.ndarray
     right_lung: np.ndarray
     left_lung: np.ndarray
-    measurement: CtrMeasurement | None
+    measurement: CardiothoracicRatio | None
     passed: bool
     reason: str = ""
     warnings: tuple[str, ...] = ()
@@ -102,7 +60,7 @@ class AnatomyResult:
         """The CTR to show, or None when the quality check failed."""
         if not self.passed or self.measurement is None:
             return None
-        return float(self.measurement.ctr)
+        return float(self.measurement.ratio)
 
     @property
     def source(self) -> str:
@@ -114,7 +72,7 @@ class AnatomyResult:
             return f"CTR unavailable: {self.reason}"
         return f"CTR {self.ctr:.2f} ({self.source})"
 
-    def with_measurement(self, measurement: CtrMeasurement) -> "AnatomyResult":
+    def with_measurement(self, measurement: CardiothoracicRatio) -> "AnatomyResult":
         """The result after the user dragged the calipers."""
         return replace(self, measurement=measurement, adjusted=True, passed=True, reason="")
 
@@ -125,6 +83,14 @@ class AnatomyResult:
             "passed": self.passed,
             "reason": self.reason,
             "warnings": list(self.warnings),
-            "measurement": None if self.measurement is None else self.measurement.to_dict(),
+            "measurement": None if self.measurement is None else _caliper_dict(self.measurement),
             "model": self.model_id,
         }
+
+
+def _caliper_dict(measurement: CardiothoracicRatio) -> dict:
+    """Where the automatic CTR was measured, as the report metadata has always recorded it."""
+    heart, thorax = measurement.heart, measurement.thorax
+    values = {"heart_left": heart.x0, "heart_right": heart.x1, "heart_row": heart.y,
+              "thorax_left": thorax.x0, "thorax_right": thorax.x1, "thorax_row": thorax.y}
+    return {**{k: round(float(v), 2) for k, v in values.items()}, "ctr": round(float(measurement.ratio), 4)}

@@ -19,9 +19,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
+from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT
 from cardioview.gui.state import CardiothoracicMeasurement
 from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, SEGMENTATION, ctr_statement, outline
-from cardioview.render.ctr import CTR_LIMIT, Caliper
 
 CTR_COLUMN = 2
 #: Outlines of a not-applicable image shown on request (issue 18).
@@ -33,8 +33,7 @@ def measurement_from(anatomy) -> CardiothoracicMeasurement | None:
     if anatomy is None or anatomy.ctr is None:
         return None
     m = anatomy.measurement
-    return CardiothoracicMeasurement(heart=Caliper(m.heart_left, m.heart_right, m.heart_row),
-                                     thorax=Caliper(m.thorax_left, m.thorax_right, m.thorax_row))
+    return CardiothoracicMeasurement(heart=m.heart, thorax=m.thorax)
 
 
 def outline_rgba(anatomy, thickness: int = 3, grey: bool = False) -> np.ndarray:

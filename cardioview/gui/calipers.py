@@ -12,7 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 
 from cardioview.gui.state import CardiothoracicMeasurement, ViewState
-from cardioview.render.ctr import CALIPER_COLOURS, Caliper
+from cardioview.anatomy.cardiothoracic_ratio import Caliper
+from cardioview.render.anatomy_overlay import CALIPER_COLOURS
 
 _NAMES = {"heart": "Cardiac", "thorax": "Thoracic"}
 #: TextItem anchors: the label's box just above / just below its line.

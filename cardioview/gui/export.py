@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from cardioview.anatomy.cardiothoracic_ratio import CardiothoracicRatio
+from cardioview.atomic import unique_path
 from cardioview.errors import CardioViewError
 from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.model.bundle import sha256_file
-from cardioview.render.ctr import CardiothoracicRatio
 from cardioview.render.overlay import AttentionScale
-from cardioview.render.report import Report, build_report, unique_path, write_report
-from cardioview.render.report_content import ReportOptions
+from cardioview.render.report import Report
+from cardioview.results.film_result import FilmResult, judged
+from cardioview.results.naming import OutputNames
+from cardioview.results.writer import ResultWriter
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,8 @@ class ExportStyle:
 
 def report_stem(xray_or_source: XRay | Path, deidentify: bool, index: int = 0) -> str:
     """A file stem that carries no patient name: the source stem, or a counter when de-identifying."""
-    if deidentify:
-        return f"cardioview_report_{index + 1:03d}"
     source = xray_or_source.source if isinstance(xray_or_source, XRay) else xray_or_source
-    return f"{Path(source).stem}_report"
+    return OutputNames(deidentify, "cardioview_report", digits=3, suffix="_report").stem(source, index + 1)
 
 
 def free_target(path: Path) -> Path:
@@ -80,19 +82,26 @@ def free_target(path: Path) -> Path:
     return unique_path(path.parent, path.stem) if path.exists() else path
 
 
-def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> tuple[Report, XRay]:
-    """The report of one item (loading its image when not at hand) and the image it shows."""
+def item_result(item: ExportItem) -> FilmResult:
+    """The item as the results layer's FilmResult (loading its image when not at hand), with the reader's CTR."""
     xray = item.xray
     if xray is None:
         from cardioview.imaging.loader import load
 
         xray = load(item.source)
-    options = ReportOptions(opacity=style.opacity, colormap=style.colormap, scale=style.scale,
-                            deidentify=style.deidentify, ctr=item.ctr, default_threshold=style.default_threshold,
-                            operating_point=style.operating_point, window=style.window, invert=style.invert,
-                            export_index=index + 1 if style.deidentify and item.target is None else None,
-                            show_model_output=item.show_model_output)
-    return build_report(xray, item.prediction, options), xray
+    return judged(item.prediction, xray).with_reader_ctr(item.ctr)
+
+
+def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> tuple[Report, XRay]:
+    """The report of one item (loading its image when not at hand) and the image it shows."""
+    result = item_result(item)
+    writer = ResultWriter(opacity=style.opacity, deidentify=style.deidentify)
+    options = writer.report_options(
+        result, created=datetime.now().astimezone(), colormap=style.colormap, scale=style.scale,
+        default_threshold=style.default_threshold, operating_point=style.operating_point, window=style.window,
+        invert=style.invert, export_index=index + 1 if style.deidentify and item.target is None else None,
+        show_model_output=item.show_model_output)
+    return writer.report(result, options), result.xray
 
 
 def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: int) -> tuple[Path, XRay]:
@@ -102,8 +111,9 @@ def write_one(item: ExportItem, style: ExportStyle, folder: Path | None, index: 
         CardioViewError / OSError / FileExistsError: load or write failures.
     """
     report, xray = build_item_report(item, style, index)
-    target = item.target or unique_path(folder, report_stem(xray, style.deidentify, index))
-    return write_report(target, report.image, report.metadata), xray
+    writer = ResultWriter(deidentify=style.deidentify)
+    target = item.target or writer.target(folder, report_stem(xray, style.deidentify, index), ".png")
+    return writer.write_report_image(report, target), xray
 
 
 class _ExportSignals(QObject):

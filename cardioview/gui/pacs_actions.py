@@ -12,6 +12,12 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from cardioview.gui.network_worker import NetworkJob
+from cardioview.results.film_result import judged
+from cardioview.results.naming import OutputNames
+from cardioview.results.writer import ResultWriter
+
+#: De-identified DICOM exports are named cardioview_result (one) or cardioview_result_001... (all).
+DICOM_NAMES = dict(anonymous="cardioview_result", digits=3)
 
 
 class PacsActions:
@@ -50,12 +56,13 @@ class PacsActions:
         bundle = getattr(predictor, "bundle", None)
         return bundle.manifest.get("model_sha256", "") if bundle is not None else ""
 
-    def _objects(self, xray, prediction, ctr):
-        from cardioview.network.dicom_results import build_results, ctr_values
-
+    def _writer(self) -> ResultWriter:
         style = self.w.export_style()
-        return build_results(xray, prediction, deidentify=style.deidentify, opacity=style.opacity,
-                             ctr=ctr_values(ctr, xray.pixel_spacing, prediction), weights_sha256=self._weights_sha256())
+        return ResultWriter(opacity=style.opacity, deidentify=style.deidentify, weights_sha256=self._weights_sha256())
+
+    def _objects(self, xray, prediction, ctr):
+        """The SC, SR (+ SEG) of the film as the reader sees it: their calipers' CTR, none once removed."""
+        return self._writer().dicom_objects(judged(prediction, xray).with_reader_ctr(ctr))
 
     def _start(self, fn, done_message, audit) -> NetworkJob:
         """Run ``fn`` as a NetworkJob; ``audit(result)`` on success and ``audit(None)`` on failure
@@ -78,13 +85,11 @@ class PacsActions:
         current = self._current()
         if current is None:
             return None
-        from cardioview.network.dicom_results import write_results
-
-        stem = "cardioview_result" if self.w.settings.deidentify else Path(current[0].source).stem
+        stem = OutputNames(self.w.settings.deidentify, **DICOM_NAMES).stem(current[0].source)
 
         def job(progress, cancel):
             objects = self._objects(*current)
-            return write_results(folder, objects, stem), objects
+            return self._writer().write_dicom(objects, folder, stem), objects
 
         def audit(result):
             self._audit("export_dicom", current[0], result and result[1], "success" if result else "failure")
@@ -93,7 +98,6 @@ class PacsActions:
 
     def export_all(self, folder: Path):
         from cardioview.imaging import load
-        from cardioview.network.dicom_results import write_results
 
         items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key))
                  for key, path in self.w.browser.image_items() if self.w.state.prediction(key) is not None]
@@ -107,10 +111,10 @@ class PacsActions:
             for n, (_key, path, prediction, measurement) in enumerate(items, 1):
                 if cancel.is_set():
                     break
-                stem = f"cardioview_result_{n:03d}" if self.w.settings.deidentify else Path(path).stem
+                stem = OutputNames(self.w.settings.deidentify, **DICOM_NAMES).stem(path, n)
                 xray = load(path)
                 objects = self._objects(xray, prediction, measurement.to_ctr() if measurement else None)
-                write_results(folder, objects, stem)
+                self._writer().write_dicom(objects, folder, stem)
                 done.append((xray, objects))
                 progress(len(done))
             return len(done)

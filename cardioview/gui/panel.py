@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget)
 
 from cardioview.gui.threshold_field import ThresholdControls
-from cardioview.gui.state import CTR_LIMIT, CardiothoracicMeasurement, ViewState
+from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT
+from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.gui.worker import ModelInfo
 from cardioview.render.colormaps import COLORMAPS, colormap_lut
 from cardioview.render.overlay import AttentionScale

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from cardioview.anatomy.cardiothoracic_ratio import Caliper, CardiothoracicRatio
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 from cardioview.render.colormaps import COLORMAPS, DEFAULT_COLORMAP
-from cardioview.render.ctr import CTR_LIMIT, Caliper, CardiothoracicRatio
 from cardioview.render.model_output import model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
 
@@ -36,7 +36,10 @@ class Event:
 
 @dataclass(frozen=True)
 class CardiothoracicMeasurement:
-    """The two horizontal caliper lines of one image, in image pixels.
+    """The two horizontal caliper lines the reader sees on one image, in image pixels.
+
+    Not a CTR type of its own: the ratio is the one CardiothoracicRatio of :meth:`to_ctr`;
+    this adds only whether the reader has placed the lines yet.
 
     Attributes:
         heart: maximal transverse cardiac diameter.
@@ -52,17 +55,18 @@ class CardiothoracicMeasurement:
 
     @property
     def ratio(self) -> float | None:
-        if not self.placed:
+        """The ratio once placed (0.0 while the heart line has no length), None before."""
+        if not self.placed or self.thorax.width <= 0:
             return None
-        return self.heart.width / self.thorax.width if self.thorax.width > 0 else None
+        return self.heart.width / self.thorax.width
 
     @property
     def enlarged(self) -> bool:
-        ratio = self.ratio
-        return ratio is not None and ratio > CTR_LIMIT
+        ctr = self.to_ctr()
+        return ctr is not None and ctr.enlarged
 
     def to_ctr(self) -> CardiothoracicRatio | None:
-        """The report's CTR object, or None while a line has no length."""
+        """The CTR these lines measure, or None while unplaced or a line has no length."""
         if self.ratio is None or self.heart.width <= 0:
             return None
         return CardiothoracicRatio.from_calipers(self.heart, self.thorax)

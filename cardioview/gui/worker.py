@@ -21,6 +21,7 @@ from cardioview.errors import CardioViewError
 from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
+from cardioview.results.film_result import analyse
 
 
 
@@ -188,7 +189,7 @@ class InferenceWorker(QThread):
 
     def _predict(self, request_id: int, key: str, xray: XRay) -> InferenceResult:
         try:
-            prediction = self.predictor.predict(xray).for_xray(xray)  # not applicable: no verdict
+            prediction = analyse(self.predictor, xray).prediction  # not applicable: no verdict
             return InferenceResult(request_id, key, prediction=prediction, xray=xray, reference=image_reference(xray))
         except CardioViewError as exc:
             return InferenceResult(request_id, key, error=str(exc))

@@ -8,6 +8,6 @@
 - :mod:`cache`: the size-bounded local cache retrieved studies land in.
 - :mod:`listener`: the Storage SCP that triages films as they arrive, built from :mod:`contexts` (classes and
   transfer syntaxes accepted), :mod:`peers` (AE checks, allow list, TLS, guarded server), :mod:`inbox` (the
-  durable queue in received/), :mod:`triage` (one film -> one row and its outputs), :mod:`audit` and
-  :mod:`results_csv`. The DICOM Conformance Statement is docs/dicom-conformance.md.
+  durable queue in received/), :mod:`triage` (one film -> one row and its outputs, through cardioview/results)
+  and :mod:`audit`. The DICOM Conformance Statement is docs/dicom-conformance.md.
 """

@@ -6,9 +6,9 @@ source image referenced; series numbers: :func:`series_numbers`). A raster input
 or ``deidentify=True``, gets a new Patient/Study whose identifiers are "de-identified" placeholders
 (never invented names), and no Segmentation.
 
-Example:
+These are the encoders; what a result writes and under which names is cardioview/results/writer.py's:
     >>> objects = build_results(xray, prediction)
-    >>> write_results(out_dir, objects, "chest")   # -> [chest_sc.dcm, chest_sr.dcm, chest_seg.dcm]
+    >>> ResultWriter().write_dicom(objects, out_dir, "chest")   # -> [chest_sc.dcm, chest_sr.dcm, chest_seg.dcm]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import time
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import highdicom as hd
 import numpy as np
@@ -29,7 +28,7 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from cardioview import __version__
-from cardioview.atomic import atomic_write_bytes, unique_path
+from cardioview.anatomy.cardiothoracic_ratio import CardiothoracicRatio
 from cardioview.imaging.xray import XRay
 from cardioview.inference.prediction import Prediction
 
@@ -60,35 +59,6 @@ CARDIOMEGALY = hd.sr.CodedConcept("8186001", "SCT", "Cardiomegaly")
 NO_UNITS = hd.sr.CodedConcept("1", "UCUM", "no units")
 MILLIMETRE = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
 PIXELS = hd.sr.CodedConcept("{pixels}", "UCUM", "pixels")
-
-
-@dataclass(frozen=True)
-class CTRValues:
-    """A cardiothoracic ratio with its two diameters (mm when the spacing is known, else pixels)."""
-
-    ratio: float
-    heart: float | None = None
-    thorax: float | None = None
-    in_mm: bool = False
-    source: str = ""  # "automatic", "adjusted" or "reader" (render.anatomy_overlay.ctr_source); "" unknown
-    automatic: float | None = None  # the segmenter's CTR, recorded beside an adjusted one
-
-
-def ctr_values(ctr, pixel_spacing: tuple[float, float] | None = None, prediction=None) -> CTRValues | None:
-    """CTRValues from a render.ctr.CardiothoracicRatio (diameters in mm when the column spacing is known).
-
-    Args:
-        prediction: with its segmentation, tells an automatic CTR from one the reader adjusted.
-    """
-    if ctr is None:
-        return None
-    from cardioview.render.anatomy_overlay import ctr_source
-
-    scale = float(pixel_spacing[1]) if pixel_spacing else 1.0
-    width = lambda caliper: caliper.width * scale if caliper is not None else None  # noqa: E731
-    source, automatic = ctr_source(prediction, ctr) if prediction is not None else ("", None)
-    return CTRValues(float(ctr.ratio), width(ctr.heart), width(ctr.thorax), in_mm=bool(pixel_spacing),
-                     source=source, automatic=automatic)
 
 
 def series_numbers() -> tuple[int, int, int]:
@@ -203,14 +173,18 @@ def _finish(ds: Dataset, created: datetime, description: str) -> None:
 
 
 def build_structured_report(prediction: Prediction, evidence: Dataset, series_uid: str, created: datetime,
-                            weights_sha256: str = "", ctr: CTRValues | None = None,
-                            model_version: str = "", instance_number: int = 2, series_number: int = 2) -> Dataset:
+                            weights_sha256: str = "", ctr: CardiothoracicRatio | None = None,
+                            pixel_spacing: tuple[float, float] | None = None, model_version: str = "",
+                            instance_number: int = 2, series_number: int = 2) -> Dataset:
     """A TID 1500 Measurement Report: probability, threshold, decision, CTR (optional) and the model.
 
     Args:
         evidence: the image the findings are about (the source DICOM, or the SC for a raster
             or de-identified input); Patient/Study come from it.
         weights_sha256: hash of the model weights, recorded as an algorithm parameter.
+        ctr: the CTR reported; its method (automatic, adjusted, reader) comes from comparing it with
+            the segmenter's (render.anatomy_overlay.ctr_source), its diameters from its calipers.
+        pixel_spacing: the film's (row, column) spacing in mm: diameters in mm, else in pixels.
     """
     name, _, short = prediction.model_id.partition("@")
     algorithm = hd.sr.AlgorithmIdentification(
@@ -224,13 +198,17 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
         hd.sr.Measurement(name=THRESHOLD, value=round(float(prediction.threshold), 6), unit=NO_UNITS),
     ]
     if ctr is not None:
+        from cardioview.render.anatomy_overlay import ctr_source
+
+        source, automatic = ctr_source(prediction, ctr)
         measurements.append(hd.sr.Measurement(name=CTR, value=round(float(ctr.ratio), 4), unit=NO_UNITS,
-                                              method=CTR_METHODS.get(ctr.source)))
-        if ctr.source == "adjusted" and ctr.automatic is not None:
-            measurements.append(hd.sr.Measurement(name=AUTOMATIC_CTR, value=round(float(ctr.automatic), 4),
+                                              method=CTR_METHODS.get(source)))
+        if source == "adjusted" and automatic is not None:
+            measurements.append(hd.sr.Measurement(name=AUTOMATIC_CTR, value=round(float(automatic), 4),
                                                   unit=NO_UNITS, method=CTR_METHODS["automatic"]))
-        unit = MILLIMETRE if ctr.in_mm else PIXELS
-        for concept, value in ((HEART_DIAMETER, ctr.heart), (THORAX_DIAMETER, ctr.thorax)):
+        heart, thorax, in_mm = ctr.diameters(pixel_spacing)
+        unit = MILLIMETRE if in_mm else PIXELS
+        for concept, value in ((HEART_DIAMETER, heart), (THORAX_DIAMETER, thorax)):
             if value is not None:
                 measurements.append(hd.sr.Measurement(name=concept, value=round(float(value), 2), unit=unit))
     decision = codes.SCT.Present if prediction.positive else codes.SCT.Absent
@@ -268,12 +246,14 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
     return sr
 
 
-def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = False, ctr: CTRValues | None = None,
+def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = False,
+                  ctr: CardiothoracicRatio | None = None,
                   report_rgb: np.ndarray | None = None, weights_sha256: str = "",
                   created: datetime | None = None, opacity: float = 0.2) -> ResultObjects:
     """SC + SR (+ SEG when the prediction has anatomy masks and a DICOM source is referenced) for one image.
 
     Args:
+        ctr: the CTR to report in the SR (diameters from its calipers and the film's pixel spacing).
         report_rgb: the report picture; rendered with cardioview.render.report when None.
         deidentify: new Patient/Study placeholders, the source not referenced, a de-identified report.
     """
@@ -282,7 +262,7 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
         from cardioview.render.report import build_report
 
         report_rgb = build_report(xray, prediction, opacity=opacity, deidentify=deidentify,
-                                  created=created, ctr=ctr.ratio if ctr else None).image
+                                  created=created, ctr=ctr).image
     source = None if deidentify else source_dataset(xray)
     with warnings.catch_warnings():  # highdicom/pydicom value advice may quote patient names
         warnings.simplefilter("ignore", UserWarning)
@@ -290,7 +270,8 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
         sc_number, sr_number, seg_number = series_numbers()
         sc = build_secondary_capture(report_rgb, source, generate_uid(), created, series_number=sc_number)
         sr = build_structured_report(prediction, source if source is not None else sc, generate_uid(), created,
-                                     weights_sha256=weights_sha256, ctr=ctr, series_number=sr_number)
+                                     weights_sha256=weights_sha256, ctr=ctr, pixel_spacing=xray.pixel_spacing,
+                                     series_number=sr_number)
     seg = None
     if source is not None and getattr(prediction, "anatomy", None) is not None:
         from cardioview.network.dicom_seg import build_segmentation
@@ -303,15 +284,3 @@ def dataset_bytes(ds: Dataset) -> bytes:
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()
-
-
-def write_results(folder: str | Path, objects: ResultObjects, stem: str) -> list[Path]:
-    """Write ``stem_sc.dcm``, ``stem_sr.dcm`` (and ``stem_seg.dcm``) atomically, never over an existing file."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for kind, ds in (("sc", objects.sc), ("sr", objects.sr), ("seg", objects.seg)):
-        if ds is not None:
-            written.append(atomic_write_bytes(unique_path(folder, f"{stem}_{kind}", suffix=".dcm"),
-                                              dataset_bytes(ds)))
-    return written

@@ -33,9 +33,8 @@ from cardioview.network.contexts import supported_contexts
 from cardioview.network.inbox import Inbox, private_folder
 from cardioview.network.nodes import Node
 from cardioview.network.peers import GuardedServer, PeerRule, peer_allowed
-from cardioview.network.results_csv import ResultsFile
 from cardioview.network.triage import Outputs, analyse_film, send_results  # noqa: F401  (re-exported)
-from cardioview.predict_cli import Row
+from cardioview.results.results_csv import ResultsFile, Row
 
 log = logging.getLogger("cardioview.listen")
 
@@ -102,9 +101,8 @@ class Listener:
         for path in self.inbox.unfinished(self._recorded):
             uids = _header_uids(path)
             if self.inbox.attempts(path) >= MAX_ATTEMPTS:  # it took the listener down: not a third time
-                self._record(Row(path=str(path), status="error", sop_instance_uid=uids[0], study_instance_uid=uids[1],
-                                 error=f"{path.name}: analysis interrupted {MAX_ATTEMPTS} times (the listener "
-                                       "stopped during it); not retried"))
+                self._record(Row.failed(path, f"{path.name}: analysis interrupted {MAX_ATTEMPTS} times (the "
+                                              "listener stopped during it); not retried", uids))
                 self.inbox.end_attempt(path)
                 continue
             films.append(path)
@@ -190,8 +188,8 @@ class Listener:
             study_uid = str(event.dataset.get("StudyInstanceUID", ""))
         except Exception as exc:  # a dataset that does not decode: refused, with a row that says so
             number = self.inbox.next_number()
-            self._record(Row(path=f"received #{number}", status="error", sop_instance_uid=sop_uid,
-                             error=f"received #{number}: malformed dataset ({type(exc).__name__})"))
+            self._record(Row.failed(f"received #{number}", f"received #{number}: malformed dataset "
+                                    f"({type(exc).__name__})", (sop_uid, "")))
             return refuse(0xC210, f"refused: malformed dataset ({type(exc).__name__})")
         with self._lock:
             duplicate = bool(sop_uid) and sop_uid in self._known

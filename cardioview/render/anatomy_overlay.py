@@ -11,6 +11,8 @@ from cardioview.imageops import resize_gray
 
 #: RGB of each outline, and its name for the legend.
 OUTLINE_COLOURS = {"heart": ((255, 80, 80), "red"), "lungs": ((80, 220, 120), "green")}
+#: How the report and the viewer draw each CTR caliper: RGB colour and its name for the legend.
+CALIPER_COLOURS = {"heart": ((90, 200, 255), "blue"), "thorax": ((255, 214, 90), "yellow")}
 
 
 def smooth_resize(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

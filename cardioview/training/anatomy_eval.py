@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cardioview.anatomy.ctr import measure_ctr
+from cardioview.anatomy.mask_measurement import measure_ctr
 from cardioview.atomic import atomic_write_text
 from cardioview.inference.anatomy_runner import AnatomyRunner
 from cardioview.training.anatomy_data import AnatomyDataError, load_image, load_mask, read_ctr_csv, scan
@@ -38,7 +38,7 @@ def evaluate_items(runner: AnatomyRunner, items, ctr_override: dict[str, float] 
             "image": it.key, "heart_dice": dice(res.heart, truth[0]),
             "lungs_dice": dice(res.lungs, truth[1] | truth[2]),
             "right_lung_dice": dice(res.right_lung, truth[1]), "left_lung_dice": dice(res.left_lung, truth[2]),
-            "ctr": res.ctr, "qc_reason": res.reason, "gt_mask_ctr": None if gt is None else gt.ctr, "keypoint_ctr": ref,
+            "ctr": res.ctr, "qc_reason": res.reason, "gt_mask_ctr": None if gt is None else gt.ratio, "keypoint_ctr": ref,
             "_pred": (res.heart, res.right_lung, res.left_lung), "_truth": tuple(truth), "_gray": gray,
         })
     return rows

@@ -13,7 +13,7 @@ from cardioview.gui.display_window import DisplayWindow, display_inverted, dragg
 from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.gui.study_browser import ThumbnailCache
 from cardioview.imaging.loader import load
-from cardioview.render.ctr import Caliper
+from cardioview.anatomy.cardiothoracic_ratio import Caliper
 from tests.gui.conftest import dicom_file, nih_png
 
 

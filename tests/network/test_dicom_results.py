@@ -10,7 +10,9 @@ import pydicom
 import pytest
 
 from cardioview.imaging import load
-from cardioview.network.dicom_results import PLACEHOLDER, CTRValues, build_results, write_results
+from cardioview.anatomy.cardiothoracic_ratio import Caliper, CardiothoracicRatio
+from cardioview.network.dicom_results import PLACEHOLDER, build_results
+from cardioview.results.writer import ResultWriter
 from tests.conftest import REPO_ROOT
 
 RASTER = REPO_ROOT / "resources/samples/nih_00000001_000_cardiomegaly.png"
@@ -46,9 +48,11 @@ def test_dicom_source_results_pass_dciodvfy_and_keep_the_study(tmp_path, predict
     source = pydicom.dcmread(chest_films[0], stop_before_pixels=True)
     xray = load(chest_films[0])
     prediction = predictor.predict(xray)
-    objects = build_results(xray, prediction, ctr=CTRValues(0.56, heart=131.5, thorax=235.0, in_mm=True),
+    assert xray.pixel_spacing is None  # RG1 states no Pixel Spacing: the SR gives the diameters in pixels
+    ctr = CardiothoracicRatio.from_calipers(Caliper(900, 1031.6, 1100), Caliper(400, 635, 1000))  # 0.56
+    objects = build_results(xray, prediction, ctr=ctr,
                             weights_sha256=predictor.bundle.manifest["model_sha256"])
-    sc_path, sr_path, seg_path = write_results(tmp_path, objects, "film")
+    sc_path, sr_path, seg_path = ResultWriter().write_dicom(objects, tmp_path, "film")
     for path in (sc_path, sr_path, seg_path):
         assert dciodvfy_errors(path) == [], path.name
     sc, sr, seg = pydicom.dcmread(sc_path), pydicom.dcmread(sr_path), pydicom.dcmread(seg_path)
@@ -69,7 +73,8 @@ def test_dicom_source_results_pass_dciodvfy_and_keep_the_study(tmp_path, predict
     assert values["Decision threshold"] == pytest.approx(prediction.threshold, abs=1e-6)
     assert values["Cardiomegaly"] == ("Present" if prediction.positive else "Absent")
     assert values["Cardiothoracic ratio"] == pytest.approx(0.56)
-    assert values["Maximal transverse cardiac diameter"] == pytest.approx(131.5)
+    assert values["Maximal transverse cardiac diameter"] == pytest.approx(131.6)
+    assert values["Maximal internal thoracic diameter"] == pytest.approx(235.0)
     evidence = sr.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[0]
     assert evidence.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
     texts = values["texts"]
@@ -81,7 +86,7 @@ def test_raster_and_deidentified_inputs_get_placeholders_never_names(tmp_path, p
     source = pydicom.dcmread(chest_films[0], stop_before_pixels=True)
     for xray, deidentify in ((load(RASTER), False), (load(chest_films[0]), True)):
         objects = build_results(xray, predictor.predict(xray), deidentify=deidentify)
-        paths = write_results(tmp_path, objects, "x")
+        paths = ResultWriter().write_dicom(objects, tmp_path, "x")
         for path in paths:
             assert dciodvfy_errors(path) == [], path.name
             ds = pydicom.dcmread(path)
@@ -102,7 +107,7 @@ def test_segmentation_holds_the_heart_and_lungs_on_the_source_film(tmp_path, pre
     prediction = predictor.predict(xray)
     assert prediction.anatomy is not None, "the shipped anatomy segmenter is missing"
     objects = build_results(xray, prediction)
-    [seg_path] = [p for p in write_results(tmp_path, objects, "film") if p.name.endswith("_seg.dcm")]
+    [seg_path] = [p for p in ResultWriter().write_dicom(objects, tmp_path, "film") if p.name.endswith("_seg.dcm")]
     assert dciodvfy_errors(seg_path) == []
     seg = pydicom.dcmread(seg_path)
     assert seg.Modality == "SEG" and seg.SegmentationType == "BINARY"

@@ -17,7 +17,7 @@ from pynetdicom import AE
 from cardioview.network import dimse
 from cardioview.network.listener import Listener, ListenerOptions
 from cardioview.network.nodes import Node
-from cardioview.predict_cli import RESULT_COLUMNS
+from cardioview.results.results_csv import RESULT_COLUMNS
 from tests.conftest import REPO_ROOT
 from tests.network.films import downsized_copy, rg1_uncr
 from tests.network.orthanc import LISTENER_AET, ORTHANC_AET, free_port

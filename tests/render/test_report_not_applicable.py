@@ -29,16 +29,16 @@ def analysed(tiny_bundle):
     if not (ANATOMY / "manifest.json").is_file():
         pytest.skip("weights/cxr_anatomy is not in this checkout")
     data = pytest.importorskip("pydicom.data")
-    from cardioview.anatomy_cli import report_ctr
     from cardioview.imaging.loader import load
     from cardioview.inference.predictor import Predictor
+    from cardioview.results.film_result import analyse
 
     predictor = Predictor(tiny_bundle, backend="onnx", device="cpu", anatomy=ANATOMY)
 
     def run(name: str):
         xray = load(data.get_testdata_file(name))
-        prediction = predictor.predict(xray).for_xray(xray)
-        return xray, prediction, report_ctr(prediction.anatomy)
+        result = analyse(predictor, xray)
+        return xray, result.prediction, result.automatic_ctr  # the segmenter's CTR, shown or not
 
     return run
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cardioview.anatomy.result import CtrMeasurement
+from cardioview.anatomy.cardiothoracic_ratio import Caliper, CardiothoracicRatio
 
 
 def _row_extent(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -63,10 +63,10 @@ def thorax_extent(right_lung: np.ndarray, left_lung: np.ndarray, per_row: bool =
 
 
 def measure_ctr(heart: np.ndarray, right_lung: np.ndarray, left_lung: np.ndarray,
-                heart_per_row: bool = False, thorax_per_row: bool = False) -> CtrMeasurement | None:
-    """The CTR measurement from bool masks (same shape), or None when a structure is missing."""
+                heart_per_row: bool = False, thorax_per_row: bool = False) -> CardiothoracicRatio | None:
+    """The CTR with its two calipers from bool masks (same shape), or None when a structure is missing."""
     h = heart_extent(np.asarray(heart, bool), per_row=heart_per_row)
     t = thorax_extent(np.asarray(right_lung, bool), np.asarray(left_lung, bool), per_row=thorax_per_row)
-    if h is None or t is None:
+    if h is None or t is None or t[1] <= t[0]:
         return None
-    return CtrMeasurement(h[0], h[1], h[2], t[0], t[1], t[2])
+    return CardiothoracicRatio.from_calipers(Caliper(h[0], h[1], h[2]), Caliper(t[0], t[1], t[2]))

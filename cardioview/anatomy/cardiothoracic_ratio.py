@@ -1,4 +1,4 @@
-"""Cardiothoracic ratio (CTR): the classical measurement a report can carry beside P.
+"""The one cardiothoracic ratio (CTR) value type: the segmenter's, the reader's calipers, the report's and the SR's.
 
 CTR = maximal transverse cardiac width / maximal internal thoracic width on a
 PA film; above 0.5 suggests cardiomegaly. AP films magnify the heart.
@@ -11,13 +11,11 @@ from dataclasses import dataclass
 
 #: CTR above this suggests an enlarged cardiac silhouette (PA film).
 CTR_LIMIT = 0.5
-#: How the report draws each caliper: RGB colour and its name for the legend.
-CALIPER_COLOURS = {"heart": ((90, 200, 255), "blue"), "thorax": ((255, 214, 90), "yellow")}
 
 
 @dataclass(frozen=True)
 class Caliper:
-    """A horizontal width measured on the image, in the XRay's pixel coordinates."""
+    """A horizontal width measured on the image, in the XRay's pixel coordinates (x at pixel edges)."""
 
     x0: float
     x1: float
@@ -26,6 +24,10 @@ class Caliper:
     @property
     def width(self) -> float:
         return abs(self.x1 - self.x0)
+
+    def scaled(self, sx: float, sy: float) -> "Caliper":
+        """The same line in an image resized by (sx, sy) (pixel edges kept aligned)."""
+        return Caliper(self.x0 * sx, self.x1 * sx, (self.y + 0.5) * sy - 0.5)
 
     def to_dict(self) -> dict:
         return {"x0": round(self.x0, 2), "x1": round(self.x1, 2), "y": round(self.y, 2)}
@@ -55,6 +57,19 @@ class CardiothoracicRatio:
     @property
     def enlarged(self) -> bool:
         return self.ratio > CTR_LIMIT
+
+    def scaled(self, sx: float, sy: float) -> "CardiothoracicRatio":
+        """The same measurement in an image resized by (sx, sy); a bare ratio stays as it is."""
+        if self.heart is None or self.thorax is None:
+            return self
+        return CardiothoracicRatio.from_calipers(self.heart.scaled(sx, sy), self.thorax.scaled(sx, sy))
+
+    def diameters(self, pixel_spacing: tuple[float, float] | None = None) -> tuple[float | None, float | None, bool]:
+        """(heart, thorax, in_mm): the caliper widths in mm when the column spacing is known, else in pixels."""
+        scale = float(pixel_spacing[1]) if pixel_spacing else 1.0
+        heart = self.heart.width * scale if self.heart is not None else None
+        thorax = self.thorax.width * scale if self.thorax is not None else None
+        return heart, thorax, bool(pixel_spacing)
 
     def to_dict(self) -> dict:
         return {
