@@ -111,14 +111,16 @@ def _analyse(number: int, path: Path, predictor, writer: ResultWriter, args: arg
     # File names can carry patient names: de-identified outputs are named by their row in results.csv.
     stem = OutputNames(deidentify=args.deidentify).stem(path, number)
     try:
+        dicom_out = getattr(args, "dicom_out", None)
+        report = writer.report(result) if dicom_out or not args.no_report else None  # PNG and SC: one picture
         if not args.no_report:
-            writer.write_report(result, out, stem)
+            writer.write_report(result, out, stem, report=report)
         if attention_out is not None:
             writer.write_attention(result, attention_out, stem)
         if args.masks_out:
             writer.write_masks(result, Path(args.masks_out), stem)
-        if getattr(args, "dicom_out", None):
-            writer.write_dicom(writer.dicom_objects(result), Path(args.dicom_out), stem)
+        if dicom_out:
+            writer.write_dicom(writer.dicom_objects(result, report=report), Path(dicom_out), stem)
     except CardioViewError as exc:
         return Row.failed(path, str(exc))
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback

@@ -56,9 +56,13 @@ class ResultWriter:
 
         return build_report(result.xray, result.prediction, options or self.report_options(result))
 
-    def write_report(self, result: FilmResult, folder: Path, stem: str, options=None) -> Path:
-        """``folder/stem.png`` (or the next free name): the annotated report with its JSON metadata."""
-        report = self.report(result, options)
+    def write_report(self, result: FilmResult, folder: Path, stem: str, options=None, report=None) -> Path:
+        """``folder/stem.png`` (or the next free name): the annotated report with its JSON metadata.
+
+        Args:
+            report: the report already rendered (e.g. for the DICOM SC too); rendered here when None.
+        """
+        report = report or self.report(result, options)
         return self.write_report_image(report, self.target(folder, stem, ".png"))
 
     def write_report_image(self, report, target: Path) -> Path:
@@ -68,13 +72,17 @@ class ResultWriter:
         return self._private(write_report(target, report.image, report.metadata))
 
     # -- DICOM --------------------------------------------------------------------------------
-    def dicom_objects(self, result: FilmResult, created: datetime | None = None):
+    def dicom_objects(self, result: FilmResult, created: datetime | None = None, report=None):
         """The SC (the same picture as the PNG report), the SR (probability, verdict, the result's CTR) and,
-        on a DICOM film with anatomy, the SEG (network.dicom_results.ResultObjects)."""
+        on a DICOM film with anatomy, the SEG (network.dicom_results.ResultObjects).
+
+        Args:
+            report: the PNG report already rendered for this result, reused as the SC's picture.
+        """
         from cardioview.network.dicom_results import build_results
 
         created = created or datetime.now(timezone.utc)
-        report = self.report(result, self.report_options(result, created))
+        report = report or self.report(result, self.report_options(result, created))
         return build_results(result.xray, result.prediction, deidentify=self.deidentify, ctr=result.ctr,
                              report_rgb=report.image, weights_sha256=self.weights_sha256, created=created)
 
