@@ -120,7 +120,8 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
     px = xray.shape[1] / grid[1]  # one network pixel in film pixels
     for caliper in ("heart", "thorax"):
         for end in ("x0", "x1"):
-            ours, theirs = getattr(getattr(res.measurement, caliper), end), getattr(getattr(full.measurement, caliper), end)
+            ours = getattr(getattr(res.measurement, caliper), end)
+            theirs = getattr(getattr(full.measurement, caliper), end)
             assert ours == pytest.approx(theirs, abs=1.5 * px), (caliper, end)
     assert abs(res.measurement.heart.y - full.measurement.heart.y) < 0.03 * xray.shape[0]
     assert res.at_image_size(res.heart).shape == xray.shape
