@@ -319,6 +319,14 @@ def _as_strings(value: Any) -> list[str]:
     return [str(v).strip() for v in value]
 
 
+def failure_detail(exc: BaseException) -> str:
+    """A library failure in one line; pydicom lists one failure per plugin after a header line: keep the first."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return (lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0])[:200]
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0][:200] if lines else type(exc).__name__
