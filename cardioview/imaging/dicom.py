@@ -71,7 +71,8 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
     frames = frame_count(header)
     check_pixel_budget(path, rows, columns, frames, pixel_budget)
 
-    ds = read_dataset(path, stop_before_pixels=False, prechecked=True)
+    ds = read_dataset(path, stop_before_pixels=False, prechecked=True,
+                      pixel_bytes=_pixel_bytes_allowed(header, rows * columns * frames))
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
         last = header.get_item(list(header.keys())[-1]) if len(header) else None
         header_end = (getattr(last, "value_tell", None) or 0) + (getattr(last, "length", 0) or 0)
@@ -129,6 +130,13 @@ def _load_dicom(path: Path, pixel_budget: int) -> XRay:
         windows=header_windows,
         invert_display=inverted,
     )
+
+
+def _pixel_bytes_allowed(header: Dataset, pixels: int) -> int:
+    """Most bytes Pixel Data may take: twice the native size (compressed data can exceed it a little) + 1 MB."""
+    samples = max(integer(header, "SamplesPerPixel", 1) or 1, 1)
+    bits = min(max(integer(header, "BitsAllocated", 16) or 16, 8), 64)
+    return 2 * pixels * min(samples, 4) * ((bits + 7) // 8) + (1 << 20)
 
 
 def _modality(path: Path, frame: np.ndarray, ds: Dataset) -> np.ndarray:

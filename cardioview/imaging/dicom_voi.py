@@ -108,7 +108,8 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
                 return scale_to_unit(apply_voi(values, ds, 0), lut_low, lut_high), "", "VOI LUT"
             note = "DICOM VOI LUT is flat and was ignored; shown with the image's own range"
         except Exception as exc:  # 17-bit descriptor, table shorter than its descriptor, ...
-            note = f"DICOM VOI LUT Sequence unusable ({failure_detail(exc)}) and ignored; shown with the image's own range"
+            note = (f"DICOM VOI LUT Sequence unusable ({failure_detail(exc)}) and ignored; "
+                    "shown with the image's own range")
     elif "WindowCenter" in ds and "WindowWidth" in ds and (bad := _unusable_window(ds, low, high)):
         note = f"DICOM window ignored ({bad}); shown with the image's own range"
     elif "WindowCenter" in ds and "WindowWidth" in ds:
