@@ -10,6 +10,7 @@ import io
 import math
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
@@ -27,6 +28,7 @@ from cardioview.imaging.bounded_read import (
     MAX_HEADER_BYTES, MAX_READS, BoundedReader, TooManyReads, read_prefix_chunks,
 )
 from cardioview.imaging.dicom_items import ItemCounter, check_item_count
+from cardioview.imaging.scan_reader import read_scan_elements
 from cardioview.imaging.xray import Window, XRayMetadata
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -213,6 +215,11 @@ def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | 
         return read_partial(f, stop_when, force=True, specific_tags=tags), True
 
 
+@lru_cache(maxsize=8)
+def _as_ints(tags: tuple) -> frozenset[int]:
+    return frozenset(int(t) for t in tags)
+
+
 def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool]:
     last = max(int(t) for t in scan_tags)
     reached_end = False
@@ -228,6 +235,9 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
         full = len(head) == _SCAN_BUFFER
         if DeflatedExplicitVRLittleEndian.encode() in head[:_SCAN_BUFFER // 16]:  # rare: only then inflate to check
             check_inflated_size(path)
+        fast = read_scan_elements(head, _as_ints(tuple(scan_tags)), last, whole_file=not full)
+        if fast is not None:  # plain files: only the wanted elements, read without pydicom's generic walk
+            return fast, False
         try:
             # Parsing from memory is measurably faster than from the file object.
             ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
@@ -351,6 +361,9 @@ def integer(ds: Dataset, keyword: str, default: int | None = None) -> int | None
     """A header value as int (IS/US), ``default`` when absent or malformed."""
     try:
         value = ds.get(keyword)
+        if isinstance(value, str):  # IS text from the scan's reader: " 5 ", "05" and "5.0" are 5, as pydicom reads them
+            number = float(value)
+            return int(number) if number.is_integer() else default
         return default if value is None or value == "" else int(value)
     except Exception:  # malformed IS, or a value pydicom cannot convert
         return default
