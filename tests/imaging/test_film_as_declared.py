@@ -8,49 +8,14 @@ checks that the shipped model gives these films the probability of the plainly s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from cardioview.imaging import load
 from tests.dicom_factory import write_dicom
-from tests.imaging.test_orientation import save_oriented
-
-PAD_COLUMNS = 60
-
-
-def inverse_mono2(film: np.ndarray, path: Path) -> Path:
-    """Stored inverted (255 - v), MONOCHROME2, and only Presentation LUT Shape INVERSE says so."""
-    return write_dicom(path, (255 - film).astype(np.uint8), extra={"PresentationLUTShape": "INVERSE"})
-
-
-def plain_12bit(film: np.ndarray, path: Path) -> Path:
-    """The film at 12 bits (v * 15: below every padding value used here), its last PAD_COLUMNS columns black.
-
-    The reference for the padded films.
-    """
-    stored = film.astype(np.uint16) * 15
-    stored[:, -PAD_COLUMNS:] = 0
-    return write_dicom(path, stored, bits_stored=12)
-
-
-def padded_12bit(film: np.ndarray, path: Path, *, range_limit: bool = False) -> Path:
-    """The same, its last columns padding: 65535 (cut to 4095 at 12 bits), or 4000..4095 with a range limit."""
-    stored = film.astype(np.uint16) * 15
-    if range_limit:
-        stored[:, -PAD_COLUMNS:] = np.linspace(4000, 4095, PAD_COLUMNS, dtype=np.uint16)
-        extra = {"PixelPaddingValue": 4095, "PixelPaddingRangeLimit": 4000}
-    else:
-        stored[:, -PAD_COLUMNS:] = 65535
-        extra = {"PixelPaddingValue": 65535}
-    return write_dicom(path, stored, bits_stored=12, extra=extra)
-
-
-def blanking_window(film: np.ndarray, path: Path) -> Path:
-    """An 8-bit film whose only window (centre 250, width 4) turns 99.9 % of it black."""
-    return write_dicom(path, film, windows=[(250.0, 4.0, "blanks the film")])
-
+from tests.imaging.declared_films import (
+    PAD_COLUMNS, blanking_window, inverse_mono1, inverse_mono2, padded_12bit, plain_12bit, save_oriented,
+)
 
 def test_monochrome2_with_presentation_lut_inverse_is_inverted_and_named(nih_u8, tmp_path):
     xray = load(inverse_mono2(nih_u8, tmp_path / "inverse.dcm"))
@@ -60,9 +25,7 @@ def test_monochrome2_with_presentation_lut_inverse_is_inverted_and_named(nih_u8,
 
 
 def test_monochrome1_ignores_presentation_lut_inverse_by_the_standard(nih_u8, tmp_path):
-    path = write_dicom(tmp_path / "m1.dcm", (255 - nih_u8).astype(np.uint8), photometric="MONOCHROME1",
-                       extra={"PresentationLUTShape": "INVERSE"})
-    xray = load(path)
+    xray = load(inverse_mono1(nih_u8, tmp_path / "m1.dcm"))
     np.testing.assert_allclose(xray.pixels, nih_u8 / 255.0, atol=1e-6)  # inverted once, not twice
     assert not any("Presentation LUT" in w for w in xray.warnings)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,28 +9,9 @@ from PIL import Image
 from cardioview.imaging import load, scan
 from cardioview.imaging.raster_header import EXIF_ORIENTATION, declared_size
 from cardioview.imaging.sniff import JPEG, PNG, TIFF
+from tests.imaging.declared_films import png_with_late_exif, save_oriented
 
-# stored = STORE[o](film) is what a camera writes when the film is displayed after applying orientation o.
-STORE = {
-    3: lambda a: a[::-1, ::-1],
-    5: lambda a: a.swapaxes(0, 1),
-    6: lambda a: np.rot90(a, 1),
-    8: lambda a: np.rot90(a, -1),
-}
-FORMATS = {
-    "tiff": (TIFF, {"format": "TIFF"}),
-    "tiff_lzw": (TIFF, {"format": "TIFF", "compression": "tiff_lzw"}),
-    "png": (PNG, {"format": "PNG"}),
-    "jpeg": (JPEG, {"format": "JPEG", "quality": 95}),
-}
-
-
-def save_oriented(film: np.ndarray, orientation: int, kind: str, path: Path) -> Path:
-    """``film`` stored turned, with the EXIF Orientation that turns it back (an eXIf chunk for PNG)."""
-    exif = Image.Exif()
-    exif[EXIF_ORIENTATION] = orientation
-    Image.fromarray(np.ascontiguousarray(STORE[orientation](film))).save(path, exif=exif.tobytes(), **FORMATS[kind][1])
-    return path
+FORMATS = {"tiff": TIFF, "tiff_lzw": TIFF, "png": PNG, "jpeg": JPEG}
 
 
 @pytest.fixture
@@ -43,7 +22,7 @@ def film(nih_u8) -> np.ndarray:
 
 def test_installed_pillow_applies_tiff_orientation_itself_but_not_jpeg_or_png(film, tmp_path):
     # The facts raster_header.PILLOW_ORIENTS rests on: an upgrade that changes them fails here.
-    for kind, (fmt, _) in FORMATS.items():
+    for kind, fmt in FORMATS.items():
         path = save_oriented(film, 6, kind, tmp_path / f"o6.{kind}")
         with open(path, "rb") as f, Image.open(f) as picture:
             lazy = picture.size
@@ -60,7 +39,7 @@ def test_installed_pillow_applies_tiff_orientation_itself_but_not_jpeg_or_png(fi
 @pytest.mark.parametrize("orientation", [3, 5, 6, 8])
 def test_film_is_shown_upright_whatever_the_format(film, tmp_path, kind, orientation):
     path = save_oriented(film, orientation, kind, tmp_path / f"film.{kind}")
-    fmt = FORMATS[kind][0]
+    fmt = FORMATS[kind]
     assert declared_size(path, fmt)[:2] == (880, 1024)  # width, height as displayed
     pixels = load(path).pixels
     assert pixels.shape == film.shape
@@ -82,15 +61,5 @@ def test_scan_lists_rotated_films_with_their_displayed_size(film, tmp_path):
 
 def test_png_exif_after_the_image_data_is_honoured_too(film, tmp_path):
     # PNG 3rd edition allows eXIf after IDAT; Pillow reads it once the pixels are decoded.
-    path = tmp_path / "late_exif.png"
-    Image.fromarray(np.ascontiguousarray(STORE[6](film))).save(path)
-    exif = Image.Exif()
-    exif[EXIF_ORIENTATION] = 6
-    data = path.read_bytes()
-    iend = data.rindex(b"IEND") - 4
-    payload = exif.tobytes()[6:]  # the TIFF structure, without the "Exif\0\0" prefix
-    import zlib
-
-    chunk = len(payload).to_bytes(4, "big") + b"eXIf" + payload + zlib.crc32(b"eXIf" + payload).to_bytes(4, "big")
-    path.write_bytes(data[:iend] + chunk + data[iend:])
+    path = png_with_late_exif(film, 6, tmp_path / "late_exif.png")
     np.testing.assert_allclose(load(path).pixels, film / 255.0, atol=1e-6)
