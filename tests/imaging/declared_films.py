@@ -34,7 +34,8 @@ def save_oriented(film: np.ndarray, orientation: int, kind: str, path: Path) -> 
     """``film`` stored turned, with the EXIF Orientation that turns it back (an eXIf chunk for PNG)."""
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
-    Image.fromarray(np.ascontiguousarray(STORE[orientation](film))).save(path, exif=exif.tobytes(), **RASTER_KINDS[kind])
+    stored = np.ascontiguousarray(STORE[orientation](film))
+    Image.fromarray(stored).save(path, exif=exif.tobytes(), **RASTER_KINDS[kind])
     return path
 
 

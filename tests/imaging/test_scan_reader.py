@@ -57,7 +57,8 @@ def test_undefined_length_sequences_before_the_scan_tags_are_skipped(tmp_path):
     raw = path.read_bytes()
     # Re-encode the sequence and its items with undefined lengths, as many modalities write them.
     defined = pydicom.dcmread(path)
-    item_a = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\x08\x00\x55\x11UI\x06\x001.2.3\x00" + b"\xfe\xff\x0d\xe0" + bytes(4)
+    uid = b"\x08\x00\x55\x11UI\x06\x001.2.3\x00"  # (0008,1155) Referenced SOP Instance UID
+    item_a = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + uid + b"\xfe\xff\x0d\xe0" + bytes(4)
     item_b = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\xfe\xff\x0d\xe0" + bytes(4)
     start = raw.index(b"\x08\x00\x40\x11SQ")
     length = int.from_bytes(raw[start + 8:start + 12], "little")
@@ -78,7 +79,8 @@ def test_other_character_sets_are_converted_by_pydicom(tmp_path):
     assert fast is not None and not isinstance(fast, ScanHeader)
     with quiet_pydicom():
         assert _agree(fast, pydicom.dcmread(path, stop_before_pixels=True)) == []
-        assert text(read_dataset(path, stop_before_pixels=True, scan_tags=_SCAN_TAGS), "PatientName") == "Иванов^Иван"
+        scanned = read_dataset(path, stop_before_pixels=True, scan_tags=_SCAN_TAGS)
+        assert text(scanned, "PatientName") == "Иванов^Иван"
 
 
 def test_utf8_names_are_read_by_the_fast_reader(tmp_path):
