@@ -24,9 +24,9 @@ from cardioview.errors import ImageLoadError, MissingDecoderError, UnsupportedIm
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_decoded_bytes, check_pixel_budget
 from cardioview.imaging.compressed import decode_compressed
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
-from cardioview.imaging.dicom_header import (
-    failure_detail, frame_count, integer, metadata_from_dataset, pixel_spacing, quiet_pydicom, read_dataset, text,
-    transfer_syntax, windows,
+from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset
+from cardioview.imaging.dicom_values import (
+    failure_detail, frame_count, integer, metadata_from_dataset, pixel_spacing, text, transfer_syntax, windows,
 )
 from cardioview.imaging.dicom_voi import padding_mask, presentation_inverse, to_display
 from cardioview.imaging.grayscale import luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful

@@ -1,27 +1,25 @@
-"""Reading DICOM headers: parse a file safely and pull plain facts out of it.
+"""Reading DICOM headers: parse a file safely, with bounded reads and a specific reason for every refusal.
 
 Shared by the loader (which then decodes the pixels) and the folder scan
-(which never touches pixel data).
+(which never touches pixel data). The values are read out by dicom_values.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_partial
-from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.valuerep import VR
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
 from cardioview.imaging.bounded_read import (
@@ -29,7 +27,6 @@ from cardioview.imaging.bounded_read import (
 )
 from cardioview.imaging.dicom_items import ItemCounter, check_item_count
 from cardioview.imaging.scan_reader import read_scan_elements
-from cardioview.imaging.xray import Window, XRayMetadata
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 # Pixel Data, Float Pixel Data, Double Float Pixel Data.
@@ -338,114 +335,6 @@ def _ensure_transfer_syntax(ds: Dataset) -> None:
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = uid
-
-
-def transfer_syntax(ds: Dataset) -> UID:
-    return UID(ds.file_meta.TransferSyntaxUID)
-
-
-def text(ds: Dataset, keyword: str) -> str:
-    """A header value as a stripped string, '' when absent or unreadable."""
-    try:
-        value = ds.get(keyword)
-    except Exception:  # a malformed value must not stop loading
-        return ""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple, MultiValue)):
-        return "\\".join(str(v) for v in value).strip()
-    return str(value).strip()
-
-
-def integer(ds: Dataset, keyword: str, default: int | None = None) -> int | None:
-    """A header value as int (IS/US), ``default`` when absent or malformed."""
-    try:
-        value = ds.get(keyword)
-        if isinstance(value, str):  # IS text from the scan's reader: " 5 ", "05" and "5.0" are 5, as pydicom reads them
-            number = float(value)
-            return int(number) if number.is_integer() else default
-        return default if value is None or value == "" else int(value)
-    except Exception:  # malformed IS, or a value pydicom cannot convert
-        return default
-
-
-def frame_count(ds: Dataset) -> int:
-    return max(integer(ds, "NumberOfFrames", 1) or 1, 1)
-
-
-def metadata_from_dataset(ds: Dataset) -> XRayMetadata:
-    """The plain header facts an XRay carries."""
-    return XRayMetadata(
-        patient_name=text(ds, "PatientName"),
-        patient_id=text(ds, "PatientID"),
-        patient_sex=text(ds, "PatientSex"),
-        patient_age=text(ds, "PatientAge"),
-        study_instance_uid=text(ds, "StudyInstanceUID"),
-        series_instance_uid=text(ds, "SeriesInstanceUID"),
-        sop_instance_uid=text(ds, "SOPInstanceUID"),
-        study_date=text(ds, "StudyDate"),
-        study_description=text(ds, "StudyDescription"),
-        series_description=text(ds, "SeriesDescription"),
-        modality=text(ds, "Modality"),
-        body_part=text(ds, "BodyPartExamined"),
-        view_position=text(ds, "ViewPosition"),
-        manufacturer=text(ds, "Manufacturer"),
-        photometric_interpretation=text(ds, "PhotometricInterpretation"),
-        transfer_syntax=transfer_syntax(ds).name,
-    )
-
-
-def pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
-    """(row, column) spacing in mm from Pixel Spacing, else Imager Pixel Spacing.
-
-    Zero, negative or malformed values (some CR files write 0\\0) mean unknown.
-    """
-    for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
-        try:
-            values = [float(v) for v in ds.get(keyword) or ()]
-        except Exception:  # malformed or single-valued: unknown
-            continue
-        if len(values) == 2 and all(math.isfinite(v) and v > 0 for v in values):
-            return values[0], values[1]
-    return None
-
-
-def windows(ds: Dataset) -> tuple[Window, ...]:
-    """Every window the header defines (Window Center/Width, VM 1-n), in order."""
-    try:
-        centers = _as_floats(ds.get("WindowCenter"))
-        widths = _as_floats(ds.get("WindowWidth"))
-        explanations = _as_strings(ds.get("WindowCenterWidthExplanation"))
-    except Exception:  # malformed DS values: no usable window
-        return ()
-    return tuple(
-        Window(center=c, width=w, explanation=explanations[i] if i < len(explanations) else "")
-        for i, (c, w) in enumerate(zip(centers, widths))
-    )
-
-
-def _as_floats(value: Any) -> list[float]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        return [float(value)]
-    return [float(v) for v in value]
-
-
-def _as_strings(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        return [str(value).strip()]
-    return [str(v).strip() for v in value]
-
-
-def failure_detail(exc: BaseException) -> str:
-    """A library failure in one line; pydicom lists one failure per plugin after a header line: keep the first."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if not lines:
-        return type(exc).__name__
-    return (lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0])[:200]
 
 
 def _first_line(exc: BaseException) -> str:

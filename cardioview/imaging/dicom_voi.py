@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import apply_voi, apply_windowing
 
 from cardioview.errors import UnsupportedImageError
-from cardioview.imaging.dicom_header import failure_detail, integer, text, windows
+from cardioview.imaging.dicom_values import failure_detail, integer, text, windows
 from cardioview.imaging.grayscale import scale_to_unit
 
 #: Share of the film's pixels at black or white above which a header window is ignored:

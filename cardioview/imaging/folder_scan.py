@@ -19,9 +19,8 @@ from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError
 from cardioview.imaging.file_kind import not_regular_reason
-from cardioview.imaging.dicom_header import (
-    frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text, transfer_syntax_of,
-)
+from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset, transfer_syntax_of
+from cardioview.imaging.dicom_values import frame_count, integer, metadata_from_dataset, text
 from cardioview.imaging.raster_header import declared_size
 from cardioview.imaging.sniff import (
     DICOM, DICOM_BARE, DICOM_SUFFIXES, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pydicom
-import pytest
 from pydicom.data import get_testdata_file, get_testdata_files
 from pydicom.datadict import keyword_for_tag
 
-from cardioview.imaging.dicom_header import integer, quiet_pydicom, read_dataset, text
+from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset
+from cardioview.imaging.dicom_values import integer, text
 from cardioview.imaging.folder_scan import _SCAN_TAGS
 from cardioview.imaging.scan_reader import ScanHeader, read_scan_elements
 
