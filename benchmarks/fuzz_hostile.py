@@ -34,21 +34,9 @@ import numpy as np
 
 from tests.dicom_factory import write_dicom
 from tests.imaging.declared_films import (
-    blanking_window,
-    inverse_mono1,
-    inverse_mono2,
-    padded_12bit,
-    plain_12bit,
-    png_with_late_exif,
-    save_oriented,
+    blanking_window, inverse_mono1, inverse_mono2, padded_12bit, plain_12bit, png_with_late_exif, save_oriented,
 )
-from tests.imaging.hostile_files import (
-    endless_link,
-    forged_jpeg_sof,
-    forged_pixel_length,
-    sparse_copy,
-    unknown_vr,
-)
+from tests.imaging.hostile_files import endless_link, forged_jpeg_sof, forged_pixel_length, sparse_copy, unknown_vr
 
 REPO = Path(__file__).resolve().parents[1]
 NIH = REPO.parent / "shared" / "data" / "nih1024" / "images"

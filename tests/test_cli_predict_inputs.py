@@ -17,12 +17,7 @@ from PIL import Image
 
 from cardioview.cli import main
 from tests.dicom_factory import nih_image
-from tests.imaging.hostile_files import (
-    endless_link,
-    forged_jpeg_sof,
-    sparse_copy,
-    unknown_vr,
-)
+from tests.imaging.hostile_files import endless_link, forged_jpeg_sof, sparse_copy, unknown_vr
 
 REPO = Path(__file__).resolve().parents[1]
 FILM = REPO / "resources" / "samples" / "nih_00000001_000_cardiomegaly.png"

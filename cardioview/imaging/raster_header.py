@@ -25,8 +25,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from cardioview.errors import ImageLoadError, ImageTooLargeError
-from cardioview.imaging.codestream import JPEG as JPEG_FAMILY
-from cardioview.imaging.codestream import FrameHeader, read_frame_header
+from cardioview.imaging.codestream import JPEG as JPEG_FAMILY, FrameHeader, read_frame_header
 from cardioview.imaging.sniff import BMP, JPEG, PNG, PNG_SIGNATURE, TIFF
 
 EXIF_ORIENTATION = 0x0112

@@ -10,12 +10,7 @@ from cardioview.errors import ImageLoadError
 from cardioview.imaging import load, scan
 from cardioview.imaging.bounded_read import BoundedReader, TooManyReads
 from cardioview.imaging.dicom_items import check_item_count
-from tests.imaging.hostile_files import (
-    endless_link,
-    forged_pixel_length,
-    many_items,
-    sparse_copy,
-)
+from tests.imaging.hostile_files import endless_link, forged_pixel_length, many_items, sparse_copy
 
 
 def test_bounded_reader_ends_at_its_limit_and_says_it_cut():

@@ -14,15 +14,8 @@ import pytest
 from cardioview.imaging import load
 from tests.dicom_factory import write_dicom
 from tests.imaging.declared_films import (
-    PAD_COLUMNS,
-    blanking_window,
-    inverse_mono1,
-    inverse_mono2,
-    padded_12bit,
-    plain_12bit,
-    save_oriented,
+    PAD_COLUMNS, blanking_window, inverse_mono1, inverse_mono2, padded_12bit, plain_12bit, save_oriented,
 )
-
 
 def test_monochrome2_with_presentation_lut_inverse_is_inverted_and_named(nih_u8, tmp_path):
     xray = load(inverse_mono2(nih_u8, tmp_path / "inverse.dcm"))
