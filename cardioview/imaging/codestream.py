@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import generate_fragments
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
+from cardioview.imaging.detail import library_detail
 
 JPEG = "JPEG"
 JPEG_LS = "JPEG-LS"
@@ -65,7 +66,7 @@ def first_fragment(path: Path, pixel_data: bytes) -> bytes:
             if index:  # item 0 is the Basic Offset Table
                 return fragment
     except (ValueError, struct.error) as exc:
-        raise ImageLoadError(path, f"corrupt encapsulated pixel data: {exc}") from exc
+        raise ImageLoadError(path, f"corrupt encapsulated pixel data: {library_detail(exc)}") from exc
     raise ImageLoadError(path, "encapsulated pixel data holds no fragment: no image follows the header")
 
 

@@ -25,8 +25,9 @@ from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_decoded_bytes,
 from cardioview.imaging.compressed import decode_compressed
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
 from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_values import (
-    failure_detail, frame_count, integer, metadata_from_dataset, pixel_spacing, text, transfer_syntax, windows,
+    frame_count, integer, metadata_from_dataset, pixel_spacing, text, transfer_syntax, windows,
 )
 from cardioview.imaging.dicom_voi import padding_mask, presentation_inverse, to_display
 from cardioview.imaging.grayscale import luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful
@@ -145,7 +146,7 @@ def _modality(path: Path, frame: np.ndarray, ds: Dataset) -> np.ndarray:
         modality = apply_modality_lut(frame, ds)
     except Exception as exc:  # multi-valued slope, a 65535-bit LUT descriptor, ...
         where = "Modality LUT Sequence" if "ModalityLUTSequence" in ds else "Rescale Slope/Intercept"
-        raise ImageLoadError(path, f"unusable {where} ({failure_detail(exc)})") from exc
+        raise ImageLoadError(path, f"unusable {where} ({library_detail(exc)})") from exc
     if modality.dtype.kind == "f" and not np.isfinite(modality).all():
         raise ImageLoadError(path, "Rescale Slope/Intercept (or the float pixels) give non-finite values "
                                    f"(slope {text(ds, 'RescaleSlope') or '1'}, intercept "
@@ -175,7 +176,7 @@ def _check_native_length(path: Path, ds: Dataset, decoder: Decoder) -> None:
     try:
         expected = int(get_expected_length(ds, unit="bytes"))
     except Exception as exc:  # e.g. a value pydicom could not convert
-        raise ImageLoadError(path, f"the image pixel module is malformed ({failure_detail(exc)})") from exc
+        raise ImageLoadError(path, f"the image pixel module is malformed ({library_detail(exc)})") from exc
     actual = len(ds.PixelData or b"")
     if actual == 0:
         raise ImageLoadError(path, "Pixel Data is empty: the header describes an image but holds no pixels")
@@ -193,10 +194,10 @@ def _require_pixel_module(path: Path, ds: Dataset) -> None:
         if value is None or value == "":
             raise ImageLoadError(path, f"{keyword} is missing: the pixel data cannot be interpreted")
         if keyword != "PhotometricInterpretation" and not isinstance(value, int):
-            raise ImageLoadError(path, f"{keyword} is not a number ({str(value)[:40]!r}): "
+            raise ImageLoadError(path, f"{keyword} is not a number: "
                                        "the header is corrupt (wrong VR?)")
     if "NumberOfFrames" in ds and integer(ds, "NumberOfFrames") is None:
-        raise ImageLoadError(path, f"Number of Frames is not a number ({text(ds, 'NumberOfFrames')[:40]!r})")
+        raise ImageLoadError(path, "Number of Frames is not a number: the header is corrupt")
     if ds.PhotometricInterpretation in _MONOCHROME and ds.SamplesPerPixel != 1:
         raise ImageLoadError(path, f"{ds.PhotometricInterpretation} data with Samples per Pixel "
                                    f"{ds.SamplesPerPixel}: the header contradicts itself")
@@ -207,7 +208,7 @@ def _decode_first_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID) -> 
     try:
         frame, meta = decoder.as_array(ds, index=0, as_rgb=False)
     except Exception as exc:
-        detail = failure_detail(exc)
+        detail = library_detail(exc)
         # Every installed plugin refused a variant (e.g. 12-bit JPEG Extended,
         # which only the GPL pylibjpeg-libjpeg decodes): a plugin gap, not corruption.
         if decoder.missing_dependencies and "not support" in str(exc).lower():
@@ -225,7 +226,7 @@ def _colour_to_gray(path: Path, ds: Dataset, frame: np.ndarray, photometric: str
             rgb = apply_color_lut(frame, ds)
         except Exception as exc:  # no or malformed Palette Color Lookup Table
             raise ImageLoadError(path, "PALETTE COLOR image with an unusable Palette Color Lookup Table "
-                                       f"({failure_detail(exc)})") from exc
+                                       f"({library_detail(exc)})") from exc
         full_scale = float(np.iinfo(rgb.dtype).max) if np.issubdtype(rgb.dtype, np.integer) else 1.0
     else:
         rgb = frame

@@ -25,6 +25,7 @@ from cardioview.errors import ImageLoadError, UnsupportedImageError
 from cardioview.imaging.bounded_read import (
     MAX_HEADER_BYTES, MAX_READS, BoundedReader, TooManyReads, read_prefix_chunks,
 )
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_items import ItemCounter, check_item_count
 from cardioview.imaging.scan_reader import read_scan_elements
 
@@ -87,7 +88,7 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
     except OSError as exc:
         raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # pydicom raises many types on corrupt headers
-        raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {_first_line(exc)})") from exc
+        raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {library_detail(exc)})") from exc
 
     _check_transfer_syntax_vr(path, ds)
     if not scan_tags:
@@ -335,8 +336,3 @@ def _ensure_transfer_syntax(ds: Dataset) -> None:
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = uid
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:200] if lines else type(exc).__name__

@@ -115,11 +115,3 @@ def _as_strings(value: Any) -> list[str]:
     if isinstance(value, str) or not hasattr(value, "__iter__"):
         return [str(value).strip()]
     return [str(v).strip() for v in value]
-
-
-def failure_detail(exc: BaseException) -> str:
-    """A library failure in one line; pydicom lists one failure per plugin after a header line: keep the first."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if not lines:
-        return type(exc).__name__
-    return (lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0])[:200]

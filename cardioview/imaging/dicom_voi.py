@@ -15,7 +15,8 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import apply_voi, apply_windowing
 
 from cardioview.errors import UnsupportedImageError
-from cardioview.imaging.dicom_values import failure_detail, integer, text, windows
+from cardioview.imaging.detail import library_detail
+from cardioview.imaging.dicom_values import integer, text, windows
 from cardioview.imaging.grayscale import scale_to_unit
 
 #: Share of the film's pixels at black or white above which a header window is ignored:
@@ -108,7 +109,7 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
                 return scale_to_unit(apply_voi(values, ds, 0), lut_low, lut_high), "", "VOI LUT"
             note = "DICOM VOI LUT is flat and was ignored; shown with the image's own range"
         except Exception as exc:  # 17-bit descriptor, table shorter than its descriptor, ...
-            note = (f"DICOM VOI LUT Sequence unusable ({failure_detail(exc)}) and ignored; "
+            note = (f"DICOM VOI LUT Sequence unusable ({library_detail(exc)}) and ignored; "
                     "shown with the image's own range")
     elif "WindowCenter" in ds and "WindowWidth" in ds and (bad := _unusable_window(ds, low, high)):
         note = f"DICOM window ignored ({bad}); shown with the image's own range"
@@ -122,7 +123,7 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
             return (scale_to_unit(windowed, out_low, out_high), "",
                     f"window (Window Center {first.center:g} / Width {first.width:g})")
         except (ValueError, TypeError, IndexError) as exc:
-            note = f"DICOM window ignored ({failure_detail(exc)}); shown with the image's own range"
+            note = f"DICOM window ignored ({library_detail(exc)}); shown with the image's own range"
     else:
         note = ""
     # No usable VOI: the image's own min-max. Not robust percentiles: they

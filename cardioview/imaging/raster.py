@@ -26,6 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from cardioview.errors import ImageLoadError, ImageTooLargeError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.grayscale import (
     luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful,
 )
@@ -102,7 +103,7 @@ def _decode(path: Path, fmt: str) -> tuple[np.ndarray, int, tuple[str, ...]]:
     except MALFORMED_TAG_ERRORS as exc:
         raise ImageLoadError(path, malformed_tags(fmt, exc)) from exc
     except _DECODE_ERRORS as exc:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        detail = library_detail(exc)
         raise ImageLoadError(path, f"{fmt.upper()} data is corrupt or truncated: {detail}") from exc
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from cardioview.errors import ImageLoadError, ImageTooLargeError
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.codestream import JPEG as JPEG_FAMILY, FrameHeader, read_frame_header
 from cardioview.imaging.sniff import BMP, JPEG, PNG, PNG_SIGNATURE, TIFF
 
@@ -40,7 +41,7 @@ _JPEG_HEAD = 1 << 20
 
 
 def malformed_tags(fmt: str, exc: Exception) -> str:
-    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    detail = library_detail(exc, 160)
     return (f"{fmt.upper()} header is malformed: a tag (such as StripOffsets) has a type or value the format "
             f"does not allow ({detail})")
 
@@ -74,7 +75,7 @@ def _pillow_header(path: Path, fmt: str) -> tuple[int, int, int]:
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(path, f"header declares a gigantic image ({exc}); refused before decoding") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageLoadError(path, f"not a valid {fmt.upper()} image: {str(exc).splitlines()[0][:200]}") from exc
+        raise ImageLoadError(path, f"not a valid {fmt.upper()} image: {library_detail(exc)}") from exc
     except MALFORMED_TAG_ERRORS as exc:
         raise ImageLoadError(path, malformed_tags(fmt, exc)) from exc
     return width, height, valid_orientation(orientation)
