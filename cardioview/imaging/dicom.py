@@ -23,9 +23,9 @@ from pydicom.uid import UID
 from cardioview.errors import ImageLoadError, MissingDecoderError, UnsupportedImageError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_decoded_bytes, check_pixel_budget
 from cardioview.imaging.compressed import decode_compressed
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
 from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset
-from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_values import (
     frame_count, integer, metadata_from_dataset, pixel_spacing, text, transfer_syntax, windows,
 )
