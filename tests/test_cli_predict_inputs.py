@@ -101,3 +101,15 @@ def test_forged_jpeg_size_is_refused_while_a_real_small_jpeg_loads(tmp_path):
     assert uniform.stat().st_size < 64 << 10
     with pytest.raises(Exception, match="constant image"):  # past the size check, refused for being blank
         load(uniform)
+
+
+def test_a_jpeg_with_a_large_app_segment_before_its_frame_header_still_loads(tmp_path):
+    from cardioview.imaging import load
+
+    film = nih_image()
+    path = tmp_path / "big_app.jpg"
+    Image.fromarray(film).save(path, quality=90)
+    data = path.read_bytes()
+    segment = b"\xff\xe9" + (65535).to_bytes(2, "big") + bytes(65533)  # APP9 filler, 20 x 64 KB > 1 MB
+    path.write_bytes(data[:2] + segment * 20 + data[2:])
+    assert load(path).pixels.shape == (1024, 1024)

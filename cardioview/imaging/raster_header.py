@@ -57,8 +57,9 @@ def declared_size(path: Path, fmt: str) -> tuple[int, int, int]:
         width, height, orientation = _png_header(path)
     else:
         width, height, orientation = _pillow_header(path, fmt)
-        if fmt == JPEG:
-            check_jpeg_data(path, _jpeg_frame(path), path.stat().st_size, "file")
+        frame = _jpeg_frame(path) if fmt == JPEG else None
+        if frame is not None:
+            check_jpeg_data(path, frame, path.stat().st_size, "file")
     if orientation in (5, 6, 7, 8) and fmt not in PILLOW_ORIENTS:  # a quarter turn swaps the sides
         width, height = height, width
     return width, height, orientation
@@ -116,9 +117,14 @@ def _exif_orientation(data: bytes) -> int:
         return 1
 
 
-def _jpeg_frame(path: Path) -> FrameHeader:
+def _jpeg_frame(path: Path) -> FrameHeader | None:
+    """The JPEG's SOF, or None when it is not within the first megabyte (Pillow, which found it, then decides)."""
     with open(path, "rb") as f:
-        return read_frame_header(path, JPEG_FAMILY, f.read(_JPEG_HEAD))
+        head = f.read(_JPEG_HEAD)
+    try:
+        return read_frame_header(path, JPEG_FAMILY, head)
+    except ImageLoadError:
+        return None
 
 
 def check_jpeg_data(path: Path, frame: FrameHeader, data_bytes: int, where: str) -> None:
