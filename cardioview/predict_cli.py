@@ -89,6 +89,8 @@ def run_predict(args: argparse.Namespace) -> int:
                           weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
     rows = [_analyse(i, path, predictor, writer, args, out, attention_out)
             for i, path in enumerate(_progress(inputs.files), 1)]
+    for row, path in zip(rows, inputs.files):  # a path given twice is analysed once, and the row says so
+        row.warnings = "; ".join(filter(None, [row.warnings, inputs.repeat_note(path)]))
     rows += [Row.failed(path, f"{short_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = write_results_csv(out, rows)
     failed = sum(r.status == "error" for r in rows)
