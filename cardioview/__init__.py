@@ -2,7 +2,7 @@
 
 The package is split along one data path (see README):
 ``imaging`` loads files into :class:`~cardioview.imaging.xray.XRay`,
-``inference`` turns an XRay into a :class:`~cardioview.inference.prediction.Prediction`,
+``inference`` turns an XRay into a :class:`~cardioview.model.prediction.Prediction`,
 ``render`` draws overlays and reports, ``gui`` is the Qt viewer.
 ``model`` and ``training`` hold the torch network and its trainer.
 """

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
 LOG_NAME = "audit.jsonl"
 

@@ -43,7 +43,7 @@ class _Task(QRunnable):
 def make_thumbnail(xray: XRay, size: int = THUMBNAIL_SIZE) -> np.ndarray:
     """uint8 (h, w) with the long side ``size``, aspect kept."""
     from cardioview.imageops import resize_gray
-    from cardioview.inference.preprocess import to_uint8
+    from cardioview.imageops import to_uint8
 
     h, w = xray.shape
     factor = size / max(h, w)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 from cardioview.render.colormaps import COLORMAPS, DEFAULT_COLORMAP
 from cardioview.render.ctr import CTR_LIMIT, Caliper, CardiothoracicRatio
 from cardioview.render.model_output import model_output_shown

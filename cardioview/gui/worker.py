@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from cardioview.errors import CardioViewError
 from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
 
 

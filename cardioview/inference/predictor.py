@@ -16,7 +16,7 @@ from cardioview.errors import CardioViewError, WeightsError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
 from cardioview.inference.calibration_map import recalibrate_probability
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 from cardioview.inference.prevalence import manifest_probability_note
 from cardioview.inference.preprocess import display_gray, preprocess, same_display
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle

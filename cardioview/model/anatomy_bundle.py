@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import WeightsError
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.model.bundle import sha256_file, verify_listed_file
 
 FORMAT = "cardioview-anatomy-bundle/1"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import WeightsError
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.model.manifest_schema import FORMAT, INTENDED_USES, SCHEMA_VERSION, validate_manifest
 from cardioview.model.signing import UNSIGNED_NOTE, Trust, sign_manifest, verify_manifest
 

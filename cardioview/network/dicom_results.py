@@ -31,7 +31,7 @@ from pydicom.uid import generate_uid
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
 # highdicom's person-name advice quotes the name itself (patient data must not reach logs); module-wide
 # because catch_warnings is not thread-safe and results are built in worker threads.

@@ -26,8 +26,8 @@ from cardioview.atomic import atomic_write_bytes, unique_path  # noqa: F401  (un
 from cardioview.errors import ImageLoadError
 from cardioview.imageops import resize_for_display
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
-from cardioview.inference.preprocess import to_uint8
+from cardioview.model.prediction import Prediction
+from cardioview.imageops import to_uint8
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
 from cardioview.render.anatomy_overlay import outlined_picture
 from cardioview.render.ctr import CALIPER_COLOURS, CardiothoracicRatio

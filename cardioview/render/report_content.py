@@ -14,7 +14,7 @@ import numpy as np
 
 from cardioview import __version__
 from cardioview.imaging.xray import XRay, XRayMetadata
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
 from cardioview.render.anatomy_overlay import anatomy_report_texts
 from cardioview.render.ctr import CALIPER_COLOURS, CTR_LIMIT, CardiothoracicRatio, as_ctr

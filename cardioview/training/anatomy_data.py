@@ -16,7 +16,8 @@ import numpy as np
 from PIL import Image
 
 from cardioview.imageops import resize_gray
-from cardioview.inference.preprocess import PreprocessSpec, prepare_gray
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.inference.preprocess import prepare_gray
 from cardioview.model.segmenter import CHANNELS
 
 SOURCES = ("jsrt", "wingspan")

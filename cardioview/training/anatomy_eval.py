@@ -91,7 +91,7 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
             "heart_box_iou": summary([o["iou_heart"] for o in out]),
             "central_box_iou": summary([o["iou_central"] for o in out]),
             "qc_failed": sum(o["ctr"] is None for o in out)}
-    from cardioview.inference.preprocess import to_uint8
+    from cardioview.imageops import to_uint8
     worst = sorted(pictures, key=lambda t: t[0])[:8]
     figs["_sheet"] = sheet([case_figure(to_uint8(x.pixels), m, (t,), f"{o['image']} {o['view']} IoU {o['iou_heart']:.2f} "
                                         + (f"CTR {o['ctr']:.2f}" if o["ctr"] else o["qc_reason"][:24]))

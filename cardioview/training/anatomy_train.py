@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.model.segmenter import CHANNELS, build_segmenter, count_parameters
 from cardioview.training.anatomy_augment import AnatomyAugment, augment_batch
 from cardioview.training.anatomy_data import load_arrays, scan, split

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from cardioview.errors import ImageLoadError
-from cardioview.inference.preprocess import PreprocessSpec, prepare_gray
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.inference.preprocess import prepare_gray
 
 LABELS_CSV = "labels.csv"
 

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.atomic import atomic_write_text
 from cardioview.training import nih
 from cardioview.training.data import LABELS_CSV, DataError, Sample, is_nih_layout, prepare_images, read_labels_csv

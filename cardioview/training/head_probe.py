@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from cardioview.atomic import atomic_write_bytes, atomic_write_text
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.model.amm import AttentionMappingHead
 from cardioview.model.bundle import sha256_file
 from cardioview.model.checkpoint import load_tensors_into, save_tensors

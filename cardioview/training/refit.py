@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from cardioview.inference.calibration_map import apply_recalibration
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.inference.prevalence import prevalence_table
 from cardioview.model.bundle import load_bundle, write_manifest
 from cardioview.model.checkpoint import load_network

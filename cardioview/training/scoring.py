@@ -17,7 +17,8 @@ import torch
 from cardioview.errors import CardioViewError
 from cardioview.imaging import load
 from cardioview.inference.calibration_map import apply_recalibration
-from cardioview.inference.preprocess import PreprocessSpec, prepare_gray, target_size
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.inference.preprocess import prepare_gray, target_size
 from cardioview.training.data import Sample
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.atomic import atomic_write_text
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import NetworkConfig, build_network

@@ -5,7 +5,8 @@ import onnx
 import pytest
 
 from cardioview.inference.backends import OnnxBackend, open_backend
-from cardioview.inference.preprocess import PreprocessSpec, preprocess
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.inference.preprocess import preprocess
 from cardioview.inference.torch_backend import TorchBackend
 from cardioview.model.bundle import ONNX, load_bundle
 from tests.conftest import NIH1024, require_shared_data

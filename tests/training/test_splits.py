@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cardioview.inference.preprocess import PreprocessSpec
+from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.training.data import Sample, prepare_images, read_labels_csv
 from cardioview.training.splits import (
     group_stats, near_duplicate_groups, patient_split, stratified_group_split, with_groups,
