@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cardioview.imaging import load
+from cardioview.selftest.checks import Check
+
 
 def check_anatomy(checks, predictor, png: Path) -> None:
     """Adds a "segmenter" check: PASS with the CTR of ``png``; SKIP when no segmenter is shipped."""
-    from cardioview.selftest import Check
-
     if predictor is None:
         return
     runner = getattr(predictor, "anatomy", None)
@@ -16,8 +17,6 @@ def check_anatomy(checks, predictor, png: Path) -> None:
         checks.add(Check("segmenter", "SKIP", "no weights/cxr_anatomy bundle: predictions carry no CTR"))
         return
     with checks.check("segmenter") as detail:
-        from cardioview.imaging import load
-
         result = runner.segment(load(png))
         if result.ctr is None:
             raise AssertionError(f"{png.name}: no CTR ({result.reason})")

@@ -27,18 +27,30 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib.util
 import io
 import json
 import os
-import socket
 import sys
 import tempfile
-import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
+import pydicom
+from pydicom.pixels import pixel_array
+from pydicom.uid import UID
+
+from cardioview import __version__
+from cardioview.atomic import atomic_write_text, unique_path
+from cardioview.imaging import load
+from cardioview.inference.predictor import Predictor
+from cardioview.model.bundle import MANIFEST
+from cardioview.render.report import build_report, read_report_metadata, write_report
+from cardioview.resources import resources_dir
+from cardioview.selftest.anatomy import check_anatomy
+from cardioview.selftest.checks import Check, Checks, NetworkGuard
 
 #: Packages the clinical bundle must leave out; checked only in a frozen build.
 EXCLUDED_FROM_BUNDLE = ("torch", "torchvision", "cv2", "matplotlib", "tkinter", "PyQt5", "PyQt6", "PySide2")
@@ -76,74 +88,6 @@ SYNTAX_LABELS = {"1.2.840.10008.1.2.4.90": "JPEG 2000 lossless", "1.2.840.10008.
 SAME_RESULT_TOLERANCE = 1e-5
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str  # "PASS", "FAIL" or "SKIP"
-    detail: str
-
-    @property
-    def line(self) -> str:
-        return f"{self.status} {self.name}: {self.detail}"
-
-
-class _Checks:
-    """Collects check results and prints each as it is decided."""
-
-    def __init__(self, emit: Callable[[str], None]):
-        self.emit, self.results = emit, []
-
-    @contextlib.contextmanager
-    def check(self, name: str) -> Iterator[list[str]]:
-        """Run a block as one check; it passes unless it raises. Append the detail to the yielded list."""
-        detail: list[str] = []
-        start = time.perf_counter()
-        try:
-            yield detail
-        except Exception as exc:  # a self-test reports every failure and goes on
-            reason = (str(exc).strip().splitlines() or [""])[0][:300]
-            self.add(Check(name, "FAIL", f"{type(exc).__name__}: {reason}"))
-            return
-        self.add(Check(name, "PASS", f"{'; '.join(detail)} ({time.perf_counter() - start:.2f} s)"))
-
-    def add(self, check: Check) -> None:
-        self.results.append(check)
-        self.emit(check.line)
-
-
-class _NetworkGuard:
-    """Refuses, and counts, every attempt to resolve a host or connect an IP socket."""
-
-    def __init__(self):
-        self.attempts: list[str] = []
-
-    def __enter__(self) -> "_NetworkGuard":
-        self._saved = (socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo, socket.create_connection)
-        guard, connect, connect_ex = self, socket.socket.connect, socket.socket.connect_ex
-
-        def refuse(what: str):
-            guard.attempts.append(what)
-            raise OSError(f"CardioView self-test: network access refused ({what})")
-
-        def guarded_connect(sock, address):
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                refuse(f"connect {sock.family.name}")
-            return connect(sock, address)
-
-        def guarded_connect_ex(sock, address):
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                refuse(f"connect_ex {sock.family.name}")
-            return connect_ex(sock, address)
-
-        socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex
-        socket.getaddrinfo = lambda *a, **k: refuse("getaddrinfo")
-        socket.create_connection = lambda *a, **k: refuse("create_connection")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo, socket.create_connection = self._saved
-
-
 def run_selftest(weights: str | Path | None = None, *, out_dir: Path | None = None, device: str = "auto",
                  gui: bool | None = None, resources: Path | None = None,
                  emit: Callable[[str], None] = print) -> list[Check]:
@@ -156,21 +100,18 @@ def run_selftest(weights: str | Path | None = None, *, out_dir: Path | None = No
         gui: True to require the GUI check, False to skip it, None to run it when the GUI imports.
         resources: the resources/ folder holding samples/ and selftest/ (default: the app's).
     """
-    from cardioview.resources import resources_dir
-
     resources = Path(resources) if resources is not None else resources_dir()
-    checks = _Checks(emit)
+    checks = Checks(emit)
     with contextlib.ExitStack() as stack:
         if out_dir is None:
             out_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cardioview-selftest-")))
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        guard = stack.enter_context(_NetworkGuard())
+        guard = stack.enter_context(NetworkGuard())
         if getattr(sys, "frozen", False):
             _check_exclusions(checks)
         predictor = _check_weights(checks, weights, device)
         _check_decoders(checks, resources)
-        from cardioview.anatomy_selftest import check_anatomy  # issue 12: the heart/lung segmenter
         check_anatomy(checks, predictor, resources / INPUTS[-1].relative)
         results: dict[str, tuple | None] = {}
         for item in INPUTS:  # MONOCHROME1 first: the re-encodings are compared with it
@@ -186,8 +127,7 @@ def run_selftest(weights: str | Path | None = None, *, out_dir: Path | None = No
     return checks.results
 
 
-def _check_exclusions(checks: _Checks) -> None:
-    import importlib.util
+def _check_exclusions(checks: Checks) -> None:
 
     with checks.check("excluded packages") as detail:
         present = [name for name in EXCLUDED_FROM_BUNDLE if importlib.util.find_spec(name) is not None]
@@ -196,9 +136,7 @@ def _check_exclusions(checks: _Checks) -> None:
         detail.append(f"none of {', '.join(EXCLUDED_FROM_BUNDLE)} is bundled")
 
 
-def _check_weights(checks: _Checks, weights: str | Path | None, device: str):
-    from cardioview.inference.predictor import Predictor
-    from cardioview.model.bundle import MANIFEST
+def _check_weights(checks: Checks, weights: str | Path | None, device: str):
 
     with checks.check("weights") as detail:
         predictor = Predictor(weights, backend="onnx", device=device)
@@ -210,9 +148,7 @@ def _check_weights(checks: _Checks, weights: str | Path | None, device: str):
     return None
 
 
-def _check_decoders(checks: _Checks, resources: Path) -> None:
-    import pydicom
-    from pydicom.pixels import pixel_array
+def _check_decoders(checks: Checks, resources: Path) -> None:
 
     with checks.check("decoders") as detail:
         reference = pydicom.dcmread(resources / MONOCHROME1.relative).pixel_array
@@ -229,19 +165,14 @@ def _check_decoders(checks: _Checks, resources: Path) -> None:
             detail.append(f"{SYNTAX_LABELS.get(str(syntax), syntax.name)}: {', '.join(plugins)}")
 
 
-def _check_input(checks: _Checks, item: SelfTestInput, resources: Path, predictor, out_dir: Path,
+def _check_input(checks: Checks, item: SelfTestInput, resources: Path, predictor, out_dir: Path,
                  reference: tuple | None):
     """Load, analyse and report one input; returns (xray pixels, prediction) or None when it failed.
 
     ``reference`` is the uncompressed MONOCHROME1 sample's (pixels, prediction): a lossless
     re-encoding of it must give exactly its pixels and its probability.
     """
-    from cardioview import __version__
-    from pydicom.uid import UID
 
-    from cardioview.atomic import unique_path
-    from cardioview.imaging import load
-    from cardioview.render.report import build_report, read_report_metadata, write_report
 
     with checks.check(item.label) as detail:
         if predictor is None:
@@ -283,7 +214,7 @@ def _check_input(checks: _Checks, item: SelfTestInput, resources: Path, predicto
     return None
 
 
-def _check_gui(checks: _Checks, predictor, png: Path, headless: tuple | None, out_dir: Path, required: bool) -> None:
+def _check_gui(checks: Checks, predictor, png: Path, headless: tuple | None, out_dir: Path, required: bool) -> None:
     """Open the real main window offscreen on ``png``; its audit log must match the headless result."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if os.environ["QT_QPA_PLATFORM"] == "offscreen":
@@ -384,8 +315,6 @@ def main(argv: list[str] | None = None, *, require_gui: bool = False) -> int:
     emit(f"self-test FAILED: {len(failed)} of {len(results)} checks failed" if failed
          else f"self-test OK: all {len(results) - skipped} checks passed" + (f", {skipped} skipped" if skipped else ""))
     if args.out is not None:  # windowed builds have no console: leave the lines where the user can read them
-        from cardioview.atomic import atomic_write_text, unique_path
-
         atomic_write_text(unique_path(args.out, "selftest", suffix=".txt"), "\n".join(lines) + "\n")
     return 1 if failed else 0
 
