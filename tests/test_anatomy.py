@@ -23,13 +23,13 @@ SAMPLE = REPO_ROOT / "resources" / "samples" / "nih_00000001_000_cardiomegaly.pn
 
 
 def _wingspan_items():
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     require_shared_data(HEART_LUNG)
     return [it for it in scan(HEART_LUNG) if it.ctr is not None]
 
 
 def _gt_masks(item):
-    from cardioview.training.anatomy_data import load_mask
+    from cardioview.training.anatomy.data import load_mask
     return [load_mask(m) for m in item.masks]
 
 
@@ -126,8 +126,8 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
 def test_segmenter_dice_on_real_jsrt_films_it_did_not_train_on():
     runner = _runner()
     require_shared_data(HEART_LUNG)
-    from cardioview.training.anatomy_data import load_image, scan
-    from cardioview.training.anatomy_metrics import dice
+    from cardioview.training.anatomy.data import load_image, scan
+    from cardioview.training.anatomy.metrics import dice
     manifest = json.loads((ANATOMY_BUNDLE / "manifest.json").read_text())
     assert manifest["format"] == "cardioview-anatomy-bundle/1"
     split = manifest.get("training", {}).get("test_images")
@@ -172,7 +172,7 @@ print("ok")
 
 
 def test_quality_check_passes_the_ground_truth_masks():
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     require_shared_data(HEART_LUNG)
     items = scan(HEART_LUNG)[::4]
     refused = [it.key for it in items if not assess(*_gt_masks(it)).passed]

@@ -72,7 +72,7 @@ def test_evaluate_anatomy_on_real_masks_and_nih_boxes(tmp_path):
     (tmp_path / "images").symlink_to(boxes / "images")
     small.write_text("\n".join(lines) + "\n")
     split = tmp_path / "split.json"
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     keys = [it.key for it in scan(data) if it.ctr is not None][:5]
     split.write_text(json.dumps({"train": [], "val": [], "test": keys}))
     r = _cli("evaluate-anatomy", "--data", data, "--split", split, "--boxes", small, "--out", tmp_path / "eval")

@@ -13,12 +13,14 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
+
+from cardioview.gui.options import add_gui_arguments
 
 #: A scripted run that has not finished by then gives up with exit code 2
 #: (CARDIOVIEW_SCRIPT_TIMEOUT_S overrides it, e.g. for CI).
@@ -44,40 +46,6 @@ def start_watchdog(seconds: float, code: int, message: str) -> threading.Timer:
     return timer
 #: Window size for --screenshot runs.
 SCREENSHOT_SIZE = (1480, 920)
-BACKENDS = ("auto", "onnx", "torch")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-def _opacity(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"opacity must be within 0..1, got {text}")
-    return value
-
-
-def add_gui_arguments(parser: argparse.ArgumentParser, model_options: bool = True) -> argparse.ArgumentParser:
-    """Add the ``gui`` sub-command's options to ``parser``.
-
-    Args:
-        parser: the sub-command parser.
-        model_options: also add --weights/--backend/--device (leave False when a
-            parent parser already defines them).
-    """
-    parser.add_argument("path", nargs="?", type=Path, help="an image file or a folder to open")
-    parser.add_argument("--analyze-all", "--analyse-all", dest="analyze_all", action="store_true",
-                        help="analyse every image of the folder after opening it")
-    parser.add_argument("--opacity", type=_opacity, default=None,
-                        help="heat-map opacity 0..1 for this session (default: the remembered one, first 0.2)")
-    parser.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
-                        help="save a PNG of the whole window once the first image and its heat map are shown")
-    parser.add_argument("--quit-after", action="store_true",
-                        help="exit (code 0) when the scripted steps are done")
-    if model_options:
-        parser.add_argument("--weights", type=Path, default=None, metavar="BUNDLE",
-                            help="weights bundle folder (default: the shipped one)")
-        parser.add_argument("--backend", choices=BACKENDS, default="auto")
-        parser.add_argument("--device", choices=DEVICES, default="auto")
-    return parser
 
 
 def predictor_factory(weights: Path | None, backend: str = "auto", device: str = "auto") -> Callable:

@@ -33,8 +33,10 @@ from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.imaging.xray import XRay
 from cardioview.model.prediction import Prediction
 
-# highdicom's person-name advice quotes the name itself (patient data must not reach logs); module-wide
-# because catch_warnings is not thread-safe and results are built in worker threads.
+# highdicom's person-name advice quotes the name itself (patient data must not reach logs). Silenced here for
+# the whole module, always: the catch_warnings blocks below also quiet other value advice while an object is
+# built, but catch_warnings is not thread-safe (results are built in worker threads), so they alone could let a
+# name through.
 warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name.*")
 
 MANUFACTURER = "CardioView"

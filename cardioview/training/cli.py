@@ -14,8 +14,8 @@ from pathlib import Path
 
 from cardioview.errors import CardioViewError
 from cardioview.model.network import BACKBONES, HEADS
-from cardioview.training.config import RECIPES, SELECTION_CRITERIA, TrainConfig, paper_recipe
-from cardioview.training.data import DataError
+from cardioview.training.classifier.config import RECIPES, SELECTION_CRITERIA, TrainConfig, paper_recipe
+from cardioview.training.classifier.data import DataError
 
 EXIT_OK, EXIT_USAGE = 0, 2
 PAPER_MAX_EPOCHS = 1000
@@ -92,7 +92,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from cardioview.training.train import train
+    from cardioview.training.classifier.train import train
 
     try:
         if args.resume:
@@ -115,13 +115,13 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
-    from cardioview.training.evaluate_cli import add_arguments
+    from cardioview.training.evaluation.evaluate_cli import add_arguments
 
     add_arguments(p)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from cardioview.training.evaluate_cli import run
+    from cardioview.training.evaluation.evaluate_cli import run
 
     return run(args)
 
@@ -153,12 +153,12 @@ def write_card(args: argparse.Namespace) -> None:
     """Contact sheet (if asked) and MODEL_CARD.md for the bundle just written."""
     import json
 
-    from cardioview.training.model_card import read_notes, write_model_card
+    from cardioview.training.card.model_card import read_notes, write_model_card
 
     rows = None
     if args.contact_sheet is not None:
-        from cardioview.training.contact_sheet import contact_sheet
-        from cardioview.training.data import read_labels_csv
+        from cardioview.training.card.contact_sheet import contact_sheet
+        from cardioview.training.classifier.data import read_labels_csv
 
         # positives first, so the sheet reads as two groups
         samples = sorted(read_labels_csv(args.contact_sheet), key=lambda s: (-s.label, str(s.path)))
@@ -189,7 +189,7 @@ def _signing_key(path: Path | None):
 
 def run_bundle(args: argparse.Namespace) -> int:
     """Calibrate, threshold, evaluate and export a run into a weights bundle."""
-    from cardioview.training.bundle_writer import build_bundle
+    from cardioview.training.card.bundle_writer import build_bundle
 
     if not args.card_only and (args.run is None or not (args.run / "best.safetensors").is_file()):
         print(f"error: --run {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
@@ -214,7 +214,7 @@ def run_bundle(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     ev = manifest.get("evaluation", {})
     if ev:
-        from cardioview.training.evaluate import format_table
+        from cardioview.training.evaluation.evaluate import format_table
 
         print(format_table(ev))
     print(f"bundle written to {args.out}", file=sys.stderr)
@@ -222,7 +222,7 @@ def run_bundle(args: argparse.Namespace) -> int:
 
 
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
-    from cardioview.training.evaluate_cli import add_source_arguments
+    from cardioview.training.evaluation.evaluate_cli import add_source_arguments
 
     p.add_argument("--weights", type=Path, nargs="+", required=True,
                    help="two or more bundle folders (e.g. the AMM and the GAP model of an ablation)")
@@ -236,9 +236,9 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_compare(args: argparse.Namespace) -> int:
     """Score the same labelled images with several bundles; paired bootstrap of the AUROC differences."""
-    from cardioview.training.compare import compare_bundles, format_comparison
-    from cardioview.training.data import describe_counts
-    from cardioview.training.evaluate_cli import samples_from_args
+    from cardioview.training.classifier.data import describe_counts
+    from cardioview.training.evaluation.compare import compare_bundles, format_comparison
+    from cardioview.training.evaluation.evaluate_cli import samples_from_args
 
     if len(args.weights) < 2:
         print("error: --weights needs at least two bundles", file=sys.stderr)
@@ -270,8 +270,8 @@ def add_refit_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_refit(args: argparse.Namespace) -> int:
     """Refit a bundle's preprocessing (version 2), calibration and threshold on validation (no retraining)."""
-    from cardioview.training.evaluate import format_table
-    from cardioview.training.refit import refit_bundle
+    from cardioview.training.classifier.refit import refit_bundle
+    from cardioview.training.evaluation.evaluate import format_table
 
     try:
         key = _signing_key(args.signing_key)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cardioview.training.config import TrainConfig, paper_recipe
-from cardioview.training.train import after_validation
+from cardioview.training.classifier.config import TrainConfig, paper_recipe
+from cardioview.training.classifier.train import after_validation
 from tests.conftest import CXR128, require_shared_data
 
 
