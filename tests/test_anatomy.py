@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -114,7 +113,8 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
     assert res.heart.shape == grid and res.image_shape == xray.shape
     (heart, right, left), shares = runner.masks(xray.pixels, with_shares=True)
     full = assess(heart, right, left, shares=shares)
-    # one grid pixel is 8 film pixels here; against the key points both are equally accurate (card: MAE 0.0142 vs 0.0151)
+    # one grid pixel is 8 film pixels here; against the key points both are equally accurate (card: MAE 0.0142 vs
+    # 0.0151)
     assert res.ctr == pytest.approx(full.ctr, abs=0.01)
     px = xray.shape[1] / grid[1]  # one network pixel in film pixels
     for name in ("heart_left", "heart_right", "thorax_left", "thorax_right"):

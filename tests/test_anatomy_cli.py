@@ -47,11 +47,11 @@ def test_predict_writes_ctr_and_masks_at_the_input_size(tmp_path):
 
 
 def test_report_draws_outlines_and_names_the_ctr_source():
+    from cardioview.anatomy_cli import report_ctr
     from cardioview.imaging import load
     from cardioview.inference.predictor import Predictor
     from cardioview.render.report import build_report
     from cardioview.render.report_content import report_lines
-    from cardioview.anatomy_cli import report_ctr
     predictor = Predictor()
     assert predictor.anatomy is not None
     xray = load(SAMPLES / "nih_00000001_000_cardiomegaly.png")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cardioview.selftest import runner as selftest
-from cardioview.selftest.checks import Checks, NetworkGuard
 from cardioview.frozen import install_safe_streams, route
 from cardioview.resources import resources_dir
+from cardioview.selftest import runner as selftest
+from cardioview.selftest.checks import Checks, NetworkGuard
 
 pytest.importorskip("onnxruntime")
 

@@ -68,7 +68,7 @@ class Prediction:
             return NOT_APPLICABLE_LABEL
         return POSITIVE_LABEL if self.positive else NEGATIVE_LABEL
 
-    def for_xray(self, xray) -> "Prediction":
+    def for_xray(self, xray) -> Prediction:
         """This result with the image's applicability attached (not applicable: no verdict)."""
         from dataclasses import replace
 
@@ -76,7 +76,7 @@ class Prediction:
 
         return replace(self, not_applicable=xray_not_applicable_reason(xray))
 
-    def with_threshold(self, threshold: float) -> "Prediction":
+    def with_threshold(self, threshold: float) -> Prediction:
         """The same result judged against another threshold (no re-inference)."""
         from dataclasses import replace
 

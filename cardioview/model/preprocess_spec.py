@@ -44,7 +44,7 @@ class PreprocessSpec:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PreprocessSpec":
+    def from_dict(cls, d: dict) -> PreprocessSpec:
         return cls(
             input_size=int(d["input_size"]),
             equalize=bool(d["equalize"]),

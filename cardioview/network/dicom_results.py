@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import highdicom as hd
@@ -279,7 +279,7 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
         report_rgb: the report picture; rendered with cardioview.render.report when None.
         deidentify: new Patient/Study placeholders, the source not referenced, a de-identified report.
     """
-    created = created or datetime.now(timezone.utc)
+    created = created or datetime.now(UTC)
     if report_rgb is None:
         from cardioview.render.report import build_report
 

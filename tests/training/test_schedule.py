@@ -1,4 +1,5 @@
-"""The paper recipe's schedule: best-checkpoint choice, LR x0.3 on plateaus, early stopping; and a real paper-recipe run."""
+"""The paper recipe's schedule: best-checkpoint choice, LR x0.3 on plateaus, early stopping; a real paper-recipe
+run."""
 
 import csv
 import json

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from cardioview.model.anatomy_bundle import ONNX, SAFETENSORS, write_anatomy_manifest
+from cardioview.model.anatomy_bundle import ONNX, SAFETENSORS, load_anatomy_bundle, write_anatomy_manifest
 from cardioview.model.anatomy_export import export_onnx
 from cardioview.model.segmenter import CHANNELS, build_segmenter, count_parameters
 from cardioview.training.anatomy.train import AnatomyConfig
@@ -71,7 +71,6 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     figures = json.loads(a.figures.read_text()) if a.figures else None
     if a.figures_only:  # keep the files (and so the model id the figures name), update the manifest
-        from cardioview.model.anatomy_bundle import load_anatomy_bundle
         manifest = load_anatomy_bundle(a.out).manifest
         manifest["figures"] = figures or {}
         print(write_anatomy_manifest(a.out, manifest))

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from cardioview.anatomy import assess
 from cardioview.anatomy.ctr import measure_ctr
 from cardioview.atomic import atomic_write_text
+from cardioview.imageops import to_uint8
+from cardioview.imaging.loader import load
 from cardioview.inference.anatomy_runner import AnatomyRunner
 from cardioview.training.anatomy.data import AnatomyDataError, load_image, load_mask, read_ctr_csv, scan
 from cardioview.training.anatomy.metrics import agreement, bbox, dice, iou, summary
@@ -29,7 +32,6 @@ def evaluate_items(runner: AnatomyRunner, items, ctr_override: dict[str, float] 
     for it in items:
         gray = load_image(it.image)
         truth = [load_mask(m) for m in it.masks]
-        from cardioview.anatomy import assess
         (heart, right, left), shares = runner.masks(gray, with_shares=True)
         res = assess(heart, right, left, shares=shares)
         gt = measure_ctr(*truth)
@@ -63,8 +65,6 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
 
     The constant box is the mean of all the boxes (fitted on the same boxes, so an optimistic baseline).
     """
-    from cardioview.imaging.loader import load
-
     with boxes_csv.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     boxes = np.array([[float(r["x"]), float(r["y"]), float(r["w"]), float(r["h"])] for r in rows])
@@ -91,9 +91,9 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
             "heart_box_iou": summary([o["iou_heart"] for o in out]),
             "central_box_iou": summary([o["iou_central"] for o in out]),
             "qc_failed": sum(o["ctr"] is None for o in out)}
-    from cardioview.imageops import to_uint8
     worst = sorted(pictures, key=lambda t: t[0])[:8]
-    figs["_sheet"] = sheet([case_figure(to_uint8(x.pixels), m, (t,), f"{o['image']} {o['view']} IoU {o['iou_heart']:.2f} "
+    figs["_sheet"] = sheet([case_figure(to_uint8(x.pixels), m, (t,), f"{o['image']} {o['view']} IoU "
+                                                                     f"{o['iou_heart']:.2f} "
                                         + (f"CTR {o['ctr']:.2f}" if o["ctr"] else o["qc_reason"][:24]))
                             for _, x, m, t, o in worst])
     return figs, out

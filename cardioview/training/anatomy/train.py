@@ -123,7 +123,8 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
         opt.load_state_dict(ck["optim"])
         state = {k: float(ck[k]) for k in ("epoch", "elapsed", "best")}
         log(f"resumed at epoch {int(state['epoch'])}, {state['elapsed'] / 60:.1f} min done")
-    log(f"U-Net base {cfg.base} depth {cfg.depth}: {count_parameters(model):,} parameters; budget {cfg.max_minutes} min")
+    log(f"U-Net base {cfg.base} depth {cfg.depth}: {count_parameters(model):,} parameters; budget {cfg.max_minutes} "
+        "min")
     aug = AnatomyAugment(**cfg.augment)
     gen = torch.Generator().manual_seed(cfg.seed + int(state["epoch"]))
     budget = cfg.max_minutes * 60
@@ -165,7 +166,8 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
             torch.save({"model": model.state_dict(), "optim": opt.state_dict(), **{k: torch.tensor(v) for k, v in state.items()}},
                        str(last) + ".tmp")
             Path(str(last) + ".tmp").replace(last)
-            log(f"epoch {int(state['epoch'])} {state['elapsed'] / 60:.1f}/{cfg.max_minutes:.0f} min loss {np.mean(losses):.4f} "
+            log(f"epoch {int(state['epoch'])} {state['elapsed'] / 60:.1f}/{cfg.max_minutes:.0f} min loss "
+                f"{np.mean(losses):.4f} "
                 f"val Dice heart {d['heart']:.4f} lungs {d['lungs']:.4f} ({rate:.1f} img/s)", )
     log(f"done: best val {json.loads((out / 'best.json').read_text())}")
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from cardioview.training.anatomy.data import AnatomyDataError
 
@@ -28,8 +29,6 @@ def add_arguments(p: argparse.ArgumentParser, *_command) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from cardioview.training.anatomy.train import AnatomyConfig, train
     out = str(Path(args.out).expanduser())
     cfg = AnatomyConfig(data=str(Path(args.data).expanduser()), out=out, input_size=args.input_size, base=args.base,

@@ -144,7 +144,8 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         "parameters": {"trainable": trainable, "fixed": fixed},
         "training": {"config": cfg.to_dict(), "result": result,
                      "split": json.loads((run / "split.json").read_text(encoding="utf-8")) if (run / "split.json").is_file() else {},
-                     "epochs": epochs_summary(run), "tensors": "fp16 safetensors (ONNX built from the same fp16-rounded values, fp32)"},
+                     "epochs": epochs_summary(run), "tensors": "fp16 safetensors (ONNX built from the same "
+                                                               "fp16-rounded values, fp32)"},
         "evaluation": evaluation,
         "onnx_parity": parity,
         **(extra or {}),

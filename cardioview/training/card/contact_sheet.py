@@ -12,6 +12,9 @@ import cv2
 import numpy as np
 
 from cardioview.atomic import atomic_write_bytes
+from cardioview.imaging import load
+from cardioview.inference.predictor import Predictor
+from cardioview.render.overlay import overlay
 from cardioview.training.classifier.data import Sample
 
 CAPTION = 34
@@ -35,10 +38,6 @@ def contact_sheet(bundle: Path, samples: list[Sample], out: Path, tile: int = 25
         out: destination .jpg.
         opacity: heat-map opacity (the paper's 0.2 is faint at thumbnail size).
     """
-    from cardioview.imaging import load
-    from cardioview.inference.predictor import Predictor
-    from cardioview.render.overlay import overlay
-
     predictor = Predictor(bundle, backend="torch")
     tiles, rows = [], []
     for s in samples:

@@ -31,7 +31,8 @@ def results_table(ev: dict) -> str:
     for name, c in ev["per_class"].items():
         lines.append(f"| {name} | {_f(c['precision'])} | {_f(c['recall'])} | {_f(c['f1'])} | {c['support']} |")
     w = ev["weighted_avg"]
-    lines.append(f"| support-weighted avg | {_f(w['precision'])} | {_f(w['recall'])} | {_f(w['f1'])} | {w['support']} |")
+    lines.append(f"| support-weighted avg | {_f(w['precision'])} | {_f(w['recall'])} | {_f(w['f1'])} | {w['support']} "
+                 "|")
     return "\n".join(lines)
 
 
@@ -40,17 +41,23 @@ def attention_table(a: dict) -> str:
     return "\n".join([
         "| figure | measured | target | issue's 224 px probe |",
         "|---|---|---|---|",
-        f"| relative spread (p90-p10)/p90, median | {_f(rs.get('median'))} (p10 {_f(rs.get('p10'))}, p90 {_f(rs.get('p90'))}) | >= 0.5 | n/a |",
-        f"| mass ratio in cardiac region, median | {_f(mr.get('median'))} (mean {_f(mr.get('mean'))}) | >= 2.0 | 1.72 |",
+        f"| relative spread (p90-p10)/p90, median | {_f(rs.get('median'))} (p10 {_f(rs.get('p10'))}, p90 "
+        f"{_f(rs.get('p90'))}) | >= 0.5 | n/a |",
+        f"| mass ratio in cardiac region, median | {_f(mr.get('median'))} "
+        f"(mean {_f(mr.get('mean'))}) | >= 2.0 | 1.72 |",
         f"| pointing game (peak in cardiac region) | {_f(a['pointing_rate'])} | >= 0.8 | 0.47 |",
         f"| faithfulness (deletion test) | {_f(a['faithfulness_rate'])} | >= 0.85 | 0.80 |",
         *[f"| deletion test with {float(k):.0%} of the area (not a training target) | {_f(v)} | | |"
           for k, v in (a.get("faithfulness_by_share") or {}).items()],
-        *([f"| deletion test, area blurred instead of flattened (not a training target) | {_f(a['faithfulness_blurred'])} | | |"]
+        *(["| deletion test, area blurred instead of flattened (not a training target) | "
+           f"{_f(a['faithfulness_blurred'])} | | |"]
           if a.get("faithfulness_blurred") is not None else []),
-        f"| W range on these images (median min / median max) | {a['w_min'].get('median', 0):.4f} / {a['w_max'].get('median', 0):.4f} | | 0.001-0.08 |",
-        f"| mean P drop: top-20% deleted vs same area at random | {_f(a['probability_drop_top20'].get('mean'))} vs {_f(a['probability_drop_random'].get('mean'))} | | |",
-        *([f"| mean P drop, blurred: top-20% vs same area at random | {_f(a['probability_drop_top20_blurred'].get('mean'))} vs "
+        f"| W range on these images (median min / median max) | {a['w_min'].get('median', 0):.4f} / "
+        f"{a['w_max'].get('median', 0):.4f} | | 0.001-0.08 |",
+        f"| mean P drop: top-20% deleted vs same area at random | {_f(a['probability_drop_top20'].get('mean'))} vs "
+        f"{_f(a['probability_drop_random'].get('mean'))} | | |",
+        *(["| mean P drop, blurred: top-20% vs same area at random | "
+           f"{_f(a['probability_drop_top20_blurred'].get('mean'))} vs "
            f"{_f(a['probability_drop_random_blurred'].get('mean'))} | | |"] if "probability_drop_top20_blurred" in a else []),
     ])
 
@@ -63,12 +70,14 @@ def box_table(loc: dict) -> str:
                                                if k.startswith("model_")] + [("constant central blob", loc["central_blob"])]
     for name, r in rows:
         t, t180 = r["t60"], r["t180"]
-        lines.append(f"| {name} | {r['films']} | {_f(r['pointing_rate'])} | {_f(t['iobb_gt_0.5'])} | {_f(t['iou_gt_0.3'])} | "
+        lines.append(f"| {name} | {r['films']} | {_f(r['pointing_rate'])} | {_f(t['iobb_gt_0.5'])} | "
+                     f"{_f(t['iou_gt_0.3'])} | "
                      f"{_f(t['iou_gt_0.5'])} | {_f(t['mean_iou'])} | {_f(t180['mean_iou'])} |")
     a = loc.get("attention")
     if a:
         lines += ["", f"On the same films: deletion test (faithfulness) {_f(a['faithfulness_rate'])}, relative spread "
-                      f"(median) {_f(a['relative_spread'].get('median'))}, mass ratio in the median cardiac box (median) "
+                      f"(median) {_f(a['relative_spread'].get('median'))}, mass ratio in the median cardiac box "
+                      "(median) "
                       f"{_f(a['mass_ratio'].get('median'))}."]
     return "\n".join(lines)
 
@@ -79,8 +88,10 @@ def epochs_table(epochs: list[dict]) -> str:
              "|---|---|---|---|---|---|---|" + ("---|" if deletion else "")]
     for e in epochs:
         best = " (best)" if e.get("best") == "1" else ""
-        lines.append(f"| {e['epoch']}{best} | {e['train_size']} | {float(e['train_loss']):.4f} | {float(e['val_loss']):.4f} "
-                     f"| {float(e['val_auroc']):.4f} | {float(e['images_per_s']):.1f} | {float(e['elapsed_s']) / 60:.1f} |"
+        lines.append(f"| {e['epoch']}{best} | {e['train_size']} | {float(e['train_loss']):.4f} | "
+                     f"{float(e['val_loss']):.4f} "
+                     f"| {float(e['val_auroc']):.4f} | {float(e['images_per_s']):.1f} | "
+                     f"{float(e['elapsed_s']) / 60:.1f} |"
                      + (f" {float(e['deletion_loss']):.4f} |" if deletion and e.get("deletion_loss") else " |" if deletion else ""))
     return "\n".join(lines)
 
@@ -167,18 +178,22 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
     out += [notes.get("Summary", ""), ""]
     out += ["## Data", "", notes.get("Data", ""), "",
             f"Split: {tr.get('split', {}).get('train', '?')} train, {tr.get('split', {}).get('val', '?')} validation, "
-            f"{tr.get('split', {}).get('test', '?')} held-out test. Grouping: {tr.get('split', {}).get('grouping', {})}.", ""]
+            f"{tr.get('split', {}).get('test', '?')} held-out test. Grouping: "
+            f"{tr.get('split', {}).get('grouping', {})}.", ""]
     out += ["## Preprocessing (recorded in manifest.json; the Predictor repeats it)", ""]
     out += [f"{i + 1}. {s}" for i, s in enumerate(pre.get("steps", []))] + [""]
     out += ["## Training recipe", "", notes.get("Recipe", ""), "",
             f"Configuration: backbone {cfg.get('backbone')}, head {cfg.get('head')}, dropout {cfg.get('dropout')}, "
             f"attention bias {cfg.get('attention_bias')}, attention penalty {cfg.get('attention_penalty')}, "
-            f"attention entropy term {cfg.get('attention_entropy', 0.0)}, attention TV term {cfg.get('attention_tv', 0.0)}, "
+            f"attention entropy term {cfg.get('attention_entropy', 0.0)}, attention TV term "
+            f"{cfg.get('attention_tv', 0.0)}, "
             f"optimizer {cfg.get('optimizer')} lr {cfg.get('lr')} weight decay {cfg.get('weight_decay')}, "
-            f"output stride {cfg.get('output_stride', 32)}, schedule {cfg.get('schedule')}, batch {cfg.get('batch_size')}, input {cfg.get('input_size')} px "
+            f"output stride {cfg.get('output_stride', 32)}, schedule {cfg.get('schedule')}, batch "
+            f"{cfg.get('batch_size')}, input {cfg.get('input_size')} px "
             f"(first {cfg.get('low_res_fraction')} of the budget at {cfg.get('low_res_size')} px), "
             f"time budget {cfg.get('max_minutes')} min, seed {cfg.get('seed')}, augmentation {cfg.get('augment')}.", "",
-            f"Run: {res.get('epochs')} epochs in {float(res.get('elapsed_s', 0)) / 60:.1f} min on {res.get('runtime')}, "
+            f"Run: {res.get('epochs')} epochs in {float(res.get('elapsed_s', 0)) / 60:.1f} min on "
+            f"{res.get('runtime')}, "
             f"stopped by {res.get('stopped_by')}; kept epoch {res.get('best_epoch')} (lowest validation loss at "
             f"{cfg.get('input_size')} px).", "", epochs_table(tr.get("epochs", [])), ""]
     if ev:
@@ -186,8 +201,10 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
         out += ["## Results on the held-out test split", "",
                 f"{ev['images']} images ({ev['positives']} cardiomegaly), never used for training, model selection, "
                 "calibration or the threshold.", "",
-                f"- **AUROC {_f(ev['auroc'])}** (95% bootstrap CI {_f(ci[0])}-{_f(ci[1])}, {ev.get('bootstrap_resamples')} resamples)",
-                f"- accuracy {_f(ev['accuracy'])}; sensitivity {_f(ev['sensitivity'])}, specificity {_f(ev['specificity'])} "
+                f"- **AUROC {_f(ev['auroc'])}** (95% bootstrap CI {_f(ci[0])}-{_f(ci[1])}, "
+                f"{ev.get('bootstrap_resamples')} resamples)",
+                f"- accuracy {_f(ev['accuracy'])}; sensitivity {_f(ev['sensitivity'])}, specificity "
+                f"{_f(ev['specificity'])} "
                 f"at the shipped threshold {_f(manifest['threshold'])}",
                 f"- expected calibration error (15 bins) {_f(ev['ece'])}", "",
                 results_table(ev), "",
@@ -202,8 +219,10 @@ def render_card(manifest: dict, notes: dict[str, str], comparison: dict | None =
             + (f"; the {cal['recalibration']['method']} map after it ("
                + ", ".join(f"{k} {v:.3f}" for k, v in cal["recalibration"].items() if isinstance(v, float))
                + ") is applied by the Predictor (*Calibration methods*)." if cal.get("recalibration") else "."),
-            f"- torch vs ONNX Runtime on real validation images: max |dP| = {manifest['onnx_parity']['max_abs_probability_diff']:.2e}, "
-            f"max |dW| = {manifest['onnx_parity']['max_abs_attention_diff']:.2e} (both from the same fp16-rounded weights).", ""]
+            "- torch vs ONNX Runtime on real validation images: max |dP| = "
+            f"{manifest['onnx_parity']['max_abs_probability_diff']:.2e}, "
+            f"max |dW| = {manifest['onnx_parity']['max_abs_attention_diff']:.2e} (both from the same fp16-rounded "
+            "weights).", ""]
     out += refit_sections(manifest, notes)
     if ev.get("attention"):
         a = ev["attention"]

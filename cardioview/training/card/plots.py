@@ -114,7 +114,8 @@ def confusion_figure(cm, labels=("no cardiomegaly", "cardiomegaly"), threshold: 
 def calibration_figure(bins: list[dict], ece: float) -> np.ndarray:
     """Reliability diagram: observed positive rate vs mean predicted probability per bin, with the diagonal."""
     img = _canvas()
-    to_px = _axes(img, f"reliability (ECE {ece:.3f})", "mean predicted P(cardiomegaly)", "observed share with cardiomegaly")
+    to_px = _axes(img, f"reliability (ECE {ece:.3f})", "mean predicted P(cardiomegaly)", "observed share with "
+                                                                                         "cardiomegaly")
     _polyline(img, to_px, [0, 1], [0, 1], GRAY, 1)
     for b in bins:
         if b["count"]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from cardioview.errors import ImageLoadError
 from cardioview.inference.preprocess import prepare_gray
@@ -102,8 +103,6 @@ def prepare_images(samples: list[Sample], spec: PreprocessSpec, size: int, progr
     out = torch.empty((len(samples), size, size), dtype=torch.uint8)
     iterator = range(len(samples))
     if progress:
-        from tqdm import tqdm
-
         iterator = tqdm(iterator, desc=f"preprocessing {size}px", unit="img", leave=False)
     for i in iterator:
         gray = prepare_gray(read_gray(samples[i].path), spec, (size, size))

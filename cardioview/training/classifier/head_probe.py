@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import safe_open
+from safetensors.torch import save
 
 from cardioview.atomic import atomic_write_bytes, atomic_write_text
 from cardioview.model.amm import AttentionMappingHead
@@ -116,8 +118,6 @@ FEATURE_CACHE = "features.safetensors"
 
 def _feature_cache(out: Path, digest: str) -> dict[str, torch.Tensor]:
     """Backbone features saved by an earlier probe of the same checkpoint (fp16), else {}."""
-    from safetensors import safe_open
-
     path = out / FEATURE_CACHE
     if not path.is_file():
         return {}
@@ -128,8 +128,6 @@ def _feature_cache(out: Path, digest: str) -> dict[str, torch.Tensor]:
 
 
 def _save_feature_cache(out: Path, digest: str, cache: dict[str, torch.Tensor]) -> None:
-    from safetensors.torch import save
-
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / FEATURE_CACHE, save({k: v.contiguous() for k, v in cache.items()},
                                                  metadata={"checkpoint_sha256": digest}),
@@ -221,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="name=option:value,... with options " + ", ".join(OPTIONS) + "; 'base:' for none")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--attention-limit", type=int, default=100, help="test cardiomegaly images for the figures (0 = all)")
+    p.add_argument("--attention-limit", type=int, default=100, help="test cardiomegaly images for the figures (0 = "
+                                                                    "all)")
     p.add_argument("--threads", type=int, default=0)
     args = p.parse_args(argv)
     if args.threads:

@@ -21,9 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import safe_open
 from safetensors.torch import load_file, save
 
 from cardioview.atomic import atomic_write_bytes
+from cardioview.errors import WeightsError
+from cardioview.inference.anatomy_runner import AnatomyRunner
+from cardioview.model.anatomy_bundle import find_anatomy_bundle
 from cardioview.training.classifier.data import Sample, read_gray
 
 HEART_MASKS = "heart_masks.safetensors"
@@ -61,15 +65,9 @@ def load_or_compute_heart_masks(out: Path, samples: list[Sample], size: int, seg
     Raises:
         WeightsError: the segmenter bundle is missing or fails verification.
     """
-    from cardioview.errors import WeightsError
-    from cardioview.inference.anatomy_runner import AnatomyRunner
-    from cardioview.model.anatomy_bundle import find_anatomy_bundle
-
     path = Path(out) / HEART_MASKS
     digest = paths_digest(samples)
     if path.is_file():
-        from safetensors import safe_open
-
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
         masks = load_file(str(path))["heart"]

@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from cardioview.atomic import atomic_write_text
+from cardioview.errors import WeightsError
+from cardioview.model.bundle import SAFETENSORS, load_bundle
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import NetworkConfig, build_network
 from cardioview.model.preprocess_spec import PreprocessSpec
@@ -68,8 +70,6 @@ def initial_weights(path: Path, config: NetworkConfig) -> Path:
     """
     if not path.is_dir():
         return path
-    from cardioview.errors import WeightsError
-    from cardioview.model.bundle import SAFETENSORS, load_bundle
 
     bundle = load_bundle(path)
     theirs = NetworkConfig.from_dict(bundle.architecture)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cardioview.render.overlay import upsample_attention
+
 #: Median NIH cardiomegaly box of BBox_List_2017 (146 boxes), normalised (x0, y0, x1, y1).
 CARDIAC_REGION = (0.34, 0.38, 0.81, 0.745)
 DELETION_SHARE = 0.20
@@ -28,8 +30,6 @@ BLUR_SIGMA_SHARE = 1 / 16
 
 def upsample(attention: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Feature-resolution W -> (H, W) with the viewer's interpolation (bicubic, clipped to [0, 1])."""
-    from cardioview.render.overlay import upsample_attention
-
     return upsample_attention(attention, shape)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cardioview.render.overlay import upsample_attention
 from cardioview.training.evaluation.attention_metrics import CARDIAC_REGION
 
 WANG_THRESHOLDS = (60, 180)
@@ -170,8 +171,6 @@ def localisation_figures(items: list[tuple[np.ndarray, tuple[int, int], tuple[fl
     Returns:
         {"model": summary, "central_blob": summary, "definition": text}.
     """
-    from cardioview.render.overlay import upsample_attention
-
     model, blob = [], []
     for w, (h_img, w_img), box in items:
         scale = work_side / max(h_img, w_img)

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 
 from cardioview.atomic import atomic_write_bytes, atomic_write_text
+from cardioview.csv_safe import csv_bytes
+from cardioview.imaging import load
 from cardioview.model.bundle import load_bundle
 from cardioview.model.checkpoint import load_network
 from cardioview.training.card.plots import calibration_figure, confusion_figure, roc_figure, save_png
@@ -63,9 +65,6 @@ def boxes_report(net: torch.nn.Module, scores: Scores, boxes_csv: Path, spec, te
     A boxes.csv beside its films (``images/``) is scored on those films; a BBox_List_2017.csv
     on the scored samples whose file names it lists.
     """
-    from cardioview.imaging import load
-    from cardioview.training.classifier.data import Sample
-
     records = read_box_table(boxes_csv)
     if records and all(r.path is not None for r in records):
         films = score_samples(net, [Sample(r.path, 1) for r in records], spec)
@@ -100,8 +99,6 @@ def write_figures(out: Path, report: dict, overwrite: bool, fpr, tpr) -> None:
 
 def write_predictions(path: Path, samples: list[Sample], columns: dict[str, np.ndarray], overwrite: bool) -> Path:
     """predictions.csv: one row per scored image (path, label, then ``columns``), so any figure can be recomputed."""
-    from cardioview.csv_safe import csv_bytes
-
     # csv_bytes: a file name such as "=HYPERLINK(...).png" stays text in a spreadsheet
     rows = ([str(s.path), s.label, *(f"{v[k]:.6f}" if v.dtype.kind == "f" else v[k] for v in columns.values())]
             for k, s in enumerate(samples))

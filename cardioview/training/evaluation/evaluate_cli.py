@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 from cardioview.errors import CardioViewError
+from cardioview.model.bundle import find_default_bundle
 from cardioview.training.classifier.data import LABELS_CSV, DataError, describe_counts, read_labels_csv
+from cardioview.training.classifier.nih import read_nih
+from cardioview.training.evaluation.evaluate import evaluate_bundle, format_table
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -23,11 +26,14 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, default=None, help="bundle folder (default: the shipped weights)")
     add_source_arguments(p)
-    p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, calibration.png, predictions.csv")
+    p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, "
+                                                           "calibration.png, predictions.csv")
     p.add_argument("--attention", action="store_true",
                    help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test")
-    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention")
-    p.add_argument("--boxes", type=Path, default=None, help="BBox_List_2017.csv, or a boxes.csv beside its films (images/): pointing, IoU, IoBB beside a central blob")
+    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for "
+                                                                  "--attention")
+    p.add_argument("--boxes", type=Path, default=None, help="BBox_List_2017.csv, or a boxes.csv beside its films "
+                                                            "(images/): pointing, IoU, IoBB beside a central blob")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the AUROC CI (0 = none)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
 
@@ -37,7 +43,6 @@ def samples_from_args(args: argparse.Namespace):
         return read_labels_csv(args.labels)
     if (args.data / LABELS_CSV).is_file():
         return read_labels_csv(args.data / LABELS_CSV)
-    from cardioview.training.classifier.nih import read_nih
 
     _, test = read_nih(args.data)
     if not test:
@@ -70,9 +75,6 @@ def _other_shares(attention: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cardioview.model.bundle import find_default_bundle
-    from cardioview.training.evaluation.evaluate import evaluate_bundle, format_table
-
     weights = args.weights or find_default_bundle()
     if weights is None:
         print("error: no weights bundle given and none shipped; pass --weights", file=sys.stderr)

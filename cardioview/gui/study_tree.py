@@ -25,7 +25,7 @@ class Node:
     warnings: tuple[str, ...] = ()
     not_applicable: str = ""
     error: str = ""  # why the header scan knows this file will not load (rows of scan errors have no key)
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
 def image_key(path: Path) -> str:
