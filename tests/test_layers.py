@@ -116,7 +116,9 @@ def test_only_gui_imports_qt():
 
 
 def test_only_training_model_and_the_torch_backend_import_torch():
-    allowed = lambda m: _unit(m) in ("training", "model") or m == "cardioview.inference.torch_backend"  # noqa: E731
+    def allowed(module: str) -> bool:
+        return _unit(module) in ("training", "model") or module == "cardioview.inference.torch_backend"
+
     offenders = _offenders(lambda m, t: t.split(".")[0] in TORCH and not allowed(m))
     assert not offenders, "torch outside training/, model/ and inference/torch_backend.py:\n" + "\n".join(offenders)
 
