@@ -121,6 +121,8 @@ def run_predict(args: argparse.Namespace) -> int:
           + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
           + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
     rows = [_analyse(i, path, predictor, args, out, attention_out) for i, path in enumerate(_progress(inputs.files), 1)]
+    for row, path in zip(rows, inputs.files):  # a path given twice is analysed once, and the row says so
+        row.warnings = "; ".join(filter(None, [row.warnings, inputs.repeat_note(path)]))
     rows += [Row(path=str(path), status="error", error=f"{_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = _write_results(out, rows)
     failed = sum(r.status == "error" for r in rows)
