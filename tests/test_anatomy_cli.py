@@ -56,7 +56,8 @@ def test_report_draws_outlines_and_names_the_ctr_source():
     xray = load(SAMPLES / "nih_00000001_000_cardiomegaly.png")
     prediction = predictor.predict(xray)
     texts = [line.text for line in report_lines(xray, prediction, ctr=prediction.anatomy.measurement)]
-    assert any(t.startswith(f"CTR {prediction.anatomy.ctr:.2f} (automatic, from heart and lung segmentation)") for t in texts)
+    automatic = f"CTR {prediction.anatomy.ctr:.2f} (automatic, from heart and lung segmentation)"
+    assert any(t.startswith(automatic) for t in texts)
     with_outlines = build_report(xray, prediction).image
     plain = build_report(xray, Predictor(anatomy=False).predict(xray)).image
     red = lambda im: ((im[..., 0] > 230) & (im[..., 1] < 110) & (im[..., 2] < 110)).sum()  # noqa: E731
@@ -71,7 +72,7 @@ def test_evaluate_anatomy_on_real_masks_and_nih_boxes(tmp_path):
     (tmp_path / "images").symlink_to(boxes / "images")
     small.write_text("\n".join(lines) + "\n")
     split = tmp_path / "split.json"
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     keys = [it.key for it in scan(data) if it.ctr is not None][:5]
     split.write_text(json.dumps({"train": [], "val": [], "test": keys}))
     r = _cli("evaluate-anatomy", "--data", data, "--split", split, "--boxes", small, "--out", tmp_path / "eval")

@@ -25,7 +25,7 @@ class Caliper:
     def width(self) -> float:
         return abs(self.x1 - self.x0)
 
-    def scaled(self, sx: float, sy: float) -> "Caliper":
+    def scaled(self, sx: float, sy: float) -> Caliper:
         """The same line in an image resized by (sx, sy) (pixel edges kept aligned)."""
         return Caliper(self.x0 * sx, self.x1 * sx, (self.y + 0.5) * sy - 0.5)
 
@@ -49,7 +49,7 @@ class CardiothoracicRatio:
             raise ValueError(f"cardiothoracic ratio must be a positive number, got {self.ratio}")
 
     @classmethod
-    def from_calipers(cls, heart: Caliper, thorax: Caliper) -> "CardiothoracicRatio":
+    def from_calipers(cls, heart: Caliper, thorax: Caliper) -> CardiothoracicRatio:
         if thorax.width <= 0:
             raise ValueError("the thoracic caliper has zero width")
         return cls(heart.width / thorax.width, heart, thorax)
@@ -58,7 +58,7 @@ class CardiothoracicRatio:
     def enlarged(self) -> bool:
         return self.ratio > CTR_LIMIT
 
-    def scaled(self, sx: float, sy: float) -> "CardiothoracicRatio":
+    def scaled(self, sx: float, sy: float) -> CardiothoracicRatio:
         """The same measurement in an image resized by (sx, sy); a bare ratio stays as it is."""
         if self.heart is None or self.thorax is None:
             return self

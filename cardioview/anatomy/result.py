@@ -72,7 +72,7 @@ class AnatomyResult:
             return f"CTR unavailable: {self.reason}"
         return f"CTR {self.ctr:.2f} ({self.source})"
 
-    def with_measurement(self, measurement: CardiothoracicRatio) -> "AnatomyResult":
+    def with_measurement(self, measurement: CardiothoracicRatio) -> AnatomyResult:
         """The result after the user dragged the calipers."""
         return replace(self, measurement=measurement, adjusted=True, passed=True, reason="")
 

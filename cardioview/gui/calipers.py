@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 
-from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.anatomy.cardiothoracic_ratio import Caliper
+from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.render.anatomy_overlay import CALIPER_COLOURS
 
 _NAMES = {"heart": "Cardiac", "thorax": "Thoracic"}
@@ -21,7 +21,7 @@ ABOVE, BELOW = (0.5, 1.25), (0.5, -0.25)
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#%02x%02x%02x" % rgb
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 class CaliperOverlay:

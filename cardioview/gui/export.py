@@ -13,8 +13,8 @@ from cardioview.atomic import unique_path
 from cardioview.errors import CardioViewError
 from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
 from cardioview.model.bundle import sha256_file
+from cardioview.model.prediction import Prediction
 from cardioview.render.overlay import AttentionScale
 from cardioview.render.report import Report
 from cardioview.results.film_result import FilmResult, judged

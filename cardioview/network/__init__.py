@@ -1,7 +1,5 @@
 """CardioView in a hospital's DICOM network, headless (no Qt).
 
-- :mod:`dicom_results`: the results as DICOM (Secondary Capture of the report, Structured Report);
-  :mod:`dicom_seg`: the heart/lung masks as a DICOM Segmentation.
 - :mod:`nodes`: PACS node value type and its JSON store.
 - :mod:`dimse`: C-ECHO, C-FIND, C-MOVE, C-GET, C-STORE (pynetdicom); :mod:`reactor`: a pynetdicom race worked around.
 - :mod:`dicomweb`: QIDO-RS, WADO-RS, STOW-RS (dicomweb-client).

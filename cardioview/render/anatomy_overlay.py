@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from cardioview.anatomy.cardiothoracic_ratio import Caliper
 from cardioview.imageops import resize_gray
 
 #: RGB of each outline, and its name for the legend.
 OUTLINE_COLOURS = {"heart": ((255, 80, 80), "red"), "lungs": ((80, 220, 120), "green")}
 #: How the report and the viewer draw each CTR caliper: RGB colour and its name for the legend.
 CALIPER_COLOURS = {"heart": ((90, 200, 255), "blue"), "thorax": ((255, 214, 90), "yellow")}
+
+
+def automatic_calipers(anatomy) -> tuple[Caliper, Caliper] | None:
+    """The heart and thorax calipers the segmenter measured (an AnatomyResult), or None without a CTR."""
+    if anatomy is None or anatomy.ctr is None:
+        return None
+    return anatomy.measurement.heart, anatomy.measurement.thorax
 
 
 def smooth_resize(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from cardioview.anatomy.cardiothoracic_ratio import CardiothoracicRatio
 from cardioview.errors import CardioViewError
+from cardioview.imaging.loader import load
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
 log = logging.getLogger("cardioview.results")
 
@@ -76,7 +77,7 @@ class FilmResult:
         missing = () if anatomy.ctr is not None else (f"no CTR: {anatomy.reason}",)
         return (*self.prediction.warnings, *missing, *anatomy.warnings)
 
-    def with_reader_ctr(self, ctr: CardiothoracicRatio | None) -> "FilmResult":
+    def with_reader_ctr(self, ctr: CardiothoracicRatio | None) -> FilmResult:
         """This result as the reader sees it: ``ctr`` from their calipers, None when they removed them."""
         return replace(self, reader_ctr=ctr, reader_calipers=True)
 
@@ -105,8 +106,6 @@ def analyse(predictor, xray: XRay) -> FilmResult:
 
 def analyse_file(predictor, path: Path) -> FilmResult | FilmFailure:
     """Load and analyse one file; never raises: an unreadable or refused film is a FilmFailure."""
-    from cardioview.imaging import load
-
     try:
         return analyse(predictor, load(path))
     except CardioViewError as exc:

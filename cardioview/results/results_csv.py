@@ -41,7 +41,7 @@ class Row:
     study_instance_uid: str = ""
 
     @classmethod
-    def of(cls, result: FilmResult, notes: list[str] = (), path: str | Path | None = None) -> "Row":
+    def of(cls, result: FilmResult, notes: list[str] = (), path: str | Path | None = None) -> Row:
         """The row of one analysed film: its verdict (or why it has none), the automatic CTR, warnings plus
         ``notes``, the SOP/Study Instance UIDs. ``path``: what the path cell names (default: the film's source)."""
         prediction, metadata = result.prediction, result.xray.metadata
@@ -58,13 +58,13 @@ class Row:
         )
 
     @classmethod
-    def failed(cls, path: str | Path, reason: str, uids: tuple[str, str] = ("", "")) -> "Row":
+    def failed(cls, path: str | Path, reason: str, uids: tuple[str, str] = ("", "")) -> Row:
         """The row of a film that gave no result; ``uids``: (SOP, Study Instance UID) when known."""
         return cls(path=str(path), status="error", error=reason, sop_instance_uid=uids[0],
                    study_instance_uid=uids[1])
 
     @classmethod
-    def of_outcome(cls, outcome: FilmResult | FilmFailure, uids: tuple[str, str] = ("", "")) -> "Row":
+    def of_outcome(cls, outcome: FilmResult | FilmFailure, uids: tuple[str, str] = ("", "")) -> Row:
         if isinstance(outcome, FilmFailure):
             return cls.failed(outcome.source, outcome.reason, uids)
         return cls.of(outcome)

@@ -6,7 +6,7 @@ Each file is written atomically and never over an existing one (``stem_1.png``..
 writes owner-only files in owner-only folders (the listener: its files name studies).
 
 What a result's report says is decided once, in :meth:`ResultWriter.report_options`; the DICOM
-encoders are network/dicom_results.py and dicom_seg.py.
+encoders are :mod:`dicom_objects` (SC, SR) and :mod:`dicom_seg`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path
+from cardioview.render.report import Report, build_report, write_report
+from cardioview.render.report_content import ReportOptions
 from cardioview.results.film_result import FilmResult
 
 
@@ -41,19 +44,15 @@ class ResultWriter:
     private: bool = False
 
     # -- the report ---------------------------------------------------------------------------
-    def report_options(self, result: FilmResult, created: datetime | None = None, **style):
+    def report_options(self, result: FilmResult, created: datetime | None = None, **style) -> ReportOptions:
         """The report's options for ``result``: this writer's opacity and de-identification, the result's CTR,
         and any of ReportOptions' fields in ``style`` (the viewer's colormap, window, threshold note...)."""
-        from cardioview.render.report_content import ReportOptions
-
         settings = dict(opacity=self.opacity, deidentify=self.deidentify, ctr=result.ctr, app_version=__version__,
-                        created=created or datetime.now(timezone.utc))
+                        created=created or datetime.now(UTC))
         return ReportOptions(**{**settings, **style})
 
-    def report(self, result: FilmResult, options=None):
-        """The rendered report (render.report.Report) of ``result``; ``options`` default: :meth:`report_options`."""
-        from cardioview.render.report import build_report
-
+    def report(self, result: FilmResult, options: ReportOptions | None = None) -> Report:
+        """The rendered report of ``result``; ``options`` default: :meth:`report_options`."""
         return build_report(result.xray, result.prediction, options or self.report_options(result))
 
     def write_report(self, result: FilmResult, folder: Path, stem: str, options=None, report=None) -> Path:
@@ -65,30 +64,28 @@ class ResultWriter:
         report = report or self.report(result, options)
         return self.write_report_image(report, self.target(folder, stem, ".png"))
 
-    def write_report_image(self, report, target: Path) -> Path:
+    def write_report_image(self, report: Report, target: Path) -> Path:
         """A rendered report to exactly ``target`` (FileExistsError when taken)."""
-        from cardioview.render.report import write_report
-
         return self._private(write_report(target, report.image, report.metadata))
 
     # -- DICOM --------------------------------------------------------------------------------
     def dicom_objects(self, result: FilmResult, created: datetime | None = None, report=None):
         """The SC (the same picture as the PNG report), the SR (probability, verdict, the result's CTR) and,
-        on a DICOM film with anatomy, the SEG (network.dicom_results.ResultObjects).
+        on a DICOM film with anatomy, the SEG (dicom_objects.ResultObjects).
 
         Args:
             report: the PNG report already rendered for this result, reused as the SC's picture.
         """
-        from cardioview.network.dicom_results import build_results
+        from cardioview.results.dicom_objects import build_results
 
-        created = created or datetime.now(timezone.utc)
+        created = created or datetime.now(UTC)
         report = report or self.report(result, self.report_options(result, created))
         return build_results(result.xray, result.prediction, deidentify=self.deidentify, ctr=result.ctr,
                              report_rgb=report.image, weights_sha256=self.weights_sha256, created=created)
 
     def write_dicom(self, objects, folder: Path, stem: str) -> list[Path]:
         """``stem_sc.dcm``, ``stem_sr.dcm`` (and ``stem_seg.dcm``) in ``folder``, each at the next free name."""
-        from cardioview.network.dicom_results import dataset_bytes
+        from cardioview.results.dicom_objects import dataset_bytes
 
         folder = self.folder(folder)
         return [self._write(self.target(folder, f"{stem}_{kind}", ".dcm"), dataset_bytes(ds))
@@ -131,8 +128,6 @@ class ResultWriter:
 
 
 def _mask_png(mask: np.ndarray) -> bytes:
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").save(buffer, format="PNG")
     return buffer.getvalue()

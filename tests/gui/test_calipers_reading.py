@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from cardioview.gui.state import CardiothoracicMeasurement
 from cardioview.anatomy.cardiothoracic_ratio import Caliper
+from cardioview.gui.state import CardiothoracicMeasurement
 from cardioview.render.report import read_report_metadata
 from tests.gui.conftest import nih_png, show_and_wait
 from tests.gui.test_anatomy_view import anatomy_window  # noqa: F401  (fixture: the shipped segmenter)

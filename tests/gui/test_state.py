@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cardioview.anatomy.cardiothoracic_ratio import Caliper
 from cardioview.gui.audit import AuditLog, image_reference
 from cardioview.gui.display_window import DisplayWindow, display_inverted, dragged, window_presets
 from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.gui.study_browser import ThumbnailCache
 from cardioview.imaging.loader import load
-from cardioview.anatomy.cardiothoracic_ratio import Caliper
 from tests.gui.conftest import dicom_file, nih_png
 
 
@@ -50,6 +50,22 @@ def test_ctr_measurement():
     wide = CardiothoracicMeasurement(Caliper(250, 700, 600), Caliper(100, 900, 550))
     assert wide.enlarged
     assert CardiothoracicMeasurement(Caliper(1, 2, 3), Caliper(5, 5, 3)).to_ctr() is None
+
+
+def test_offered_calipers_never_replace_the_readers_own():
+    xray = load(nih_png())
+    state = ViewState()
+    seen = []
+    state.measurement_changed.connect(lambda: seen.append(state.current_key))
+    state.set_current("a", xray)
+    auto = CardiothoracicMeasurement(Caliper(300, 620, 600), Caliper(100, 900, 550))
+    assert state.offer_measurement("b", auto)  # another image: stored, no redraw of the current one
+    assert seen == [] and state.measurements["b"] == auto
+    assert state.offer_measurement("a", auto) and seen == ["a"] and state.measurement() == auto
+    own = CardiothoracicMeasurement(Caliper(310, 640, 610), Caliper(90, 910, 560))
+    state.set_measurement(own)
+    assert not state.offer_measurement("a", auto)  # a later segmenter result leaves the reader's calipers
+    assert state.measurement() == own and seen == ["a", "a"]
 
 
 def test_dicom_windows_come_from_the_file_and_monochrome1_is_inverted():

@@ -9,9 +9,9 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from cardioview.imaging import load
 from cardioview.anatomy.cardiothoracic_ratio import Caliper, CardiothoracicRatio
-from cardioview.network.dicom_results import PLACEHOLDER, build_results
+from cardioview.imaging import load
+from cardioview.results.dicom_objects import PLACEHOLDER, build_results
 from cardioview.results.writer import ResultWriter
 from tests.conftest import REPO_ROOT
 

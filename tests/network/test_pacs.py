@@ -11,9 +11,9 @@ import pytest
 from cardioview.imaging import load
 from cardioview.network import dicomweb, dimse
 from cardioview.network.cache import StudyCache
-from cardioview.network.dicom_results import build_results
 from cardioview.network.dimse import PacsError, StudyQuery
 from cardioview.network.nodes import Node, NodeSettings, load_nodes, save_nodes
+from cardioview.results.dicom_objects import build_results
 from tests.network.orthanc import ORTHANC_AET, OUR_AET, free_port
 
 
