@@ -120,9 +120,15 @@ def run_predict(args: argparse.Namespace) -> int:
           f"({predictor.backend_name}, {predictor.device_name}{trust})"
           + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
           + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
-    rows = [_analyse(i, path, predictor, args, out, attention_out) for i, path in enumerate(_progress(inputs.files), 1)]
+    # issue 23: priors first (headers only), so each report can carry its comparison; rows keep the input order
+    from cardioview.comparison.predict_hook import analysis_order, write_trend_outputs
+    films: list = []
+    analysed = {i: _analyse(i + 1, inputs.files[i], predictor, args, out, attention_out, films)
+                for i in _progress(analysis_order(inputs.files))}
+    rows = [analysed[i] for i in range(len(inputs.files))]
     rows += [Row(path=str(path), status="error", error=f"{_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = _write_results(out, rows)
+    write_trend_outputs(out, films, deidentify=args.deidentify)  # issue 23: DIR/trend.csv and DIR/trend/*.png
     failed = sum(r.status == "error" for r in rows)
     unsuitable = sum(r.status == "unsuitable" for r in rows)
     print(f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "
@@ -137,21 +143,24 @@ def run_predict(args: argparse.Namespace) -> int:
 from cardioview.anatomy_cli import anatomy_warnings, format_ctr, report_ctr  # noqa: E402  (issue 12)
 
 
-def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: Path, attention_out: Path | None) -> Row:
+def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: Path, attention_out: Path | None,
+             films: list | None = None) -> Row:
+    from cardioview.comparison.predict_hook import comparison_for
     from cardioview.imaging import load
 
     try:
         xray = load(path)
         prediction = predictor.predict(xray).for_xray(xray)  # not applicable (MR, knee...): no verdict
+        comparison = comparison_for(xray, prediction, films) if films is not None else None  # issue 23
         if not args.no_report:
-            _write_report(number, xray, prediction, out, args)
+            _write_report(number, xray, prediction, out, args, comparison)
         if attention_out is not None:
             _save_attention(attention_out, path, prediction.attention)
         if args.masks_out:
             from cardioview.anatomy_cli import save_masks
             save_masks(Path(args.masks_out), path, prediction.anatomy)
         if getattr(args, "dicom_out", None):
-            _write_dicom(number, xray, prediction, predictor, args)
+            _write_dicom(number, xray, prediction, predictor, args, comparison)
     except CardioViewError as exc:
         return Row(path=str(path), status="error", error=str(exc))
     except Exception as exc:  # the run must go on; the reason is shown, not a traceback
@@ -160,30 +169,33 @@ def _analyse(number: int, path: Path, predictor, args: argparse.Namespace, out: 
     return Row.from_prediction(path, prediction, metadata=xray.metadata)
 
 
-def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace) -> Path:
+def _write_report(number: int, xray, prediction, out: Path, args: argparse.Namespace, comparison=None) -> Path:
     # File names can carry patient names: de-identified reports are named by their row in results.csv.
     stem = f"report_{number:04d}" if args.deidentify else _short(Path(xray.source).stem)
-    return write_report_png(out, stem, xray, prediction, opacity=args.opacity, deidentify=args.deidentify)
+    return write_report_png(out, stem, xray, prediction, opacity=args.opacity, deidentify=args.deidentify,
+                            comparison=comparison)
 
 
-def write_report_png(folder: Path, stem: str, xray, prediction, opacity: float, deidentify: bool) -> Path:
+def write_report_png(folder: Path, stem: str, xray, prediction, opacity: float, deidentify: bool,
+                     comparison=None) -> Path:
     """The annotated PNG report (with the automatic CTR) as ``folder/stem.png``, or the next free name.
 
-    Shared by ``predict`` and the listener (``listen --reports``).
+    Shared by ``predict`` and the listener (``listen --reports``). ``comparison``: the change since the
+    prior (cardioview.comparison.change.Change), drawn as its own section; None without a prior.
     """
     from cardioview.render.report import build_report, write_report
 
     report = build_report(xray, prediction, opacity=opacity, deidentify=deidentify, ctr=report_ctr(prediction.anatomy),
-                          app_version=__version__, created=datetime.now(timezone.utc))
+                          app_version=__version__, created=datetime.now(timezone.utc), comparison=comparison)
     return write_report(unique_path(folder, stem), report.image, report.metadata)
 
 
-def _write_dicom(number: int, xray, prediction, predictor, args: argparse.Namespace) -> list[Path]:
+def _write_dicom(number: int, xray, prediction, predictor, args: argparse.Namespace, comparison=None) -> list[Path]:
     """SC + SR of one result (cardioview.network.dicom_results), named like the PNG report."""
     from cardioview.network.dicom_results import build_results, write_results
 
     objects = build_results(xray, prediction, deidentify=args.deidentify, opacity=args.opacity,
-                            weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
+                            weights_sha256=predictor.bundle.manifest.get("model_sha256", ""), comparison=comparison)
     stem = f"report_{number:04d}" if args.deidentify else Path(xray.source).stem
     return write_results(args.dicom_out, objects, stem)
 
