@@ -53,16 +53,24 @@ def _digits(time: str) -> str:
 
 def film_result(xray, prediction, key: str = "") -> FilmResult:
     """The FilmResult of an XRay (cardioview.imaging) and its Prediction (cardioview.inference)."""
-    meta = xray.metadata
+    return film_from(xray.metadata, Path(xray.source), prediction, key)
+
+
+def film_from(meta, path: Path, prediction=None, key: str = "", ctr: float | None = None) -> FilmResult:
+    """The FilmResult of a film known by its header (an XRayMetadata) and, once analysed, its Prediction.
+
+    ``ctr`` overrides the prediction's automatic CTR (the reader's calipers in the viewer).
+    """
     anatomy = getattr(prediction, "anatomy", None) if prediction is not None else None
     applicable = prediction is not None and prediction.applicable
-    ctr = anatomy.ctr if applicable and anatomy is not None and anatomy.ctr is not None else None
+    if ctr is None and applicable and anatomy is not None and anatomy.ctr is not None:
+        ctr = anatomy.ctr
     return FilmResult(
         patient=meta.patient_id or meta.patient_name, study_date=meta.study_date,
-        study_time=getattr(meta, "study_time", ""), study_uid=meta.study_instance_uid, path=Path(xray.source),
+        study_time=getattr(meta, "study_time", ""), study_uid=meta.study_instance_uid, path=Path(path),
         view=meta.view_position.strip().upper(), probability=float(prediction.probability) if applicable else None,
-        ctr=float(ctr) if ctr is not None else None, threshold=prediction.threshold if prediction else None,
-        key=key or str(xray.source))
+        ctr=float(ctr) if ctr is not None and applicable else None,
+        threshold=prediction.threshold if prediction else None, key=key or str(path))
 
 
 def by_patient(films: Iterable[FilmResult]) -> dict[str, list[FilmResult]]:

@@ -94,6 +94,9 @@ class WindowActions:
         self.measure = self._action("Measure cardiothoracic ratio", "M",
                                     lambda: window.panel.measure_button.toggle(), analysis)
         self.restore_calipers = self._action("Restore automatic calipers", "Shift+M", self._restore_calipers, analysis)
+        from cardioview.gui.compare_actions import install_compare_actions  # issue 23: priors, compare, trend
+
+        self.comparison = install_compare_actions(self, analysis)
 
         help_menu = bar.addMenu("&Help")
         self._action("About CardioView", None, self.about, help_menu)
