@@ -10,9 +10,15 @@ from PIL import Image
 
 from cardioview.cli import main
 from cardioview.comparison.pseudonym import ENV_KEY, pseudonym
-from cardioview.render.report import read_report_metadata
 from cardioview.comparison.trend import TREND_COLUMNS
-from tests.comparison_films import CR_PATIENT, NIH_FILMS, NIH_PATIENT, cr_patient_studies, nih_patient_studies
+from cardioview.render.report import read_report_metadata
+from tests.comparison_films import (
+    CR_PATIENT,
+    NIH_FILMS,
+    NIH_PATIENT,
+    cr_patient_studies,
+    nih_patient_studies,
+)
 from tests.dicom_factory import NIH1024
 
 
@@ -44,7 +50,7 @@ def predicted(studies, tiny_bundle, tmp_path_factory):
 
 
 def test_trend_csv_rows_sorted_with_changes(studies, predicted):
-    folder, nih, cr, raster = studies
+    _folder, nih, cr, _raster = studies
     rows = _rows(predicted / "trend.csv")
     assert tuple(rows[0]) == TREND_COLUMNS
     # raster films carry no patient data: no trend row; every DICOM film has one, by patient then date
@@ -78,7 +84,7 @@ def test_trend_plots_one_per_patient_with_two_studies(predicted):
 
 
 def test_reports_and_sr_carry_the_prior(studies, predicted):
-    folder, nih, cr, raster = studies
+    _folder, nih, _cr, _raster = studies
     first = read_report_metadata(predicted / f"{nih[0].stem}.png")
     second = read_report_metadata(predicted / f"{nih[1].stem}.png")
     assert first["comparison"] is None
@@ -107,7 +113,7 @@ def _content(ds):
 
 
 def test_deidentified_trend_uses_keyed_pseudonyms(studies, tiny_bundle, tmp_path, monkeypatch):
-    folder, nih, cr, raster = studies
+    folder, _nih, _cr, _raster = studies
     monkeypatch.setenv(ENV_KEY, "a test key of twenty-four chars")
     outs = []
     for run in ("a", "b"):
@@ -125,7 +131,7 @@ def test_deidentified_trend_uses_keyed_pseudonyms(studies, tiny_bundle, tmp_path
 
 
 def test_rasters_alone_form_no_trend(studies, tiny_bundle, tmp_path):
-    folder, nih, cr, raster = studies
+    _folder, _nih, _cr, raster = studies
     out = tmp_path / "out"
     assert main(["predict", str(raster), "--out", str(out), "--weights", str(tiny_bundle), "--no-report"]) == 0
     assert not (out / "trend.csv").exists() and not (out / "trend").exists()

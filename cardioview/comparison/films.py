@@ -6,9 +6,9 @@ study date: raster files (PNG/JPEG) carry neither and form no trend.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ on one 0-1 axis; every point is labelled with its view, and a mixed AP/PA trend 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from PIL import Image
 
@@ -32,7 +32,12 @@ def write_trend_outputs(out: Path, films: Sequence[FilmResult], deidentify: bool
     groups = by_patient(films)
     if not groups:
         return []
-    name = (lambda p, key=pseudonym_key(key_folder): pseudonym(p, key)) if deidentify else str
+    name = str
+    if deidentify:
+        key = pseudonym_key(key_folder)
+
+        def name(patient: str) -> str:
+            return pseudonym(patient, key)
     rows = trend_rows(films, name)
     written = [atomic_write_bytes(unique_path(out, "trend", suffix=".csv"),
                                   csv_bytes(TREND_COLUMNS, ([printable(c) for c in r.cells()] for r in rows)))]

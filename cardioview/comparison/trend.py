@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from cardioview.comparison.change import compare, iso_date, signed
 from cardioview.comparison.films import FilmResult, by_patient, prior_of

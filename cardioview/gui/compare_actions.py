@@ -21,7 +21,9 @@ class ComparisonActions:
         menu.addSeparator()
         self.compare_action = actions._action("Compare with prior", "C", self.compare_with_prior, menu)
         self.trend_action = actions._action("Trend of this patient", "T", self.show_trend, menu)
-        from cardioview.gui.prior_fetch import PriorFetcher  # issue 23: priors from the PACS
+        from cardioview.gui.prior_fetch import (
+            PriorFetcher,  # issue 23: priors from the PACS
+        )
 
         self.fetcher = PriorFetcher(self)
         self.fetch_action = actions._action("Fetch priors from PACS", "Shift+C", self.fetcher.fetch_for_current, menu)

@@ -7,7 +7,7 @@ Clicking a point opens that film in the main window. Films not yet analysed are 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -25,7 +25,7 @@ def timestamp(film: FilmResult) -> float:
     date, time = film.when
     try:
         return datetime(int(date[:4]), int(date[4:6]), int(date[6:8]), int(time[:2]), int(time[2:4]),
-                        tzinfo=timezone.utc).timestamp()
+                        tzinfo=UTC).timestamp()
     except ValueError:
         return 0.0
 

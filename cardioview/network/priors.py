@@ -6,7 +6,7 @@ Retrieval into the cache is the same as for any study (gui.pacs_dialog.retrieve:
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 

@@ -15,7 +15,12 @@ from PySide6.QtTest import QTest
 
 from cardioview.gui.study_index import image_key
 from tests.comparison_films import cr_patient_studies, nih_patient_studies
-from tests.gui.conftest import nih_png, open_folder_and_wait, show_and_wait, shown_window
+from tests.gui.conftest import (
+    nih_png,
+    open_folder_and_wait,
+    show_and_wait,
+    shown_window,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +50,7 @@ def _fraction(pane):
 
 
 def test_compare_with_prior_side_by_side_linked(qtbot, awindow, studies):
-    folder, nih, cr = studies
+    folder, nih, _cr = studies
     open_folder_and_wait(qtbot, awindow, folder)
     show_and_wait(qtbot, awindow, nih[1])  # the 2020 PA film
     QTest.keyClick(awindow.browser.tree, Qt.Key.Key_C)  # the key works from the film list
@@ -95,7 +100,7 @@ def test_compare_with_prior_side_by_side_linked(qtbot, awindow, studies):
 
 
 def test_same_day_studies_ordered_by_time(qtbot, awindow, studies):
-    folder, nih, cr = studies
+    folder, _nih, cr = studies
     open_folder_and_wait(qtbot, awindow, folder)
     show_and_wait(qtbot, awindow, cr[1])  # 16:30
     compare = awindow.actions_.comparison.compare_with_prior()
@@ -103,7 +108,7 @@ def test_same_day_studies_ordered_by_time(qtbot, awindow, studies):
 
 
 def test_trend_view_plots_every_study_and_a_click_opens_it(qtbot, awindow, studies):
-    folder, nih, cr = studies
+    folder, nih, _cr = studies
     open_folder_and_wait(qtbot, awindow, folder)
     show_and_wait(qtbot, awindow, nih[2])
     QTest.keyClick(awindow.browser.tree, Qt.Key.Key_T)
@@ -129,7 +134,7 @@ def test_trend_view_plots_every_study_and_a_click_opens_it(qtbot, awindow, studi
 
 
 def test_picture_file_has_no_prior(qtbot, awindow, studies):
-    folder, nih, cr = studies
+    folder, nih, _cr = studies
     open_folder_and_wait(qtbot, awindow, folder)
     show_and_wait(qtbot, awindow, folder / "picture.png")
     assert awindow.actions_.comparison.compare_with_prior() is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydicom.uid import generate_uid
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from pydicom.uid import generate_uid
 
 from cardioview.network.nodes import Node, NodeSettings, save_nodes
 from tests.comparison_films import NIH_PATIENT, nih_film, nih_patient_studies
