@@ -87,6 +87,19 @@ class ComparisonActions:
         self._place(self.trend_window)
         return self.trend_window
 
+    def change_for(self, key: str | None, path: str | Path | None = None):
+        """The Change of film ``key`` since its prior among the patient's analysed films, for its report and SR;
+        None without one (or for a film that names no patient). GUI thread only (it reads the browser)."""
+        from cardioview.comparison.change import compare
+
+        if key is None:
+            return None
+        films = self.patient_films.films_of(self.patient_films.header(key, path or key))
+        film = next((f for f in films if f.key == key), None)
+        analysed = [f for f in films if f.key in self.window.state.predictions]
+        prior = prior_of(film, analysed) if film is not None else None
+        return compare(film, prior) if prior is not None else None
+
     def _place(self, dialog) -> None:
         """Non-modal, most of the main window's area (the main window stays usable)."""
         geometry = self.window.geometry()

@@ -30,6 +30,7 @@ class ExportItem:
         xray: the loaded image when at hand.
         ctr: the measured cardiothoracic ratio, if any.
         show_model_output: the user asked for a not-applicable image's model output (drawn greyed).
+        comparison: the change since the patient's prior study, a report section (issue 23); None: none.
     """
 
     key: str
@@ -39,6 +40,7 @@ class ExportItem:
     xray: XRay | None = None
     ctr: CardiothoracicRatio | None = None
     show_model_output: bool = False
+    comparison: object | None = None  # issue 23: the change since the prior (comparison.change.Change)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> t
                             deidentify=style.deidentify, ctr=item.ctr, default_threshold=style.default_threshold,
                             operating_point=style.operating_point, window=style.window, invert=style.invert,
                             export_index=index + 1 if style.deidentify and item.target is None else None,
-                            show_model_output=item.show_model_output)
+                            show_model_output=item.show_model_output, comparison=item.comparison)
     return build_report(xray, item.prediction, options), xray
 
 

@@ -43,19 +43,21 @@ class PacsActions:
             self.w.notifier.warn("Nothing to export: open an image and wait for its analysis")
             return None
         measurement = self.w.state.measurement()
-        return xray, prediction, measurement.to_ctr() if measurement else None
+        comparison = self.actions.comparison.change_for(self.w.state.current_key, xray.source)  # issue 23
+        return xray, prediction, measurement.to_ctr() if measurement else None, comparison
 
     def _weights_sha256(self) -> str:
         predictor = getattr(getattr(self.w, "worker", None), "predictor", None)
         bundle = getattr(predictor, "bundle", None)
         return bundle.manifest.get("model_sha256", "") if bundle is not None else ""
 
-    def _objects(self, xray, prediction, ctr):
+    def _objects(self, xray, prediction, ctr, comparison=None):
         from cardioview.network.dicom_results import build_results, ctr_values
 
         style = self.w.export_style()
         return build_results(xray, prediction, deidentify=style.deidentify, opacity=style.opacity,
-                             ctr=ctr_values(ctr, xray.pixel_spacing, prediction), weights_sha256=self._weights_sha256())
+                             ctr=ctr_values(ctr, xray.pixel_spacing, prediction), weights_sha256=self._weights_sha256(),
+                             comparison=comparison)
 
     def _start(self, fn, done_message, audit) -> NetworkJob:
         """Run ``fn`` as a NetworkJob; ``audit(result)`` on success and ``audit(None)`` on failure
@@ -95,7 +97,8 @@ class PacsActions:
         from cardioview.imaging import load
         from cardioview.network.dicom_results import write_results
 
-        items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key))
+        items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key),
+                  self.actions.comparison.change_for(key, path))  # issue 23: in the GUI thread
                  for key, path in self.w.browser.image_items() if self.w.state.prediction(key) is not None]
         if not items:
             self.w.notifier.warn("Nothing to export: analyse the folder first")
@@ -104,12 +107,12 @@ class PacsActions:
         done: list = []  # (xray, objects) written so far: a failure mid-way still audits those
 
         def job(progress, cancel):
-            for n, (_key, path, prediction, measurement) in enumerate(items, 1):
+            for n, (_key, path, prediction, measurement, comparison) in enumerate(items, 1):
                 if cancel.is_set():
                     break
                 stem = f"cardioview_result_{n:03d}" if self.w.settings.deidentify else Path(path).stem
                 xray = load(path)
-                objects = self._objects(xray, prediction, measurement.to_ctr() if measurement else None)
+                objects = self._objects(xray, prediction, measurement.to_ctr() if measurement else None, comparison)
                 write_results(folder, objects, stem)
                 done.append((xray, objects))
                 progress(len(done))

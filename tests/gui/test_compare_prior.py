@@ -144,3 +144,42 @@ def test_picture_file_has_no_prior(qtbot, awindow, studies):
     compare = awindow.actions_.comparison.compare_with_prior()
     assert compare.prior.key == image_key(nih[2])
 
+
+
+def test_exported_report_and_sr_carry_the_prior(qtbot, awindow, studies, tmp_path):
+    import pydicom
+
+    from cardioview.render.report import read_report_metadata
+
+    folder, nih, _cr = studies
+    open_folder_and_wait(qtbot, awindow, folder)
+    show_and_wait(qtbot, awindow, nih[0])  # the prior must be analysed: it is, once shown
+    show_and_wait(qtbot, awindow, nih[1])
+    with qtbot.waitSignal(awindow.exports_done, timeout=60000):
+        assert awindow.export_current(tmp_path / "report.png")
+    comparison = read_report_metadata(tmp_path / "report.png")["comparison"]
+    assert comparison["prior_study_date"] == "2019-03-10" and comparison["prior_view"] == "AP"
+    prior = awindow.state.prediction(image_key(nih[0]))
+    assert comparison["prior_probability"] == pytest.approx(prior.probability)
+    assert "views differ" in comparison["caution"]
+    job = awindow.actions_.pacs.export_dicom(tmp_path / "dicom")
+    with qtbot.waitSignal(job.signals.done, timeout=60000):
+        pass
+    sr = pydicom.dcmread(next((tmp_path / "dicom").glob("*_sr.dcm")))
+    meanings = set()
+
+    def walk(ds):
+        for item in getattr(ds, "ContentSequence", []):
+            if "ConceptNameCodeSequence" in item:
+                meanings.add(item.ConceptNameCodeSequence[0].CodeMeaning)
+            walk(item)
+
+    walk(sr)
+    assert {"Cardiothoracic ratio on the prior study", "Interval since the prior study",
+            "Prior study of another view position (AP vs PA)"} <= meanings
+    # the oldest film has no prior: its report has no comparison section
+    show_and_wait(qtbot, awindow, nih[0])
+    qtbot.waitUntil(lambda: awindow.state.current_xray is not None, timeout=30000)  # analysed before: loads again
+    with qtbot.waitSignal(awindow.exports_done, timeout=60000):
+        assert awindow.export_current(tmp_path / "first.png")
+    assert read_report_metadata(tmp_path / "first.png")["comparison"] is None
