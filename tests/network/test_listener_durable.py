@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import shutil
 import signal
@@ -156,7 +157,10 @@ def test_full_queue_and_low_disk_get_0xa700_at_once_and_nothing_is_written(predi
     assert listener.counts["refused"] == 3 and listener.counts["duplicate"] == 1
 
 
-def test_a_failed_forward_is_an_incomplete_row_on_stderr_and_stored_data_is_owner_only(predictor, tmp_path, capfd):
+def test_a_failed_forward_is_an_incomplete_row_on_stderr_and_stored_data_is_owner_only(predictor, tmp_path, caplog):
+    # The error goes to the "cardioview.listen" logger, which `cardioview listen` sends to stderr (basicConfig);
+    # read in-process from the logger, as other tests may have re-routed the root handlers.
+    caplog.set_level(logging.ERROR, logger="cardioview.listen")
     nowhere = Node(name="pacs", ae_title="PACS", host="127.0.0.1", port=free_port())
     listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, forward=nowhere, retain_days=1))
     listener.start()
@@ -169,7 +173,7 @@ def test_a_failed_forward_is_an_incomplete_row_on_stderr_and_stored_data_is_owne
     [row] = _rows(tmp_path / "out")
     assert row["status"] == "incomplete" and "forward failed" in row["error"] and "nothing listens" in row["error"]
     assert row["probability"] and row["study_instance_uid"] == pydicom.dcmread(film).StudyInstanceUID
-    err = capfd.readouterr().err
+    err = caplog.text
     assert "forward failed" in err
     out = tmp_path / "out"
     source = pydicom.dcmread(film, stop_before_pixels=True)
