@@ -86,6 +86,14 @@ class FilmAnalyser(QObject):
         self._queue: list[tuple[str, str]] = []
         self._busy = False
         self.xrays: dict[str, XRay] = {}  # the films the open comparison shows (a few)
+        # Films sent to the worker and not answered yet. The worker skips a request older than the newest one,
+        # so when the user opens another film meanwhile, these are sent again with the new request id.
+        self.pending: dict[str, XRay] = {}
+        window.state.prediction_changed.connect(lambda key: self.pending.pop(key, None))
+        window.image_shown.connect(lambda _key: self._resubmit())
+        if window.worker is not None:
+            window.worker.result.connect(
+                lambda result: result.prediction is None and self.pending.pop(result.key, None))
 
     def load(self, key: str, path: str | Path) -> None:
         """Queue ``key``; ``loaded`` follows (at once when already loaded) and the worker analyses it if needed."""
@@ -110,9 +118,18 @@ class FilmAnalyser(QObject):
         self.xrays[key] = xray
         w = self.window
         if key not in w.state.predictions and w.worker is not None and w.model_info is not None:
+            self.pending[key] = xray
             w.worker.predict(w._request_id, key, xray)  # the result reaches w.state through the window
         self.loaded.emit(key, xray)
         self._next()
+
+    def _resubmit(self) -> None:
+        w = self.window
+        for key, xray in list(self.pending.items()):
+            if key in w.state.predictions:
+                self.pending.pop(key)
+            else:
+                w.worker.predict(w._request_id, key, xray)
 
     def _on_failed(self, _request_id: int, key: str, reason: str) -> None:
         self._busy = False

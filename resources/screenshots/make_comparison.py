@@ -1,7 +1,8 @@
 """Re-create compare_with_prior.png and trend_view.png (issue 23) at 1366x768 on a real X server.
 
 Usage (from the repository root; a temporary settings folder keeps yours out of it):
-    CARDIOVIEW_CONFIG_DIR=$(mktemp -d) xvfb-run -s "-screen 0 1366x768x24" python resources/screenshots/make_comparison.py
+    CARDIOVIEW_CONFIG_DIR=$(mktemp -d) xvfb-run -s "-screen 0 1366x768x24" \
+        python resources/screenshots/make_comparison.py
 NIH patient 4342's three films (AP 2019, PA 2020, PA 2021; ../shared/data/nih-boxes) as dated DICOM studies,
 analysed with the shipped weights and heart/lung segmenter. Writes into --out (default: this folder).
 """

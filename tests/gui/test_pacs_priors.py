@@ -27,7 +27,8 @@ def test_fetch_priors_from_pacs_then_compare(qtbot, window, orthanc, scp_ports, 
     later = write_dicom(tmp_path / "later.dcm", nih_film("00004342_023.png")[::4, ::4].copy(), view="PA",
                         extra={"PatientID": NIH_PATIENT, "StudyDate": "20230101", "StudyInstanceUID": generate_uid()})
     other = write_dicom(tmp_path / "other.dcm", nih_film("00004342_020.png")[::4, ::4].copy(),
-                        extra={"PatientID": "SOMEONE-ELSE", "StudyDate": "20190101", "StudyInstanceUID": generate_uid()})
+                        extra={"PatientID": "SOMEONE-ELSE", "StudyDate": "20190101",
+                               "StudyInstanceUID": generate_uid()})
     orthanc.clear()
     for path in (*nih, ct, later, other):
         orthanc.upload(path)
