@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,8 +56,9 @@ def write_trend_outputs(out: Path, films: Sequence[FilmResult], deidentify: bool
 
 
 def _file_stem(text: str) -> str:
-    """A patient ID as a file name: letters, digits, '-', '_' and '.' kept, anything else '_'."""
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip(".")[:80]
+    """A patient ID as a file name: each run of characters other than letters, digits and '-' becomes one '_'
+    (no '.', '/' or '\\' survive, so the plot stays in DIR/trend/)."""
+    stem = re.sub(r"[^0-9A-Za-z-]+", "_", text).strip("_")[:80]
     return stem or "patient"
 
 
