@@ -121,14 +121,14 @@ def run_predict(args: argparse.Namespace) -> int:
           + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
           + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
     # issue 23: priors first (headers only), so each report can carry its comparison; rows keep the input order
-    from cardioview.comparison.predict_hook import analysis_order, write_trend_outputs
+    from cardioview.comparison.predict_hook import analysis_order, predict_trends
     films: list = []
     analysed = {i: _analyse(i + 1, inputs.files[i], predictor, args, out, attention_out, films)
                 for i in _progress(analysis_order(inputs.files))}
     rows = [analysed[i] for i in range(len(inputs.files))]
     rows += [Row(path=str(path), status="error", error=f"{_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = _write_results(out, rows)
-    write_trend_outputs(out, films, deidentify=args.deidentify)  # issue 23: DIR/trend.csv and DIR/trend/*.png
+    predict_trends(out, films, deidentify=args.deidentify)  # issue 23: DIR/trend.csv and DIR/trend/*.png
     failed = sum(r.status == "error" for r in rows)
     unsuitable = sum(r.status == "unsuitable" for r in rows)
     print(f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "

@@ -62,3 +62,15 @@ def test_hostile_patient_ids_stay_cells_and_file_names(tmp_path):
     # two studies on one day (a single x position) still draw
     image = np.asarray(Image.open(tmp_path / "trend" / "HYPERLINK_http_x.png"))
     assert image.shape == (520, 900, 3) and image.std() > 10
+
+
+def test_predict_reports_an_unwritable_trend_and_keeps_going(tmp_path, capsys):
+    from cardioview.comparison.predict_hook import predict_trends
+
+    blocker = tmp_path / "out"
+    blocker.mkdir()
+    (blocker / "trend").write_text("a file where the plot folder would go")
+    films = [film(date="20200101", uid="1.1"), film(date="20210101", uid="1.2", name="b.dcm")]
+    written = predict_trends(blocker, films, deidentify=False)
+    assert written == [] and (blocker / "trend.csv").is_file()  # the csv is written, the plot folder fails
+    assert "trend outputs incomplete" in capsys.readouterr().err

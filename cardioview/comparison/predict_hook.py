@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,6 +54,17 @@ def write_trend_outputs(out: Path, films: Sequence[FilmResult], deidentify: bool
         Image.fromarray(trend_image(series, f"Patient {shown}: {len(series)} films", threshold)).save(buffer, "PNG")
         written.append(atomic_write_bytes(unique_path(plots, _file_stem(shown), suffix=".png"), buffer.getvalue()))
     return written
+
+
+def predict_trends(out: Path, films: Sequence[FilmResult], deidentify: bool) -> list[Path]:
+    """``cardioview predict``'s call: the trend outputs, or one line on stderr saying why not (results.csv and
+    the reports are already written and stay valid)."""
+    try:
+        return write_trend_outputs(out, films, deidentify)
+    except OSError as exc:
+        print(f"cardioview predict: trend outputs incomplete ({exc.strerror or exc}: {exc.filename or out})",
+              file=sys.stderr)
+        return []
 
 
 def _file_stem(text: str) -> str:

@@ -37,9 +37,18 @@ def pseudonym_key(folder: Path | None = None) -> bytes:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Created whole under a temporary name, then linked: a run started at the same moment either finds no
+    # key (and links its own) or the complete one; an existing key is never replaced.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(key)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        key = path.read_bytes()
+    finally:
+        temporary.unlink()
     return key
 
 

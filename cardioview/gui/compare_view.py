@@ -67,6 +67,8 @@ class ComparePane(QWidget):
                 self.outlines.setRect(0, 0, anatomy.shape[1], anatomy.shape[0])
                 self.state.set_measurement(measurement_from(anatomy))
             self.outlines.setVisible(shown)
+        else:
+            self.outlines.setVisible(False)  # a newly picked prior: no outlines of the previous one
         self.caption.setText(caption(self.title, film, analysed=prediction is not None))
 
 
