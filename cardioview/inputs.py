@@ -19,16 +19,27 @@ IMAGE_SUFFIXES = (DICOM_SUFFIXES - {""}) | set(RASTER_SUFFIXES)
 class Inputs:
     """Files to analyse, in a stable order; entries refused without opening them; skipped count.
 
+    Every name gets its entry: two hard links (or a link and its target) are two files to the
+    user. Only the very same path reached twice (an argument repeated, or a file named and
+    also found in a folder named) is analysed once; ``repeats`` says how often it was named.
+
     Attributes:
         files: regular files to analyse.
         rejected: (path, reason) for entries never opened: named pipes, devices, sockets,
             broken links, paths longer than the system allows, unlistable folders.
         skipped: folder entries that are not images (notes, reports).
+        repeats: file -> how many times its path was reached (only those reached more than once).
     """
 
     files: list[Path] = field(default_factory=list)
     skipped: int = 0
     rejected: list[tuple[Path, str]] = field(default_factory=list)
+    repeats: dict[Path, int] = field(default_factory=dict)
+
+    def repeat_note(self, path: Path) -> str:
+        """The warning for a file whose path was given or found more than once; "" otherwise."""
+        times = self.repeats.get(path, 1)
+        return f"the same path was given {times} times; analysed once" if times > 1 else ""
 
 
 def collect_inputs(paths: list[Path]) -> Inputs:
@@ -40,7 +51,7 @@ def collect_inputs(paths: list[Path]) -> Inputs:
     (symbolic links are followed to regular files only); anything else is rejected with a reason.
     """
     result = Inputs()
-    seen: set = set()
+    seen: dict[str, Path] = {}
     for path in paths:
         if _is_dir(path):
             _walk(result, seen, path)
@@ -60,7 +71,7 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def _walk(result: Inputs, seen: set, root: Path) -> None:
+def _walk(result: Inputs, seen: dict[str, Path], root: Path) -> None:
     def unlistable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else root
         result.rejected.append((where, f"folder {path_error_reason(exc, where)}"))
@@ -80,12 +91,12 @@ def _walk(result: Inputs, seen: set, root: Path) -> None:
                 result.skipped += 1
 
 
-def _add(result: Inputs, seen: set, path: Path) -> None:
-    try:
-        key = os.stat(path)
-        key = (key.st_dev, key.st_ino)  # the same file reached twice (a link, a repeated argument)
-    except OSError:
-        key = path
-    if key not in seen:
-        seen.add(key)
+def _add(result: Inputs, seen: dict[str, Path], path: Path) -> None:
+    # The path as written, made absolute but with links kept: a hard or symbolic link is another name.
+    key = os.path.normpath(os.path.abspath(path))
+    first = seen.get(key)
+    if first is None:
+        seen[key] = path
         result.files.append(path)
+    else:
+        result.repeats[first] = result.repeats.get(first, 1) + 1

@@ -126,6 +126,8 @@ def run_predict(args: argparse.Namespace) -> int:
     analysed = {i: _analyse(i + 1, inputs.files[i], predictor, args, out, attention_out, films)
                 for i in _progress(analysis_order(inputs.files))}
     rows = [analysed[i] for i in range(len(inputs.files))]
+    for row, path in zip(rows, inputs.files):  # a path given twice is analysed once, and the row says so
+        row.warnings = "; ".join(filter(None, [row.warnings, inputs.repeat_note(path)]))
     rows += [Row(path=str(path), status="error", error=f"{_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = _write_results(out, rows)
     predict_trends(out, films, deidentify=args.deidentify)  # issue 23: DIR/trend.csv and DIR/trend/*.png

@@ -77,7 +77,8 @@ def _file_stem(text: str) -> str:
 def analysis_order(files: Sequence[Path]) -> list[int]:
     """Indices of ``files`` oldest study first (headers only), so that a film's prior is analysed before it and
     its report can carry the comparison. Files without a readable DICOM date keep their place at the start."""
-    from cardioview.imaging.dicom_header import read_dataset, text
+    from cardioview.imaging.dicom_header import read_dataset
+    from cardioview.imaging.dicom_values import text
 
     def when(index: int) -> tuple[str, str, int]:
         try:

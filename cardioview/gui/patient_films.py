@@ -58,7 +58,8 @@ class PatientFilms:
 
 def _read_header(path: Path) -> XRayMetadata:
     """A DICOM file's header facts; an empty XRayMetadata for a raster or an unreadable file."""
-    from cardioview.imaging.dicom_header import metadata_from_dataset, read_dataset
+    from cardioview.imaging.dicom_header import read_dataset
+    from cardioview.imaging.dicom_values import metadata_from_dataset
 
     try:
         return metadata_from_dataset(read_dataset(path, stop_before_pixels=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cardioview.errors import ImageLoadError, ImageTooLargeError
+from cardioview.imaging.detail import library_detail
 
 #: Default limit on declared pixels (rows x columns x frames). 100 MP covers the
 #: largest flat-panel chest detectors (~43 x 43 cm at 0.1 mm = 18 MP) with a wide margin.
@@ -52,7 +53,7 @@ def check_decoded_bytes(path: str | Path, ds, limit: int = DEFAULT_DECODED_BYTES
         samples = int(ds.get("SamplesPerPixel", 1) or 1)
         bits = int(ds.get("BitsAllocated", 8) or 8)
     except (TypeError, ValueError) as exc:
-        raise ImageLoadError(path, f"malformed image pixel module ({exc})") from exc
+        raise ImageLoadError(path, f"malformed image pixel module ({library_detail(exc)})") from exc
     if samples <= 0 or bits <= 0 or bits > 64:
         raise ImageLoadError(path, f"header declares {samples} sample(s) of {bits} bits: not an image")
     size = rows * columns * samples * ((bits + 7) // 8)

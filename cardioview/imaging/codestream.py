@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import generate_fragments
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
+from cardioview.imaging.detail import library_detail
 
 JPEG = "JPEG"
 JPEG_LS = "JPEG-LS"
@@ -50,6 +51,7 @@ class FrameHeader:
     components: int
     precision: int       # bits per sample; 0 when the format does not say (RLE)
     lossless: bool = True  # False for the lossy JPEG processes (baseline, extended, progressive)
+    arithmetic: bool = False  # JPEG arithmetic coding (SOF9-SOF15), which has no per-block bit floor
 
 
 def codec_family(uid: str) -> str | None:
@@ -64,7 +66,7 @@ def first_fragment(path: Path, pixel_data: bytes) -> bytes:
             if index:  # item 0 is the Basic Offset Table
                 return fragment
     except (ValueError, struct.error) as exc:
-        raise ImageLoadError(path, f"corrupt encapsulated pixel data: {exc}") from exc
+        raise ImageLoadError(path, f"corrupt encapsulated pixel data: {library_detail(exc)}") from exc
     raise ImageLoadError(path, "encapsulated pixel data holds no fragment: no image follows the header")
 
 
@@ -122,8 +124,8 @@ def _int(ds: Dataset, keyword: str, default: int) -> int:
 
 def _not_codec(path: Path, family: str, data: bytes) -> ImageLoadError:
     return UnsupportedImageError(
-        path, f"the transfer syntax says {family} but the pixel data is not a {family} codestream "
-              f"(starts {data[:4].hex(' ')}); refused before decoding")
+        path, f"the transfer syntax says {family} but the pixel data is not a {family} codestream; "
+              "refused before decoding")
 
 
 def _j2k(path: Path, data: bytes) -> FrameHeader:
@@ -163,7 +165,7 @@ def _jpeg(path: Path, family: str, data: bytes) -> FrameHeader:
                 break
             precision, rows, columns, components = struct.unpack(">BHHB", segment)
             lossy = not is_ls and marker not in (0xC3, 0xC7, 0xCB, 0xCF)
-            return FrameHeader(family, rows, columns, components, precision, not lossy)
+            return FrameHeader(family, rows, columns, components, precision, not lossy, marker >= 0xC9 and not is_ls)
         if marker in (0xDA, 0xD9):  # scan or end before any frame header
             break
         pos += 2 + length

@@ -14,9 +14,12 @@ from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError, MissingDecoderError
 from cardioview.imaging.budget import check_decoded_bytes, check_pixel_budget
-from cardioview.imaging.codestream import check_against_header, codec_family, first_fragment, read_frame_header
+from cardioview.imaging.codestream import (
+    JPEG, check_against_header, codec_family, first_fragment, read_frame_header,
+)
 from cardioview.imaging.decode_worker import pixel_dataset, shared_worker
 from cardioview.imaging.dicom_codecs import describe_syntax, missing_decoder_reason
+from cardioview.imaging.raster_header import check_jpeg_data
 
 
 def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int, index: int = 0
@@ -35,6 +38,8 @@ def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int, inde
         if found.rows and found.columns:
             check_pixel_budget(path, found.rows, found.columns, 1, pixel_budget)
         check_against_header(path, ds, found)
+        if family == JPEG:
+            check_jpeg_data(path, found, len(ds.PixelData), "pixel data")
     check_decoded_bytes(path, ds)
     name = family or uid.name
     result = shared_worker().decode(pixel_dataset(ds), index)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 
+from cardioview.imaging.detail import library_detail
+
 #: Seconds one decode may take before the worker is killed.
 DECODE_TIMEOUT_S = 120.0
 #: Address-space cap for the worker (Linux/macOS): a decoder that believes a
@@ -143,24 +145,17 @@ def _serve(receive: Any, send: Any, memory_limit: int | None) -> None:
         except MemoryError:
             reply = ("error", "not enough memory to decode this image", False)
         except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
-            reply = ("error", _one_line(exc), _missing(ds) and "not support" in str(exc).lower())
+            reply = ("error", library_detail(exc), _missing(ds) and "not support" in str(exc).lower())
         except BaseException as exc:  # pyo3_runtime.PanicException from a Rust decoder
             if type(exc).__name__ != "PanicException":
                 raise
-            reply = ("panic", _one_line(exc), False)
+            reply = ("panic", library_detail(exc), False)
         send.send(reply)
 
 
 def _missing(ds: Dataset) -> bool:
     from pydicom.pixels import get_decoder
     return bool(get_decoder(ds.file_meta.TransferSyntaxUID).missing_dependencies)
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if not lines:
-        return type(exc).__name__
-    return (lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0])[:200]
 
 
 def _limit_memory(limit: int | None) -> None:

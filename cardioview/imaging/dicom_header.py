@@ -1,28 +1,33 @@
-"""Reading DICOM headers: parse a file safely and pull plain facts out of it.
+"""Reading DICOM headers: parse a file safely, with bounded reads and a specific reason for every refusal.
 
 Shared by the loader (which then decodes the pixels) and the folder scan
-(which never touches pixel data).
+(which never touches pixel data). The values are read out by dicom_values.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_partial
-from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.valuerep import VR
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
+from cardioview.imaging.bounded_read import (
+    MAX_HEADER_BYTES, MAX_READS, BoundedReader, TooManyReads, read_prefix_chunks,
+)
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_items import ItemCounter, check_item_count
-from cardioview.imaging.xray import Window, XRayMetadata
+from cardioview.imaging.scan_reader import read_scan_elements
 
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 # Pixel Data, Float Pixel Data, Double Float Pixel Data.
@@ -45,7 +50,7 @@ def quiet_pydicom() -> Iterator[None]:
 
 
 def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None,
-                 prechecked: bool = False) -> Dataset:
+                 prechecked: bool = False, pixel_bytes: int | None = None) -> Dataset:
     """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
 
     Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
@@ -60,6 +65,8 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
             Skips the truncation check.
         prechecked: this file already passed the inflation and item-count
             checks (the loader reads it twice); skip them.
+        pixel_bytes: most bytes the Pixel Data may take (a longer declared length is
+            refused before it is read); reading stops after the pixel data.
 
     Returns:
         The dataset, with ``file_meta.TransferSyntaxUID`` always set.
@@ -73,16 +80,19 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
                 if not prechecked:
                     check_inflated_size(path)
                     check_item_count(path)
-                with open(path, "rb") as f:
-                    ds, bare = _parse(f, _at_pixel_data if stop_before_pixels else None)
+                stop = _at_pixel_data if stop_before_pixels else _after_pixel_data(path, pixel_bytes)
+                ds, bare = _parse_bounded(path, stop, MAX_HEADER_BYTES + (0 if stop_before_pixels else
+                                                                          (pixel_bytes or MAX_PIXEL_BYTES) + 16))
     except ImageLoadError:
         raise
     except OSError as exc:
         raise ImageLoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # pydicom raises many types on corrupt headers
-        raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {_first_line(exc)})") from exc
+        raise ImageLoadError(path, f"corrupt DICOM header ({type(exc).__name__}: {library_detail(exc)})") from exc
 
     _check_transfer_syntax_vr(path, ds)
+    if not scan_tags:
+        _check_image_vrs(path, ds)
     if not _has_image_tags(ds):
         if bare:
             raise UnsupportedImageError(path, "not a DICOM file: no 'DICM' marker and no readable DICOM header")
@@ -123,7 +133,8 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
         if str(meta.get("TransferSyntaxUID", "")) != DeflatedExplicitVRLittleEndian:
             return
         inflater, total, items = zlib.decompressobj(-zlib.MAX_WBITS), 0, ItemCounter()
-        while chunk := f.read(1 << 20):
+        # Compressed input is bounded too: empty stored blocks inflate to nothing, forever.
+        for chunk in read_prefix_chunks(f, limit, 1 << 20):
             while chunk:
                 out = inflater.decompress(chunk, 1 << 24)
                 items.feed(out)
@@ -137,6 +148,60 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
         items.check(path)
 
 
+#: Most bytes Pixel Data may take when the caller gives no size (100 MP of 16-bit RGB is 600 MB).
+MAX_PIXEL_BYTES = 1 << 30
+
+
+def _parse_bounded(path: Path, stop_when: Callable[[BaseTag, str | None, int], bool],
+                   limit: int, specific_tags: Sequence[int] | None = None) -> tuple[Dataset, bool]:
+    """_parse over at most ``limit`` bytes of the file; an endless or oversized file is refused, not read on."""
+    with open(path, "rb") as f:
+        if _zeros_where_the_dataset_starts(f):
+            raise ImageLoadError(path, "no DICOM data: zeros where the dataset should start "
+                                       "(an empty, sparse or endless file)")
+        reader = BoundedReader(f, limit)
+        try:
+            result = _parse(reader, stop_when, specific_tags)
+        except ImageLoadError:
+            raise
+        except TooManyReads:
+            raise ImageLoadError(path, f"the DICOM header holds more than {MAX_READS // 3:,} elements: "
+                                       "refused as a hostile or corrupt file") from None
+        except Exception:
+            if reader.cut:
+                raise _endless(path, limit) from None
+            raise
+    if reader.cut:
+        raise _endless(path, limit)
+    return result
+
+
+def _zeros_where_the_dataset_starts(f: BinaryIO) -> bool:
+    """True when the first dataset element (after the preamble and file meta, if any) is all zeros.
+
+    pydicom would read such bytes as millions of empty command elements (0000,0000).
+    """
+    from pydicom.filereader import _read_file_meta_info
+
+    head = f.read(132)
+    if head[128:132] == b"DICM":
+        try:
+            _read_file_meta_info(f)
+        except Exception:  # pydicom's own parse reports a bad file meta
+            f.seek(0)
+            return False
+        first = f.read(8)
+    else:
+        first = head[:8]
+    f.seek(0)
+    return len(first) == 8 and not any(first)
+
+
+def _endless(path: Path, limit: int) -> ImageLoadError:
+    return ImageLoadError(path, f"the DICOM data runs on past {limit >> 20:,} MB without ending where its header "
+                                "says (an endless, padded or corrupt file); stopped reading and refused")
+
+
 def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | None,
            specific_tags: Sequence[int] | None = None) -> tuple[Dataset, bool]:
     """read_partial (what dcmread runs) with our stop condition; (dataset, read as bare dataset?)."""
@@ -146,6 +211,11 @@ def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | 
     except InvalidDicomError:
         f.seek(0)
         return read_partial(f, stop_when, force=True, specific_tags=tags), True
+
+
+@lru_cache(maxsize=8)
+def _as_ints(tags: tuple) -> frozenset[int]:
+    return frozenset(int(t) for t in tags)
 
 
 def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool]:
@@ -163,6 +233,9 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
         full = len(head) == _SCAN_BUFFER
         if DeflatedExplicitVRLittleEndian.encode() in head[:_SCAN_BUFFER // 16]:  # rare: only then inflate to check
             check_inflated_size(path)
+        fast = read_scan_elements(head, _as_ints(tuple(scan_tags)), last, whole_file=not full)
+        if fast is not None:  # plain files: only the wanted elements, read without pydicom's generic walk
+            return fast, False
         try:
             # Parsing from memory is measurably faster than from the file object.
             ds, bare = _parse(io.BytesIO(head), past_last, scan_tags)
@@ -170,10 +243,10 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
             if not full:
                 raise
             reached_end = False  # an element (a long sequence) runs past the buffer
-        if not reached_end and full:  # header longer than the buffer
-            check_item_count(path)
-            f.seek(0)
-            ds, bare = _parse(f, past_last, scan_tags)
+    if not reached_end and full:  # header longer than the buffer
+        check_item_count(path)
+        ds, bare = _parse_bounded(path, lambda tag, vr, length: past_last(tag, vr, length) or _zeros(tag, length),
+                                  MAX_HEADER_BYTES, scan_tags)
     return ds, bare
 
 
@@ -188,8 +261,51 @@ def _check_transfer_syntax_vr(path: Path, ds: Dataset) -> None:
                                    "corrupt file meta")
 
 
+_KNOWN_VRS = frozenset(vr.value for vr in VR)
+# Groups the loader reads values from: SOP class/modality, the image pixel module, VOI and
+# padding (0028), the Presentation LUT Shape (2050) and the pixel data (7FE0).
+_IMAGE_GROUPS = frozenset({0x0008, 0x0028, 0x2050, 0x7FE0})
+
+
+def _check_image_vrs(path: Path, ds: Dataset) -> None:
+    """Refuse an element the loader needs whose value representation is not a DICOM one (e.g. "JE").
+
+    pydicom would otherwise fail on first access with "NotImplementedError: Unknown Value Representation".
+    """
+    for tag in ds.keys():
+        if tag >> 16 not in _IMAGE_GROUPS:
+            continue
+        vr = ds.get_item(tag).VR
+        if vr is not None and vr not in _KNOWN_VRS:
+            name = keyword_for_tag(tag) or "a private element"
+            raise ImageLoadError(path, f"header element {BaseTag(tag)} ({name}) is stored with an unknown value "
+                                       "representation (VR): the file is corrupt; refused")
+
+
 def _at_pixel_data(tag: BaseTag, vr: str | None, length: int) -> bool:
-    return tag in _PIXEL_TAGS
+    return tag in _PIXEL_TAGS or _zeros(tag, length)
+
+
+def _zeros(tag: BaseTag, length: int) -> bool:
+    """(0000,0000) of length 0 where a dataset element should be: zeros (sparse or endless padding), not DICOM."""
+    return tag == 0 and length == 0
+
+
+def _after_pixel_data(path: Path, pixel_bytes: int | None) -> Callable[[BaseTag, str | None, int], bool]:
+    """A stop condition that reads the pixel data (if its length is sane) and nothing after it."""
+    seen = False
+
+    def stop(tag: BaseTag, vr: str | None, length: int) -> bool:
+        nonlocal seen
+        if seen or _zeros(tag, length):
+            return True
+        if tag in _PIXEL_TAGS:
+            if pixel_bytes is not None and length != _UNDEFINED_LENGTH and length > pixel_bytes:
+                raise ImageLoadError(path, f"Pixel Data declares {length:,} bytes, more than the {pixel_bytes:,} "
+                                           "its image can take: a corrupt or forged length; refused before reading it")
+            seen = True
+        return False
+    return stop
 
 
 def _has_image_tags(ds: Dataset) -> bool:
@@ -220,106 +336,3 @@ def _ensure_transfer_syntax(ds: Dataset) -> None:
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = uid
-
-
-def transfer_syntax(ds: Dataset) -> UID:
-    return UID(ds.file_meta.TransferSyntaxUID)
-
-
-def text(ds: Dataset, keyword: str) -> str:
-    """A header value as a stripped string, '' when absent or unreadable."""
-    try:
-        value = ds.get(keyword)
-    except Exception:  # a malformed value must not stop loading
-        return ""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple, MultiValue)):
-        return "\\".join(str(v) for v in value).strip()
-    return str(value).strip()
-
-
-def integer(ds: Dataset, keyword: str, default: int | None = None) -> int | None:
-    """A header value as int (IS/US), ``default`` when absent or malformed."""
-    try:
-        value = ds.get(keyword)
-        return default if value is None or value == "" else int(value)
-    except Exception:  # malformed IS, or a value pydicom cannot convert
-        return default
-
-
-def frame_count(ds: Dataset) -> int:
-    return max(integer(ds, "NumberOfFrames", 1) or 1, 1)
-
-
-def metadata_from_dataset(ds: Dataset) -> XRayMetadata:
-    """The plain header facts an XRay carries."""
-    return XRayMetadata(
-        patient_name=text(ds, "PatientName"),
-        patient_id=text(ds, "PatientID"),
-        patient_sex=text(ds, "PatientSex"),
-        patient_age=text(ds, "PatientAge"),
-        study_instance_uid=text(ds, "StudyInstanceUID"),
-        series_instance_uid=text(ds, "SeriesInstanceUID"),
-        sop_instance_uid=text(ds, "SOPInstanceUID"),
-        study_date=text(ds, "StudyDate"),
-        study_time=text(ds, "StudyTime"),
-        study_description=text(ds, "StudyDescription"),
-        series_description=text(ds, "SeriesDescription"),
-        modality=text(ds, "Modality"),
-        body_part=text(ds, "BodyPartExamined"),
-        view_position=text(ds, "ViewPosition"),
-        manufacturer=text(ds, "Manufacturer"),
-        photometric_interpretation=text(ds, "PhotometricInterpretation"),
-        transfer_syntax=transfer_syntax(ds).name,
-    )
-
-
-def pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
-    """(row, column) spacing in mm from Pixel Spacing, else Imager Pixel Spacing.
-
-    Zero, negative or malformed values (some CR files write 0\\0) mean unknown.
-    """
-    for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
-        try:
-            values = [float(v) for v in ds.get(keyword) or ()]
-        except Exception:  # malformed or single-valued: unknown
-            continue
-        if len(values) == 2 and all(math.isfinite(v) and v > 0 for v in values):
-            return values[0], values[1]
-    return None
-
-
-def windows(ds: Dataset) -> tuple[Window, ...]:
-    """Every window the header defines (Window Center/Width, VM 1-n), in order."""
-    try:
-        centers = _as_floats(ds.get("WindowCenter"))
-        widths = _as_floats(ds.get("WindowWidth"))
-        explanations = _as_strings(ds.get("WindowCenterWidthExplanation"))
-    except Exception:  # malformed DS values: no usable window
-        return ()
-    return tuple(
-        Window(center=c, width=w, explanation=explanations[i] if i < len(explanations) else "")
-        for i, (c, w) in enumerate(zip(centers, widths))
-    )
-
-
-def _as_floats(value: Any) -> list[float]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        return [float(value)]
-    return [float(v) for v in value]
-
-
-def _as_strings(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
-        return [str(value).strip()]
-    return [str(v).strip() for v in value]
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:200] if lines else type(exc).__name__

@@ -19,10 +19,9 @@ from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError
 from cardioview.imaging.file_kind import not_regular_reason
-from cardioview.imaging.dicom_header import (
-    frame_count, integer, metadata_from_dataset, quiet_pydicom, read_dataset, text, transfer_syntax_of,
-)
-from cardioview.imaging.raster import declared_size
+from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset, transfer_syntax_of
+from cardioview.imaging.dicom_values import frame_count, integer, metadata_from_dataset, text
+from cardioview.imaging.raster_header import declared_size
 from cardioview.imaging.sniff import (
     DICOM, DICOM_BARE, DICOM_SUFFIXES, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
 )
@@ -195,9 +194,7 @@ class _Grouper:
         return True
 
     def _add_raster(self, path: Path, fmt: str) -> None:
-        width, height, orientation = declared_size(path, fmt)
-        if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees swap the sides
-            width, height = height, width
+        width, height, _ = declared_size(path, fmt)  # as displayed: EXIF orientation applied
         meta = XRayMetadata()
         entry = ImageEntry(path, "raster", height, width, 1, None, meta, suitability_warnings(meta, (height, width)))
         folder = path.parent.relative_to(self.root).as_posix()

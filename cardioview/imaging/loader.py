@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cardioview.errors import CardioViewError, ImageLoadError, ImageTooLargeError, UnsupportedImageError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom import load_dicom
 from cardioview.imaging.raster import load_raster
 from cardioview.imaging.sniff import (
@@ -48,9 +49,7 @@ def load(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET, frame: int 
     except MemoryError as exc:
         raise ImageTooLargeError(path, "not enough memory to decode this image") from exc
     except Exception as exc:  # a library failure we did not anticipate: still one line
-        lines = str(exc).strip().splitlines()
-        detail = lines[0][:200] if lines else ""
-        raise ImageLoadError(path, f"could not read the image ({type(exc).__name__}: {detail})") from exc
+        raise ImageLoadError(path, f"could not read the image ({type(exc).__name__}: {library_detail(exc)})") from exc
 
 
 def _load(path: Path, pixel_budget: int, frame: int = 0) -> XRay:

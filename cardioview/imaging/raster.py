@@ -1,8 +1,9 @@
 """Load PNG, JPEG, TIFF and BMP files into an XRay.
 
-The declared size is read from the header first (PNG: IHDR parsed here;
-others: Pillow's lazy open, which reads no pixels) and checked against the
-pixel budget; only then does Pillow decode the pixels.
+The declared size is read from the header first (raster_header: PNG IHDR and
+eXIf parsed there; others: Pillow's lazy open, which reads no pixels) and checked
+against the pixel budget; only then does Pillow decode the pixels. The EXIF
+orientation is applied exactly once (by Pillow for TIFF, here for JPEG and PNG).
 
 Scaling to [0, 1]: 8-bit samples / 255. 16-bit samples / (2**b - 1), where b
 is the smallest bit depth (>= 8) that holds the image's maximum: the PNG spec
@@ -25,27 +26,20 @@ from PIL import Image, UnidentifiedImageError
 
 from cardioview.errors import ImageLoadError, ImageTooLargeError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
+from cardioview.imaging.detail import library_detail
 from cardioview.imaging.grayscale import (
     luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful,
 )
-from cardioview.imaging.sniff import (
-    BMP, PNG, PNG_SIGNATURE, RASTER_FORMATS, RASTER_SUFFIXES, TIFF, describe, read_head, sniff,
+from cardioview.imaging.raster_header import (
+    EXIF_ORIENTATION, MALFORMED_TAG_ERRORS, declared_size, malformed_tags, valid_orientation,
 )
+from cardioview.imaging.sniff import BMP, PNG, RASTER_FORMATS, RASTER_SUFFIXES, TIFF, describe, read_head, sniff
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRay, XRayMetadata
 
-_EXIF_ORIENTATION = 0x0112
 _TIFF_BITS_PER_SAMPLE = 258
 # Pillow's decoders fail with any of these on corrupt or truncated data.
 _DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error)
-# Pillow's TIFF/EXIF readers trust tag types: a StripOffsets stored as text or a fraction surfaces as these.
-_MALFORMED_TAG_ERRORS = (TypeError, KeyError, IndexError)
-
-
-def _malformed_tags(fmt: str, exc: Exception) -> str:
-    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-    return (f"{fmt.upper()} header is malformed: a tag (such as StripOffsets) has a type or value the format "
-            f"does not allow ({detail})")
 
 
 def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> XRay:
@@ -70,11 +64,11 @@ def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> X
     if fmt not in RASTER_FORMATS:
         claimed = RASTER_SUFFIXES.get(path.suffix.lower(), "raster")
         raise ImageLoadError(path, f"not a valid {claimed.upper()} image: {describe(head)}")
-    width, height, orientation = declared_size(path, fmt)
+    width, height, _ = declared_size(path, fmt)
     check_pixel_budget(path, height, width, 1, pixel_budget)
 
-    image, notes = _decode(path, fmt)
-    image = _apply_orientation(image, orientation)
+    image, pending, notes = _decode(path, fmt)
+    image = _apply_orientation(image, pending)
     pixels, bits, colour_notes = _to_unit_gray(path, image)
     notes += colour_notes
 
@@ -88,52 +82,28 @@ def load_raster(path: str | Path, pixel_budget: int = DEFAULT_PIXEL_BUDGET) -> X
     )
 
 
-def declared_size(path: Path, fmt: str) -> tuple[int, int, int]:
-    """(width, height, EXIF orientation) from the header, without decoding pixels."""
-    if fmt == PNG:
-        width, height = _png_size(path)
-        return width, height, 1
-    try:
-        with warnings.catch_warnings():
-            # Our own budget decides; Pillow's bomb warning would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-                orientation = image.getexif().get(_EXIF_ORIENTATION, 1) if fmt != BMP else 1
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(path, f"header declares a gigantic image ({exc}); refused before decoding") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageLoadError(path, f"not a valid {fmt.upper()} image: {str(exc).splitlines()[0][:200]}") from exc
-    except _MALFORMED_TAG_ERRORS as exc:
-        raise ImageLoadError(path, _malformed_tags(fmt, exc)) from exc
-    return width, height, int(orientation) if orientation in range(1, 9) else 1
+def _decode(path: Path, fmt: str) -> tuple[np.ndarray, int, tuple[str, ...]]:
+    """Pixels as Pillow decodes them: gray (H, W), RGB (H, W, 3) or RGBA (H, W, 4); the EXIF
+    orientation still to apply (1 when Pillow applied it, as for TIFF); decoder notes.
 
-
-def _png_size(path: Path) -> tuple[int, int]:
-    # Signature (8) + IHDR length (4) + type (4) + width (4) + height (4).
-    with open(path, "rb") as f:
-        head = f.read(24)
-    if len(head) < 24 or not head.startswith(PNG_SIGNATURE) or head[12:16] != b"IHDR":
-        raise ImageLoadError(path, "not a valid PNG image: missing IHDR header")
-    return struct.unpack(">II", head[16:24])
-
-
-def _decode(path: Path, fmt: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Pixels as stored: gray (H, W), RGB (H, W, 3) or RGBA (H, W, 4); plus decoder notes."""
+    Opened from a file object, not a name: Pillow 13 memory-maps an uncompressed TIFF opened
+    by name with its rotated size, which scrambles a film stored with Orientation 5-8.
+    """
     try:
         with warnings.catch_warnings():
             # The pixel budget was checked already; Pillow's own bomb limit stays as a backstop.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as picture:
+            with open(path, "rb") as f, Image.open(f, formats=[fmt.upper()]) as picture:
                 picture.load()
                 notes = ("16-bit colour read at 8 bits per channel",) if _wide_colour(path, fmt, picture) else ()
-                return _samples(picture), notes
+                pending = valid_orientation(picture.getexif().get(EXIF_ORIENTATION, 1)) if fmt != BMP else 1
+                return _samples(picture), pending, notes
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(path, f"image too large to decode safely ({exc})") from exc
-    except _MALFORMED_TAG_ERRORS as exc:
-        raise ImageLoadError(path, _malformed_tags(fmt, exc)) from exc
+    except MALFORMED_TAG_ERRORS as exc:
+        raise ImageLoadError(path, malformed_tags(fmt, exc)) from exc
     except _DECODE_ERRORS as exc:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        detail = library_detail(exc)
         raise ImageLoadError(path, f"{fmt.upper()} data is corrupt or truncated: {detail}") from exc
 
 
@@ -165,7 +135,7 @@ def _wide_colour(path: Path, fmt: str, picture: Image.Image) -> bool:
 
 
 def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
-    """Undo EXIF orientation (decoding ignores it), as Pillow's exif_transpose."""
+    """Apply an EXIF orientation the decoder left to us, as Pillow's exif_transpose."""
     if orientation == 2:
         return image[:, ::-1]
     if orientation == 3:

@@ -74,4 +74,4 @@ def describe(head: bytes) -> str:
         text = None
     if text is not None and all(c.isprintable() or c in "\r\n\t" for c in text):
         return "it looks like text"
-    return f"it starts with bytes {head[:8].hex(' ')}"
+    return "its content is not a recognised image format"  # never echo the bytes: they are the user's data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 from typing import Callable
@@ -104,4 +105,65 @@ def deflated(src: Path, out: Path) -> Path:
     meta = meta[:group + 8] + struct.pack("<I", meta_end - group - 12 + 2) + meta[group + 12:]
     packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     out.write_bytes(meta + packer.compress(raw[meta_end:]) + packer.flush())
+    return out
+
+
+# Issue 21: files that stall a run or whose header lies, from pydicom's files and a real film.
+
+def forged_jpeg_sof(film, out: Path, rows: int = 65500, columns: int = 1024) -> Path:
+    """A 16x16 RGB JPEG of ``film`` (uint8 gray) whose SOF claims ``rows`` x ``columns``."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.stack([film] * 3, axis=-1)).resize((16, 16)).save(buffer, format="JPEG", quality=90)
+    data = bytearray(buffer.getvalue())
+    struct.pack_into(">HH", data, data.find(b"\xff\xc0") + 5, rows, columns)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def unknown_vr(out: Path, src: str = "MR_small.dcm") -> Path:
+    """``src`` with its Photometric Interpretation stored under the made-up VR "JE"."""
+    raw = bytearray(Path(get_testdata_file(src)).read_bytes())
+    at = raw.find(b"\x28\x00\x04\x00CS")
+    raw[at + 4:at + 6] = b"JE"
+    out.write_bytes(bytes(raw))
+    return out
+
+
+def sparse_copy(out: Path, size: int = 20 << 30, src: str = "MR_small.dcm") -> Path | None:
+    """``src`` followed by zeros up to ``size`` bytes, as a sparse file; None when the file system stores the zeros."""
+    out.write_bytes(Path(get_testdata_file(src)).read_bytes())
+    os.truncate(out, size)
+    if out.stat().st_blocks * 512 > 64 << 20:
+        out.unlink()
+        return None
+    return out
+
+
+def endless_link(out: Path) -> Path | None:
+    """A symbolic link to /proc/self/pagemap: stat says regular file (size 0), reads never end; None without /proc."""
+    target = Path("/proc/self/pagemap")
+    try:
+        with open(target, "rb") as f:
+            f.read(8)
+    except OSError:
+        return None
+    out.symlink_to(target)
+    return out
+
+
+def forged_pixel_length(out: Path, length: int = 0xFFFFFFF0, size: int = 20 << 30) -> Path | None:
+    """A sparse ``size``-byte copy of MR_small.dcm whose Pixel Data claims ``length`` bytes (4 GB by default)."""
+    raw = bytearray(Path(get_testdata_file("MR_small.dcm")).read_bytes())
+    at = raw.rindex(b"\xe0\x7f\x10\x00OW")
+    struct.pack_into("<I", raw, at + 8, length)
+    out.write_bytes(bytes(raw))
+    os.truncate(out, size)
+    if out.stat().st_blocks * 512 > 64 << 20:
+        out.unlink()
+        return None
     return out

@@ -65,7 +65,8 @@ def test_scan_skips_every_special_file_with_a_reason(special_folder):
 
 def test_input_collection_never_opens_special_files(special_folder):
     inputs = _in_thread(collect_inputs, [special_folder, special_folder / "x.dcm", special_folder / "zero.dcm"])
-    assert sorted(p.name for p in inputs.files) == ["chest.dcm", "film.png"]  # linked.png is film.png again
+    # linked.png is another name of film.png: every name gets its row (issue 21)
+    assert sorted(p.name for p in inputs.files) == ["chest.dcm", "film.png", "linked.png"]
     rejected = {p.name: reason for p, reason in inputs.rejected}
     assert {"x.dcm", "zero.dcm", "null.png", "dangling.dcm"} <= set(rejected)
     assert "named pipe" in rejected["x.dcm"] and "character device" in rejected["zero.dcm"]
