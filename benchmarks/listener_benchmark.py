@@ -1,4 +1,5 @@
-"""Listener benchmark: images analysed per second by ``cardioview listen`` vs ``cardioview predict``, same files, one run.
+"""Listener benchmark: images analysed per second by ``cardioview listen`` vs ``cardioview predict``, same files,
+one run.
 
 The files are real chest films (pydicom-data's RG1_UNCR at half size, new SOP Instance UIDs each).
 predict: `cardioview predict FILES --no-report` (in-process, wall time of the whole command).

@@ -13,6 +13,8 @@ import numpy as np
 from PIL import Image
 
 from cardioview.atomic import atomic_write_bytes, unique_path
+from cardioview.render.anatomy_overlay import automatic_calipers
+from cardioview.render.ctr import CardiothoracicRatio
 
 
 def add_anatomy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,13 +43,8 @@ def anatomy_warnings(anatomy) -> tuple[str, ...]:
 
 def report_ctr(anatomy):
     """The automatic CTR as the report's CardiothoracicRatio with its two calipers, or None."""
-    if anatomy is None or anatomy.ctr is None:
-        return None
-    from cardioview.render.ctr import Caliper, CardiothoracicRatio
-
-    m = anatomy.measurement
-    return CardiothoracicRatio.from_calipers(Caliper(m.heart_left, m.heart_right, m.heart_row),
-                                             Caliper(m.thorax_left, m.thorax_right, m.thorax_row))
+    calipers = automatic_calipers(anatomy)
+    return None if calipers is None else CardiothoracicRatio.from_calipers(*calipers)
 
 
 def _png(mask: np.ndarray) -> bytes:

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from cardioview import __version__
+from cardioview.gui.options import add_gui_arguments
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -56,9 +57,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     anatomy_train = sub.add_parser("train-anatomy", help="train the heart/lung segmenter (resumable)")
     anatomy_eval = sub.add_parser("evaluate-anatomy", help="Dice, CTR agreement and heart-box IoU of the segmenter")
     if command == "train-anatomy":
-        _add_lazy(anatomy_train, "cardioview.training.anatomy_cli", "add_arguments", command)
+        _add_lazy(anatomy_train, "cardioview.training.anatomy.train_cli", "add_arguments", command)
     if command == "evaluate-anatomy":
-        _add_lazy(anatomy_eval, "cardioview.training.anatomy_eval", "add_arguments", command)
+        _add_lazy(anatomy_eval, "cardioview.training.anatomy.evaluate", "add_arguments", command)
     _add_network_parsers(sub, command)
     return parser
 
@@ -73,18 +74,6 @@ def _add_network_parsers(sub, command: str | None) -> None:
         _add_lazy(pacs, "cardioview.network.pacs_cli", "add_pacs_arguments")
 
 
-def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declared here, not in gui/, so that parsing never imports Qt."""
-    parser.add_argument("path", nargs="?", help="a file or folder to open")
-    parser.add_argument("--analyze-all", action="store_true", help="analyse every image of PATH after opening")
-    parser.add_argument("--opacity", type=float, default=None, help="heat-map opacity 0-1 (default: last used, 0.2)")
-    parser.add_argument("--screenshot", metavar="FILE", help="write a PNG of the whole window once shown")
-    parser.add_argument("--quit-after", action="store_true", help="exit after opening (and --screenshot)")
-    parser.add_argument("--weights", help="weights bundle folder (default: the shipped weights)")
-    parser.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-
-
 def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str, *args) -> None:
     """Let a subpackage declare its own arguments; the parser still builds if it is absent."""
     import importlib
@@ -93,7 +82,8 @@ def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str, *args
         getattr(importlib.import_module(module), function)(parser, *args)
     except ImportError as exc:
         # e.g. training in the torch-free clinical bundle: main() says so instead of "unrecognized arguments".
-        parser.set_defaults(_unavailable=f"not available in this installation ({exc}); use a source install with torch: pip install -e '.[train]'")
+        parser.set_defaults(_unavailable=f"not available in this installation ({exc}); "
+                            "use a source install with torch: pip install -e '.[train]'")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,10 +118,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_sign(args)
     if command == "train-anatomy":
-        from cardioview.training import anatomy_cli
+        from cardioview.training.anatomy import train_cli as anatomy_cli
         return anatomy_cli.run(args)
     if command == "evaluate-anatomy":
-        from cardioview.training import anatomy_eval
+        from cardioview.training.anatomy import evaluate as anatomy_eval
         return anatomy_eval.run(args)
     if command == "listen":
         from cardioview.network.listen_cli import run_listen

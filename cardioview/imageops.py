@@ -8,6 +8,7 @@ which would add ~150 MB to the frozen application.
 - :func:`resize_gray` averages areas to shrink and interpolates bilinearly to
   enlarge, like ``cv2.resize`` with INTER_AREA / INTER_LINEAR; uint8 results
   differ from OpenCV's by rounding only (at most one gray level).
+- :func:`to_uint8` turns display-ready float pixels into 8-bit gray.
 - :func:`resize_for_display` and :func:`upsample_smooth` enlarge bicubically
   (Pillow) for display.
 """
@@ -18,6 +19,16 @@ import numpy as np
 from PIL import Image
 
 _LEVELS = 256
+
+
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Display-ready float pixels in [0, 1] (or uint8) -> uint8 gray."""
+    if pixels.dtype == np.uint8:
+        return pixels
+    scaled = np.multiply(pixels, 255.0, dtype=np.result_type(pixels.dtype, np.float32))  # one buffer, reused
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def equalize_hist(gray: np.ndarray) -> np.ndarray:

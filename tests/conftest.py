@@ -32,8 +32,8 @@ def build_tiny_bundle(root: Path, *, threshold: float = 0.5, temperature: float 
     """Write a real bundle with a randomly initialised network (fp16 tensors + ONNX)."""
     import torch
 
-    from cardioview.inference.preprocess import PreprocessSpec
     from cardioview.model.network import NetworkConfig, build_network
+    from cardioview.model.preprocess_spec import PreprocessSpec
     from cardioview.model.write_bundle import write_bundle
 
     torch.manual_seed(seed)

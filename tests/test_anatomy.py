@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -23,13 +22,13 @@ SAMPLE = REPO_ROOT / "resources" / "samples" / "nih_00000001_000_cardiomegaly.pn
 
 
 def _wingspan_items():
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     require_shared_data(HEART_LUNG)
     return [it for it in scan(HEART_LUNG) if it.ctr is not None]
 
 
 def _gt_masks(item):
-    from cardioview.training.anatomy_data import load_mask
+    from cardioview.training.anatomy.data import load_mask
     return [load_mask(m) for m in item.masks]
 
 
@@ -114,7 +113,8 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
     assert res.heart.shape == grid and res.image_shape == xray.shape
     (heart, right, left), shares = runner.masks(xray.pixels, with_shares=True)
     full = assess(heart, right, left, shares=shares)
-    # one grid pixel is 8 film pixels here; against the key points both are equally accurate (card: MAE 0.0142 vs 0.0151)
+    # one grid pixel is 8 film pixels here; against the key points both are equally accurate (card: MAE 0.0142 vs
+    # 0.0151)
     assert res.ctr == pytest.approx(full.ctr, abs=0.01)
     px = xray.shape[1] / grid[1]  # one network pixel in film pixels
     for name in ("heart_left", "heart_right", "thorax_left", "thorax_right"):
@@ -126,8 +126,8 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
 def test_segmenter_dice_on_real_jsrt_films_it_did_not_train_on():
     runner = _runner()
     require_shared_data(HEART_LUNG)
-    from cardioview.training.anatomy_data import load_image, scan
-    from cardioview.training.anatomy_metrics import dice
+    from cardioview.training.anatomy.data import load_image, scan
+    from cardioview.training.anatomy.metrics import dice
     manifest = json.loads((ANATOMY_BUNDLE / "manifest.json").read_text())
     assert manifest["format"] == "cardioview-anatomy-bundle/1"
     split = manifest.get("training", {}).get("test_images")
@@ -172,7 +172,7 @@ print("ok")
 
 
 def test_quality_check_passes_the_ground_truth_masks():
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     require_shared_data(HEART_LUNG)
     items = scan(HEART_LUNG)[::4]
     refused = [it.key for it in items if not assess(*_gt_masks(it)).passed]

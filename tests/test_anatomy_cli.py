@@ -47,11 +47,11 @@ def test_predict_writes_ctr_and_masks_at_the_input_size(tmp_path):
 
 
 def test_report_draws_outlines_and_names_the_ctr_source():
+    from cardioview.anatomy_cli import report_ctr
     from cardioview.imaging import load
     from cardioview.inference.predictor import Predictor
     from cardioview.render.report import build_report
     from cardioview.render.report_content import report_lines
-    from cardioview.anatomy_cli import report_ctr
     predictor = Predictor()
     assert predictor.anatomy is not None
     xray = load(SAMPLES / "nih_00000001_000_cardiomegaly.png")
@@ -72,7 +72,7 @@ def test_evaluate_anatomy_on_real_masks_and_nih_boxes(tmp_path):
     (tmp_path / "images").symlink_to(boxes / "images")
     small.write_text("\n".join(lines) + "\n")
     split = tmp_path / "split.json"
-    from cardioview.training.anatomy_data import scan
+    from cardioview.training.anatomy.data import scan
     keys = [it.key for it in scan(data) if it.ctr is not None][:5]
     split.write_text(json.dumps({"train": [], "val": [], "test": keys}))
     r = _cli("evaluate-anatomy", "--data", data, "--split", split, "--boxes", small, "--out", tmp_path / "eval")

@@ -95,7 +95,8 @@ def test_viewer_path_runs_without_opencv(tiny_bundle, tmp_path):
 from pathlib import Path
 from cardioview.imaging import load
 from cardioview.inference.predictor import Predictor
-from cardioview.inference.preprocess import PreprocessSpec, preprocess
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.inference.preprocess import preprocess
 from cardioview.render.report import build_report, read_report_metadata, write_report
 from cardioview.selftest import run_selftest
 from cardioview.gui.loaders import THUMBNAIL_SIZE, make_thumbnail

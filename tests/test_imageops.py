@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from cardioview.imageops import equalize_hist, resize_for_display, resize_gray, upsample_smooth
-from cardioview.inference.preprocess import PreprocessSpec, preprocess
+from cardioview.inference.preprocess import preprocess
+from cardioview.model.preprocess_spec import PreprocessSpec
 from tests.conftest import CXR128, NIH1024, require_shared_data
 
 cv2 = pytest.importorskip("cv2", reason="OpenCV (the reference implementation) is a test extra")

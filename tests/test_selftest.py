@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cardioview import selftest
 from cardioview.frozen import install_safe_streams, route
 from cardioview.resources import resources_dir
+from cardioview.selftest import runner as selftest
+from cardioview.selftest.checks import Checks, NetworkGuard
 
 pytest.importorskip("onnxruntime")
 
@@ -94,7 +95,7 @@ def test_a_corrupt_input_fails_its_checks(onnx_only_bundle, tmp_path):
     broken = resources / "selftest" / "rg1_cr_jpegls_lossless.dcm"
     broken.write_bytes(broken.read_bytes()[:60_000])  # truncated mid-frame
     lines: list[str] = []
-    checks = selftest._Checks(lines.append)
+    checks = Checks(lines.append)
     selftest._check_decoders(checks, resources)
     jpegls = next(i for i in selftest.INPUTS if i.label == "JPEG-LS DICOM")
     predictor = selftest._check_weights(checks, onnx_only_bundle, "cpu")
@@ -116,7 +117,7 @@ def test_missing_weights_exit_non_zero_with_the_reason(tmp_path, capsys):
 
 def test_network_guard_refuses_and_counts_connections_then_restores():
     original = socket.create_connection
-    with selftest._NetworkGuard() as guard:
+    with NetworkGuard() as guard:
         with pytest.raises(OSError, match="network access refused"):
             socket.create_connection(("192.0.2.1", 80), timeout=0.1)
         with pytest.raises(OSError, match="network access refused"):

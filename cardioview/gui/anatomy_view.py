@@ -20,8 +20,15 @@ from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from cardioview.gui.state import CardiothoracicMeasurement
-from cardioview.render.anatomy_overlay import OUTLINE_COLOURS, SEGMENTATION, ctr_statement, outline
-from cardioview.render.ctr import CTR_LIMIT, Caliper
+from cardioview.gui.study_browser import SORT_ROLE
+from cardioview.render.anatomy_overlay import (
+    OUTLINE_COLOURS,
+    SEGMENTATION,
+    automatic_calipers,
+    ctr_statement,
+    outline,
+)
+from cardioview.render.ctr import CTR_LIMIT
 
 CTR_COLUMN = 2
 #: Outlines of a not-applicable image shown on request (issue 18).
@@ -30,11 +37,8 @@ GREY_OUTLINE = (170, 170, 170)
 
 def measurement_from(anatomy) -> CardiothoracicMeasurement | None:
     """The automatic calipers of an AnatomyResult, or None when it has no CTR."""
-    if anatomy is None or anatomy.ctr is None:
-        return None
-    m = anatomy.measurement
-    return CardiothoracicMeasurement(heart=Caliper(m.heart_left, m.heart_right, m.heart_row),
-                                     thorax=Caliper(m.thorax_left, m.thorax_right, m.thorax_row))
+    calipers = automatic_calipers(anatomy)
+    return None if calipers is None else CardiothoracicMeasurement(*calipers)
 
 
 def outline_rgba(anatomy, thickness: int = 3, grey: bool = False) -> np.ndarray:
@@ -77,9 +81,7 @@ class AnatomyView:
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toggle)
         layout.addWidget(self.slider, 1)
-        panel_layout = window.panel.layout()
-        at = panel_layout.indexOf(window.panel.ctr_label)
-        panel_layout.insertWidget(at + 1 if at >= 0 else panel_layout.count(), self.widget)
+        window.panel.add_ctr_row(self.widget)
         self.shortcut = QShortcut(QKeySequence("O"), window)
         self.shortcut.setWhatsThis("Heart and lung outlines on/off")  # the F1 sheet's text
         self.shortcut.activated.connect(lambda: self.toggle.setChecked(not self.toggle.isChecked()))
@@ -108,10 +110,7 @@ class AnatomyView:
         auto = measurement_from(anatomy)
         if auto is not None and self.state.predictions[key].applicable:  # issue 18: none on a not-applicable film
             self.auto[key] = auto
-            if key not in self.state.measurements:
-                self.state.measurements[key] = auto
-                if key == self.state.current_key:
-                    self.state.measurement_changed.emit()
+            self.state.offer_measurement(key, auto)  # the reader's own calipers stay
             self.show_reading_ctr(key)
         if key == self.state.current_key:
             self.refresh()
@@ -231,12 +230,12 @@ class AnatomyView:
 
     def _cell_value(self, item: QStandardItem | None) -> float | None:
         cell = self._cell(item) if item is not None else None
-        return None if cell is None else cell.data(_sort_role())
+        return None if cell is None else cell.data(SORT_ROLE)
 
     def _write_cell(self, item: QStandardItem, ctr: float) -> None:
         cell = self._cell(item, create=True)
         cell.setText(f"{ctr:.2f}")
-        cell.setData(float(ctr), _sort_role())
+        cell.setData(float(ctr), SORT_ROLE)
 
     def ctr_text(self, key: str) -> str:
         browser = self.window.browser
@@ -246,7 +245,3 @@ class AnatomyView:
         cell = (item.parent() or browser.model.invisibleRootItem()).child(item.row(), CTR_COLUMN)
         return "" if cell is None else cell.text()
 
-
-def _sort_role():
-    from cardioview.gui.study_browser import SORT_ROLE
-    return SORT_ROLE

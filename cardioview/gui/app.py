@@ -9,16 +9,25 @@ heat map, saves a screenshot of the whole window and exits 0 with
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QTimer
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
+
+from cardioview.atomic import atomic_write_bytes
+from cardioview.gui.audit import log_dir
+from cardioview.gui.main_window import MainWindow
+from cardioview.gui.options import add_gui_arguments
+from cardioview.imaging.file_kind import not_regular_reason
+from cardioview.library_output import route_library_output
+from cardioview.resources import resources_dir
 
 #: A scripted run that has not finished by then gives up with exit code 2
 #: (CARDIOVIEW_SCRIPT_TIMEOUT_S overrides it, e.g. for CI).
@@ -44,40 +53,6 @@ def start_watchdog(seconds: float, code: int, message: str) -> threading.Timer:
     return timer
 #: Window size for --screenshot runs.
 SCREENSHOT_SIZE = (1480, 920)
-BACKENDS = ("auto", "onnx", "torch")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-def _opacity(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"opacity must be within 0..1, got {text}")
-    return value
-
-
-def add_gui_arguments(parser: argparse.ArgumentParser, model_options: bool = True) -> argparse.ArgumentParser:
-    """Add the ``gui`` sub-command's options to ``parser``.
-
-    Args:
-        parser: the sub-command parser.
-        model_options: also add --weights/--backend/--device (leave False when a
-            parent parser already defines them).
-    """
-    parser.add_argument("path", nargs="?", type=Path, help="an image file or a folder to open")
-    parser.add_argument("--analyze-all", "--analyse-all", dest="analyze_all", action="store_true",
-                        help="analyse every image of the folder after opening it")
-    parser.add_argument("--opacity", type=_opacity, default=None,
-                        help="heat-map opacity 0..1 for this session (default: the remembered one, first 0.2)")
-    parser.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
-                        help="save a PNG of the whole window once the first image and its heat map are shown")
-    parser.add_argument("--quit-after", action="store_true",
-                        help="exit (code 0) when the scripted steps are done")
-    if model_options:
-        parser.add_argument("--weights", type=Path, default=None, metavar="BUNDLE",
-                            help="weights bundle folder (default: the shipped one)")
-        parser.add_argument("--backend", choices=BACKENDS, default="auto")
-        parser.add_argument("--device", choices=DEVICES, default="auto")
-    return parser
 
 
 def predictor_factory(weights: Path | None, backend: str = "auto", device: str = "auto") -> Callable:
@@ -128,7 +103,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setStyle("Fusion")
     _register_fonts()
     app.setPalette(_dark_palette())
-    from cardioview.resources import resources_dir
 
     style = resources_dir() / "style.qss"
     if style.is_file():
@@ -142,8 +116,6 @@ def save_screenshot(widget, path: Path) -> Path:
     The file named on the command line is the user's explicit target, so an
     existing one is replaced (and the caller says so).
     """
-    from cardioview.atomic import atomic_write_bytes
-
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not widget.grab().save(buffer, "PNG"):
@@ -183,8 +155,6 @@ class ScriptedRun(QObject):
             SCRIPT_TIMEOUT_S + GIVE_UP_GRACE_S, 2,
             f"cardioview gui: gave up after {SCRIPT_TIMEOUT_S:.0f} s (the window did not respond); exiting")
         if self.args.path is not None:
-            from cardioview.imaging.file_kind import not_regular_reason
-
             target = Path(self.args.path)
             self.window.open_path(target)
             if not target.exists():
@@ -264,13 +234,6 @@ class ScriptedRun(QObject):
 
 def _route_library_output() -> None:
     """Library warnings, codec and Qt messages to debug.log in the audit-log folder, not the terminal."""
-    import logging
-
-    from PySide6.QtCore import qInstallMessageHandler
-
-    from cardioview.gui.audit import log_dir
-    from cardioview.library_output import route_library_output
-
     folder = log_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -283,8 +246,6 @@ def _route_library_output() -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the viewer as ``args`` says and return the exit code (2: bad arguments)."""
-    from cardioview.gui.main_window import MainWindow
-
     if args.opacity is not None and not 0.0 <= float(args.opacity) <= 1.0:
         print(f"cardioview gui: --opacity must be within 0..1, got {args.opacity}", file=sys.stderr)
         return 2

@@ -12,11 +12,13 @@ import hashlib
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from platformdirs import user_log_dir
+
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
 LOG_NAME = "audit.jsonl"
 
@@ -25,7 +27,6 @@ def log_dir() -> Path:
     override = os.environ.get("CARDIOVIEW_LOG_DIR")
     if override:
         return Path(override)
-    from platformdirs import user_log_dir
 
     return Path(user_log_dir("CardioView", appauthor=False))
 
@@ -64,7 +65,7 @@ class AuditLog:
             reference: the image's reference when already known (see :func:`image_reference`).
             extra: further plain, non-identifying fields (e.g. ``export_sha256=...``).
         """
-        entry: dict = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "action": action}
+        entry: dict = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "action": action}
         if xray is not None:
             key = str(xray.source)
             if reference is not None:

@@ -20,7 +20,7 @@ ABOVE, BELOW = (0.5, 1.25), (0.5, -0.25)
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#%02x%02x%02x" % rgb
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 class CaliperOverlay:

@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from cardioview.errors import CardioViewError
 from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
 from cardioview.model.bundle import sha256_file
+from cardioview.model.prediction import Prediction
 from cardioview.render.ctr import CardiothoracicRatio
 from cardioview.render.overlay import AttentionScale
 from cardioview.render.report import Report, build_report, unique_path, write_report

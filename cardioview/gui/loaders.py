@@ -6,14 +6,15 @@ Each runs in a small thread pool; results come back as queued Qt signals.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from cardioview.errors import CardioViewError
 from cardioview.gui.worker import load_xray, lower_thread_priority
+from cardioview.imageops import resize_gray, to_uint8
 from cardioview.imaging.xray import XRay
 
 THUMBNAIL_SIZE = 56
@@ -42,9 +43,6 @@ class _Task(QRunnable):
 
 def make_thumbnail(xray: XRay, size: int = THUMBNAIL_SIZE) -> np.ndarray:
     """uint8 (h, w) with the long side ``size``, aspect kept."""
-    from cardioview.imageops import resize_gray
-    from cardioview.inference.preprocess import to_uint8
-
     h, w = xray.shape
     factor = size / max(h, w)
     shape = (max(1, round(h * factor)), max(1, round(w * factor)))

@@ -7,25 +7,27 @@ browsing never shows one image's heat map on another.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter
 
+from cardioview.gui.anatomy_view import AnatomyView  # issue 12: automatic CTR, outlines, CTR column
 from cardioview.gui.audit import AuditLog
 from cardioview.gui.canvas import XRayCanvas
 from cardioview.gui.export import ExportItem, ExportStyle, ReportExporter
+from cardioview.gui.loaders import FolderScanner, ImageLoader
 from cardioview.gui.menus import build_menus
 from cardioview.gui.notifications import Notifier
 from cardioview.gui.panel import ResultPanel, breakable
+from cardioview.gui.screen_fit import fit_first_window  # issue 18: fits the screen it opens on
 from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
+from cardioview.gui.study_tree import frame_key
 from cardioview.gui.wheel_guard import guard_wheel
-from cardioview.gui.study_index import frame_key
-from cardioview.gui.loaders import FolderScanner, ImageLoader
 from cardioview.gui.worker import InferenceResult, InferenceWorker, ModelInfo
 from cardioview.imaging.xray import XRay
 
@@ -126,7 +128,6 @@ class MainWindow(QMainWindow):
             widget.setAcceptDrops(False)  # drops anywhere reach the window's handler
 
         self._connect()
-        from cardioview.gui.anatomy_view import AnatomyView  # issue 12: automatic CTR, outlines, CTR column
         self.anatomy_view = AnatomyView(self)
         self.wheel_guard = guard_wheel(self.panel)  # the wheel scrolls the panel, not the control under it
         self._restore_geometry()
@@ -462,8 +463,6 @@ class MainWindow(QMainWindow):
         self.settings.scale = self.state.scale
 
     def _restore_geometry(self) -> None:
-        from cardioview.gui.screen_fit import fit_first_window  # issue 18: fits the screen it opens on
-
         geometry = self.settings.geometry("geometry")
         # restoreGeometry fits a remembered geometry into this screen, or refuses it (a screen 25 % wider or narrower)
         if geometry is None or not self.restoreGeometry(geometry):

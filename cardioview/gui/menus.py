@@ -8,10 +8,21 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QApplication, QFileDialog, QLineEdit, QMessageBox, QPlainTextEdit, QTextEdit, QToolButton)
+    QAbstractSpinBox,
+    QApplication,
+    QFileDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolButton,
+)
 
 from cardioview import __version__
+from cardioview.gui.compare_actions import install_compare_actions
 from cardioview.gui.export import free_target, report_stem
+from cardioview.gui.pacs_actions import install_pacs_actions
+from cardioview.gui.reading_actions import install_reading_actions, preset_shortcut
 from cardioview.gui.tags_dialog import TagsDialog
 from cardioview.render.report import unique_path
 
@@ -46,7 +57,7 @@ class TextFieldShortcutGuard(QObject):
 class WindowActions:
     """Creates every action of ``window`` and keeps their enabled state in step."""
 
-    def __init__(self, window: "MainWindow"):
+    def __init__(self, window: MainWindow):
         self.w = window
         self._tags_dialog = None
         self.shortcut_guard = TextFieldShortcutGuard(window)
@@ -67,7 +78,6 @@ class WindowActions:
                                        checkable=True)
         self.deidentify.setChecked(window.settings.deidentify)
         file_menu.addSeparator()
-        from cardioview.gui.pacs_actions import install_pacs_actions  # DICOM network (issue 13)
 
         self.pacs = install_pacs_actions(self, file_menu)
         file_menu.addSeparator()
@@ -94,13 +104,10 @@ class WindowActions:
         self.measure = self._action("Measure cardiothoracic ratio", "M",
                                     lambda: window.panel.measure_button.toggle(), analysis)
         self.restore_calipers = self._action("Restore automatic calipers", "Shift+M", self._restore_calipers, analysis)
-        from cardioview.gui.compare_actions import install_compare_actions  # issue 23: priors, compare, trend
-
-        self.comparison = install_compare_actions(self, analysis)
+        self.comparison = install_compare_actions(self, analysis)  # issue 23: priors, compare, trend
 
         help_menu = bar.addMenu("&Help")
         self._action("About CardioView", None, self.about, help_menu)
-        from cardioview.gui.reading_actions import install_reading_actions  # issue 18: F1, F11, Ctrl+P, frames
 
         self.reading = install_reading_actions(self, file_menu, view, help_menu, quit_action)
 
@@ -170,7 +177,6 @@ class WindowActions:
     def refresh_windows(self) -> None:
         """Rebuild the window/level menu from the current image's presets."""
         self.window_menu.clear()
-        from cardioview.gui.reading_actions import preset_shortcut
 
         for index, preset in enumerate(self.w.canvas.presets):
             action = self.window_menu.addAction(preset.name)
@@ -261,5 +267,5 @@ class WindowActions:
                           "Decision support only: the radiologist reads the image.")
 
 
-def build_menus(window: "MainWindow") -> WindowActions:
+def build_menus(window: MainWindow) -> WindowActions:
     return WindowActions(window)

@@ -6,15 +6,13 @@ threshold or opacity change is a redraw, never an inference.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
 import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import (
-    QComboBox, QFrame, QGridLayout, QLabel, QPushButton, QSlider,
-    QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from cardioview.gui.threshold_field import ThresholdControls
 from cardioview.gui.state import CTR_LIMIT, CardiothoracicMeasurement, ViewState
+from cardioview.gui.threshold_field import ThresholdControls
 from cardioview.gui.worker import ModelInfo
 from cardioview.render.colormaps import COLORMAPS, colormap_lut
 from cardioview.render.overlay import AttentionScale
@@ -225,10 +223,16 @@ class ResultPanel(QWidget):
         layout.addWidget(_section("Cardiothoracic ratio"))
         layout.addWidget(self.measure_button)
         layout.addWidget(self.ctr_label)
+        self._ctr_rows = QVBoxLayout()  # add_ctr_row's rows: the segmenter's outline controls
+        layout.addLayout(self._ctr_rows)
         layout.addStretch(1)
         layout.addWidget(_hline())
         layout.addWidget(_section("Model"))
         layout.addWidget(self.model_label)
+
+    def add_ctr_row(self, widget: QWidget) -> None:
+        """Show ``widget`` as a row under the CTR line."""
+        self._ctr_rows.addWidget(widget)
 
     def _keep_minimum_heights(self) -> None:
         """No control is ever squeezed below its own size hint (the panel scrolls instead)."""

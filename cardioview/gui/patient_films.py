@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from cardioview.comparison.films import FilmResult, film_from
 from cardioview.gui.loaders import ImageLoader
-from cardioview.gui.study_index import image_key
+from cardioview.gui.study_tree import image_key
 from cardioview.imaging.xray import XRay, XRayMetadata
 
 

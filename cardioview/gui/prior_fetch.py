@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from cardioview.gui.network_worker import NetworkJob
-from cardioview.gui.study_index import image_key
+from cardioview.gui.study_tree import image_key
 
 
 class PriorFetcher(QObject):

@@ -6,11 +6,11 @@ CTR is) are testable without a display, and every widget draws from one source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 from cardioview.render.colormaps import COLORMAPS, DEFAULT_COLORMAP
 from cardioview.render.ctr import CTR_LIMIT, Caliper, CardiothoracicRatio
 from cardioview.render.model_output import model_output_shown
@@ -68,7 +68,7 @@ class CardiothoracicMeasurement:
         return CardiothoracicRatio.from_calipers(self.heart, self.thorax)
 
     @classmethod
-    def default_for(cls, xray: XRay) -> "CardiothoracicMeasurement":
+    def default_for(cls, xray: XRay) -> CardiothoracicMeasurement:
         """Starting lines at typical PA positions, for the user to drag into place."""
         height, width = xray.shape
         return cls(heart=Caliper(0.36 * width, 0.66 * width, 0.62 * height),
@@ -179,6 +179,19 @@ class ViewState:
     # -- calipers -------------------------------------------------------------
     def measurement(self) -> CardiothoracicMeasurement | None:
         return self.measurements.get(self.current_key) if self.current_key else None
+
+    def offer_measurement(self, key: str, measurement: CardiothoracicMeasurement) -> bool:
+        """Automatic calipers for image ``key``, kept only where the reader has placed none.
+
+        Returns:
+            True when they became ``key``'s measurement (measurement_changed is emitted if it is shown).
+        """
+        if key in self.measurements:
+            return False
+        self.measurements[key] = measurement
+        if key == self.current_key:
+            self.measurement_changed.emit()
+        return True
 
     def set_measurement(self, measurement: CardiothoracicMeasurement | None) -> None:
         if self.current_key is None:

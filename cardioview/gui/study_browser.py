@@ -15,12 +15,22 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QStyledItemDelegate,
-    QTreeView, QVBoxLayout, QWidget)
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyledItemDelegate,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
-from cardioview.gui.study_index import WARNING_FLAG, Node, image_key, index_tree
+from cardioview.gui.browser_width import widen_to_fit
 from cardioview.gui.loaders import ImageLoader
+from cardioview.gui.panel import NEGATIVE_COLOUR, NEUTRAL_COLOUR, POSITIVE_COLOUR
+from cardioview.gui.study_tree import WARNING_FLAG, Node, image_key, index_tree
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -331,8 +341,6 @@ class StudyBrowser(QWidget):
 
     def widen_to_fit(self) -> None:
         """Widen this pane of its splitter until no file name shown is cut short (issue 18)."""
-        from cardioview.gui.browser_width import widen_to_fit
-
         widen_to_fit(self)
 
     # -- results -----------------------------------------------------------------

@@ -11,17 +11,17 @@ import itertools
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from cardioview.errors import CardioViewError
 from cardioview.gui.audit import image_reference
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
-
+from cardioview.model.prediction import Prediction
 
 
 class PredictorLike(Protocol):

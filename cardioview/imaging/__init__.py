@@ -1,4 +1,4 @@
-"""Loading chest X-rays from DICOM and raster files (headless: numpy, pydicom, opencv).
+"""Loading chest X-rays from DICOM and raster files (headless: numpy, pydicom, Pillow; no OpenCV).
 
 ``load``, ``scan`` and ``is_candidate_image`` are imported on first use, so that
 importing the package (as the viewer does at start-up) does not pay for pydicom.

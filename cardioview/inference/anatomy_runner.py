@@ -6,7 +6,7 @@ the attention map, the masks and the CTR. No torch.
 
 from __future__ import annotations
 
-import os
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -15,9 +15,10 @@ import numpy as np
 
 from cardioview.anatomy import AnatomyResult, assess
 from cardioview.anatomy.components import largest_component
-from cardioview.errors import WeightsError
+from cardioview.errors import BackendUnavailableError, WeightsError
 from cardioview.imageops import resize_gray, resize_nearest
 from cardioview.imaging.xray import XRay
+from cardioview.inference.onnx_session import open_onnx_session
 from cardioview.inference.preprocess import prepare_gray, to_batch
 from cardioview.model.anatomy_bundle import ONNX, AnatomyBundle, find_anatomy_bundle, load_anatomy_bundle
 
@@ -31,26 +32,11 @@ class AnatomyRunner:
     """
 
     def __init__(self, bundle: AnatomyBundle | str | Path, device: str = "auto"):
-        import onnxruntime as ort
-
         self.bundle = bundle if isinstance(bundle, AnatomyBundle) else load_anatomy_bundle(bundle)
         self.spec = self.bundle.preprocess
         path = self.bundle.verified_path(ONNX)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        # The classifier and the segmenter run one after the other: a pool still spin-waiting after
-        # one session's run would take the cores from the next (benchmarks/anatomy_benchmark.py on
-        # 2 cores: the classifier alone 31.9 -> 19.0 ms a film once neither pool spins).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        if os.environ.get("CARDIOVIEW_THREADS"):
-            options.intra_op_num_threads = int(os.environ["CARDIOVIEW_THREADS"])
-        providers = ["CPUExecutionProvider"]
-        if device in ("auto", "cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
-            providers.insert(0, "CUDAExecutionProvider")
-        try:
-            self.session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
-        except Exception as exc:  # onnxruntime's own exception types
-            raise WeightsError(f"{path.name}: ONNX Runtime cannot load it ({str(exc).splitlines()[0]})") from exc
+        # The segmenter follows the classifier's device choice: without CUDA it runs on the CPU.
+        self.session, _ = open_onnx_session(path, device, strict=False)
 
     @property
     def model_id(self) -> str:
@@ -68,7 +54,8 @@ class AnatomyRunner:
 
     def masks(self, pixels: np.ndarray, shape: tuple[int, int] | str | None = None,
               with_shares: bool = False, gray8: np.ndarray | None = None):
-        """bool heart, right lung, left lung at the image's own size (or ``shape``, or NETWORK_GRID), each its largest blob.
+        """bool heart, right lung, left lung at the image's own size (or ``shape``, or NETWORK_GRID),
+        each its largest blob.
 
         Blobs are found at network resolution (cheap), then the probabilities are
         resized bilinearly and thresholded inside the (slightly dilated) blob.
@@ -143,7 +130,6 @@ def optional_runner(anatomy, device: str = "auto") -> AnatomyRunner | None:
         return AnatomyRunner(anatomy, device)
     try:
         return default_runner(device)
-    except (WeightsError, ImportError) as exc:
-        import logging
+    except (WeightsError, BackendUnavailableError) as exc:
         logging.getLogger(__name__).warning("segmenter not loaded: %s", exc)
         return None

@@ -16,7 +16,6 @@ torch is imported to ask for a GPU only where an NVIDIA driver is present.
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 from pathlib import Path
 from typing import Protocol
@@ -24,10 +23,9 @@ from typing import Protocol
 import numpy as np
 
 from cardioview.errors import BackendUnavailableError, WeightsError
+from cardioview.inference.onnx_session import BACKENDS, DEVICES, open_onnx_session
 from cardioview.model.bundle import ONNX, SAFETENSORS, WeightsBundle
-
-BACKENDS = ("auto", "onnx", "torch")
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from cardioview.model.onnx_metadata import check_temperature
 
 
 class Backend(Protocol):
@@ -45,38 +43,9 @@ class OnnxBackend:
     name = "onnxruntime"
 
     def __init__(self, bundle: WeightsBundle, device: str = "auto"):
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:
-            raise BackendUnavailableError("ONNX Runtime is not installed: pip install onnxruntime") from exc
         path = bundle.verified_path(ONNX)
-        from cardioview.model.onnx_metadata import check_temperature
-
         check_temperature(path, bundle.temperature)  # the torch backend applies the manifest's T
-        available = ort.get_available_providers()
-        want_cuda = device in ("auto", "cuda") and "CUDAExecutionProvider" in available
-        if device == "cuda" and not want_cuda:
-            raise BackendUnavailableError(
-                "ONNX Runtime has no CUDA provider here (install onnxruntime-gpu on a machine with CUDA)"
-            )
-        if device == "mps":
-            raise BackendUnavailableError("ONNX Runtime has no MPS provider: use --backend torch")
-        providers = (["CUDAExecutionProvider"] if want_cuda else []) + ["CPUExecutionProvider"]
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # warnings about unused initialisers are noise to a user
-        # The classifier and the segmenter run one after the other: a pool still spin-waiting after
-        # one session's run would take the cores from the next (benchmarks/anatomy_benchmark.py on
-        # 2 cores: the classifier alone 31.9 -> 19.0 ms a film once neither pool spins).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        threads = os.environ.get("CARDIOVIEW_THREADS")
-        if threads:
-            options.intra_op_num_threads = int(threads)
-        try:
-            self.session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise WeightsError(f"{path.name}: ONNX Runtime cannot load it ({str(exc).splitlines()[0]})") from exc
-        used = self.session.get_providers()[0]
-        self.device = "CUDA" if used == "CUDAExecutionProvider" else "CPU"
+        self.session, self.device = open_onnx_session(path, device)
 
     def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         probability, attention = self.session.run(None, {"image": batch})
@@ -111,11 +80,11 @@ def torch_cuda_available() -> bool:
     """True when torch is installed and sees a CUDA GPU (imports torch, so only where a driver is present)."""
     if not nvidia_driver_present():
         return False
-    try:
-        import torch
+    try:  # the torch backend is the one module here that imports torch
+        from cardioview.inference.torch_backend import cuda_available
     except ImportError:
         return False
-    return bool(torch.cuda.is_available())
+    return cuda_available()
 
 
 def open_backend(bundle: WeightsBundle, backend: str = "auto", device: str = "auto") -> Backend:

@@ -1,7 +1,7 @@
 """The manifest's optional recalibration: a map from the bundle's logit to the probability shown.
 
 A bundle's network ends in ``sigmoid(logit / T)`` (the temperature is baked into the ONNX export).
-``calibration.recalibration`` in the manifest, fitted on validation (training/recalibration.py),
+``calibration.recalibration`` in the manifest, fitted on validation (training/classifier/recalibration.py),
 maps ``z = logit / T`` on to the probability reported:
 
 - ``{"method": "platt", "slope": a, "bias": b}``: sigmoid(a z + b)

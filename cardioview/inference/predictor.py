@@ -16,10 +16,11 @@ from cardioview.errors import CardioViewError, WeightsError
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
 from cardioview.inference.calibration_map import recalibrate_probability
-from cardioview.inference.prediction import Prediction
-from cardioview.inference.prevalence import manifest_probability_note
 from cardioview.inference.preprocess import display_gray, preprocess, same_display
+from cardioview.inference.prevalence import manifest_probability_note
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
+from cardioview.model.prediction import Prediction
+
 
 class InvalidInputError(CardioViewError, ValueError):
     """The Predictor was given pixels it refuses to analyse."""
@@ -49,7 +50,7 @@ class Predictor:
         device: str = "auto",
         full_resolution: bool = False,
         threshold: float | None = None,
-        anatomy: "str | Path | bool | None" = None,
+        anatomy: str | Path | bool | None = None,
     ):
         if bundle is None:
             found = find_default_bundle()

@@ -1,6 +1,6 @@
 """The one preprocessing path, shared by inference and training.
 
-The weights manifest records a :class:`PreprocessSpec`; the trainer builds its
+The weights manifest records a :class:`~cardioview.model.preprocess_spec.PreprocessSpec`; the trainer builds its
 tensors with :func:`preprocess` and the Predictor repeats it exactly.
 
 Two versions, recorded in the manifest so that every bundle keeps its own steps:
@@ -14,103 +14,17 @@ Two versions, recorded in the manifest so that every bundle keeps its own steps:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
-
 import numpy as np
 
-from cardioview.imageops import equalize_hist, resize_gray
+from cardioview.imageops import equalize_hist, resize_gray, to_uint8
 from cardioview.inference.nih_render import render_thumbnail
+from cardioview.model.preprocess_spec import PreprocessSpec
 
 #: Longest side fed to the network in full-resolution mode; bounds memory on
 #: 3000 px CR images while keeping NIH's 1024 px originals whole.
 FULL_RESOLUTION_MAX_SIDE = 1024
 #: Full-resolution sizes are rounded to this (DenseNet downsamples by 32).
 SIZE_MULTIPLE = 32
-
-
-@dataclass(frozen=True)
-class PreprocessSpec:
-    """How pixels become a network input.
-
-    Attributes:
-        input_size: square side in pixels at training time (e.g. 224).
-        equalize: histogram-equalise the 8-bit image first (the NIH cxr128
-            training set was equalised, so a model trained on it needs this).
-        channels: replicate gray to this many channels (3 for ImageNet backbones).
-        version: 1 = equalise the full-size film then resize; 2 = the NIH thumbnail rendering
-            (see the module docstring); a manifest without the field is version 1.
-        clahe_clip: version 2's CLAHE clip limit (OpenCV's; 0.5-1.5 give the same result at 128 px).
-        clahe_tiles: version 2's CLAHE tile grid (tiles x tiles).
-    """
-
-    input_size: int = 224
-    equalize: bool = True
-    channels: int = 3
-    version: int = 1
-    clahe_clip: float = 1.0
-    clahe_tiles: int = 8
-
-    @property
-    def renders_thumbnail(self) -> bool:
-        """Version 2 with equalisation: the NIH thumbnail rendering."""
-        return self.version >= 2 and self.equalize
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        if self.version < 2:  # version 1 manifests keep their original fields
-            for key in ("version", "clahe_clip", "clahe_tiles"):
-                d.pop(key)
-        d["steps"] = self.describe()
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "PreprocessSpec":
-        return cls(
-            input_size=int(d["input_size"]),
-            equalize=bool(d["equalize"]),
-            channels=int(d.get("channels", 3)),
-            version=int(d.get("version", 1)),
-            clahe_clip=float(d.get("clahe_clip", 1.0)),
-            clahe_tiles=int(d.get("clahe_tiles", 8)),
-        )
-
-    def describe(self) -> list[str]:
-        """The steps in words, for the manifest and the model card."""
-        steps = ["to 8-bit gray (display-ready, bright = dense)"]
-        if self.renders_thumbnail:
-            n = self.input_size
-            return steps + [
-                f"an image no larger than {n} px is a prepared thumbnail: equalised and resized as version 1; "
-                "otherwise:",
-                "trim flat bands at the film's brightest level off its edges (padding; at most a quarter "
-                "of a side; black borders stay, as in NIH's films)",
-                "squash to NIH's 1024x1024 geometry (area averaging when shrinking)",
-                f"resize to {n}x{n} as cv2.resize INTER_LINEAR (no anti-aliasing; bit-exact)",
-                f"CLAHE, {self.clahe_tiles}x{self.clahe_tiles} tiles, clip {self.clahe_clip:g} "
-                "(as cv2.createCLAHE, bit-exact)",
-                "global histogram equalisation (as cv2.equalizeHist, bit-exact; its lowest level, "
-                "e.g. black borders, is left out of the histogram)",
-                "min-max normalise to [0, 1]",
-                f"replicate to {self.channels} channels, NCHW float32",
-            ]
-        if self.equalize:
-            steps.append("histogram equalisation (as cv2.equalizeHist, bit-exact)")
-        steps += [
-            f"resize to {self.input_size}x{self.input_size} (area when shrinking, bilinear when enlarging)",
-            "min-max normalise to [0, 1]",
-            f"replicate to {self.channels} channels, NCHW float32",
-        ]
-        return steps
-
-
-def to_uint8(pixels: np.ndarray) -> np.ndarray:
-    """Display-ready float pixels in [0, 1] (or uint8) -> uint8 gray."""
-    if pixels.dtype == np.uint8:
-        return pixels
-    scaled = np.multiply(pixels, 255.0, dtype=np.result_type(pixels.dtype, np.float32))  # one buffer, reused
-    np.rint(scaled, out=scaled)
-    np.clip(scaled, 0, 255, out=scaled)
-    return scaled.astype(np.uint8)
 
 
 def target_size(shape: tuple[int, int], spec: PreprocessSpec, full_resolution: bool) -> tuple[int, int]:

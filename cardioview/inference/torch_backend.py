@@ -7,9 +7,14 @@ import torch
 
 from cardioview.errors import BackendUnavailableError
 from cardioview.model.bundle import ONNX, WeightsBundle
-from cardioview.model.onnx_metadata import check_temperature
 from cardioview.model.checkpoint import load_network
 from cardioview.model.network import ProbabilityModel
+from cardioview.model.onnx_metadata import check_temperature
+
+
+def cuda_available() -> bool:
+    """True when torch sees a CUDA GPU."""
+    return bool(torch.cuda.is_available())
 
 
 def pick_device(device: str) -> torch.device:

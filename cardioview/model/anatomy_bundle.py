@@ -11,13 +11,15 @@ output ``masks`` float32 (N, 3, H, W) sigmoid probabilities in CHANNELS order
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import WeightsError
-from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.model.bundle import sha256_file, verify_listed_file
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.resources import weights_dir
 
 FORMAT = "cardioview-anatomy-bundle/1"
 MANIFEST = "manifest.json"
@@ -81,11 +83,9 @@ def write_anatomy_manifest(root: Path, manifest: dict) -> Path:
 
 def find_anatomy_bundle() -> Path | None:
     """weights/cxr_anatomy in the source tree or the frozen app, $CARDIOVIEW_ANATOMY_WEIGHTS first."""
-    import os
     env = os.environ.get("CARDIOVIEW_ANATOMY_WEIGHTS")
     if env:
         return Path(env)
-    from cardioview.resources import weights_dir
     base = weights_dir()
     if base is None:
         return None

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from cardioview.atomic import atomic_write_text
 from cardioview.errors import WeightsError
-from cardioview.inference.preprocess import PreprocessSpec
 from cardioview.model.manifest_schema import FORMAT, INTENDED_USES, SCHEMA_VERSION, validate_manifest
-from cardioview.model.signing import UNSIGNED_NOTE, Trust, sign_manifest, verify_manifest
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.model.signing import UNSIGNED_NOTE, Trust, public_key_id, sign_manifest, verify_manifest
+from cardioview.model.trusted_keys import TRUSTED_KEYS
+from cardioview.resources import weights_dir
 
 MANIFEST = "manifest.json"
 SAFETENSORS = "model.safetensors"
@@ -161,7 +163,8 @@ class WeightsBundle:
             # radiologists' boxes, beside the no-information baseline a useful map has to beat
             model, blob = boxes["model"], boxes.get("central_blob", {})
             iou = lambda d: d.get("t60", {}).get("mean_iou")  # noqa: E731
-            figures += (f"; peak in the radiologist's box on {model['pointing_rate']:.0%} of {model['films']} boxed films"
+            figures += (f"; peak in the radiologist's box on {model['pointing_rate']:.0%} of {model['films']} boxed "
+                        "films"
                         + (f", mean IoU {iou(model):.2f}" if iou(model) is not None else "")
                         + f" (a fixed central blob: {blob.get('pointing_rate', float('nan')):.0%}"
                         + (f", {iou(blob):.2f}" if iou(blob) is not None else "") + ")")
@@ -282,9 +285,6 @@ def sign_bundle(path: str | Path, signing_key) -> WeightsBundle:
     Raises:
         WeightsError: the bundle does not load or verify, or the key is not trusted by this application.
     """
-    from cardioview.model.signing import public_key_id
-    from cardioview.model.trusted_keys import TRUSTED_KEYS
-
     kid = public_key_id(signing_key)
     if kid not in TRUSTED_KEYS:
         raise WeightsError(f"the signing key {kid} is not trusted by this application; add its public key "
@@ -301,7 +301,6 @@ def find_default_bundle() -> Path | None:
     env = os.environ.get("CARDIOVIEW_WEIGHTS")
     if env:
         return Path(env)
-    from cardioview.resources import weights_dir
 
     base = weights_dir()
     if base is None or not base.is_dir():

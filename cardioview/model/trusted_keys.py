@@ -14,8 +14,8 @@ TRUSTED_KEYS: dict[str, str] = {
     # Release key generated 2026-12-02 on the build machine, after the first one's private half was
     # lost with its machine (lost, not leaked: bundles it signed stay valid). New bundles are signed with this.
     "8aee305bbbd6cc2a": "durlSWbOiT2W8A/QvKxOIObtDQAOj9FWv8ehfKQwVqI=",
-    # Third release key, generated 2026-12-02 (a later session): the build machines are wiped between sessions, so the second
-    # key's private half went the same way (lost, not leaked). New bundles are signed with this one.
+    # Third release key, generated 2026-12-02 (a later session): the build machines are wiped between sessions,
+    # so the second key's private half went the same way (lost, not leaked). New bundles are signed with this one.
     "95bca49fd8667c1b": "H1GgnpLdlCMs5M61GAe2wcXxvVA1hjBuI66mWceOZjI=",
     # Fourth release key, generated 2026-12-07 (issue 19's session) on a fresh build machine: the third key's private
     # half was lost with its machine (lost, not leaked). The bundle with preprocessing version 2 is signed with it.

@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import highdicom as hd
@@ -31,10 +31,12 @@ from pydicom.uid import generate_uid
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
-# highdicom's person-name advice quotes the name itself (patient data must not reach logs); module-wide
-# because catch_warnings is not thread-safe and results are built in worker threads.
+# highdicom's person-name advice quotes the name itself (patient data must not reach logs). Silenced here for
+# the whole module, always: the catch_warnings blocks below also quiet other value advice while an object is
+# built, but catch_warnings is not thread-safe (results are built in worker threads), so they alone could let a
+# name through.
 warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name.*")
 
 MANUFACTURER = "CardioView"
@@ -286,7 +288,7 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
         deidentify: new Patient/Study placeholders, the source not referenced, a de-identified report.
         comparison: the change since the prior study (issue 23), in the report picture and the SR.
     """
-    created = created or datetime.now(timezone.utc)
+    created = created or datetime.now(UTC)
     if report_rgb is None:
         from cardioview.render.report import build_report
 

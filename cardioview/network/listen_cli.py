@@ -9,6 +9,7 @@ import sys
 import threading
 
 from cardioview.errors import CardioViewError
+from cardioview.inference.onnx_session import BACKENDS, DEVICES
 
 
 def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +47,8 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
     store.add_argument("--retain-days", type=float, metavar="DAYS",
                        help="delete analysed films from OUT/received after DAYS (default: keep)")
     parser.add_argument("--weights", metavar="BUNDLE")
-    parser.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
+    parser.add_argument("--device", default="auto", choices=DEVICES)
     parser.add_argument("--threshold", type=float)
 
 

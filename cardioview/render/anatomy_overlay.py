@@ -8,9 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 from cardioview.imageops import resize_gray
+from cardioview.render.ctr import Caliper
 
 #: RGB of each outline, and its name for the legend.
 OUTLINE_COLOURS = {"heart": ((255, 80, 80), "red"), "lungs": ((80, 220, 120), "green")}
+
+
+def automatic_calipers(anatomy) -> tuple[Caliper, Caliper] | None:
+    """The heart and thorax calipers the segmenter measured (an AnatomyResult), or None without a CTR."""
+    if anatomy is None or anatomy.ctr is None:
+        return None
+    m = anatomy.measurement
+    return Caliper(m.heart_left, m.heart_right, m.heart_row), Caliper(m.thorax_left, m.thorax_right, m.thorax_row)
 
 
 def smooth_resize(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

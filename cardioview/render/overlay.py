@@ -12,10 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cardioview.imageops import upsample_smooth
+from cardioview.imageops import to_uint8, upsample_smooth
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
-from cardioview.inference.preprocess import to_uint8
+from cardioview.model.prediction import Prediction
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
 
 #: The paper superimposes the map with intensity factor 0.2.

@@ -24,15 +24,14 @@ from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path  # noqa: F401  (unique_path: re-exported for callers)
 from cardioview.errors import ImageLoadError
-from cardioview.imageops import resize_for_display
+from cardioview.imageops import resize_for_display, to_uint8
 from cardioview.imaging.xray import XRay
-from cardioview.inference.prediction import Prediction
-from cardioview.inference.preprocess import to_uint8
-from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
+from cardioview.model.prediction import Prediction
 from cardioview.render.anatomy_overlay import outlined_picture
+from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
 from cardioview.render.ctr import CALIPER_COLOURS, CardiothoracicRatio
-from cardioview.render.model_output import greyed, model_output_shown
 from cardioview.render.fonts import drawable_text, report_font
+from cardioview.render.model_output import greyed, model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale, attention_heat, blend
 from cardioview.render.report_content import (
     ReportLine,

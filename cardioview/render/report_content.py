@@ -14,10 +14,10 @@ import numpy as np
 
 from cardioview import __version__
 from cardioview.imaging.xray import XRay, XRayMetadata
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
+from cardioview.render.anatomy_overlay import anatomy_report_texts
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
 from cardioview.render.comparison_section import comparison_metadata, comparison_texts
-from cardioview.render.anatomy_overlay import anatomy_report_texts
 from cardioview.render.ctr import CALIPER_COLOURS, CTR_LIMIT, CardiothoracicRatio, as_ctr
 from cardioview.render.model_output import MEANINGLESS_NOTE, WITHHELD_NOTE, is_automatic_ctr, model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale

@@ -8,14 +8,18 @@ Exit codes: 0 ok, 2 bad usage or unusable data.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from cardioview.errors import CardioViewError
+from cardioview.errors import CardioViewError, WeightsError
+from cardioview.model.bundle import load_bundle, sign_bundle
 from cardioview.model.network import BACKBONES, HEADS
-from cardioview.training.config import RECIPES, SELECTION_CRITERIA, TrainConfig, paper_recipe
-from cardioview.training.data import DataError
+from cardioview.model.signing import load_private_key, public_key_id
+from cardioview.model.trusted_keys import TRUSTED_KEYS
+from cardioview.training.classifier.config import RECIPES, SELECTION_CRITERIA, TrainConfig, paper_recipe
+from cardioview.training.classifier.data import DataError
 
 EXIT_OK, EXIT_USAGE = 0, 2
 PAPER_MAX_EPOCHS = 1000
@@ -31,7 +35,8 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", choices=BACKBONES, default=d.backbone)
     p.add_argument("--head", choices=HEADS, default=d.head, help="amm (CXA model) or gap (baseline)")
     p.add_argument("--dropout", type=float, default=d.dropout)
-    p.add_argument("--attention-bias", type=float, default=d.attention_bias, help="initial bias of the conv producing W")
+    p.add_argument("--attention-bias", type=float, default=d.attention_bias, help="initial bias of the conv producing "
+                                                                                  "W")
     p.add_argument("--output-stride", type=int, choices=(32, 16), default=d.output_stride,
                    help="backbone output stride: 32 (paper, 7x7 map at 224 px) or 16 (DenseNet: twice as fine a map)")
     p.add_argument("--attention-penalty", type=float, default=d.attention_penalty, help="weight of mean(W) in the loss")
@@ -48,20 +53,25 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init-weights", type=Path, default=None,
                    help="start from these weights (bundle folder or .safetensors) instead of random initialisation")
     p.add_argument("--ema-decay", type=float, default=d.ema_decay,
-                   help="validate and save an exponential moving average of the weights (per-step decay, e.g. 0.998; 0 = off)")
+                   help="validate and save an exponential moving average of the weights (per-step decay, e.g. 0.998; 0 "
+                        "= off)")
     p.add_argument("--input-size", type=int, default=d.input_size)
-    p.add_argument("--low-res-size", type=int, default=d.low_res_size, help="progressive resizing: first train at this size (0 = off)")
+    p.add_argument("--low-res-size", type=int, default=d.low_res_size, help="progressive resizing: first train at this "
+                                                                            "size (0 = off)")
     p.add_argument("--low-res-fraction", type=float, default=d.low_res_fraction)
     p.add_argument("--no-equalize", action="store_true", help="do not histogram-equalise inputs")
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--epochs", type=int, default=None, help=f"maximum epochs (default {d.epochs}; with --resume: new maximum)")
-    p.add_argument("--max-minutes", type=float, default=None, help="time budget; stops cleanly with the best checkpoint")
+    p.add_argument("--epochs", type=int, default=None, help=f"maximum epochs (default {d.epochs}; with --resume: new "
+                                                            "maximum)")
+    p.add_argument("--max-minutes", type=float, default=None, help="time budget; stops cleanly with the best "
+                                                                   "checkpoint")
     p.add_argument("--select-by", choices=SELECTION_CRITERIA, default=d.select_by,
                    help="the checkpoint kept as best: lowest validation loss or highest validation AUROC")
     p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
-    p.add_argument("--hflip", type=float, default=None, help="horizontal flip probability (default 0; paper recipe 0.5)")
+    p.add_argument("--hflip", type=float, default=None, help="horizontal flip probability (default 0; paper recipe "
+                                                             "0.5)")
     p.add_argument("--split", type=float, nargs=3, default=list(d.split), metavar=("TRAIN", "VAL", "TEST"))
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--limit", type=int, default=0, help="use only this many images (smoke test)")
@@ -92,12 +102,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from cardioview.training.train import train
+    from cardioview.training.classifier.train import train
 
     try:
         if args.resume:
-            import json
-
             cfg = TrainConfig.from_dict(json.loads((args.out / "config.json").read_text(encoding="utf-8")))
             # the run folder may have moved since; everything else comes from its config.json
             cfg = replace(cfg, out=args.out, max_minutes=args.max_minutes or cfg.max_minutes,
@@ -115,19 +123,20 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
-    from cardioview.training.evaluate_cli import add_arguments
+    from cardioview.training.evaluation.evaluate_cli import add_arguments
 
     add_arguments(p)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from cardioview.training.evaluate_cli import run
+    from cardioview.training.evaluation.evaluate_cli import run
 
     return run(args)
 
 
 def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run", type=Path, default=None, help="a finished training run folder (not needed with --card-only)")
+    p.add_argument("--run", type=Path, default=None, help="a finished training run folder (not needed with "
+                                                          "--card-only)")
     p.add_argument("--out", type=Path, required=True, help="bundle folder to write (e.g. weights/cxa_dense121)")
     p.add_argument("--name", default="cxa_dense121")
     p.add_argument("--threshold-rule", choices=("youden", "max-f1"), default="youden")
@@ -140,25 +149,25 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ablation", type=Path, default=None,
                    help="comparison.json (or its folder) from 'cardioview compare' for the card's ablation section")
     p.add_argument("--probe", type=Path, action="append", default=[],
-                   help="probe.json (or its folder) from the head probe, for the card's attention-options table; repeatable")
+                   help="probe.json (or its folder) from the head probe, for the card's attention-options table; "
+                        "repeatable")
     p.add_argument("--boxes", type=Path, default=None,
                    help="box table (a boxes.csv beside its films, or BBox_List_2017.csv): localisation in the manifest")
     p.add_argument("--signing-key", type=Path, default=None, metavar="KEY.pem",
-                   help="sign the manifest with this trusted Ed25519 private key (with --card-only: sign the bundle in --out)")
+                   help="sign the manifest with this trusted Ed25519 private key (with --card-only: sign the bundle in "
+                        "--out)")
     p.add_argument("--card-only", action="store_true",
                    help="keep the bundle in --out as it is; only (re)write its contact sheet and MODEL_CARD.md")
 
 
 def write_card(args: argparse.Namespace) -> None:
     """Contact sheet (if asked) and MODEL_CARD.md for the bundle just written."""
-    import json
-
-    from cardioview.training.model_card import read_notes, write_model_card
+    from cardioview.training.card.model_card import read_notes, write_model_card
 
     rows = None
     if args.contact_sheet is not None:
-        from cardioview.training.contact_sheet import contact_sheet
-        from cardioview.training.data import read_labels_csv
+        from cardioview.training.card.contact_sheet import contact_sheet
+        from cardioview.training.classifier.data import read_labels_csv
 
         # positives first, so the sheet reads as two groups
         samples = sorted(read_labels_csv(args.contact_sheet), key=lambda s: (-s.label, str(s.path)))
@@ -176,9 +185,6 @@ def _signing_key(path: Path | None):
     """The private key for ``--signing-key``, checked to be one the application trusts."""
     if path is None:
         return None
-    from cardioview.errors import WeightsError
-    from cardioview.model.signing import load_private_key, public_key_id
-    from cardioview.model.trusted_keys import TRUSTED_KEYS
 
     key = load_private_key(path)
     if public_key_id(key) not in TRUSTED_KEYS:
@@ -189,7 +195,7 @@ def _signing_key(path: Path | None):
 
 def run_bundle(args: argparse.Namespace) -> int:
     """Calibrate, threshold, evaluate and export a run into a weights bundle."""
-    from cardioview.training.bundle_writer import build_bundle
+    from cardioview.training.card.bundle_writer import build_bundle
 
     if not args.card_only and (args.run is None or not (args.run / "best.safetensors").is_file()):
         print(f"error: --run {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
@@ -201,8 +207,6 @@ def run_bundle(args: argparse.Namespace) -> int:
     try:
         key = _signing_key(args.signing_key)  # before the long build: a bad key fails fast
         if args.card_only:
-            from cardioview.model.bundle import load_bundle, sign_bundle
-
             bundle = sign_bundle(args.out, key) if key is not None else load_bundle(args.out)
             manifest = bundle.manifest  # loading verified the manifest (and its signature)
         else:
@@ -214,7 +218,7 @@ def run_bundle(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     ev = manifest.get("evaluation", {})
     if ev:
-        from cardioview.training.evaluate import format_table
+        from cardioview.training.evaluation.evaluate import format_table
 
         print(format_table(ev))
     print(f"bundle written to {args.out}", file=sys.stderr)
@@ -222,23 +226,25 @@ def run_bundle(args: argparse.Namespace) -> int:
 
 
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
-    from cardioview.training.evaluate_cli import add_source_arguments
+    from cardioview.training.evaluation.evaluate_cli import add_source_arguments
 
     p.add_argument("--weights", type=Path, nargs="+", required=True,
                    help="two or more bundle folders (e.g. the AMM and the GAP model of an ablation)")
     add_source_arguments(p)
-    p.add_argument("--out", type=Path, required=True, help="report folder: comparison.json, roc_comparison.png, predictions.csv")
+    p.add_argument("--out", type=Path, required=True, help="report folder: comparison.json, roc_comparison.png, "
+                                                           "predictions.csv")
     p.add_argument("--attention", action="store_true", help="attention figures for each model as well")
-    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention")
+    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for "
+                                                                  "--attention")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the CIs and the paired test")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
 
 
 def run_compare(args: argparse.Namespace) -> int:
     """Score the same labelled images with several bundles; paired bootstrap of the AUROC differences."""
-    from cardioview.training.compare import compare_bundles, format_comparison
-    from cardioview.training.data import describe_counts
-    from cardioview.training.evaluate_cli import samples_from_args
+    from cardioview.training.classifier.data import describe_counts
+    from cardioview.training.evaluation.compare import compare_bundles, format_comparison
+    from cardioview.training.evaluation.evaluate_cli import samples_from_args
 
     if len(args.weights) < 2:
         print("error: --weights needs at least two bundles", file=sys.stderr)
@@ -270,8 +276,8 @@ def add_refit_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_refit(args: argparse.Namespace) -> int:
     """Refit a bundle's preprocessing (version 2), calibration and threshold on validation (no retraining)."""
-    from cardioview.training.evaluate import format_table
-    from cardioview.training.refit import refit_bundle
+    from cardioview.training.classifier.refit import refit_bundle
+    from cardioview.training.evaluation.evaluate import format_table
 
     try:
         key = _signing_key(args.signing_key)

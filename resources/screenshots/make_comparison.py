@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 from cardioview.gui.app import create_application, predictor_factory  # noqa: E402
 from cardioview.gui.main_window import MainWindow  # noqa: E402
-from cardioview.gui.study_index import image_key  # noqa: E402
+from cardioview.gui.study_tree import image_key  # noqa: E402
 from tests.comparison_films import nih_patient_studies  # noqa: E402
 
 

@@ -128,7 +128,7 @@ def open_folder_and_wait(qtbot, window, folder: Path) -> int:
 
 def show_and_wait(qtbot, window, path: Path) -> str:
     """Select the image at ``path`` in the browser and wait until its result is drawn; returns its key."""
-    from cardioview.gui.study_index import image_key
+    from cardioview.gui.study_tree import image_key
 
     key = image_key(path)
     window.browser.select(key)

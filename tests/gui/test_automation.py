@@ -85,7 +85,7 @@ def test_the_view_model_modules_run_without_qt():
     script = (
         "import sys\n"
         "sys.modules['PySide6'] = None  # any Qt import now fails\n"
-        "import cardioview.gui.state, cardioview.gui.audit, cardioview.gui.display_window, cardioview.gui.study_index\n"
+        "import cardioview.gui.state, cardioview.gui.audit, cardioview.gui.display_window, cardioview.gui.study_tree\n"
         "print('ok')\n"
     )
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))

@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from cardioview.gui.study_index import image_key
+from cardioview.gui.study_tree import image_key
 from cardioview.gui.worker import InferenceResult
 from tests.gui.conftest import dicom_file, nih_png, open_folder_and_wait, show_and_wait
 

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from cardioview.gui.study_index import image_key
+from cardioview.gui.study_tree import image_key
 from tests.comparison_films import cr_patient_studies, nih_patient_studies
 from tests.gui.conftest import (
     nih_png,

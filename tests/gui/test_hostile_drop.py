@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardioview.gui.study_index import image_key
+from cardioview.gui.study_tree import image_key
 from tests.gui.conftest import dicom_file
 from tests.gui.test_browse import _drop
 from tests.imaging.hostile_files import CRASHERS, edited

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QAbstractSpinBox
 from tests.gui.conftest import nih_png, show_and_wait
 
 
-
 def _controls(panel):
     kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLabel)
     from PySide6.QtWidgets import QWidget
@@ -85,7 +84,7 @@ def test_every_panel_control_keeps_its_height_at(qtbot, window, tmp_path, size):
 def test_tree_names_elide_at_the_end_with_the_whole_name_in_a_tooltip(qtbot, window, tmp_path):
     from PySide6.QtCore import Qt
 
-    from cardioview.gui.study_index import image_key
+    from cardioview.gui.study_tree import image_key
     from tests.gui.conftest import dicom_file
 
     names = [f"000000_long_name_of_one_film_{enc}.dcm" for enc in ("explicit", "jpeg2000", "jpegls", "rle")]

@@ -29,7 +29,7 @@ def test_mr_film_gets_no_verdict_and_a_greyed_probability_on_request(qtbot, wind
 
 def test_triage_list_puts_not_applicable_films_last_with_a_flag(qtbot, window, tmp_path):
     from cardioview.gui.study_browser import NOT_APPLICABLE_TEXT
-    from cardioview.gui.study_index import image_key
+    from cardioview.gui.study_tree import image_key
 
     folder = tmp_path / "mixed"
     folder.mkdir()

@@ -52,6 +52,22 @@ def test_ctr_measurement():
     assert CardiothoracicMeasurement(Caliper(1, 2, 3), Caliper(5, 5, 3)).to_ctr() is None
 
 
+def test_offered_calipers_never_replace_the_readers_own():
+    xray = load(nih_png())
+    state = ViewState()
+    seen = []
+    state.measurement_changed.connect(lambda: seen.append(state.current_key))
+    state.set_current("a", xray)
+    auto = CardiothoracicMeasurement(Caliper(300, 620, 600), Caliper(100, 900, 550))
+    assert state.offer_measurement("b", auto)  # another image: stored, no redraw of the current one
+    assert seen == [] and state.measurements["b"] == auto
+    assert state.offer_measurement("a", auto) and seen == ["a"] and state.measurement() == auto
+    own = CardiothoracicMeasurement(Caliper(310, 640, 610), Caliper(90, 910, 560))
+    state.set_measurement(own)
+    assert not state.offer_measurement("a", auto)  # a later segmenter result leaves the reader's calipers
+    assert state.measurement() == own and seen == ["a", "a"]
+
+
 def test_dicom_windows_come_from_the_file_and_monochrome1_is_inverted():
     xray = load(dicom_file("RG1_UNCR.dcm"))
     presets = window_presets(xray)

@@ -9,6 +9,7 @@ import pydicom
 import pytest
 from pydicom.uid import generate_uid
 
+from cardioview.errors import ImageLoadError
 from cardioview.imaging import is_candidate_image, load, scan
 from cardioview.imaging.study_index import RASTER_PATIENT
 from tests.dicom_factory import pydicom_file
@@ -144,5 +145,5 @@ def test_scan_marks_dicoms_too_short_for_their_pixels(tmp_path):
     assert errors["whole.dcm"] == errors["j2k.dcm"] == errors["mr.dcm"] == ""
     assert errors["no_pixels.dcm"].startswith("no or truncated pixel data: the 1841x1955 16-bit image needs 7,198,310")
     assert "no or truncated pixel data" in errors["half.dcm"]
-    with pytest.raises(Exception):  # the scan's verdict agrees with the loader's
+    with pytest.raises(ImageLoadError, match="truncated"):  # the scan's verdict agrees with the loader's
         load(tmp_path / "half.dcm")

@@ -5,9 +5,10 @@ import onnx
 import pytest
 
 from cardioview.inference.backends import OnnxBackend, open_backend
-from cardioview.inference.preprocess import PreprocessSpec, preprocess
+from cardioview.inference.preprocess import preprocess
 from cardioview.inference.torch_backend import TorchBackend
 from cardioview.model.bundle import ONNX, load_bundle
+from cardioview.model.preprocess_spec import PreprocessSpec
 from tests.conftest import NIH1024, require_shared_data
 
 
@@ -73,3 +74,26 @@ def test_unavailable_choices_are_refused(tiny_bundle):
     if not torch.cuda.is_available():
         with pytest.raises(BackendUnavailableError, match="CUDA"):
             open_backend(bundle, "torch", "cuda")
+
+
+def test_one_onnx_session_setup_strict_for_the_classifier_lenient_for_the_segmenter(tiny_bundle, tmp_path):
+    """inference/onnx_session.py: the classifier refuses a device ONNX Runtime lacks; the segmenter falls back."""
+    import onnxruntime as ort
+
+    from cardioview.errors import BackendUnavailableError, WeightsError
+    from cardioview.inference.onnx_session import open_onnx_session
+
+    model = tiny_bundle / ONNX
+    session, device = open_onnx_session(model, "cpu")
+    assert device == "CPU" and session.get_inputs()[0].name == "image"
+    with pytest.raises(BackendUnavailableError, match="MPS"):
+        open_onnx_session(model, "mps")
+    assert open_onnx_session(model, "mps", strict=False)[1] == "CPU"
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(BackendUnavailableError, match="CUDA"):
+            open_onnx_session(model, "cuda")
+        assert open_onnx_session(model, "cuda", strict=False)[1] == "CPU"
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(WeightsError, match="broken.onnx: ONNX Runtime cannot load it"):
+        open_onnx_session(broken)

@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from cardioview.inference.preprocess import PreprocessSpec, preprocess, target_size
+from cardioview.inference.preprocess import preprocess, target_size
+from cardioview.model.preprocess_spec import PreprocessSpec
 from tests.conftest import CXR128, NIH1024, require_shared_data
 
 

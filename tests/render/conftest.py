@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cardioview.imaging.xray import XRay, XRayMetadata
-from cardioview.inference.prediction import Prediction
+from cardioview.model.prediction import Prediction
 
 NIH1024 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "nih1024"
 CARDIOMEGALY_PNG = NIH1024 / "images" / "00000001_000.png"

@@ -3,7 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cardioview.inference.preprocess import to_uint8
+from cardioview.imageops import to_uint8
 from cardioview.render.colormaps import colormap_lut
 from cardioview.render.overlay import (
     DEFAULT_SCALE,

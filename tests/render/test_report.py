@@ -221,11 +221,12 @@ def test_report_gets_the_permissions_of_an_ordinary_new_file(tmp_path, report):
 
 
 def test_report_prints_a_changed_threshold_beside_the_default_and_the_display_used():
+    from pydicom.data import get_testdata_file
+
     from cardioview.imaging import load
-    from cardioview.inference.prediction import Prediction
+    from cardioview.model.prediction import Prediction
     from cardioview.render.ctr import Caliper, CardiothoracicRatio
     from cardioview.render.report_content import ReportOptions, report_lines
-    from pydicom.data import get_testdata_file
 
     xray = load(get_testdata_file("RG1_UNCR.dcm"))
     prediction = Prediction(probability=0.7, attention=np.full((7, 7), 0.5, np.float32), threshold=0.6,

@@ -3,10 +3,15 @@
 import numpy as np
 import pytest
 
-from cardioview.training.attention_metrics import (
-    CARDIAC_REGION, mass_ratio, points_inside, region_mask, relative_spread, top_mask,
+from cardioview.training.evaluation.attention_metrics import (
+    CARDIAC_REGION,
+    mass_ratio,
+    points_inside,
+    region_mask,
+    relative_spread,
+    top_mask,
 )
-from cardioview.training.box_localisation import read_box_table
+from cardioview.training.evaluation.box_localisation import read_box_table
 from tests.conftest import SHARED_DATA, require_shared_data
 
 
@@ -42,8 +47,8 @@ def test_cardiac_region_is_the_median_nih_cardiomegaly_box():
 
 def test_deletion_test_credits_the_map_on_what_the_score_reads_at_every_share():
     """A score that reads only the cardiac region's brightness: the map on that region passes, one off it fails."""
-    from cardioview.training.attention_metrics import OTHER_DELETION_SHARES, attention_figures, region_mask
-    from cardioview.training.data import read_gray, read_labels_csv
+    from cardioview.training.classifier.data import read_gray, read_labels_csv
+    from cardioview.training.evaluation.attention_metrics import OTHER_DELETION_SHARES, attention_figures, region_mask
     from tests.conftest import CXR128, require_shared_data
 
     require_shared_data(CXR128)
@@ -71,8 +76,8 @@ def test_deletion_test_credits_the_map_on_what_the_score_reads_at_every_share():
 
 def test_blurred_deletion_credits_a_map_on_the_edges_the_score_reads():
     """A score that reads only the cardiac region's edges: blurring under a map there lowers it, off it does not."""
-    from cardioview.training.attention_metrics import attention_figures, blurred, region_mask
-    from cardioview.training.data import read_gray, read_labels_csv
+    from cardioview.training.classifier.data import read_gray, read_labels_csv
+    from cardioview.training.evaluation.attention_metrics import attention_figures, blurred, region_mask
     from tests.conftest import CXR128, require_shared_data
 
     require_shared_data(CXR128)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from cardioview.training.attention_terms import spatial_entropy, total_variation
-from cardioview.training.config import TrainConfig
-from cardioview.training.train import loss_terms
+from cardioview.training.classifier.attention_terms import spatial_entropy, total_variation
+from cardioview.training.classifier.config import TrainConfig
+from cardioview.training.classifier.train import loss_terms
 
 
 def _maps():

@@ -2,7 +2,7 @@
 
 import torch
 
-from cardioview.training.augment import NO_AUGMENTATION, AugmentConfig, augment_batch
+from cardioview.training.classifier.augment import NO_AUGMENTATION, AugmentConfig, augment_batch
 
 
 def _images():
@@ -39,7 +39,7 @@ def test_flip_only_when_configured():
 
 
 def test_maps_move_with_their_image_and_keep_no_intensity_change():
-    from cardioview.training.augment import augment_with_maps
+    from cardioview.training.classifier.augment import augment_with_maps
 
     x = _images()
     maps = (x.float() / 255.0 > 0.99).float()  # the bright band as a mask: it must stay on the band

@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from cardioview.training.box_localisation import (
-    box_iobb, box_iou, central_blob, largest_region_box, localisation_figures, read_box_table, score_map,
+from cardioview.training.evaluation.box_localisation import (
+    box_iobb,
+    box_iou,
+    central_blob,
+    largest_region_box,
+    localisation_figures,
+    read_box_table,
+    score_map,
 )
 from tests.conftest import SHARED_DATA, require_shared_data
 

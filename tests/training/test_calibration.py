@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cardioview.training.calibration import calibration_report, fit_temperature, sigmoid
+from cardioview.training.classifier.calibration import calibration_report, fit_temperature, sigmoid
 
 
 def test_recovers_known_temperature():

@@ -27,10 +27,10 @@ def _worker(rank: int, world: int, port: int, data: str, out: str, deletion: flo
 
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    import cardioview.training.classifier.train as train_module
     from cardioview.model.checkpoint import save_tensors
-    from cardioview.training.config import TrainConfig
-    from cardioview.training.train import train
-    import cardioview.training.train as train_module
+    from cardioview.training.classifier.config import TrainConfig
+    from cardioview.training.classifier.train import train
 
     captured = {}
     original = train_module.build_network

@@ -4,10 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from cardioview.training.attention_metrics import DELETION_SHARE, top_mask, upsample
-from cardioview.training.data import read_gray, read_labels_csv
-from cardioview.training.deletion_term import (
-    delete_area, deletion_loss, deletion_pairs, rolled_masks, top_area_masks)
+from cardioview.training.classifier.data import read_gray, read_labels_csv
+from cardioview.training.classifier.deletion_term import (
+    delete_area,
+    deletion_loss,
+    deletion_pairs,
+    rolled_masks,
+    top_area_masks,
+)
+from cardioview.training.evaluation.attention_metrics import DELETION_SHARE, top_mask, upsample
 from tests.conftest import CXR128, require_shared_data
 
 

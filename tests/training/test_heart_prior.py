@@ -4,9 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from cardioview.training.data import read_labels_csv
-from cardioview.training.heart_prior import (
-    HEART_MASKS, anatomy_loss, attention_target, load_or_compute_heart_masks)
+from cardioview.training.classifier.data import read_labels_csv
+from cardioview.training.classifier.heart_prior import (
+    HEART_MASKS,
+    anatomy_loss,
+    attention_target,
+    load_or_compute_heart_masks,
+)
 from tests.conftest import CXR128, REPO_ROOT, require_shared_data
 
 ANATOMY = REPO_ROOT / "weights" / "cxr_anatomy"
@@ -50,8 +54,8 @@ def test_anatomy_loss_prefers_a_map_on_the_heart():
 def test_gap_head_guides_its_cam_on_positive_films_only():
     from pathlib import Path
 
-    from cardioview.training.config import TrainConfig
-    from cardioview.training.train import loss_terms
+    from cardioview.training.classifier.config import TrainConfig
+    from cardioview.training.classifier.train import loss_terms
 
     heart = torch.zeros(2, 1, 64, 64)
     heart[..., 32:56, 24:48] = 1.0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from cardioview.training import metrics as m
+from cardioview.training.evaluation import metrics as m
 
 
 @pytest.fixture(params=[0, 1, 2])

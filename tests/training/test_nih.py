@@ -2,9 +2,9 @@
 
 import pytest
 
-from cardioview.training.data import DataError
-from cardioview.training.dataset_split import split_data
-from cardioview.training.nih import read_nih
+from cardioview.training.classifier.data import DataError
+from cardioview.training.classifier.nih import read_nih
+from cardioview.training.classifier.run_split import split_data
 from tests.conftest import CXR128, require_shared_data
 from tests.training.nih_fixture import build_nih_fixture
 

@@ -6,9 +6,9 @@ import pytest
 from cardioview.errors import WeightsError
 from cardioview.inference.calibration_map import apply_recalibration, logit_of, recalibrate_probability
 from cardioview.model.manifest_schema import validate_manifest
-from cardioview.training.metrics import expected_calibration_error
-from cardioview.training.recalibration import fit_beta, fit_isotonic, fit_platt
-from cardioview.training.refit import choose_calibration
+from cardioview.training.classifier.recalibration import fit_beta, fit_isotonic, fit_platt
+from cardioview.training.classifier.refit import choose_calibration
+from cardioview.training.evaluation.metrics import expected_calibration_error
 
 
 def _miscalibrated(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,5 @@
-"""The paper recipe's schedule: best-checkpoint choice, LR x0.3 on plateaus, early stopping; and a real paper-recipe run."""
+"""The paper recipe's schedule: best-checkpoint choice, LR x0.3 on plateaus, early stopping; a real paper-recipe
+run."""
 
 import csv
 import json
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cardioview.training.config import TrainConfig, paper_recipe
-from cardioview.training.train import after_validation
+from cardioview.training.classifier.config import TrainConfig, paper_recipe
+from cardioview.training.classifier.train import after_validation
 from tests.conftest import CXR128, require_shared_data
 
 

@@ -5,10 +5,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cardioview.inference.preprocess import PreprocessSpec
-from cardioview.training.data import Sample, prepare_images, read_labels_csv
-from cardioview.training.splits import (
-    group_stats, near_duplicate_groups, patient_split, stratified_group_split, with_groups,
+from cardioview.model.preprocess_spec import PreprocessSpec
+from cardioview.training.classifier.data import Sample, prepare_images, read_labels_csv
+from cardioview.training.classifier.grouped_split import (
+    group_stats,
+    near_duplicate_groups,
+    patient_split,
+    stratified_group_split,
+    with_groups,
 )
 from tests.conftest import CXR128, require_shared_data
 

@@ -12,10 +12,10 @@ import pytest
 
 from cardioview.imaging import load
 from cardioview.inference.predictor import Predictor
-from cardioview.training.bundle_writer import build_bundle
+from cardioview.training.card.bundle_writer import build_bundle
+from cardioview.training.classifier.data import read_labels_csv
 from cardioview.training.cli import add_train_arguments, main, run_train
-from cardioview.training.evaluate import OUTPUT_FILES, evaluate_bundle
-from cardioview.training.data import read_labels_csv
+from cardioview.training.evaluation.evaluate import OUTPUT_FILES, evaluate_bundle
 from tests.conftest import CXR128, NIH1024, SHARED_DATA, require_shared_data
 from tests.training.nih_fixture import build_nih_fixture
 
@@ -119,7 +119,7 @@ def test_nih_layout_trains_and_evaluates(tmp_path, tiny_bundle, capsys):
 
 
 def test_model_card_quotes_the_manifest(bundle):
-    from cardioview.training.model_card import write_model_card
+    from cardioview.training.card.model_card import write_model_card
 
     card = write_model_card(bundle, {"Summary": "smoke run", "Not run": "everything else"}).read_text()
     manifest = json.loads((bundle / "manifest.json").read_text())
@@ -129,8 +129,8 @@ def test_model_card_quotes_the_manifest(bundle):
 
 
 def test_compare_scores_both_bundles_on_the_same_images(bundle, tiny_bundle, run_dir, tmp_path, capsys):
-    from cardioview.training import metrics
-    from cardioview.training.compare import OUTPUT_FILES as COMPARE_FILES
+    from cardioview.training.evaluation import metrics
+    from cardioview.training.evaluation.compare import OUTPUT_FILES as COMPARE_FILES
 
     labels = run_dir / "test.csv"
     out = tmp_path / "cmp"
@@ -157,7 +157,7 @@ def test_compare_scores_both_bundles_on_the_same_images(bundle, tiny_bundle, run
 
 
 def test_bundle_command_writes_the_whole_model_card(run_dir, bundle, tiny_bundle, tmp_path):
-    from cardioview.training.compare import compare_bundles
+    from cardioview.training.evaluation.compare import compare_bundles
 
     samples = read_labels_csv(run_dir / "test.csv")
     comparison = compare_bundles([bundle, tiny_bundle], samples, tmp_path / "cmp", bootstrap=20)
@@ -188,7 +188,7 @@ def test_bundle_command_writes_the_whole_model_card(run_dir, bundle, tiny_bundle
 
 
 def test_card_notes_are_read_by_section(tmp_path):
-    from cardioview.training.model_card import read_notes
+    from cardioview.training.card.model_card import read_notes
 
     f = tmp_path / "notes.md"
     f.write_text("preamble\n## Summary\nline one\n\n### kept subheading\nline two\n## Not run\n- x\n")
@@ -196,7 +196,8 @@ def test_card_notes_are_read_by_section(tmp_path):
 
 
 def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, bundle, tmp_path):
-    from cardioview.training.head_probe import main as probe_main, parse_variant
+    from cardioview.training.classifier.head_probe import main as probe_main
+    from cardioview.training.classifier.head_probe import parse_variant
 
     assert parse_variant("base:") == ("base", {})
     assert parse_variant("mix=attention_entropy:0.3,attention_bias:-2") == (

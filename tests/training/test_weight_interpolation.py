@@ -7,10 +7,10 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from cardioview.errors import CardioViewError
-from cardioview.training.config import TrainConfig
-from cardioview.training.data import read_labels_csv
-from cardioview.training.dataset_split import DataSplit, write_split
-from cardioview.training.weight_interpolation import interpolate, interpolation_aurocs, main
+from cardioview.training.classifier.config import TrainConfig
+from cardioview.training.classifier.data import read_labels_csv
+from cardioview.training.classifier.run_split import DataSplit, write_split
+from cardioview.training.evaluation.weight_interpolation import interpolate, interpolation_aurocs, main
 from tests.conftest import CXR128, REPO_ROOT, require_shared_data
 
 SHIPPED = REPO_ROOT / "weights" / "cxa_dense121"

@@ -1,0 +1,7 @@
+"""``python -m cardioview.selftest``."""
+
+import sys
+
+from cardioview.selftest.runner import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training the classifier: data layouts and splits, augmentation, the loop, loss terms, calibration, refits."""

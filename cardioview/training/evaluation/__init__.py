@@ -1,0 +1,1 @@
+"""Measuring a classifier: metrics, evaluation runs, A/B comparisons, attention and box-localisation figures."""
