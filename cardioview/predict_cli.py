@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from cardioview.atomic import unique_path
+from cardioview.comparison.predict_hook import analysis_order, comparison_for, predict_trends
 from cardioview.csv_safe import printable
 from cardioview.errors import CardioViewError
 from cardioview.inputs import collect_inputs
@@ -87,12 +88,16 @@ def run_predict(args: argparse.Namespace) -> int:
           + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
     writer = ResultWriter(opacity=args.opacity, deidentify=args.deidentify,
                           weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
-    rows = [_analyse(i, path, predictor, writer, args, out, attention_out)
-            for i, path in enumerate(_progress(inputs.files), 1)]
+    # issue 23: priors first (headers only), so each report can carry its comparison; rows keep the input order
+    films: list = []
+    analysed = {i: _analyse(i + 1, inputs.files[i], predictor, writer, args, out, attention_out, films)
+                for i in _progress(analysis_order(inputs.files))}
+    rows = [analysed[i] for i in range(len(inputs.files))]
     for row, path in zip(rows, inputs.files):  # a path given twice is analysed once, and the row says so
         row.warnings = "; ".join(filter(None, [row.warnings, inputs.repeat_note(path)]))
     rows += [Row.failed(path, f"{short_name(path)}: {reason}") for path, reason in inputs.rejected]
     results = write_results_csv(out, rows)
+    predict_trends(out, films, deidentify=args.deidentify)  # issue 23: DIR/trend.csv and DIR/trend/*.png
     failed = sum(r.status == "error" for r in rows)
     unsuitable = sum(r.status == "unsuitable" for r in rows)
     print(f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "
@@ -105,14 +110,20 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def _analyse(number: int, path: Path, predictor, writer: ResultWriter, args: argparse.Namespace, out: Path,
-             attention_out: Path | None) -> Row:
-    """Analyse one file and write what was asked for; any failure is the row's error (the run goes on)."""
+             attention_out: Path | None, films: list | None = None) -> Row:
+    """Analyse one file and write what was asked for; any failure is the row's error (the run goes on).
+
+    Args:
+        films: the films analysed so far (comparison.films), to find this one's prior study (issue 23).
+    """
     result = analyse_file(predictor, path)  # not applicable (MR, knee...): no verdict
     if isinstance(result, FilmFailure):
         return Row.of_outcome(result)
     # File names can carry patient names: de-identified outputs are named by their row in results.csv.
     stem = OutputNames(deidentify=args.deidentify).stem(path, number)
     try:
+        if films is not None:  # issue 23: the change since the prior, a section of the report and the SR
+            result = result.with_comparison(comparison_for(result.xray, result.prediction, films))
         dicom_out = getattr(args, "dicom_out", None)
         report = writer.report(result) if dicom_out or not args.no_report else None  # PNG and SC: one picture
         if not args.no_report:

@@ -76,7 +76,9 @@ def test_second_run_never_overwrites(tmp_path, tiny_bundle):
     out = tmp_path / "out"
     for _ in range(2):
         assert main(["predict", str(src), "--out", str(out), "--weights", str(tiny_bundle)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["one.png", "one_1.png", "results.csv", "results_1.csv"]
+    # trend.csv (issue 23): the DICOM names its patient and date, so it has a trend row; never overwritten either
+    assert sorted(p.name for p in out.iterdir()) == ["one.png", "one_1.png", "results.csv", "results_1.csv",
+                                                     "trend.csv", "trend_1.csv"]
 
 
 def test_deidentify_and_attention_out(tmp_path, tiny_bundle):

@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("imaging", {"imaging", "inputs"}),
     ("anatomy", {"anatomy"}),
     ("model", {"model"}),
+    ("comparison", {"comparison"}),
     ("render", {"render"}),
     ("inference", {"inference"}),
     ("results", {"results"}),

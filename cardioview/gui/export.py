@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class ExportItem:
         xray: the loaded image when at hand.
         ctr: the measured cardiothoracic ratio, if any.
         show_model_output: the user asked for a not-applicable image's model output (drawn greyed).
+        comparison: the change since the patient's prior study, a report section (issue 23); None: none.
     """
 
     key: str
@@ -43,6 +44,7 @@ class ExportItem:
     xray: XRay | None = None
     ctr: CardiothoracicRatio | None = None
     show_model_output: bool = False
+    comparison: object | None = None  # issue 23: the change since the prior (comparison.change.Change)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def item_result(item: ExportItem) -> FilmResult:
         from cardioview.imaging.loader import load
 
         xray = load(item.source)
-    return judged(item.prediction, xray).with_reader_ctr(item.ctr)
+    return replace(judged(item.prediction, xray).with_reader_ctr(item.ctr), comparison=item.comparison)
 
 
 def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> tuple[Report, XRay]:

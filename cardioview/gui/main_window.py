@@ -388,7 +388,12 @@ class MainWindow(QMainWindow):
         measurement = self.state.measurement()
         return ExportItem(self.state.current_key, Path(xray.source), prediction, target=target, xray=xray,
                           ctr=measurement.to_ctr() if measurement else None,
-                          show_model_output=self.state.model_output_revealed)
+                          show_model_output=self.state.model_output_revealed,
+                          comparison=self._comparison(self.state.current_key, xray.source))
+
+    def _comparison(self, key: str | None, path):
+        """The change since the film's prior for its report (issue 23, gui/compare_actions.py); None without one."""
+        return self.actions_.comparison.change_for(key, path)
 
     def export_current(self, target: Path) -> bool:
         """Write the current image's report to ``target`` (which must not exist) in the background."""
@@ -407,7 +412,8 @@ class MainWindow(QMainWindow):
             if prediction is not None:
                 measurement = self.state.measurements.get(key)
                 items.append(ExportItem(key, Path(path), prediction,
-                                        ctr=measurement.to_ctr() if measurement else None))
+                                        ctr=measurement.to_ctr() if measurement else None,
+                                        comparison=self._comparison(key, path)))
         if not items:
             self.notifier.warn("Nothing to export: analyse the folder first")
             return 0

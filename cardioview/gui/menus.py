@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from cardioview import __version__
+from cardioview.gui.compare_actions import install_compare_actions
 from cardioview.gui.export import free_target, report_stem
 from cardioview.gui.pacs_actions import install_pacs_actions
 from cardioview.gui.reading_actions import install_reading_actions, preset_shortcut
@@ -103,6 +104,7 @@ class WindowActions:
         self.measure = self._action("Measure cardiothoracic ratio", "M",
                                     lambda: window.panel.measure_button.toggle(), analysis)
         self.restore_calipers = self._action("Restore automatic calipers", "Shift+M", self._restore_calipers, analysis)
+        self.comparison = install_compare_actions(self, analysis)  # issue 23: priors, compare, trend
 
         help_menu = bar.addMenu("&Help")
         self._action("About CardioView", None, self.about, help_menu)

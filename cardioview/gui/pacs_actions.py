@@ -49,7 +49,8 @@ class PacsActions:
             self.w.notifier.warn("Nothing to export: open an image and wait for its analysis")
             return None
         measurement = self.w.state.measurement()
-        return xray, prediction, measurement.to_ctr() if measurement else None
+        comparison = self.actions.comparison.change_for(self.w.state.current_key, xray.source)  # issue 23
+        return xray, prediction, measurement.to_ctr() if measurement else None, comparison
 
     def _weights_sha256(self) -> str:
         predictor = getattr(getattr(self.w, "worker", None), "predictor", None)
@@ -60,9 +61,11 @@ class PacsActions:
         style = self.w.export_style()
         return ResultWriter(opacity=style.opacity, deidentify=style.deidentify, weights_sha256=self._weights_sha256())
 
-    def _objects(self, xray, prediction, ctr):
-        """The SC, SR (+ SEG) of the film as the reader sees it: their calipers' CTR, none once removed."""
-        return self._writer().dicom_objects(judged(prediction, xray).with_reader_ctr(ctr))
+    def _objects(self, xray, prediction, ctr, comparison=None):
+        """The SC, SR (+ SEG) of the film as the reader sees it: their calipers' CTR (none once removed) and the
+        change since the prior study (issue 23)."""
+        result = judged(prediction, xray).with_reader_ctr(ctr).with_comparison(comparison)
+        return self._writer().dicom_objects(result)
 
     def _start(self, fn, done_message, audit) -> NetworkJob:
         """Run ``fn`` as a NetworkJob; ``audit(result)`` on success and ``audit(None)`` on failure
@@ -99,7 +102,8 @@ class PacsActions:
     def export_all(self, folder: Path):
         from cardioview.imaging import load
 
-        items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key))
+        items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key),
+                  self.actions.comparison.change_for(key, path))  # issue 23: in the GUI thread
                  for key, path in self.w.browser.image_items() if self.w.state.prediction(key) is not None]
         if not items:
             self.w.notifier.warn("Nothing to export: analyse the folder first")
@@ -108,12 +112,12 @@ class PacsActions:
         done: list = []  # (xray, objects) written so far: a failure mid-way still audits those
 
         def job(progress, cancel):
-            for n, (_key, path, prediction, measurement) in enumerate(items, 1):
+            for n, (_key, path, prediction, measurement, comparison) in enumerate(items, 1):
                 if cancel.is_set():
                     break
                 stem = OutputNames(self.w.settings.deidentify, **DICOM_NAMES).stem(path, n)
                 xray = load(path)
-                objects = self._objects(xray, prediction, measurement.to_ctr() if measurement else None)
+                objects = self._objects(xray, prediction, measurement.to_ctr() if measurement else None, comparison)
                 self._writer().write_dicom(objects, folder, stem)
                 done.append((xray, objects))
                 progress(len(done))

@@ -61,6 +61,7 @@ def metadata_from_dataset(ds: Dataset) -> XRayMetadata:
         series_instance_uid=text(ds, "SeriesInstanceUID"),
         sop_instance_uid=text(ds, "SOPInstanceUID"),
         study_date=text(ds, "StudyDate"),
+        study_time=text(ds, "StudyTime"),
         study_description=text(ds, "StudyDescription"),
         series_description=text(ds, "SeriesDescription"),
         modality=text(ds, "Modality"),

@@ -35,6 +35,7 @@ class XRayMetadata:
     series_instance_uid: str = ""
     sop_instance_uid: str = ""
     study_date: str = ""
+    study_time: str = ""  # DICOM TM; orders a patient's studies of one day (issue 23)
     study_description: str = ""
     series_description: str = ""
     modality: str = ""

@@ -18,6 +18,7 @@ from cardioview.imaging.xray import XRay, XRayMetadata
 from cardioview.model.prediction import Prediction
 from cardioview.render.anatomy_overlay import CALIPER_COLOURS, anatomy_report_texts
 from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
+from cardioview.render.comparison_section import comparison_metadata, comparison_texts
 from cardioview.render.model_output import MEANINGLESS_NOTE, WITHHELD_NOTE, is_automatic_ctr, model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
 
@@ -52,6 +53,7 @@ class ReportOptions:
         show_model_output: on a not-applicable image, the user asked for the model output
             anyway: the heat map, outlines and automatic CTR are drawn greyed and labelled
             (withheld otherwise; issue 18).
+        comparison: the change since the patient's prior study (issue 23), drawn as an optional section.
     """
 
     opacity: float = DEFAULT_OPACITY
@@ -67,6 +69,7 @@ class ReportOptions:
     invert: bool = False
     export_index: int | None = None
     show_model_output: bool = False
+    comparison: object | None = None  # issue 23: a comparison.change.Change since the prior; None: no section
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scale", AttentionScale(self.scale))
@@ -324,6 +327,9 @@ def report_lines(
     if model_output_shown(prediction, options.show_model_output):
         # issue 12: the automatic CTR's source (automatic/adjusted) or why there is none
         lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction, ctr)]
+    # issue 23: the optional comparison with the prior study (render/comparison_section.py)
+    lines += [ReportLine(text, "result", style) for text, style in comparison_texts(options.comparison,
+                                                                                    options.deidentify)]
     lines.append(ReportLine("Patient and study", "patient", "heading"))
     lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))
@@ -386,5 +392,6 @@ def report_metadata(
             "pixel_spacing": list(xray.pixel_spacing) if xray.pixel_spacing else None,
         },
         "study": meta.to_dict(),
+        "comparison": comparison_metadata(options.comparison, options.deidentify),  # issue 23
         "lines": [line.text for line in lines],
     }

@@ -178,8 +178,11 @@ def _finish(ds: Dataset, created: datetime, description: str) -> None:
 def build_structured_report(prediction: Prediction, evidence: Dataset, series_uid: str, created: datetime,
                             weights_sha256: str = "", ctr: CardiothoracicRatio | None = None,
                             pixel_spacing: tuple[float, float] | None = None, model_version: str = "",
-                            instance_number: int = 2, series_number: int = 2) -> Dataset:
+                            instance_number: int = 2, series_number: int = 2, comparison=None) -> Dataset:
     """A TID 1500 Measurement Report: probability, threshold, decision, CTR (optional) and the model.
+
+    ``comparison``: the change since the prior study (comparison.change.Change; issue 23), recorded as extra
+    measurements (results/sr_comparison.py); None leaves them out.
 
     Args:
         evidence: the image the findings are about (the source DICOM, or the SC for a raster
@@ -212,13 +215,17 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
         for concept, value in ((HEART_DIAMETER, heart), (THORAX_DIAMETER, thorax)):
             if value is not None:
                 measurements.append(hd.sr.Measurement(name=concept, value=round(float(value), 2), unit=unit))
+    from cardioview.results.sr_comparison import comparison_evaluations, comparison_measurements  # issue 23
+
+    measurements += comparison_measurements(comparison)
     decision = codes.SCT.Present if prediction.positive else codes.SCT.Absent
     group = hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="cardiomegaly assessment"),
         finding_type=CARDIOMEGALY, algorithm_id=algorithm,
         source_images=[hd.sr.SourceImageForMeasurementGroup.from_source_image(evidence)],
         measurements=measurements,
-        qualitative_evaluations=[hd.sr.QualitativeEvaluation(name=CARDIOMEGALY, value=decision)],
+        qualitative_evaluations=[hd.sr.QualitativeEvaluation(name=CARDIOMEGALY, value=decision),
+                                 *comparison_evaluations(comparison)],
     )
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
@@ -250,20 +257,21 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
 def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = False,
                   ctr: CardiothoracicRatio | None = None,
                   report_rgb: np.ndarray | None = None, weights_sha256: str = "",
-                  created: datetime | None = None, opacity: float = 0.2) -> ResultObjects:
+                  created: datetime | None = None, opacity: float = 0.2, comparison=None) -> ResultObjects:
     """SC + SR (+ SEG when the prediction has anatomy masks and a DICOM source is referenced) for one image.
 
     Args:
         ctr: the CTR to report in the SR (diameters from its calipers and the film's pixel spacing).
         report_rgb: the report picture; rendered with cardioview.render.report when None.
         deidentify: new Patient/Study placeholders, the source not referenced, a de-identified report.
+        comparison: the change since the prior study (issue 23), in the report picture and the SR.
     """
     created = created or datetime.now(UTC)
     if report_rgb is None:
         from cardioview.render.report import build_report
 
         report_rgb = build_report(xray, prediction, opacity=opacity, deidentify=deidentify,
-                                  created=created, ctr=ctr).image
+                                  created=created, ctr=ctr, comparison=comparison).image
     source = None if deidentify else source_dataset(xray)
     with warnings.catch_warnings():  # highdicom/pydicom value advice may quote patient names
         warnings.simplefilter("ignore", UserWarning)
@@ -272,7 +280,7 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
         sc = build_secondary_capture(report_rgb, source, generate_uid(), created, series_number=sc_number)
         sr = build_structured_report(prediction, source if source is not None else sc, generate_uid(), created,
                                      weights_sha256=weights_sha256, ctr=ctr, pixel_spacing=xray.pixel_spacing,
-                                     series_number=sr_number)
+                                     series_number=sr_number, comparison=comparison)
     seg = None
     if source is not None and getattr(prediction, "anatomy", None) is not None:
         from cardioview.results.dicom_seg import build_segmentation

@@ -29,12 +29,15 @@ class FilmResult:
         reader_ctr: the CTR of the reader's calipers (the viewer), None when there are none.
         reader_calipers: the reader's calipers decide the CTR (the viewer: ``reader_ctr``, none once removed);
             False (predict, the listener): the segmenter's, where the model applies.
+        comparison: the change since the patient's prior study (comparison.change.Change, issue 23), an
+            optional section of the report and the SR; None without a prior.
     """
 
     xray: XRay
     prediction: Prediction
     reader_ctr: CardiothoracicRatio | None = None
     reader_calipers: bool = False
+    comparison: object | None = None
 
     @property
     def source(self) -> Path:
@@ -80,6 +83,10 @@ class FilmResult:
     def with_reader_ctr(self, ctr: CardiothoracicRatio | None) -> FilmResult:
         """This result as the reader sees it: ``ctr`` from their calipers, None when they removed them."""
         return replace(self, reader_ctr=ctr, reader_calipers=True)
+
+    def with_comparison(self, comparison) -> FilmResult:
+        """This result with the change since the prior study (None: no prior)."""
+        return replace(self, comparison=comparison)
 
 
 @dataclass(frozen=True)

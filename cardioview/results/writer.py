@@ -45,10 +45,11 @@ class ResultWriter:
 
     # -- the report ---------------------------------------------------------------------------
     def report_options(self, result: FilmResult, created: datetime | None = None, **style) -> ReportOptions:
-        """The report's options for ``result``: this writer's opacity and de-identification, the result's CTR,
-        and any of ReportOptions' fields in ``style`` (the viewer's colormap, window, threshold note...)."""
+        """The report's options for ``result``: this writer's opacity and de-identification, the result's CTR and
+        comparison with the prior, and any of ReportOptions' fields in ``style`` (the viewer's colormap, window,
+        threshold note...)."""
         settings = dict(opacity=self.opacity, deidentify=self.deidentify, ctr=result.ctr, app_version=__version__,
-                        created=created or datetime.now(UTC))
+                        created=created or datetime.now(UTC), comparison=result.comparison)
         return ReportOptions(**{**settings, **style})
 
     def report(self, result: FilmResult, options: ReportOptions | None = None) -> Report:
@@ -81,7 +82,8 @@ class ResultWriter:
         created = created or datetime.now(UTC)
         report = report or self.report(result, self.report_options(result, created))
         return build_results(result.xray, result.prediction, deidentify=self.deidentify, ctr=result.ctr,
-                             report_rgb=report.image, weights_sha256=self.weights_sha256, created=created)
+                             report_rgb=report.image, weights_sha256=self.weights_sha256, created=created,
+                             comparison=result.comparison)
 
     def write_dicom(self, objects, folder: Path, stem: str) -> list[Path]:
         """``stem_sc.dcm``, ``stem_sr.dcm`` (and ``stem_seg.dcm``) in ``folder``, each at the next free name."""

@@ -21,7 +21,7 @@ from cardioview.anatomy.cardiothoracic_ratio import Caliper  # noqa: E402
 from cardioview.gui.app import SCREENSHOT_SIZE, create_application, predictor_factory, save_screenshot  # noqa: E402
 from cardioview.gui.main_window import MainWindow  # noqa: E402
 from cardioview.gui.state import CardiothoracicMeasurement  # noqa: E402
-from cardioview.gui.study_index import image_key  # noqa: E402
+from cardioview.gui.study_tree import image_key  # noqa: E402
 
 FOLDER = REPO.parent / "shared" / "data" / "nih1024" / "images"
 IMAGE = FOLDER / "00000001_000.png"  # NIH label: cardiomegaly
