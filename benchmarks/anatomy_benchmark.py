@@ -38,9 +38,15 @@ def main() -> None:
     cls, full, seg, fwd = [], [], [], []
     for _ in range(a.repeats):
         for predictor, times in ((alone, cls), (both, full)):
-            t = time.perf_counter(); predictor.predict(xray); times.append(time.perf_counter() - t)  # noqa: E702
-        t = time.perf_counter(); runner.segment(xray); seg.append(time.perf_counter() - t)  # noqa: E702
-        t = time.perf_counter(); runner.probabilities(xray.pixels); fwd.append(time.perf_counter() - t)  # noqa: E702
+            t = time.perf_counter()
+            predictor.predict(xray)
+            times.append(time.perf_counter() - t)  # noqa: E702
+        t = time.perf_counter()
+        runner.segment(xray)
+        seg.append(time.perf_counter() - t)  # noqa: E702
+        t = time.perf_counter()
+        runner.probabilities(xray.pixels)
+        fwd.append(time.perf_counter() - t)  # noqa: E702
     c, b, s, f = (statistics.median(v) * 1000 for v in (cls, full, seg, fwd))
     print(f"image {xray.shape[1]}x{xray.shape[0]}, {a.repeats} repeats, medians; segmenter {runner.model_id}")
     print(f"classifier (Predictor without the segmenter): {c:.1f} ms; with the segmenter: {b:.1f} ms")

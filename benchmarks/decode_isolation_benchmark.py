@@ -22,8 +22,14 @@ from cardioview.imaging import load
 from cardioview.imaging.codestream import check_against_header, codec_family, first_fragment, read_frame_header
 from cardioview.imaging.decode_worker import decode_in_process, pixel_dataset, shared_worker
 
-FILES = [("RG1_J2KR.dcm", None), ("RG1_J2KI.dcm", None), ("JPEG2000.dcm", None),
-         ("JPEGLSNearLossless_16.dcm", None), ("SC_rgb_jpeg_dcmtk.dcm", None), ("emri_small_RLE.dcm", None)]
+FILES = [
+    ("RG1_J2KR.dcm", None),
+    ("RG1_J2KI.dcm", None),
+    ("JPEG2000.dcm", None),
+    ("JPEGLSNearLossless_16.dcm", None),
+    ("SC_rgb_jpeg_dcmtk.dcm", None),
+    ("emri_small_RLE.dcm", None),
+]
 SELFTEST = ["rg1_cr_jpeg2000_lossless.dcm", "rg1_cr_jpeg_lossless_sv1.dcm", "rg1_cr_jpegls_lossless.dcm"]
 
 
@@ -53,17 +59,25 @@ def main() -> None:
         ds = pydicom.dcmread(path)
         bare, iso, loads = [], [], []
         for _ in range(args.repeat):  # interleaved, so background load hits both alike
-            t = time.perf_counter(); decode_in_process(ds); bare.append(time.perf_counter() - t)
-            t = time.perf_counter(); _isolated(path, ds); iso.append(time.perf_counter() - t)
-            t = time.perf_counter(); load(path); loads.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            decode_in_process(ds)
+            bare.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            _isolated(path, ds)
+            iso.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            load(path)
+            loads.append(time.perf_counter() - t)
         b, i, ld = (1000 * statistics.median(x) for x in (bare, iso, loads))
         total_bare += b
         total_iso += i
         name = path.rsplit("/", 1)[-1]
         print(f"{name:34} {ds.Rows * ds.Columns:>11,} {b:>14.1f} {i:>12.1f} {i / b:>6.2f} {ld:>8.1f}")
     n = len(_paths())
-    print(f"overall: isolated / in-process = {total_iso / total_bare:.2f}x; "
-          f"added {(total_iso - total_bare) / n:.1f} ms per image (median of {args.repeat}, {n} files)")
+    print(
+        f"overall: isolated / in-process = {total_iso / total_bare:.2f}x; "
+        f"added {(total_iso - total_bare) / n:.1f} ms per image (median of {args.repeat}, {n} files)"
+    )
 
 
 if __name__ == "__main__":

@@ -78,8 +78,10 @@ def main() -> int:
     if args.scan_only:
         with tempfile.TemporaryDirectory() as tmpdir:
             rate, found = scan_rate(Path(tmpdir))
-        print(f"(c) folder scan: {rate:,.0f} DICOM headers/s on 1,000 files, median of 5 scans "
-              f"({found} images indexed; target >= 1,000/s)")
+        print(
+            f"(c) folder scan: {rate:,.0f} DICOM headers/s on 1,000 files, median of 5 scans "
+            f"({found} images indexed; target >= 1,000/s)"
+        )
         return 0
 
     from cardioview.imaging import load
@@ -97,32 +99,52 @@ def main() -> int:
 
         xrays = [load(p) for p in images]
         batches = [preprocess(x.pixels, onnx.spec) for x in xrays]
-        bare, end_to_end = (ms / len(images) for ms in paired_median_ms(
-            [lambda: [onnx.backend.run(b) for b in batches],
-             lambda: [onnx.predict(load(p)) for p in images]], args.repeats))
-        print(f"(a) end-to-end predict (load+preprocess+forward): {end_to_end:.1f} ms/image; "
-              f"bare ONNX forward {bare:.1f} ms/image; overhead {end_to_end / bare:.2f}x (target <= 1.5x)"
-              + (" [includes the heart/lung segmenter's own forward]" if onnx.anatomy is not None else ""))
+        bare, end_to_end = (
+            ms / len(images)
+            for ms in paired_median_ms(
+                [lambda: [onnx.backend.run(b) for b in batches], lambda: [onnx.predict(load(p)) for p in images]],
+                args.repeats,
+            )
+        )
+        print(
+            f"(a) end-to-end predict (load+preprocess+forward): {end_to_end:.1f} ms/image; "
+            f"bare ONNX forward {bare:.1f} ms/image; overhead {end_to_end / bare:.2f}x (target <= 1.5x)"
+            + (" [includes the heart/lung segmenter's own forward]" if onnx.anatomy is not None else "")
+        )
         if onnx.anatomy is not None:
             # the same without the segmenter: the classifier's own path (load + preprocessing + forward)
             alone = Predictor(bundle, backend="onnx", device="cpu", anatomy=False)
             loaded = [load(p) for p in images]
-            bare, classifier, no_load = (ms / len(images) for ms in paired_median_ms(
-                [lambda: [onnx.backend.run(b) for b in batches],
-                 lambda: [alone.predict(load(p)) for p in images],
-                 lambda: [alone.predict(x) for x in loaded]], args.repeats))
-            print(f"(a') classifier only, no segmenter: {classifier:.1f} ms/image = {classifier / bare:.2f}x the bare "
-                  f"forward ({bare:.1f} ms); without the file decode {no_load:.1f} ms = {no_load / bare:.2f}x")
+            bare, classifier, no_load = (
+                ms / len(images)
+                for ms in paired_median_ms(
+                    [
+                        lambda: [onnx.backend.run(b) for b in batches],
+                        lambda: [alone.predict(load(p)) for p in images],
+                        lambda: [alone.predict(x) for x in loaded],
+                    ],
+                    args.repeats,
+                )
+            )
+            print(
+                f"(a') classifier only, no segmenter: {classifier:.1f} ms/image = {classifier / bare:.2f}x the bare "
+                f"forward ({bare:.1f} ms); without the file decode {no_load:.1f} ms = {no_load / bare:.2f}x"
+            )
 
         batch = batches[0]
         onnx_ms, torch_ms = paired_median_ms(
-            [lambda: onnx.backend.run(batch), lambda: torch_predictor.backend.run(batch)], args.repeats)
-        print(f"(b) forward at {size} px, batch 1: ONNX Runtime {onnx_ms:.1f} ms, torch CPU {torch_ms:.1f} ms; "
-              f"torch/ONNX = {torch_ms / onnx_ms:.2f}x")
+            [lambda: onnx.backend.run(batch), lambda: torch_predictor.backend.run(batch)], args.repeats
+        )
+        print(
+            f"(b) forward at {size} px, batch 1: ONNX Runtime {onnx_ms:.1f} ms, torch CPU {torch_ms:.1f} ms; "
+            f"torch/ONNX = {torch_ms / onnx_ms:.2f}x"
+        )
 
         rate, found = scan_rate(tmp)
-        print(f"(c) folder scan: {rate:,.0f} DICOM headers/s on 1,000 files, median of 5 scans "
-              f"({found} images indexed; target >= 1,000/s)")
+        print(
+            f"(c) folder scan: {rate:,.0f} DICOM headers/s on 1,000 files, median of 5 scans "
+            f"({found} images indexed; target >= 1,000/s)"
+        )
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

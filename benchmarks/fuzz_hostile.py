@@ -34,7 +34,13 @@ import numpy as np
 
 from tests.dicom_factory import write_dicom
 from tests.imaging.declared_films import (
-    blanking_window, inverse_mono1, inverse_mono2, padded_12bit, plain_12bit, png_with_late_exif, save_oriented,
+    blanking_window,
+    inverse_mono1,
+    inverse_mono2,
+    padded_12bit,
+    plain_12bit,
+    png_with_late_exif,
+    save_oriented,
 )
 from tests.imaging.hostile_files import endless_link, forged_jpeg_sof, forged_pixel_length, sparse_copy, unknown_vr
 
@@ -98,10 +104,29 @@ def run_predict(folder: Path, out: Path, code: Path, timeout: int) -> tuple[floa
     env = {**os.environ, "PYTHONPATH": str(code), "OMP_NUM_THREADS": "1"}
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "cardioview", "predict", str(folder), "--out", str(out),
-                               "--weights", str(REPO / "weights" / "cxa_dense121"), "--backend", "onnx",
-                               "--device", "cpu", "--no-report"],
-                              capture_output=True, text=True, timeout=timeout, env=env, cwd=code)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cardioview",
+                "predict",
+                str(folder),
+                "--out",
+                str(out),
+                "--weights",
+                str(REPO / "weights" / "cxa_dense121"),
+                "--backend",
+                "onnx",
+                "--device",
+                "cpu",
+                "--no-report",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=code,
+        )
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, float("nan"), f"predict did not finish in {timeout} s: a stall"
     seconds = time.perf_counter() - start
@@ -110,8 +135,9 @@ def run_predict(folder: Path, out: Path, code: Path, timeout: int) -> tuple[floa
     return seconds, peak_mb, done.stderr
 
 
-def report(folder: Path, out: Path, references: dict[str, str], expected: dict[str, str],
-           seconds: float, peak_mb: float) -> bool:
+def report(
+    folder: Path, out: Path, references: dict[str, str], expected: dict[str, str], seconds: float, peak_mb: float
+) -> bool:
     with open(out / "results.csv", newline="", encoding="utf-8") as f:
         rows = {Path(r["path"]).name: r for r in csv.DictReader(f)}
     names = sorted(p.name for p in folder.iterdir())
@@ -141,8 +167,10 @@ def report(folder: Path, out: Path, references: dict[str, str], expected: dict[s
     echoed = "SMITH" in (out / "results.csv").read_text(encoding="utf-8")
     worst = max(gaps) if gaps else float("nan")
     print(f"\n{len(names)} files, {len(rows)} rows, {len(missing)} without a row; predict took {seconds:.1f} s")
-    print(f"valid films: {len(gaps)} compared with the plainly stored film, max |dP| {worst:.4f} "
-          f"(tolerance {TOLERANCE}); mean {np.mean(gaps):.4f}")
+    print(
+        f"valid films: {len(gaps)} compared with the plainly stored film, max |dP| {worst:.4f} "
+        f"(tolerance {TOLERANCE}); mean {np.mean(gaps):.4f}"
+    )
     print(f"peak memory (predict and decode worker): {peak_mb:,.0f} MB (limit {LIMIT_MB:,} MB)")
     print(f"unexpected status: {wrong or 'none'}; file content echoed in results.csv: {echoed}")
     return not missing and not wrong and not echoed and worst <= TOLERANCE and peak_mb < LIMIT_MB
@@ -156,7 +184,7 @@ def main() -> int:
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose predict runs (default: this one)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds before predict counts as stalled")
     args = parser.parse_args()
-    films = sorted(NIH.glob("*.png"))[:args.films]
+    films = sorted(NIH.glob("*.png"))[: args.films]
     if not films:
         print(f"needs the NIH films in {NIH}", file=sys.stderr)
         return 2

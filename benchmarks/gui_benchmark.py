@@ -117,10 +117,14 @@ def child_stall(weights: str | None, tmp: str) -> dict:
     opening = [g for p, g in gaps[1:] if p == "open"]
     analysing = [g for p, g in gaps if p == "analyse"]
     result = {
-        "images": len(window.state.predictions), "model": window.model_info.model_id,
-        "device": window.model_info.device, "total_s": elapsed,
-        "max_gap_ms": max(analysing), "p99_gap_ms": statistics.quantiles(analysing, n=100)[98],
-        "median_gap_ms": statistics.median(analysing), "beats": len(analysing),
+        "images": len(window.state.predictions),
+        "model": window.model_info.model_id,
+        "device": window.model_info.device,
+        "total_s": elapsed,
+        "max_gap_ms": max(analysing),
+        "p99_gap_ms": statistics.quantiles(analysing, n=100)[98],
+        "median_gap_ms": statistics.median(analysing),
+        "beats": len(analysing),
         "open_max_gap_ms": max(opening),
     }
     window.shutdown()
@@ -167,9 +171,13 @@ def child_memory(tmp: str) -> dict:
     app.processEvents()
     scrolled = time.perf_counter() - start
     result = {
-        "images": done["opened"], "rss_before_mb": before, "rss_after_scan_mb": after_scan,
-        "rss_after_scrolling_mb": _rss_mb(), "thumbnails_cached": len(window.browser.model.thumbnails),
-        "thumbnail_cache_limit": THUMBNAIL_CACHE, "scroll_s": scrolled,
+        "images": done["opened"],
+        "rss_before_mb": before,
+        "rss_after_scan_mb": after_scan,
+        "rss_after_scrolling_mb": _rss_mb(),
+        "thumbnails_cached": len(window.browser.model.thumbnails),
+        "thumbnail_cache_limit": THUMBNAIL_CACHE,
+        "scroll_s": scrolled,
     }
     window.shutdown()
     return result
@@ -214,28 +222,34 @@ def main() -> int:
         if "launch" in parts:
             runs = [_run_child(["--child", "launch", weights, repr(time.time())], env) for _ in range(LAUNCH_RUNS)]
             shown = sorted(r["shown_s"] for r in runs)
-            print(f"(a) launch -> window shown: median {statistics.median(shown):.2f} s "
-                  f"(runs {', '.join(f'{s:.2f}' for s in shown)}; target < 1.5 s); "
-                  f"onnxruntime imported by then: {any(r['onnxruntime_imported'] for r in runs)}, "
-                  f"torch: {any(r['torch_imported'] for r in runs)}")
+            print(
+                f"(a) launch -> window shown: median {statistics.median(shown):.2f} s "
+                f"(runs {', '.join(f'{s:.2f}' for s in shown)}; target < 1.5 s); "
+                f"onnxruntime imported by then: {any(r['onnxruntime_imported'] for r in runs)}, "
+                f"torch: {any(r['torch_imported'] for r in runs)}"
+            )
         if "stall" in parts:
             if not (SHARED / "nih1024").is_dir():
                 print("(b) skipped: needs ../shared/data/nih1024")
             else:
                 r = _run_child(["--child", "stall", weights, tmp_name], env)
-                print(f"(b) Analyse all, {r['images']} images ({r['model']} on {r['device']}) in {r['total_s']:.1f} s: "
-                      f"longest GUI-thread stall {r['max_gap_ms']:.0f} ms (target < 50 ms); heartbeat gap "
-                      f"p99 {r['p99_gap_ms']:.0f} ms, median {r['median_gap_ms']:.1f} ms over {r['beats']} beats; "
-                      f"longest stall while opening the folder and showing its first image: {r['open_max_gap_ms']:.0f} ms")
+                print(
+                    f"(b) Analyse all, {r['images']} images ({r['model']} on {r['device']}) in {r['total_s']:.1f} s: "
+                    f"longest GUI-thread stall {r['max_gap_ms']:.0f} ms (target < 50 ms); heartbeat gap "
+                    f"p99 {r['p99_gap_ms']:.0f} ms, median {r['median_gap_ms']:.1f} ms over {r['beats']} beats; "
+                    f"longest stall while opening the folder and showing its first image: {r['open_max_gap_ms']:.0f} ms"
+                )
         if "memory" in parts:
             if not (SHARED / "cxr128").is_dir():
                 print("(c) skipped: needs ../shared/data/cxr128")
             else:
                 r = _run_child(["--child", "memory", tmp_name], env)
-                print(f"(c) {r['images']} images in the browser: RSS {r['rss_before_mb']:.0f} MB empty window, "
-                      f"{r['rss_after_scan_mb']:.0f} MB after the scan, {r['rss_after_scrolling_mb']:.0f} MB after "
-                      f"scrolling through every row ({r['thumbnails_cached']} thumbnails cached, limit "
-                      f"{r['thumbnail_cache_limit']}; scrolling took {r['scroll_s']:.1f} s)")
+                print(
+                    f"(c) {r['images']} images in the browser: RSS {r['rss_before_mb']:.0f} MB empty window, "
+                    f"{r['rss_after_scan_mb']:.0f} MB after the scan, {r['rss_after_scrolling_mb']:.0f} MB after "
+                    f"scrolling through every row ({r['thumbnails_cached']} thumbnails cached, limit "
+                    f"{r['thumbnail_cache_limit']}; scrolling took {r['scroll_s']:.1f} s)"
+                )
     return 0
 
 

@@ -48,15 +48,19 @@ def main() -> None:
         shutil.copy(packed, folder / "deflated.dcm")
         reference = _median_s(lambda: load(get_testdata_file("CT_small.dcm")))
         print(f"load CT_small.dcm (reference): {reference * 1000:.1f} ms")
-        for name, fn in (("load 500,000 items", lambda: load(plain)),
-                         ("load 500,000 items, deflated", lambda: load(packed)),
-                         ("scan a folder of both", lambda: scan(folder))):
+        for name, fn in (
+            ("load 500,000 items", lambda: load(plain)),
+            ("load 500,000 items, deflated", lambda: load(packed)),
+            ("scan a folder of both", lambda: scan(folder)),
+        ):
             seconds = _median_s(fn)
             print(f"{name}: {seconds * 1000:.1f} ms = {seconds / reference:.1f}x the reference load")
     big = Path(get_testdata_file("RG1_UNCR.dcm"))
     count, whole = _median_s(lambda: check_item_count(big)), _median_s(lambda: load(big))
-    print(f"item count on RG1_UNCR.dcm ({big.stat().st_size >> 20} MB): {count * 1000:.1f} ms "
-          f"= {count / whole:.2f}x its load ({whole * 1000:.0f} ms)")
+    print(
+        f"item count on RG1_UNCR.dcm ({big.stat().st_size >> 20} MB): {count * 1000:.1f} ms "
+        f"= {count / whole:.2f}x its load ({whole * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

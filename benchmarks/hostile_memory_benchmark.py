@@ -45,10 +45,12 @@ print(json.dumps({"peak_kb": max(own, worker), "outcome": outcome}))
 def _bombs(tmp: Path) -> dict[str, Path]:
     bombs = {
         "j2k SIZ 65000x65000 (header 1024x256)": edited("JPEG2000.dcm", tmp / "j2k.dcm", j2k_siz_bomb),
-        "JPEG-LS SOF55 30000x30000": edited("JPEGLSNearLossless_16.dcm", tmp / "jls.dcm",
-                                            lambda ds: jpeg_sof_bomb(ds, 30000, 30000)),
-        "JPEG SOF 65500x1024": edited("SC_rgb_jpeg_dcmtk.dcm", tmp / "jpeg.dcm",
-                                      lambda ds: jpeg_sof_bomb(ds, 65500, 1024)),
+        "JPEG-LS SOF55 30000x30000": edited(
+            "JPEGLSNearLossless_16.dcm", tmp / "jls.dcm", lambda ds: jpeg_sof_bomb(ds, 30000, 30000)
+        ),
+        "JPEG SOF 65500x1024": edited(
+            "SC_rgb_jpeg_dcmtk.dcm", tmp / "jpeg.dcm", lambda ds: jpeg_sof_bomb(ds, 65500, 1024)
+        ),
     }
     raw = Path(get_testdata_file("image_dfl.dcm")).read_bytes()
     uid = b"1.2.840.10008.1.2.1.99"
@@ -104,13 +106,20 @@ def main() -> None:
         print(f"{'file':40} {'size':>10} {'peak MB':>8}  within 2 GB  outcome")
         worst = 0.0
         for name, path in bombs.items():
-            done = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
-                                  cwd=bench_common.REPO, timeout=900)
+            done = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(path)],
+                capture_output=True,
+                text=True,
+                cwd=bench_common.REPO,
+                timeout=900,
+            )
             result = json.loads(done.stdout.strip().splitlines()[-1])
             peak = result["peak_kb"] / 1024
             worst = max(worst, peak)
-            print(f"{name:40} {path.stat().st_size:>10,} {peak:>8.0f}  {'yes' if peak < LIMIT_MB else 'NO':11}  "
-                  f"{result['outcome']}")
+            print(
+                f"{name:40} {path.stat().st_size:>10,} {peak:>8.0f}  {'yes' if peak < LIMIT_MB else 'NO':11}  "
+                f"{result['outcome']}"
+            )
         print(f"worst peak {worst:.0f} MB = {worst / LIMIT_MB:.2f} of the 2 GB limit")
 
 

@@ -58,8 +58,9 @@ def time_listener(files: list[Path], weights: Path, out: Path, dicom: bool) -> f
     listener.start()
     try:
         start = time.perf_counter()
-        dimse.store(Node(name="listener", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port), datasets,
-                    timeout=600)
+        dimse.store(
+            Node(name="listener", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port), datasets, timeout=600
+        )
         if not listener.wait_idle(len(files), timeout=3600):
             raise SystemExit("the listener did not finish")
         elapsed = time.perf_counter() - start

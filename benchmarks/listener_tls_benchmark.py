@@ -52,8 +52,9 @@ def run_once(predictor, films: list, out: Path, tls: tuple | None) -> tuple[floa
         ae.add_requested_context(films[0].SOPClassUID, films[0].file_meta.TransferSyntaxUID)
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 600
         start = time.perf_counter()
-        assoc = ae.associate("127.0.0.1", listener.port, ae_title="CARDIOVIEW",
-                             tls_args=(tls[1], "localhost") if tls else None)
+        assoc = ae.associate(
+            "127.0.0.1", listener.port, ae_title="CARDIOVIEW", tls_args=(tls[1], "localhost") if tls else None
+        )
         if not assoc.is_established:
             raise SystemExit("association failed")
         with reactor_parked(assoc):  # as dimse.store does (a pynetdicom race, see network/reactor.py)
@@ -95,10 +96,14 @@ def main() -> int:
     print(f"{n} films of {size:.2f} MB pixel data, one association, loopback, best of {args.repeats}")
     for name in ("plain", "tls"):
         store_s, total_s = best[name]
-        print(f"{name:5s}: store {n / store_s:7.2f} films/s ({n * size / store_s:6.1f} MB/s), "
-              f"end to end {n / total_s:6.2f} films/s")
-    print(f"ratio TLS/plain: store {best['plain'][0] / best['tls'][0]:.2f}, "
-          f"end to end {best['plain'][1] / best['tls'][1]:.2f}")
+        print(
+            f"{name:5s}: store {n / store_s:7.2f} films/s ({n * size / store_s:6.1f} MB/s), "
+            f"end to end {n / total_s:6.2f} films/s"
+        )
+    print(
+        f"ratio TLS/plain: store {best['plain'][0] / best['tls'][0]:.2f}, "
+        f"end to end {best['plain'][1] / best['tls'][1]:.2f}"
+    )
     return 0
 
 

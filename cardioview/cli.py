@@ -15,8 +15,21 @@ from cardioview.gui.options import add_gui_arguments
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("gui", "predict", "train", "evaluate", "bundle", "compare", "refit", "export-onnx", "sign-bundle",
-            "train-anatomy", "evaluate-anatomy", "listen", "pacs")
+COMMANDS = (
+    "gui",
+    "predict",
+    "train",
+    "evaluate",
+    "bundle",
+    "compare",
+    "refit",
+    "export-onnx",
+    "sign-bundle",
+    "train-anatomy",
+    "evaluate-anatomy",
+    "listen",
+    "pacs",
+)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -82,8 +95,10 @@ def _add_lazy(parser: argparse.ArgumentParser, module: str, function: str, *args
         getattr(importlib.import_module(module), function)(parser, *args)
     except ImportError as exc:
         # e.g. training in the torch-free clinical bundle: main() says so instead of "unrecognized arguments".
-        parser.set_defaults(_unavailable=f"not available in this installation ({exc}); "
-                            "use a source install with torch: pip install -e '.[train]'")
+        parser.set_defaults(
+            _unavailable=f"not available in this installation ({exc}); "
+            "use a source install with torch: pip install -e '.[train]'"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,9 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_sign(args)
     if command == "train-anatomy":
         from cardioview.training.anatomy import train_cli as anatomy_cli
+
         return anatomy_cli.run(args)
     if command == "evaluate-anatomy":
         from cardioview.training.anatomy import evaluate as anatomy_eval
+
         return anatomy_eval.run(args)
     if command == "listen":
         from cardioview.network.listen_cli import run_listen

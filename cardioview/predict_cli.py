@@ -28,25 +28,34 @@ log = logging.getLogger("cardioview.predict")
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or folders (recursive); default: the bundled sample X-rays")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (recursive); default: the bundled sample X-rays"
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for results.csv and the reports")
     parser.add_argument("--weights", metavar="BUNDLE", help="weights bundle folder (default: the shipped weights)")
     parser.add_argument("--threshold", type=float, help="decision threshold (default: the bundle's)")
     parser.add_argument("--backend", default="auto", choices=("auto", "onnx", "torch"))
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    parser.add_argument("--full-resolution", action="store_true",
-                        help="feed each image near its own size (long side <= 1024) instead of the training size")
+    parser.add_argument(
+        "--full-resolution",
+        action="store_true",
+        help="feed each image near its own size (long side <= 1024) instead of the training size",
+    )
     parser.add_argument("--no-report", action="store_true", help="write results.csv only")
     parser.add_argument("--deidentify", action="store_true", help="leave patient and study lines out of the reports")
-    parser.add_argument("--attention-out", metavar="DIR",
-                        help="also save each attention map W as float32 .npy at feature resolution")
+    parser.add_argument(
+        "--attention-out", metavar="DIR", help="also save each attention map W as float32 .npy at feature resolution"
+    )
     parser.add_argument("--opacity", type=float, default=0.2, help="heat-map opacity in the reports (default 0.2)")
     # issue 12: heart/lung segmentation and the automatic CTR (cardioview/anatomy_cli.py)
     from cardioview.anatomy_cli import add_anatomy_arguments
+
     add_anatomy_arguments(parser)
-    parser.add_argument("--dicom-out", metavar="DIR",
-                        help="also write each result as DICOM (Secondary Capture + Structured Report) to DIR")
+    parser.add_argument(
+        "--dicom-out",
+        metavar="DIR",
+        help="also write each result as DICOM (Secondary Capture + Structured Report) to DIR",
+    )
 
 
 def run_predict(args: argparse.Namespace) -> int:
@@ -73,25 +82,38 @@ def run_predict(args: argparse.Namespace) -> int:
     # Library warnings and codec messages go to DIR/debug.log (created only if one comes); stderr is the user's.
     route_library_output(unique_path(out, "debug", suffix=".log"))
     try:
-        predictor = Predictor(args.weights, backend=args.backend, device=args.device,
-                              full_resolution=args.full_resolution, threshold=args.threshold,
-                              anatomy=args.anatomy_weights)
+        predictor = Predictor(
+            args.weights,
+            backend=args.backend,
+            device=args.device,
+            full_resolution=args.full_resolution,
+            threshold=args.threshold,
+            anatomy=args.anatomy_weights,
+        )
     except CardioViewError as exc:
         return _usage(str(exc))
 
     inputs = collect_inputs(paths)
     bundle = getattr(predictor, "bundle", None)
     trust = f"; {bundle.trust.note}" if bundle is not None else ""
-    print(f"{len(inputs.files)} image file(s) to analyse with {predictor.model_id} "
-          f"({predictor.backend_name}, {predictor.device_name}{trust})"
-          + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
-          + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""), file=sys.stderr)
-    writer = ResultWriter(opacity=args.opacity, deidentify=args.deidentify,
-                          weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
+    print(
+        f"{len(inputs.files)} image file(s) to analyse with {predictor.model_id} "
+        f"({predictor.backend_name}, {predictor.device_name}{trust})"
+        + (f"; {inputs.skipped} non-image file(s) skipped" if inputs.skipped else "")
+        + (f"; {len(inputs.rejected)} entr(y/ies) not opened" if inputs.rejected else ""),
+        file=sys.stderr,
+    )
+    writer = ResultWriter(
+        opacity=args.opacity,
+        deidentify=args.deidentify,
+        weights_sha256=predictor.bundle.manifest.get("model_sha256", ""),
+    )
     # issue 23: priors first (headers only), so each report can carry its comparison; rows keep the input order
     films: list = []
-    analysed = {i: _analyse(i + 1, inputs.files[i], predictor, writer, args, out, attention_out, films)
-                for i in _progress(analysis_order(inputs.files))}
+    analysed = {
+        i: _analyse(i + 1, inputs.files[i], predictor, writer, args, out, attention_out, films)
+        for i in _progress(analysis_order(inputs.files))
+    }
     rows = [analysed[i] for i in range(len(inputs.files))]
     for row, path in zip(rows, inputs.files):  # a path given twice is analysed once, and the row says so
         row.warnings = "; ".join(filter(None, [row.warnings, inputs.repeat_note(path)]))
@@ -100,17 +122,30 @@ def run_predict(args: argparse.Namespace) -> int:
     predict_trends(out, films, deidentify=args.deidentify)  # issue 23: DIR/trend.csv and DIR/trend/*.png
     failed = sum(r.status == "error" for r in rows)
     unsuitable = sum(r.status == "unsuitable" for r in rows)
-    print(f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "
-          f"results in {results}", file=sys.stderr)
+    print(
+        f"{len(rows) - failed - unsuitable} ok, {unsuitable} not applicable (no verdict), {failed} failed; "
+        f"results in {results}",
+        file=sys.stderr,
+    )
     for r in rows:
         if r.status != "ok":
-            print(f"  error: {r.error}" if r.status == "error" else f"  not applicable: {Path(r.path).name}: {r.error}",
-                  file=sys.stderr)
+            print(
+                f"  error: {r.error}" if r.status == "error" else f"  not applicable: {Path(r.path).name}: {r.error}",
+                file=sys.stderr,
+            )
     return 1 if failed else 0
 
 
-def _analyse(number: int, path: Path, predictor, writer: ResultWriter, args: argparse.Namespace, out: Path,
-             attention_out: Path | None, films: list | None = None) -> Row:
+def _analyse(
+    number: int,
+    path: Path,
+    predictor,
+    writer: ResultWriter,
+    args: argparse.Namespace,
+    out: Path,
+    attention_out: Path | None,
+    films: list | None = None,
+) -> Row:
     """Analyse one file and write what was asked for; any failure is the row's error (the run goes on).
 
     Args:

@@ -20,8 +20,11 @@ from tests.dicom_factory import SHARED_DATA, pydicom_file, write_dicom
 NIH_BOXES = SHARED_DATA / "nih-boxes" / "images"
 #: (file, view as NIH records it, study date)
 NIH_PATIENT = "NIH-4342"
-NIH_FILMS = (("00004342_002.png", "AP", "20190310"), ("00004342_020.png", "PA", "20200412"),
-             ("00004342_023.png", "PA", "20210515"))
+NIH_FILMS = (
+    ("00004342_002.png", "AP", "20190310"),
+    ("00004342_020.png", "PA", "20200412"),
+    ("00004342_023.png", "PA", "20210515"),
+)
 CR_PATIENT = "CR-RG1"
 
 
@@ -38,9 +41,21 @@ def nih_patient_studies(folder: Path, size: int = 512) -> list[Path]:
     paths = []
     for index, (name, view, date) in enumerate(NIH_FILMS):
         pixels = cv2.resize(nih_film(name), (size, size), interpolation=cv2.INTER_AREA)
-        paths.append(write_dicom(folder / f"{Path(name).stem}.dcm", pixels, view=view, patient_name="Nih^Fourthree",
-                                 extra={"PatientID": NIH_PATIENT, "StudyDate": date, "StudyTime": "101500",
-                                        "StudyInstanceUID": generate_uid(), "AccessionNumber": f"A{index}"}))
+        paths.append(
+            write_dicom(
+                folder / f"{Path(name).stem}.dcm",
+                pixels,
+                view=view,
+                patient_name="Nih^Fourthree",
+                extra={
+                    "PatientID": NIH_PATIENT,
+                    "StudyDate": date,
+                    "StudyTime": "101500",
+                    "StudyInstanceUID": generate_uid(),
+                    "AccessionNumber": f"A{index}",
+                },
+            )
+        )
     return paths
 
 
@@ -50,8 +65,13 @@ def cr_patient_studies(folder: Path) -> list[Path]:
     paths = []
     for time, view in (("080000", "PA"), ("163000", "AP")):
         ds = pydicom.dcmread(pydicom_file("RG1_UNCR.dcm"))
-        ds.PatientID, ds.PatientName, ds.StudyDate, ds.StudyTime, ds.ViewPosition = \
-            CR_PATIENT, "Cr^Patient", "20240102", time, view
+        ds.PatientID, ds.PatientName, ds.StudyDate, ds.StudyTime, ds.ViewPosition = (
+            CR_PATIENT,
+            "Cr^Patient",
+            "20240102",
+            time,
+            view,
+        )
         ds.StudyInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         path = folder / f"rg1_{time}.dcm"

@@ -27,8 +27,15 @@ def require_shared_data(folder: Path = SHARED_DATA) -> Path:
     return folder
 
 
-def build_tiny_bundle(root: Path, *, threshold: float = 0.5, temperature: float = 1.0, input_size: int = 64,
-                      intended_use: str = "research", seed: int = 0) -> Path:
+def build_tiny_bundle(
+    root: Path,
+    *,
+    threshold: float = 0.5,
+    temperature: float = 1.0,
+    input_size: int = 64,
+    intended_use: str = "research",
+    seed: int = 0,
+) -> Path:
     """Write a real bundle with a randomly initialised network (fp16 tensors + ONNX)."""
     import torch
 

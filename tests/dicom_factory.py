@@ -13,15 +13,15 @@ Usage in a test::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import cv2
 import numpy as np
 import pytest
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ComputedRadiographyImageStorage, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import ComputedRadiographyImageStorage, CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 #: ../shared/data beside the repository (absent in a user's fresh clone).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -44,7 +44,7 @@ def pydicom_file(name: str) -> Path:
 def region_mean(pixels: np.ndarray, top: float, bottom: float, left: float, right: float) -> float:
     """Mean of a box given as fractions of the image height and width."""
     h, w = pixels.shape
-    return float(pixels[int(top * h):int(bottom * h), int(left * w):int(right * w)].mean())
+    return float(pixels[int(top * h) : int(bottom * h), int(left * w) : int(right * w)].mean())
 
 
 def nih_image(name: str = "00000001_000.png") -> np.ndarray:
@@ -57,12 +57,24 @@ def nih_image(name: str = "00000001_000.png") -> np.ndarray:
     return image
 
 
-def write_dicom(path: Path, stored: np.ndarray, *, photometric: str = "MONOCHROME2", bits_stored: int | None = None,
-                slope: float | None = None, intercept: float | None = None,
-                windows: Iterable[tuple[float, float, str]] = (), modality: str = "CR", body_part: str = "CHEST",
-                view: str = "PA", rows: int | None = None, columns: int | None = None,
-                pixel_data: bytes | None = None, patient_name: str = "Test^Factory",
-                extra: dict | None = None) -> Path:
+def write_dicom(
+    path: Path,
+    stored: np.ndarray,
+    *,
+    photometric: str = "MONOCHROME2",
+    bits_stored: int | None = None,
+    slope: float | None = None,
+    intercept: float | None = None,
+    windows: Iterable[tuple[float, float, str]] = (),
+    modality: str = "CR",
+    body_part: str = "CHEST",
+    view: str = "PA",
+    rows: int | None = None,
+    columns: int | None = None,
+    pixel_data: bytes | None = None,
+    patient_name: str = "Test^Factory",
+    extra: dict | None = None,
+) -> Path:
     """Write a valid DICOM Part 10 file (Explicit VR Little Endian) around ``stored`` samples.
 
     Args:
@@ -109,8 +121,11 @@ def write_dicom(path: Path, stored: np.ndarray, *, photometric: str = "MONOCHROM
         ds.WindowCenterWidthExplanation = [w[2] for w in windows] if len(windows) > 1 else windows[0][2]
     for keyword, value in (extra or {}).items():
         setattr(ds, keyword, value)
-    data = np.ascontiguousarray(stored).astype(stored.dtype.newbyteorder("<")).tobytes() \
-        if pixel_data is None else pixel_data
+    data = (
+        np.ascontiguousarray(stored).astype(stored.dtype.newbyteorder("<")).tobytes()
+        if pixel_data is None
+        else pixel_data
+    )
     if data:
         ds.PixelData = data + (b"\0" if len(data) % 2 else b"")
         ds["PixelData"].VR = "OB" if ds.BitsAllocated == 8 else "OW"
@@ -130,15 +145,24 @@ def nih_variants(image: np.ndarray, folder: Path) -> dict[str, Path]:
     v = image.astype(np.uint16)
     png = folder / "image.png"
     assert cv2.imwrite(str(png), image)
-    window = [(RESCALED["window_center"], RESCALED["window_width"], "maps back to 8-bit"),
-              (40.0, 400.0, "a second window that must not be applied by default")]
+    window = [
+        (RESCALED["window_center"], RESCALED["window_width"], "maps back to 8-bit"),
+        (40.0, 400.0, "a second window that must not be applied by default"),
+    ]
     rescale = dict(slope=RESCALED["slope"], intercept=RESCALED["intercept"])
     return {
         "png": png,
         "mono2": write_dicom(folder / "mono2.dcm", v * 257),
         "mono1": write_dicom(folder / "mono1.dcm", (255 - v) * 257, photometric="MONOCHROME1"),
-        "mono2_windowed": write_dicom(folder / "mono2_windowed.dcm", v * 16 + 1000, bits_stored=13,
-                                      windows=window, **rescale),
-        "mono1_windowed": write_dicom(folder / "mono1_windowed.dcm", (255 - v) * 16 + 1000, bits_stored=13,
-                                      photometric="MONOCHROME1", windows=window, **rescale),
+        "mono2_windowed": write_dicom(
+            folder / "mono2_windowed.dcm", v * 16 + 1000, bits_stored=13, windows=window, **rescale
+        ),
+        "mono1_windowed": write_dicom(
+            folder / "mono1_windowed.dcm",
+            (255 - v) * 16 + 1000,
+            bits_stored=13,
+            photometric="MONOCHROME1",
+            windows=window,
+            **rescale,
+        ),
     }

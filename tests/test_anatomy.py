@@ -23,12 +23,14 @@ SAMPLE = REPO_ROOT / "resources" / "samples" / "nih_00000001_000_cardiomegaly.pn
 
 def _wingspan_items():
     from cardioview.training.anatomy.data import scan
+
     require_shared_data(HEART_LUNG)
     return [it for it in scan(HEART_LUNG) if it.ctr is not None]
 
 
 def _gt_masks(item):
     from cardioview.training.anatomy.data import load_mask
+
     return [load_mask(m) for m in item.masks]
 
 
@@ -85,11 +87,13 @@ def _runner():
     if not (ANATOMY_BUNDLE / "manifest.json").is_file():
         pytest.skip("weights/cxr_anatomy is not in this checkout")
     from cardioview.inference.anatomy_runner import AnatomyRunner
+
     return AnatomyRunner(ANATOMY_BUNDLE)
 
 
 def test_segmenter_on_a_real_nih_film_gives_masks_at_its_size_and_a_ctr():
     from cardioview.imaging import load
+
     runner = _runner()
     xray = load(SAMPLE)
     res = runner.segment(xray)
@@ -106,6 +110,7 @@ def test_ctr_measured_on_the_network_grid_matches_the_full_size_measurement():
     """The runner measures on the network's output masks: its calipers match full-size masks of a 1024 px film."""
     from cardioview.anatomy import assess
     from cardioview.imaging import load
+
     runner = _runner()
     sample = load(SAMPLE)
     xray = replace(sample, pixels=np.repeat(np.repeat(sample.pixels, 2, axis=0), 2, axis=1))  # a 1024 px film
@@ -132,6 +137,7 @@ def test_segmenter_dice_on_real_jsrt_films_it_did_not_train_on():
     require_shared_data(HEART_LUNG)
     from cardioview.training.anatomy.data import load_image, scan
     from cardioview.training.anatomy.metrics import dice
+
     manifest = json.loads((ANATOMY_BUNDLE / "manifest.json").read_text())
     assert manifest["format"] == "cardioview-anatomy-bundle/1"
     split = manifest.get("training", {}).get("test_images")
@@ -146,6 +152,7 @@ def test_segmenter_bundle_refuses_a_tampered_onnx(tmp_path):
     _runner()
     from cardioview.inference.anatomy_runner import AnatomyRunner
     from cardioview.model.anatomy_bundle import load_anatomy_bundle
+
     copy = tmp_path / "cxr_anatomy"
     shutil.copytree(ANATOMY_BUNDLE, copy)
     data = bytearray((copy / "model.onnx").read_bytes())
@@ -166,17 +173,22 @@ def test_bundle_size_keeps_weights_within_budget():
 
 def test_anatomy_viewer_path_imports_without_qt_torch_or_opencv():
     from tests.test_boundaries import _probe
-    result = _probe(("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "cv2", "sklearn", "scipy"), """
+
+    result = _probe(
+        ("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "cv2", "sklearn", "scipy"),
+        """
 import cardioview.anatomy, cardioview.anatomy.components, cardioview.anatomy_cli
 import cardioview.inference.anatomy_runner, cardioview.model.anatomy_bundle, cardioview.render.anatomy_overlay
 print("ok")
-""")
+""",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
 
 def test_quality_check_passes_the_ground_truth_masks():
     from cardioview.training.anatomy.data import scan
+
     require_shared_data(HEART_LUNG)
     items = scan(HEART_LUNG)[::4]
     refused = [it.key for it in items if not assess(*_gt_masks(it)).passed]

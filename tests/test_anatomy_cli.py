@@ -24,14 +24,27 @@ def _needs_bundle():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "cardioview", *map(str, args)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "cardioview", *map(str, args)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_predict_writes_ctr_and_masks_at_the_input_size(tmp_path):
     sample = SAMPLES / "nih_00000001_000_cardiomegaly.png"
-    r = _cli("predict", sample, SAMPLES / "rg1_cr_chest_pa_monochrome1.dcm", "--out", tmp_path / "out",
-             "--masks-out", tmp_path / "masks", "--no-report")
+    r = _cli(
+        "predict",
+        sample,
+        SAMPLES / "rg1_cr_chest_pa_monochrome1.dcm",
+        "--out",
+        tmp_path / "out",
+        "--masks-out",
+        tmp_path / "masks",
+        "--no-report",
+    )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(open(tmp_path / "out" / "results.csv")))
     assert "ctr" in rows[0]
@@ -51,6 +64,7 @@ def test_report_draws_outlines_and_names_the_ctr_source():
     from cardioview.inference.predictor import Predictor
     from cardioview.render.report import build_report
     from cardioview.render.report_content import report_lines
+
     predictor = Predictor()
     assert predictor.anatomy is not None
     xray = load(SAMPLES / "nih_00000001_000_cardiomegaly.png")
@@ -73,6 +87,7 @@ def test_evaluate_anatomy_on_real_masks_and_nih_boxes(tmp_path):
     small.write_text("\n".join(lines) + "\n")
     split = tmp_path / "split.json"
     from cardioview.training.anatomy.data import scan
+
     keys = [it.key for it in scan(data) if it.ctr is not None][:5]
     split.write_text(json.dumps({"train": [], "val": [], "test": keys}))
     r = _cli("evaluate-anatomy", "--data", data, "--split", split, "--boxes", small, "--out", tmp_path / "eval")

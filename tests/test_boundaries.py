@@ -28,13 +28,16 @@ sys.meta_path.insert(0, Blocker())
 
 
 def test_headless_packages_import_without_qt_torch_or_matplotlib():
-    result = _probe(("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "matplotlib"), """
+    result = _probe(
+        ("PySide6", "shiboken6", "pyqtgraph", "torch", "torchvision", "matplotlib"),
+        """
 import cardioview.imaging, cardioview.imaging.folder_scan
 import cardioview.render.colormaps, cardioview.render.overlay, cardioview.render.report
 import cardioview.inference.predictor, cardioview.inference.backends, cardioview.model.bundle
 import cardioview.cli, cardioview.predict_cli
 print("ok")
-""")
+""",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -42,11 +45,14 @@ print("ok")
 def test_predict_runs_on_onnx_runtime_with_torch_absent(tiny_bundle, tmp_path):
     """What the clinical bundle does: load a real DICOM, analyse it, write the report, no torch."""
     out = tmp_path / "out"
-    result = _probe(("torch", "torchvision", "PySide6", "pyqtgraph"), f"""
+    result = _probe(
+        ("torch", "torchvision", "PySide6", "pyqtgraph"),
+        f"""
 from cardioview.cli import main
 sys.exit(main(["predict", {get_testdata_file("RG1_UNCR.dcm")!r}, "--out", {str(out)!r},
                "--weights", {str(tiny_bundle)!r}]))
-""")
+""",
+    )
     assert result.returncode == 0, result.stderr
     assert (out / "RG1_UNCR.png").is_file() and (out / "results.csv").is_file()
     assert "onnxruntime" in result.stderr
@@ -68,7 +74,9 @@ def test_export_onnx_command(tiny_bundle, tmp_path):
 
 def test_torch_paths_fail_with_a_clear_message_when_torch_is_absent(tiny_bundle, tmp_path):
     """The torch-free bundle: choosing torch, training or exporting says what is missing, no traceback."""
-    result = _probe(("torch", "torchvision", "PySide6", "pyqtgraph"), f"""
+    result = _probe(
+        ("torch", "torchvision", "PySide6", "pyqtgraph"),
+        f"""
 from cardioview.cli import main
 from cardioview.errors import BackendUnavailableError
 from cardioview.inference.backends import open_backend
@@ -79,7 +87,8 @@ except BackendUnavailableError as exc:
     print("backend:", exc)
 print("train:", main(["train", "--data", "x"]))
 print("export:", main(["export-onnx", "--weights", {str(tiny_bundle)!r}, "--out", {str(tmp_path / "m.onnx")!r}]))
-""")
+""",
+    )
     assert result.returncode == 0, result.stderr
     assert "backend: the torch backend is not installed here" in result.stdout
     assert "train: 2" in result.stdout and "export: 2" in result.stdout
@@ -91,7 +100,9 @@ def test_viewer_path_runs_without_opencv(tiny_bundle, tmp_path):
     nih_png = REPO.parent / "shared" / "data" / "nih1024" / "images" / "00000001_000.png"
     if not nih_png.is_file():
         pytest.skip(f"needs the real NIH data at {nih_png.parent} (../shared/data beside the repo); absent here")
-    result = _probe(("cv2", "torch", "torchvision"), f"""
+    result = _probe(
+        ("cv2", "torch", "torchvision"),
+        f"""
 from pathlib import Path
 from cardioview.imaging import load
 from cardioview.inference.predictor import Predictor
@@ -116,6 +127,7 @@ results = run_selftest({str(tiny_bundle)!r}, out_dir=out / "selftest", device="c
 assert all(check.status == "PASS" for check in results), [c.line() for c in results]
 assert "cv2" not in sys.modules
 print("ok")
-""")
+""",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")

@@ -46,8 +46,19 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
     rows = {os.path.basename(r["path"]): r for r in _rows(out / "results.csv")}
     assert set(rows) == {"chest_cr.dcm", "j2k.dcm", "empty.dcm", "garbage.dcm", "notes.png"}
     assert list(_rows(out / "results.csv")[0]) == [
-        "path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings", "error",
-        "sop_instance_uid", "study_instance_uid"]
+        "path",
+        "status",
+        "probability",
+        "threshold",
+        "label",
+        "ctr",
+        "model",
+        "elapsed_ms",
+        "warnings",
+        "error",
+        "sop_instance_uid",
+        "study_instance_uid",
+    ]
     assert rows["chest_cr.dcm"]["status"] == "ok"
     assert rows["chest_cr.dcm"]["sop_instance_uid"] and rows["chest_cr.dcm"]["study_instance_uid"]
     assert rows["notes.png"]["sop_instance_uid"] == ""  # a film that did not load names no UID
@@ -65,7 +76,8 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
     reports = sorted(p.name for p in out.glob("*.png"))
     assert reports == ["chest_cr.png", "j2k.png"]
     assert read_report_metadata(out / "chest_cr.png")["prediction"]["probability"] == pytest.approx(
-        float(rows["chest_cr.dcm"]["probability"]), abs=1e-4)
+        float(rows["chest_cr.dcm"]["probability"]), abs=1e-4
+    )
     err = capsys.readouterr().err
     assert "1 non-image file(s) skipped" in err and "Traceback" not in err
 
@@ -77,16 +89,38 @@ def test_second_run_never_overwrites(tmp_path, tiny_bundle):
     for _ in range(2):
         assert main(["predict", str(src), "--out", str(out), "--weights", str(tiny_bundle)]) == 0
     # trend.csv (issue 23): the DICOM names its patient and date, so it has a trend row; never overwritten either
-    assert sorted(p.name for p in out.iterdir()) == ["one.png", "one_1.png", "results.csv", "results_1.csv",
-                                                     "trend.csv", "trend_1.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "one.png",
+        "one_1.png",
+        "results.csv",
+        "results_1.csv",
+        "trend.csv",
+        "trend_1.csv",
+    ]
 
 
 def test_deidentify_and_attention_out(tmp_path, tiny_bundle):
     src = tmp_path / "Doe_John.dcm"
     shutil.copy(get_testdata_file("RG1_UNCR.dcm"), src)
     out, att = tmp_path / "out", tmp_path / "att"
-    assert main(["predict", str(src), "--out", str(out), "--weights", str(tiny_bundle),
-                 "--deidentify", "--attention-out", str(att), "--threshold", "0.25"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                str(src),
+                "--out",
+                str(out),
+                "--weights",
+                str(tiny_bundle),
+                "--deidentify",
+                "--attention-out",
+                str(att),
+                "--threshold",
+                "0.25",
+            ]
+        )
+        == 0
+    )
     (report,) = out.glob("*.png")
     assert "Doe" not in report.name
     meta = read_report_metadata(report)
@@ -104,8 +138,23 @@ def test_full_resolution_on_a_real_nih_image(tmp_path, tiny_bundle):
     require_shared_data(NIH1024)
     out, att = tmp_path / "out", tmp_path / "att"
     src = NIH1024 / "images" / "00000001_000.png"
-    assert main(["predict", str(src), "--out", str(out), "--weights", str(tiny_bundle), "--no-report",
-                 "--full-resolution", "--attention-out", str(att)]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                str(src),
+                "--out",
+                str(out),
+                "--weights",
+                str(tiny_bundle),
+                "--no-report",
+                "--full-resolution",
+                "--attention-out",
+                str(att),
+            ]
+        )
+        == 0
+    )
     assert np.load(att / "00000001_000.npy").shape == (32, 32)  # 1024 px / 32
     assert not list(out.glob("*.png"))
     (row,) = _rows(out / "results.csv")
@@ -120,10 +169,13 @@ def test_unusable_weights_and_bad_usage_exit_2(tmp_path, tiny_bundle, capsys):
     assert main(["predict", src, "--out", str(tmp_path / "o1"), "--weights", str(broken), "--backend", "onnx"]) == 2
     assert "hash check" in capsys.readouterr().err
     assert main(["predict", src, "--out", str(tmp_path / "o2"), "--weights", str(tmp_path / "nowhere")]) == 2
-    assert main(["predict", str(tmp_path / "missing.dcm"), "--out", str(tmp_path / "o3"),
-                 "--weights", str(tiny_bundle)]) == 2
-    assert main(["predict", src, "--out", str(tmp_path / "o4"), "--weights", str(tiny_bundle),
-                 "--threshold", "1.5"]) == 2
+    assert (
+        main(["predict", str(tmp_path / "missing.dcm"), "--out", str(tmp_path / "o3"), "--weights", str(tiny_bundle)])
+        == 2
+    )
+    assert (
+        main(["predict", src, "--out", str(tmp_path / "o4"), "--weights", str(tiny_bundle), "--threshold", "1.5"]) == 2
+    )
 
 
 def test_default_inputs_are_the_bundled_samples(tmp_path, tiny_bundle):
@@ -137,8 +189,12 @@ def test_not_applicable_films_get_no_verdict(tmp_path, tiny_bundle, capsys):
     """MR head, CT, extremity CR: status unsuitable with the reason, no label, 'not applicable' in the report."""
     folder = tmp_path / "mixed"
     folder.mkdir()
-    for name, target in (("emri_small.dcm", "mr_head.dcm"), ("CT_small.dcm", "ct.dcm"),
-                         ("RG3_UNCR.dcm", "tibia_cr.dcm"), ("RG1_UNCR.dcm", "chest_cr.dcm")):
+    for name, target in (
+        ("emri_small.dcm", "mr_head.dcm"),
+        ("CT_small.dcm", "ct.dcm"),
+        ("RG3_UNCR.dcm", "tibia_cr.dcm"),
+        ("RG1_UNCR.dcm", "chest_cr.dcm"),
+    ):
         shutil.copy(get_testdata_file(name), folder / target)
     out = tmp_path / "out"
     assert main(["predict", str(folder), "--out", str(out), "--weights", str(tiny_bundle)]) == 0

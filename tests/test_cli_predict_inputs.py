@@ -37,10 +37,25 @@ def test_endless_and_20_gb_sparse_files_each_get_a_row(tmp_path, tiny_bundle):
         pytest.skip("needs /proc/self/pagemap and a file system with sparse files")
     out = tmp_path / "out"
     # A subprocess with a generous limit: a stall must fail this test, not hang the suite.
-    done = subprocess.run([sys.executable, "-m", "cardioview", "predict", str(folder), "--out", str(out),
-                           "--weights", str(tiny_bundle), "--no-report"],
-                          capture_output=True, text=True, timeout=300, cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cardioview",
+            "predict",
+            str(folder),
+            "--out",
+            str(out),
+            "--weights",
+            str(tiny_bundle),
+            "--no-report",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"},
+    )
     rows = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
     assert set(rows) == {"endless.dcm", "sparse_20gb.dcm"}, done.stderr
     assert rows["endless.dcm"]["status"] == "error" and "no DICOM data" in rows["endless.dcm"]["error"]
@@ -57,8 +72,22 @@ def test_every_name_of_a_file_gets_its_row_and_a_repeated_argument_is_folded_wit
     os.link(first, folder / "film_hardlink.png")
     (folder / "film_symlink.png").symlink_to(first)
     out = tmp_path / "out"
-    assert main(["predict", str(folder), str(first), str(first), "--out", str(out), "--weights", str(tiny_bundle),
-                 "--no-report"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                str(folder),
+                str(first),
+                str(first),
+                "--out",
+                str(out),
+                "--weights",
+                str(tiny_bundle),
+                "--no-report",
+            ]
+        )
+        == 0
+    )
     rows = _rows(out / "results.csv")
     assert sorted(Path(r["path"]).name for r in rows) == ["film.png", "film_hardlink.png", "film_symlink.png"]
     assert len({r["probability"] for r in rows}) == 1  # one film, three names, one answer
@@ -79,8 +108,10 @@ def test_forged_headers_and_non_images_get_plain_reasons_that_echo_nothing(tmp_p
     rows = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
     assert all(r["status"] == "error" for r in rows.values())
     assert "65500" in rows["forged_sof.jpg"]["error"] and "refused before decoding" in rows["forged_sof.jpg"]["error"]
-    assert "(0028,0004)" in rows["unknown_vr.dcm"]["error"] and "unknown value representation" in \
-        rows["unknown_vr.dcm"]["error"]
+    assert (
+        "(0028,0004)" in rows["unknown_vr.dcm"]["error"]
+        and "unknown value representation" in rows["unknown_vr.dcm"]["error"]
+    )
     assert "NotImplementedError" not in rows["unknown_vr.dcm"]["error"]
     text = (out / "results.csv").read_text(encoding="utf-8")
     assert "SMITH" not in text and secret[:8].hex(" ") not in text and "01 02" not in text

@@ -45,7 +45,9 @@ def test_non_utf8_file_name_gets_its_row(tmp_path, tiny_bundle, capsys):
     rows = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
     assert set(rows) == {"chest_\\xff\\xfe.dcm", "broken_\\xe9.png"}  # shown as escapes, never dropped
     assert rows["chest_\\xff\\xfe.dcm"]["status"] == "ok"
-    assert rows["broken_\\xe9.png"]["status"] == "error" and rows["broken_\\xe9.png"]["error"].startswith("broken_\\xe9")
+    assert rows["broken_\\xe9.png"]["status"] == "error" and rows["broken_\\xe9.png"]["error"].startswith(
+        "broken_\\xe9"
+    )
     assert (out / os.fsdecode(b"chest_\xff\xfe.png")).is_file()  # the report keeps the real name
     assert "Traceback" not in capsys.readouterr().err
 
@@ -76,8 +78,19 @@ def test_paths_longer_than_the_system_allows_get_a_row(tmp_path, tiny_bundle, ca
     assert len(os.fsencode(deep_file)) > 4096
     long_name = tmp_path / ("x" * 300 + ".png")  # one name over the 255-byte limit, given directly
     out = tmp_path / "out"
-    code = main(["predict", str(folder), str(deep_file), str(long_name), "--out", str(out),
-                 "--weights", str(tiny_bundle), "--no-report"])
+    code = main(
+        [
+            "predict",
+            str(folder),
+            str(deep_file),
+            str(long_name),
+            "--out",
+            str(out),
+            "--weights",
+            str(tiny_bundle),
+            "--no-report",
+        ]
+    )
     assert code == 1
     rows = _rows(out / "results.csv")
     assert [r["status"] for r in rows if r["path"].endswith("ok.png")] == ["ok"]
@@ -100,10 +113,10 @@ def test_a_long_input_name_still_gets_a_report(tmp_path, tiny_bundle):
 def formula_folder(tmp_path) -> Path:
     folder = tmp_path / "formulas"
     folder.mkdir()
-    shutil.copy(FILM, folder / '=HYPERLINK("evil.example";"click").png')              # a real film
-    (folder / "+1+2.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00broken")      # broken bytes
-    Image.open(FILM).convert("L").save(folder / "@SUM(1).jpg", quality=90)             # a real JPEG
-    (folder / "-2+3.png").write_bytes(b"\x89PNG\r\n\x1a\nthen nothing")               # truncated PNG
+    shutil.copy(FILM, folder / '=HYPERLINK("evil.example";"click").png')  # a real film
+    (folder / "+1+2.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00broken")  # broken bytes
+    Image.open(FILM).convert("L").save(folder / "@SUM(1).jpg", quality=90)  # a real JPEG
+    (folder / "-2+3.png").write_bytes(b"\x89PNG\r\n\x1a\nthen nothing")  # truncated PNG
     (folder / "\tTAB.png").write_bytes(b"")
     return folder
 
@@ -141,8 +154,20 @@ def test_a_named_pipe_given_to_predict_gets_a_row(tmp_path, tiny_bundle):
     os.mkfifo(tmp_path / "x.dcm")
     (tmp_path / "zero.dcm").symlink_to("/dev/zero")
     out = tmp_path / "out"
-    assert main(["predict", str(tmp_path / "x.dcm"), str(tmp_path / "zero.dcm"), "--out", str(out),
-                 "--weights", str(tiny_bundle)]) == 1
+    assert (
+        main(
+            [
+                "predict",
+                str(tmp_path / "x.dcm"),
+                str(tmp_path / "zero.dcm"),
+                "--out",
+                str(out),
+                "--weights",
+                str(tiny_bundle),
+            ]
+        )
+        == 1
+    )
     rows = {Path(r["path"]).name: r["error"] for r in _rows(out / "results.csv")}
     assert "named pipe" in rows["x.dcm"] and "character device" in rows["zero.dcm"]
 
@@ -166,14 +191,33 @@ def test_library_messages_stay_off_stderr(tmp_path, tiny_bundle):
         shutil.copy(get_testdata_file(name), folder / name)
     out = tmp_path / "out"
     # a real process: pytest would otherwise capture the warnings itself
-    done = subprocess.run([sys.executable, "-m", "cardioview", "predict", str(folder), "--out", str(out),
-                           "--weights", str(tiny_bundle), "--no-report"], cwd=REPO, capture_output=True,
-                          text=True, errors="backslashreplace", timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cardioview",
+            "predict",
+            str(folder),
+            "--out",
+            str(out),
+            "--weights",
+            str(tiny_bundle),
+            "--no-report",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        errors="backslashreplace",
+        timeout=300,
+    )
     assert done.returncode == 1
     err = done.stderr
     lines = [line for line in err.splitlines() if line.strip()]
-    user_lines = [line for line in lines if line.startswith(("  error:", "  not applicable:")) or " ok, " in line
-                  or "image file(s) to analyse" in line]
+    user_lines = [
+        line
+        for line in lines
+        if line.startswith(("  error:", "  not applicable:")) or " ok, " in line or "image file(s) to analyse" in line
+    ]
     assert lines == user_lines, "\n".join(set(lines) - set(user_lines))
     assert "UserWarning" not in err and "Doe" not in err
     for log in out.glob("debug*.log"):
@@ -189,9 +233,9 @@ def test_library_output_goes_to_the_debug_log(tmp_path):
         "import numpy as np\n"
         "from cardioview.library_output import route_library_output\n"
         f"route_library_output(Path({str(log)!r}))\n"
-        "np.float64(1.0) / np.float64(0.0)\n"                    # numpy's RuntimeWarning
+        "np.float64(1.0) / np.float64(0.0)\n"  # numpy's RuntimeWarning
         "logging.getLogger('PIL.PngImagePlugin').warning('codec message')\n"
-        "logging.getLogger('pydicom').warning('Doe^Jane')\n"     # pydicom may quote patient names: dropped
+        "logging.getLogger('pydicom').warning('Doe^Jane')\n"  # pydicom may quote patient names: dropped
         "print('the user message', file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -20,10 +20,15 @@ def film(patient="P1", date="20200101", time="", uid="1.2.3", view="PA", p=0.4, 
 
 def test_prior_is_the_latest_earlier_study_never_the_same_one():
     current = film(date="20210101", uid="1.9", name="now.dcm")
-    films = [film(date="20190101", uid="1.1", name="old.dcm"), film(date="20200101", uid="1.2", name="prior.dcm"),
-             film(date="20210101", uid="1.9", name="same_study_other_film.dcm"),
-             film(date="20220101", uid="1.3", name="later.dcm"), film(patient="P2", date="20200601", uid="1.4"),
-             film(date="", uid="1.5", name="undated.dcm"), current]
+    films = [
+        film(date="20190101", uid="1.1", name="old.dcm"),
+        film(date="20200101", uid="1.2", name="prior.dcm"),
+        film(date="20210101", uid="1.9", name="same_study_other_film.dcm"),
+        film(date="20220101", uid="1.3", name="later.dcm"),
+        film(patient="P2", date="20200601", uid="1.4"),
+        film(date="", uid="1.5", name="undated.dcm"),
+        current,
+    ]
     assert prior_of(current, films).path.name == "prior.dcm"
     assert prior_of(film(date="20190101", uid="1.1"), films) is None
     assert prior_of(film(patient=""), films) is None  # a raster names no patient
@@ -48,15 +53,17 @@ def test_pseudonym_key_is_created_once_private_and_stable(tmp_path, monkeypatch)
 
 
 def test_hostile_patient_ids_stay_cells_and_file_names(tmp_path):
-    films = [film(patient="=HYPERLINK(\"http://x\")", date="20200101", uid="1.1", name="a.dcm"),
-             film(patient="=HYPERLINK(\"http://x\")", date="20200101", time="120000", uid="1.2", name="b.dcm"),
-             film(patient="../../escape", date="20200101", uid="2.1", name="c.dcm"),
-             film(patient="../../escape", date="20210101", uid="2.2", name="d.dcm", view="AP")]
+    films = [
+        film(patient='=HYPERLINK("http://x")', date="20200101", uid="1.1", name="a.dcm"),
+        film(patient='=HYPERLINK("http://x")', date="20200101", time="120000", uid="1.2", name="b.dcm"),
+        film(patient="../../escape", date="20200101", uid="2.1", name="c.dcm"),
+        film(patient="../../escape", date="20210101", uid="2.2", name="d.dcm", view="AP"),
+    ]
     written = write_trend_outputs(tmp_path, films, deidentify=False, key_folder=tmp_path)
     assert all(p.resolve().is_relative_to(tmp_path.resolve()) for p in written)
     with open(tmp_path / "trend.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert {r["patient"] for r in rows} == {"'=HYPERLINK(\"http://x\")", "../../escape"}
+    assert {r["patient"] for r in rows} == {'\'=HYPERLINK("http://x")', "../../escape"}
     plots = sorted(p.name for p in (tmp_path / "trend").iterdir())
     assert plots == ["HYPERLINK_http_x.png", "escape.png"]
     # two studies on one day (a single x position) still draw

@@ -87,8 +87,10 @@ def test_area_shrink_is_within_one_level_of_inter_area(size):
 @pytest.mark.parametrize("size", [(224, 224), (512, 400)])
 def test_bilinear_enlargement_is_within_one_level_of_inter_linear(size):
     for gray in _cxr_images(30):
-        difference = np.abs(resize_gray(gray, size).astype(int)
-                            - cv2.resize(gray, size[::-1], interpolation=cv2.INTER_LINEAR).astype(int))
+        difference = np.abs(
+            resize_gray(gray, size).astype(int)
+            - cv2.resize(gray, size[::-1], interpolation=cv2.INTER_LINEAR).astype(int)
+        )
         assert difference.max() <= 1 and difference.mean() < 0.2
         as_float = resize_gray(gray.astype(np.float32), size)
         reference = cv2.resize(gray.astype(np.float32), size[::-1], interpolation=cv2.INTER_LINEAR)

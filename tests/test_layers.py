@@ -106,8 +106,9 @@ def test_packages_import_only_their_own_layer_and_those_below():
 
 
 def test_no_package_imports_a_command_module():
-    offenders = _offenders(lambda m, t: t in ALL and _is_command(t) and not _is_command(m)
-                           and _unit(m) not in LAYERS[-1][1])
+    offenders = _offenders(
+        lambda m, t: t in ALL and _is_command(t) and not _is_command(m) and _unit(m) not in LAYERS[-1][1]
+    )
     assert not offenders, "imports of a command module (cli.py, *_cli.py):\n" + "\n".join(offenders)
 
 
@@ -130,8 +131,9 @@ def test_model_and_render_do_not_import_inference():
 
 
 def test_network_is_headless():
-    offenders = _offenders(lambda m, t: _unit(m) == "network"
-                           and (t.split(".")[0] in QT or t.startswith("cardioview.gui")))
+    offenders = _offenders(
+        lambda m, t: _unit(m) == "network" and (t.split(".")[0] in QT or t.startswith("cardioview.gui"))
+    )
     assert not offenders, "\n".join(offenders)
 
 

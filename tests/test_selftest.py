@@ -42,8 +42,15 @@ def test_every_check_passes_on_an_onnx_only_bundle(full_run):
     results, lines, _ = full_run
     assert [c.status for c in results] == ["PASS"] * len(results), "\n".join(lines)
     names = [c.name for c in results]
-    assert names == ["weights", "decoders", "segmenter", *(i.label for i in selftest.INPUTS), "gui", "qt binding",
-                     "network"]
+    assert names == [
+        "weights",
+        "decoders",
+        "segmenter",
+        *(i.label for i in selftest.INPUTS),
+        "gui",
+        "qt binding",
+        "network",
+    ]
     assert lines == [c.line for c in results]  # one printed line per check
     weights = results[0].detail
     assert "onnxruntime CPU" in weights and "files: model.onnx" in weights and "safetensors" not in weights
@@ -101,7 +108,10 @@ def test_a_corrupt_input_fails_its_checks(onnx_only_bundle, tmp_path):
     predictor = selftest._check_weights(checks, onnx_only_bundle, "cpu")
     selftest._check_input(checks, jpegls, resources, predictor, tmp_path, reference=None)
     assert [(c.name, c.status) for c in checks.results] == [
-        ("decoders", "FAIL"), ("weights", "PASS"), ("JPEG-LS DICOM", "FAIL")]
+        ("decoders", "FAIL"),
+        ("weights", "PASS"),
+        ("JPEG-LS DICOM", "FAIL"),
+    ]
     assert all("rg1_cr_jpegls_lossless.dcm" in c.detail for c in checks.results if c.status == "FAIL")
     assert not list(tmp_path.glob("*.png"))  # no report for a failed input
 

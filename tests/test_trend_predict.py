@@ -44,8 +44,21 @@ def studies(tmp_path_factory):
 def predicted(studies, tiny_bundle, tmp_path_factory):
     folder, *_ = studies
     out = tmp_path_factory.mktemp("out")
-    assert main(["predict", str(folder), "--out", str(out), "--weights", str(tiny_bundle), "--dicom-out",
-                 str(out / "dicom")]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                str(folder),
+                "--out",
+                str(out),
+                "--weights",
+                str(tiny_bundle),
+                "--dicom-out",
+                str(out / "dicom"),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -118,8 +131,22 @@ def test_deidentified_trend_uses_keyed_pseudonyms(studies, tiny_bundle, tmp_path
     outs = []
     for run in ("a", "b"):
         out = tmp_path / run
-        assert main(["predict", str(folder / "nih"), "--out", str(out), "--weights", str(tiny_bundle),
-                     "--deidentify", "--no-report", "--no-anatomy"]) == 0
+        assert (
+            main(
+                [
+                    "predict",
+                    str(folder / "nih"),
+                    "--out",
+                    str(out),
+                    "--weights",
+                    str(tiny_bundle),
+                    "--deidentify",
+                    "--no-report",
+                    "--no-anatomy",
+                ]
+            )
+            == 0
+        )
         outs.append(out)
     rows = [_rows(out / "trend.csv") for out in outs]
     expected = pseudonym(NIH_PATIENT, b"a test key of twenty-four chars")

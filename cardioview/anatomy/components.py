@@ -57,7 +57,7 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
     roots: dict[int, int] = {}
     out = np.zeros(mask.shape, dtype=np.int32)
     for i, lab in enumerate(labels):
-        out[ys[i], starts[i]:ends[i]] = roots.setdefault(find(lab), len(roots) + 1)
+        out[ys[i], starts[i] : ends[i]] = roots.setdefault(find(lab), len(roots) + 1)
     return out, len(roots)
 
 

@@ -45,8 +45,12 @@ def heart_extent(heart: np.ndarray, per_row: bool = False) -> tuple[float, float
     return float(left[has].min()), float(right[has].max()), float(row)
 
 
-def thorax_extent(right_lung: np.ndarray, left_lung: np.ndarray, per_row: bool = True) -> tuple[float, float, float] | None:
-    """(right lung's outer x, left lung's outer x, row) of the widest internal thoracic diameter; None if no row has both.
+def thorax_extent(
+    right_lung: np.ndarray, left_lung: np.ndarray, per_row: bool = True
+) -> tuple[float, float, float] | None:
+    """(right lung's outer x, left lung's outer x, row) of the widest internal thoracic diameter.
+
+    None if no row has both.
 
     ``per_row=False`` takes the two lungs' overall extremes instead (for the definition check).
     """
@@ -62,8 +66,13 @@ def thorax_extent(right_lung: np.ndarray, left_lung: np.ndarray, per_row: bool =
     return float(lr[hr].min()), float(rl[hl].max()), float(row)
 
 
-def measure_ctr(heart: np.ndarray, right_lung: np.ndarray, left_lung: np.ndarray,
-                heart_per_row: bool = False, thorax_per_row: bool = False) -> CardiothoracicRatio | None:
+def measure_ctr(
+    heart: np.ndarray,
+    right_lung: np.ndarray,
+    left_lung: np.ndarray,
+    heart_per_row: bool = False,
+    thorax_per_row: bool = False,
+) -> CardiothoracicRatio | None:
     """The CTR with its two calipers from bool masks (same shape), or None when a structure is missing."""
     h = heart_extent(np.asarray(heart, bool), per_row=heart_per_row)
     t = thorax_extent(np.asarray(right_lung, bool), np.asarray(left_lung, bool), per_row=thorax_per_row)

@@ -48,8 +48,9 @@ def _check(heart, right, left, shares) -> str:
         return REASON_LUNGS + " (one lung outline is far smaller than the other)"
     cols = [np.nonzero(m.any(axis=0))[0] for m in (right, heart, left)]
     width = heart.shape[1]
-    if ((cols[1].min() - cols[0].max()) / width > MAX_LUNG_HEART_GAP["right"]
-            or (cols[2].min() - cols[1].max()) / width > MAX_LUNG_HEART_GAP["left"]):
+    if (cols[1].min() - cols[0].max()) / width > MAX_LUNG_HEART_GAP["right"] or (
+        cols[2].min() - cols[1].max()
+    ) / width > MAX_LUNG_HEART_GAP["left"]:
         return REASON_LUNGS + " (a lung outline is not beside the heart)"
     xs = [np.nonzero(m)[1].mean() for m in (right, heart, left)]
     ys = [np.nonzero(m)[0].mean() for m in (right, heart, left)]
@@ -61,8 +62,15 @@ def _check(heart, right, left, shares) -> str:
     return ""
 
 
-def assess(heart: np.ndarray, right_lung: np.ndarray, left_lung: np.ndarray, view: str = "",
-           model_id: str = "", elapsed_ms: float = 0.0, shares: tuple[float, float, float] | None = None) -> AnatomyResult:
+def assess(
+    heart: np.ndarray,
+    right_lung: np.ndarray,
+    left_lung: np.ndarray,
+    view: str = "",
+    model_id: str = "",
+    elapsed_ms: float = 0.0,
+    shares: tuple[float, float, float] | None = None,
+) -> AnatomyResult:
     """Clean the masks (largest blob each), check them and measure the CTR.
 
     Args:
@@ -86,8 +94,17 @@ def assess(heart: np.ndarray, right_lung: np.ndarray, left_lung: np.ndarray, vie
     warnings: tuple[str, ...] = (AP_WARNING,) if view == "AP" else ()
 
     def result(reason: str, measurement=None) -> AnatomyResult:
-        return AnatomyResult(heart, right_lung, left_lung, measurement, passed=not reason, reason=reason,
-                             warnings=warnings, model_id=model_id, elapsed_ms=elapsed_ms)
+        return AnatomyResult(
+            heart,
+            right_lung,
+            left_lung,
+            measurement,
+            passed=not reason,
+            reason=reason,
+            warnings=warnings,
+            model_id=model_id,
+            elapsed_ms=elapsed_ms,
+        )
 
     if view in LATERAL_VIEWS:
         return result(REASON_LATERAL)

@@ -91,6 +91,12 @@ class AnatomyResult:
 def _caliper_dict(measurement: CardiothoracicRatio) -> dict:
     """Where the automatic CTR was measured, as the report metadata has always recorded it."""
     heart, thorax = measurement.heart, measurement.thorax
-    values = {"heart_left": heart.x0, "heart_right": heart.x1, "heart_row": heart.y,
-              "thorax_left": thorax.x0, "thorax_right": thorax.x1, "thorax_row": thorax.y}
+    values = {
+        "heart_left": heart.x0,
+        "heart_right": heart.x1,
+        "heart_row": heart.y,
+        "thorax_left": thorax.x0,
+        "thorax_right": thorax.x1,
+        "thorax_row": thorax.y,
+    }
     return {**{k: round(float(v), 2) for k, v in values.items()}, "ctr": round(float(measurement.ratio), 4)}

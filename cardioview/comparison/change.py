@@ -63,11 +63,15 @@ def iso_date(date: str) -> str:
 def change_lines(change: Change) -> list[str]:
     """The comparison in words, for the report and the viewer: prior date and values, then the change."""
     prior = change.prior
-    values = [f"CTR {prior.ctr:.2f}" if prior.ctr is not None else "CTR not measured",
-              f"P {prior.probability:.2f}" if prior.probability is not None else "P n/a"]
+    values = [
+        f"CTR {prior.ctr:.2f}" if prior.ctr is not None else "CTR not measured",
+        f"P {prior.probability:.2f}" if prior.probability is not None else "P n/a",
+    ]
     lines = [f"Prior {change.prior_date} ({prior.view or 'view unknown'}): {', '.join(values)}"]
-    delta = [f"CTR {signed(change.ctr_change)}" if change.ctr_change is not None else "CTR change unknown",
-             f"P {signed(change.probability_change)}" if change.probability_change is not None else "P change unknown"]
+    delta = [
+        f"CTR {signed(change.ctr_change)}" if change.ctr_change is not None else "CTR change unknown",
+        f"P {signed(change.probability_change)}" if change.probability_change is not None else "P change unknown",
+    ]
     lines.append("Change since prior: " + ", ".join(delta))
     if change.caution:
         lines.append("\u26a0 " + change.caution)

@@ -66,11 +66,17 @@ def film_from(meta, path: Path, prediction=None, key: str = "", ctr: float | Non
     if ctr is None and applicable and anatomy is not None and anatomy.ctr is not None:
         ctr = anatomy.ctr
     return FilmResult(
-        patient=meta.patient_id or meta.patient_name, study_date=meta.study_date,
-        study_time=getattr(meta, "study_time", ""), study_uid=meta.study_instance_uid, path=Path(path),
-        view=meta.view_position.strip().upper(), probability=float(prediction.probability) if applicable else None,
+        patient=meta.patient_id or meta.patient_name,
+        study_date=meta.study_date,
+        study_time=getattr(meta, "study_time", ""),
+        study_uid=meta.study_instance_uid,
+        path=Path(path),
+        view=meta.view_position.strip().upper(),
+        probability=float(prediction.probability) if applicable else None,
         ctr=float(ctr) if ctr is not None and applicable else None,
-        threshold=prediction.threshold if prediction else None, key=key or str(path))
+        threshold=prediction.threshold if prediction else None,
+        key=key or str(path),
+    )
 
 
 def by_patient(films: Iterable[FilmResult]) -> dict[str, list[FilmResult]]:
@@ -89,6 +95,12 @@ def prior_of(film: FilmResult, films: Iterable[FilmResult]) -> FilmResult | None
     """
     if not film.trendable:
         return None
-    earlier = [f for f in films if f.patient == film.patient and f.trendable and f.when < film.when
-               and not (film.study_uid and f.study_uid == film.study_uid)]
+    earlier = [
+        f
+        for f in films
+        if f.patient == film.patient
+        and f.trendable
+        and f.when < film.when
+        and not (film.study_uid and f.study_uid == film.study_uid)
+    ]
     return max(earlier, key=lambda f: (f.when, str(f.path)), default=None)

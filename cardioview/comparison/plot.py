@@ -90,6 +90,11 @@ def trend_image(films: Sequence[FilmResult], title: str, threshold: float | None
     draw.rectangle([left + 80, legend_y - 5, left + 90, legend_y + 5], fill=P_COLOUR)
     draw.text((left + 98, legend_y), "P(cardiomegaly)", fill="black", font=font, anchor="lm")
     if mixed_views(films):
-        draw.text((left + 260, legend_y), "Caution: AP and PA mixed (AP magnifies the heart, CTR not comparable)",
-                  fill=(180, 0, 0), font=small, anchor="lm")
+        draw.text(
+            (left + 260, legend_y),
+            "Caution: AP and PA mixed (AP magnifies the heart, CTR not comparable)",
+            fill=(180, 0, 0),
+            font=small,
+            anchor="lm",
+        )
     return np.asarray(image)

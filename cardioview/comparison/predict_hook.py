@@ -18,8 +18,9 @@ from cardioview.comparison.trend import TREND_COLUMNS, trend_rows
 from cardioview.csv_safe import csv_bytes, printable
 
 
-def write_trend_outputs(out: Path, films: Sequence[FilmResult], deidentify: bool,
-                        key_folder: Path | None = None) -> list[Path]:
+def write_trend_outputs(
+    out: Path, films: Sequence[FilmResult], deidentify: bool, key_folder: Path | None = None
+) -> list[Path]:
     """trend.csv (a row per film with patient and date, even when alone) and one plot per patient with 2+ studies.
 
     Args:
@@ -40,9 +41,14 @@ def write_trend_outputs(out: Path, films: Sequence[FilmResult], deidentify: bool
 
         def name(patient: str) -> str:
             return pseudonym(patient, key)
+
     rows = trend_rows(films, name)
-    written = [atomic_write_bytes(unique_path(out, "trend", suffix=".csv"),
-                                  csv_bytes(TREND_COLUMNS, ([printable(c) for c in r.cells()] for r in rows)))]
+    written = [
+        atomic_write_bytes(
+            unique_path(out, "trend", suffix=".csv"),
+            csv_bytes(TREND_COLUMNS, ([printable(c) for c in r.cells()] for r in rows)),
+        )
+    ]
     plots = out / "trend"
     for patient, series in groups.items():
         if len({f.study_uid or f.when for f in series}) < 2:
@@ -62,8 +68,10 @@ def predict_trends(out: Path, films: Sequence[FilmResult], deidentify: bool) -> 
     try:
         return write_trend_outputs(out, films, deidentify)
     except OSError as exc:
-        print(f"cardioview predict: trend outputs incomplete ({exc.strerror or exc}: {exc.filename or out})",
-              file=sys.stderr)
+        print(
+            f"cardioview predict: trend outputs incomplete ({exc.strerror or exc}: {exc.filename or out})",
+            file=sys.stderr,
+        )
         return []
 
 

@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from cardioview.comparison.change import compare, iso_date, signed
 from cardioview.comparison.films import FilmResult, by_patient, prior_of
 
-TREND_COLUMNS = ("patient", "study_date", "study_uid", "path", "view", "probability", "ctr", "ctr_change",
-                 "probability_change")
+TREND_COLUMNS = (
+    "patient",
+    "study_date",
+    "study_uid",
+    "path",
+    "view",
+    "probability",
+    "ctr",
+    "ctr_change",
+    "probability_change",
+)
 
 
 @dataclass(frozen=True)
@@ -22,9 +31,17 @@ class TrendRow:
 
     def cells(self) -> list[str]:
         f = self.film
-        return [self.patient, iso_date(f.study_date), f.study_uid, str(f.path), f.view,
-                "" if f.probability is None else f"{f.probability:.4f}", "" if f.ctr is None else f"{f.ctr:.4f}",
-                signed(self.ctr_change, 4), signed(self.probability_change, 4)]
+        return [
+            self.patient,
+            iso_date(f.study_date),
+            f.study_uid,
+            str(f.path),
+            f.view,
+            "" if f.probability is None else f"{f.probability:.4f}",
+            "" if f.ctr is None else f"{f.ctr:.4f}",
+            signed(self.ctr_change, 4),
+            signed(self.probability_change, 4),
+        ]
 
 
 def trend_rows(films: Iterable[FilmResult], name: Callable[[str], str] = str) -> list[TrendRow]:
@@ -41,8 +58,15 @@ def trend_rows(films: Iterable[FilmResult], name: Callable[[str], str] = str) ->
         for film in series:
             prior = prior_of(film, series)
             change = compare(film, prior) if prior is not None else None
-            rows.append(TrendRow(film, name(patient), change.ctr_change if change else None,
-                                 change.probability_change if change else None, change.caution if change else ""))
+            rows.append(
+                TrendRow(
+                    film,
+                    name(patient),
+                    change.ctr_change if change else None,
+                    change.probability_change if change else None,
+                    change.caution if change else "",
+                )
+            )
     return sorted(rows, key=lambda r: (r.patient, r.film.when, str(r.film.path)))
 
 

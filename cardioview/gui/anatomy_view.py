@@ -116,7 +116,7 @@ class AnatomyView:
             self.refresh()
 
     def source(self) -> str | None:
-        """"automatic" while the calipers are the segmenter's, "adjusted" once moved, None without them."""
+        """ "automatic" while the calipers are the segmenter's, "adjusted" once moved, None without them."""
         key = self.state.current_key
         m = self.state.measurement()
         if m is None or key not in self.auto:
@@ -161,8 +161,7 @@ class AnatomyView:
             self.item.setVisible(False)
         else:
             prediction = self.state.predictions[self.state.current_key]
-            self.item.setImage(outline_rgba(anatomy, grey=not prediction.applicable), autoLevels=False,
-                               levels=(0, 255))
+            self.item.setImage(outline_rgba(anatomy, grey=not prediction.applicable), autoLevels=False, levels=(0, 255))
             self.item.setOpacity(self.opacity)
             self.item.setVisible(True)
         self.widget.setVisible(anatomy is not None and shown)
@@ -175,8 +174,11 @@ class AnatomyView:
         prediction = self.state.predictions[self.state.current_key]
         if not prediction.applicable:  # issue 18: no automatic CTR where the model does not apply
             shown = self.state.model_output_shown()
-            self.label.setText(f"Automatic CTR {anatomy.ctr:.2f}: meaningless here (not applicable)"
-                               if shown and anatomy.ctr is not None else "No automatic CTR: not applicable")
+            self.label.setText(
+                f"Automatic CTR {anatomy.ctr:.2f}: meaningless here (not applicable)"
+                if shown and anatomy.ctr is not None
+                else "No automatic CTR: not applicable"
+            )
             return
         m, src = self.state.measurement(), self.source()
         if anatomy.ctr is None:
@@ -184,11 +186,12 @@ class AnatomyView:
                 return  # the reader's own calipers: the panel's caliper text stays
             text = f"No automatic CTR: {anatomy.reason}"
         elif m is None:
-            text = (f"Automatic CTR {anatomy.ctr:.2f} {SEGMENTATION} (calipers removed; "
-                    "Shift+M puts them back)")
+            text = f"Automatic CTR {anatomy.ctr:.2f} {SEGMENTATION} (calipers removed; Shift+M puts them back)"
         elif m.ratio is None:
-            text = (f"Drag the heart and thorax lines into place (automatic CTR {anatomy.ctr:.2f}; "
-                    "Shift+M puts its calipers back)")
+            text = (
+                f"Drag the heart and thorax lines into place (automatic CTR {anatomy.ctr:.2f}; "
+                "Shift+M puts its calipers back)"
+            )
         else:
             text = ctr_statement(src, m.ratio, anatomy.ctr)
             text += f" — above {CTR_LIMIT:.2f}" if m.ratio > CTR_LIMIT else ""
@@ -213,8 +216,9 @@ class AnatomyView:
         self._write_cell(item, ctr)
         parent = item.parent()
         while parent is not None:  # recomputed: an adjusted CTR may also lower a study's highest value
-            values = [v for v in (self._cell_value(parent.child(r, 0)) for r in range(parent.rowCount()))
-                      if v is not None]
+            values = [
+                v for v in (self._cell_value(parent.child(r, 0)) for r in range(parent.rowCount())) if v is not None
+            ]
             if values:
                 self._write_cell(parent, max(values))
             parent = parent.parent()
@@ -244,4 +248,3 @@ class AnatomyView:
             return ""
         cell = (item.parent() or browser.model.invisibleRootItem()).child(item.row(), CTR_COLUMN)
         return "" if cell is None else cell.text()
-

@@ -43,6 +43,7 @@ def start_watchdog(seconds: float, code: int, message: str) -> threading.Timer:
     stuck in a read that never returns (a named pipe, a device): the timer thread prints
     ``message`` and calls os._exit.
     """
+
     def fire() -> None:
         print(message, file=sys.stderr, flush=True)
         os._exit(code)
@@ -51,6 +52,8 @@ def start_watchdog(seconds: float, code: int, message: str) -> threading.Timer:
     timer.daemon = True
     timer.start()
     return timer
+
+
 #: Window size for --screenshot runs.
 SCREENSHOT_SIZE = (1480, 920)
 
@@ -83,12 +86,18 @@ def _register_fonts() -> None:
 def _dark_palette() -> QPalette:
     palette = QPalette()
     colours = {
-        QPalette.ColorRole.Window: "#16191e", QPalette.ColorRole.WindowText: "#d8dde6",
-        QPalette.ColorRole.Base: "#12151a", QPalette.ColorRole.AlternateBase: "#151920",
-        QPalette.ColorRole.Text: "#d8dde6", QPalette.ColorRole.Button: "#222833",
-        QPalette.ColorRole.ButtonText: "#dfe4ec", QPalette.ColorRole.Highlight: "#2b3a55",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#232833",
-        QPalette.ColorRole.ToolTipText: "#e8ecf2", QPalette.ColorRole.PlaceholderText: "#6f7888",
+        QPalette.ColorRole.Window: "#16191e",
+        QPalette.ColorRole.WindowText: "#d8dde6",
+        QPalette.ColorRole.Base: "#12151a",
+        QPalette.ColorRole.AlternateBase: "#151920",
+        QPalette.ColorRole.Text: "#d8dde6",
+        QPalette.ColorRole.Button: "#222833",
+        QPalette.ColorRole.ButtonText: "#dfe4ec",
+        QPalette.ColorRole.Highlight: "#2b3a55",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#232833",
+        QPalette.ColorRole.ToolTipText: "#e8ecf2",
+        QPalette.ColorRole.PlaceholderText: "#6f7888",
     }
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
@@ -152,8 +161,10 @@ class ScriptedRun(QObject):
 
     def start(self) -> None:
         self.watchdog = start_watchdog(
-            SCRIPT_TIMEOUT_S + GIVE_UP_GRACE_S, 2,
-            f"cardioview gui: gave up after {SCRIPT_TIMEOUT_S:.0f} s (the window did not respond); exiting")
+            SCRIPT_TIMEOUT_S + GIVE_UP_GRACE_S,
+            2,
+            f"cardioview gui: gave up after {SCRIPT_TIMEOUT_S:.0f} s (the window did not respond); exiting",
+        )
         if self.args.path is not None:
             target = Path(self.args.path)
             self.window.open_path(target)
@@ -253,8 +264,9 @@ def run_gui(args: argparse.Namespace) -> int:
     _route_library_output()
     app = create_application()
     weights = getattr(args, "weights", None)
-    factory = predictor_factory(Path(weights) if weights else None, getattr(args, "backend", "auto"),
-                                getattr(args, "device", "auto"))
+    factory = predictor_factory(
+        Path(weights) if weights else None, getattr(args, "backend", "auto"), getattr(args, "device", "auto")
+    )
     window = MainWindow(factory)
     if args.opacity is not None:
         window.persist_opacity = False  # a command-line value is for this session only

@@ -54,8 +54,14 @@ class AuditLog:
         self._lock = threading.Lock()
         self._refs: dict[str, dict[str, str]] = {}
 
-    def record(self, action: str, xray: XRay | None = None, prediction: Prediction | None = None,
-               reference: dict[str, str] | None = None, **extra) -> dict:
+    def record(
+        self,
+        action: str,
+        xray: XRay | None = None,
+        prediction: Prediction | None = None,
+        reference: dict[str, str] | None = None,
+        **extra,
+    ) -> dict:
         """Append one record and return it.
 
         Args:
@@ -76,8 +82,11 @@ class AuditLog:
         elif reference is not None:
             entry.update(reference)
         if prediction is not None:
-            entry.update(model=prediction.model_id, probability=round(float(prediction.probability), 4),
-                         threshold=round(float(prediction.threshold), 4))
+            entry.update(
+                model=prediction.model_id,
+                probability=round(float(prediction.probability), 4),
+                threshold=round(float(prediction.threshold), 4),
+            )
         entry.update(extra)
         line = json.dumps(entry, ensure_ascii=False)
         with self._lock:

@@ -38,8 +38,10 @@ class NoneRefcount:
         return abs(self.drift) <= NONE_REFCOUNT_SLACK
 
     def describe(self) -> str:
-        return (f"None refcount {self.before} -> {self.after} after {self.calls:,} None-returning Qt calls "
-                f"(drift {self.drift:+d})")
+        return (
+            f"None refcount {self.before} -> {self.after} after {self.calls:,} None-returning Qt calls "
+            f"(drift {self.drift:+d})"
+        )
 
 
 def none_refcount_burst(calls: int = DEFAULT_CALLS) -> NoneRefcount:
@@ -65,8 +67,14 @@ def none_refcount_burst(calls: int = DEFAULT_CALLS) -> NoneRefcount:
 
     def burst(rounds: int) -> None:
         for _ in range(rounds):
-            results = (item.data(unset_role), item.parent(), item.child(0, 2), label.setText("p"),
-                       slider.setValue(3), label.parentWidget())
+            results = (
+                item.data(unset_role),
+                item.parent(),
+                item.child(0, 2),
+                label.setText("p"),
+                slider.setValue(3),
+                label.parentWidget(),
+            )
             if any(result is not None for result in results):
                 raise AssertionError(f"a binding call that should return None returned {results}")
 

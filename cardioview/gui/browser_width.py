@@ -20,7 +20,7 @@ NAME_PADDING = 18
 KEEP_FOR_CANVAS = 560
 
 
-def widest_name(browser: "StudyBrowser") -> int:
+def widest_name(browser: StudyBrowser) -> int:
     """Pixels the name column needs for its widest image row: indentation, thumbnail and text.
 
     Measured from the texts, not from the view, which lays out rows lazily (the rows just added
@@ -37,7 +37,7 @@ def widest_name(browser: "StudyBrowser") -> int:
     return widest + NAME_PADDING
 
 
-def widen_to_fit(browser: "StudyBrowser", keep_for_canvas: int = KEEP_FOR_CANVAS) -> None:
+def widen_to_fit(browser: StudyBrowser, keep_for_canvas: int = KEEP_FOR_CANVAS) -> None:
     """Widen ``browser``'s pane of its splitter (taking from the next pane) until every name fits."""
     splitter = browser.parentWidget()
     if not isinstance(splitter, QSplitter) or splitter.count() < 2:

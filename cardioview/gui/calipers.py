@@ -40,8 +40,12 @@ class CaliperOverlay:
         self._updating = False
         for name, (rgb, _) in CALIPER_COLOURS.items():
             colour = _hex(rgb)
-            roi = pg.LineSegmentROI(positions=[(0, 0), (1, 0)], pen=pg.mkPen(colour, width=2.5),
-                                    hoverPen=pg.mkPen(colour, width=4), handlePen=pg.mkPen(colour, width=2))
+            roi = pg.LineSegmentROI(
+                positions=[(0, 0), (1, 0)],
+                pen=pg.mkPen(colour, width=2.5),
+                hoverPen=pg.mkPen(colour, width=4),
+                handlePen=pg.mkPen(colour, width=2),
+            )
             roi.setZValue(10)
             roi.sigRegionChanged.connect(self._on_dragged)
             label = pg.TextItem(_NAMES[name], color=colour, fill=pg.mkBrush(8, 10, 13, 170), anchor=ABOVE)
@@ -86,6 +90,7 @@ class CaliperOverlay:
         """The upper line's label above it, the lower line's below it: however close the lines are,
         the two labels sit on opposite sides of the pair and neither covers the other line.
         (Compared on screen, so a flipped view box is handled too.)"""
+
         def screen_y(caliper: Caliper) -> float:
             return self.viewbox.mapViewToScene(QPointF(caliper.x0, caliper.y)).y()
 
@@ -116,5 +121,8 @@ class CaliperOverlay:
         old = self.state.measurement()
         if self._updating or old is None:
             return
-        self.state.set_measurement(CardiothoracicMeasurement(
-            heart=self._caliper("heart", old.heart), thorax=self._caliper("thorax", old.thorax)))
+        self.state.set_measurement(
+            CardiothoracicMeasurement(
+                heart=self._caliper("heart", old.heart), thorax=self._caliper("thorax", old.thorax)
+            )
+        )

@@ -14,8 +14,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cardioview.gui.calipers import CaliperOverlay
-from cardioview.gui.display_window import (
-    DisplayWindow, display_array, display_inverted, dragged, window_presets)
+from cardioview.gui.display_window import DisplayWindow, display_array, display_inverted, dragged, window_presets
 from cardioview.gui.state import ViewState
 from cardioview.imaging.xray import XRay
 from cardioview.render.colormaps import colormap_lut
@@ -32,8 +31,10 @@ _GRAY = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 _GRAY_INVERTED = _GRAY[::-1].copy()
 
 
-EMPTY_HINT = ("<div style='font-size:15pt'>Drop a chest X-ray or a folder here</div>"
-              "<div style='margin-top:6px'>DICOM, PNG, JPEG or TIFF &nbsp;·&nbsp; or File ▸ Open (Ctrl+O)</div>")
+EMPTY_HINT = (
+    "<div style='font-size:15pt'>Drop a chest X-ray or a folder here</div>"
+    "<div style='margin-top:6px'>DICOM, PNG, JPEG or TIFF &nbsp;·&nbsp; or File ▸ Open (Ctrl+O)</div>"
+)
 
 
 #: Zoom per wheel notch (pyqtgraph's default, 1.35x, jumps past the view one wants).
@@ -248,7 +249,9 @@ class XRayCanvas(QWidget):
         center = rect.center()
         self.viewbox.setRange(
             xRange=(center.x() - width / 2, center.x() + width / 2),
-            yRange=(center.y() - height / 2, center.y() + height / 2), padding=0)
+            yRange=(center.y() - height / 2, center.y() + height / 2),
+            padding=0,
+        )
 
     def zoom_factor(self) -> float | None:
         rect = self.viewbox.viewRect()
@@ -324,8 +327,11 @@ class XRayCanvas(QWidget):
         image = self.view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
         ptr = image.constBits()
         arr = np.frombuffer(ptr, dtype=np.uint8, count=image.sizeInBytes())
-        return arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
-            image.height(), image.width(), 3).copy()
+        return (
+            arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+            .reshape(image.height(), image.width(), 3)
+            .copy()
+        )
 
 
 def _esc(text: str) -> str:

@@ -39,8 +39,9 @@ class ComparisonActions:
         self.patient_films.remember(key, xray.metadata)
         films = self.patient_films.films_of(xray.metadata)
         if not films:
-            w.notifier.warn(f"{xray.name}: no patient or study date in this file (a picture file?): "
-                            "it has no prior and no trend")
+            w.notifier.warn(
+                f"{xray.name}: no patient or study date in this file (a picture file?): it has no prior and no trend"
+            )
             return None
         current = next((f for f in films if f.key == key), None)
         if current is None:  # a later frame of a multi-frame file
@@ -53,8 +54,11 @@ class ComparisonActions:
         if found is None:
             return None
         current, films = found
-        others = sorted((f for f in films if f.key != current.key and f.study_uid != current.study_uid),
-                        key=lambda f: f.when, reverse=True)
+        others = sorted(
+            (f for f in films if f.key != current.key and f.study_uid != current.study_uid),
+            key=lambda f: f.when,
+            reverse=True,
+        )
         if not others:
             hint = " (Shift+C fetches earlier studies from the PACS)" if self.fetcher.node() is not None else ""
             self.window.notifier.warn(f"No other study of this patient is open{hint}")

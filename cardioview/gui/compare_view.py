@@ -128,8 +128,7 @@ class CompareWindow(QDialog):
 
         self._syncing = False
         for source, target in ((self.prior_pane, self.current_pane), (self.current_pane, self.prior_pane)):
-            source.canvas.viewbox.sigRangeChangedManually.connect(
-                lambda *_, s=source, t=target: self._sync_view(s, t))
+            source.canvas.viewbox.sigRangeChangedManually.connect(lambda *_, s=source, t=target: self._sync_view(s, t))
             source.canvas.window_changed.connect(lambda _text, s=source, t=target: self._sync_window(s, t))
         self.link_view.toggled.connect(lambda on: on and self._sync_view(self.current_pane, self.prior_pane))
         self.link_window.toggled.connect(lambda on: on and self._sync_window(self.current_pane, self.prior_pane))
@@ -174,8 +173,13 @@ class CompareWindow(QDialog):
         meta = pane.state.current_xray.metadata if pane.state.current_xray is not None else None
         if meta is None:
             return film
-        return film_from(meta, film.path, state.prediction(film.key), film.key,
-                         ctr=measurement.ratio if measurement is not None else None)
+        return film_from(
+            meta,
+            film.path,
+            state.prediction(film.key),
+            film.key,
+            ctr=measurement.ratio if measurement is not None else None,
+        )
 
     def _refresh(self) -> None:
         state = self.window_.state
@@ -194,8 +198,9 @@ class CompareWindow(QDialog):
         fx, fy = b.shape[1] / a.shape[1], b.shape[0] / a.shape[0]
         self._syncing = True
         try:
-            target.canvas.viewbox.setRange(xRange=(rect.left() * fx, rect.right() * fx),
-                                           yRange=(rect.top() * fy, rect.bottom() * fy), padding=0)
+            target.canvas.viewbox.setRange(
+                xRange=(rect.left() * fx, rect.right() * fx), yRange=(rect.top() * fy, rect.bottom() * fy), padding=0
+            )
         finally:
             self._syncing = False
 
@@ -207,8 +212,9 @@ class CompareWindow(QDialog):
         a0, b0, now = a.presets[0], b.presets[0], a.grey_window
         scale = b0.width / max(a0.width, 1e-6)
         window = DisplayWindow(b0.center + (now.center - a0.center) * scale, now.width * scale, "linked")
-        if b.grey_window is not None and (abs(b.grey_window.center - window.center) < 1e-6
-                                          and abs(b.grey_window.width - window.width) < 1e-6):
+        if b.grey_window is not None and (
+            abs(b.grey_window.center - window.center) < 1e-6 and abs(b.grey_window.width - window.width) < 1e-6
+        ):
             return
         self._syncing = True
         try:
@@ -226,10 +232,16 @@ class CompareWindow(QDialog):
 def change_text(current: FilmResult, prior: FilmResult) -> str:
     """The bar's text: CTR and P change since the prior, and the AP/PA caution in orange."""
     change = compare(current, prior)
-    ctr = f"CTR {prior.ctr:.2f} → {current.ctr:.2f} ({signed(change.ctr_change)})" \
-        if change.ctr_change is not None else "CTR change: not measured on both"
-    p = f"P {prior.probability:.2f} → {current.probability:.2f} ({signed(change.probability_change)})" \
-        if change.probability_change is not None else "P change: not analysed on both"
+    ctr = (
+        f"CTR {prior.ctr:.2f} → {current.ctr:.2f} ({signed(change.ctr_change)})"
+        if change.ctr_change is not None
+        else "CTR change: not measured on both"
+    )
+    p = (
+        f"P {prior.probability:.2f} → {current.probability:.2f} ({signed(change.probability_change)})"
+        if change.probability_change is not None
+        else "P change: not analysed on both"
+    )
     text = f"<b>Change since {iso_date(prior.study_date)}:</b> {ctr} &nbsp;·&nbsp; {p}"
     if change.caution:
         text += f"<br><span style='color:#f0a030'>⚠ {change.caution}</span>"

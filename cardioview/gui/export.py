@@ -99,10 +99,17 @@ def build_item_report(item: ExportItem, style: ExportStyle, index: int = 0) -> t
     result = item_result(item)
     writer = ResultWriter(opacity=style.opacity, deidentify=style.deidentify)
     options = writer.report_options(
-        result, created=datetime.now().astimezone(), colormap=style.colormap, scale=style.scale,
-        default_threshold=style.default_threshold, operating_point=style.operating_point, window=style.window,
-        invert=style.invert, export_index=index + 1 if style.deidentify and item.target is None else None,
-        show_model_output=item.show_model_output)
+        result,
+        created=datetime.now().astimezone(),
+        colormap=style.colormap,
+        scale=style.scale,
+        default_threshold=style.default_threshold,
+        operating_point=style.operating_point,
+        window=style.window,
+        invert=style.invert,
+        export_index=index + 1 if style.deidentify and item.target is None else None,
+        show_model_output=item.show_model_output,
+    )
     return writer.report(result, options), result.xray
 
 
@@ -131,8 +138,7 @@ class ReportExporter(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.signals = _ExportSignals()
-        self.written, self.failed, self.finished = (
-            self.signals.written, self.signals.failed, self.signals.finished)
+        self.written, self.failed, self.finished = (self.signals.written, self.signals.failed, self.signals.finished)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
 

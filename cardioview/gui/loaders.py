@@ -55,8 +55,7 @@ class ImageLoader(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.signals = _LoaderSignals()
-        self.loaded, self.failed, self.thumbnail = (
-            self.signals.loaded, self.signals.failed, self.signals.thumbnail)
+        self.loaded, self.failed, self.thumbnail = (self.signals.loaded, self.signals.failed, self.signals.thumbnail)
         self._display_pool = QThreadPool(self)
         self._display_pool.setMaxThreadCount(1)
         self._thumb_pool = QThreadPool(self)
@@ -126,8 +125,7 @@ class FolderScanner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.signals = _ScanSignals()
-        self.progress, self.finished, self.failed = (
-            self.signals.progress, self.signals.finished, self.signals.failed)
+        self.progress, self.finished, self.failed = (self.signals.progress, self.signals.finished, self.signals.failed)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._generation = 0

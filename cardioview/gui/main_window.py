@@ -70,14 +70,16 @@ class MainWindow(QMainWindow):
     batch_done = Signal(int, bool)
     exports_done = Signal(int, int)
 
-    def __init__(self, predictor_factory: Callable | None, settings: AppSettings | None = None,
-                 audit: AuditLog | None = None):
+    def __init__(
+        self, predictor_factory: Callable | None, settings: AppSettings | None = None, audit: AuditLog | None = None
+    ):
         super().__init__()
         self.setWindowTitle("CardioView")
         self.settings = settings or AppSettings()
         self.audit = audit or AuditLog()
-        self.state = ViewState(opacity=self.settings.opacity, colormap=self.settings.colormap,
-                               scale=self.settings.scale)
+        self.state = ViewState(
+            opacity=self.settings.opacity, colormap=self.settings.colormap, scale=self.settings.scale
+        )
         self.persist_opacity = True
         self.model_info: ModelInfo | None = None
         self.model_error: str | None = None
@@ -149,8 +151,7 @@ class MainWindow(QMainWindow):
         self.state.threshold_changed.connect(lambda: self.browser.set_threshold(self.state.threshold))
         # "Show model output anyway" (panel) reveals a not-applicable image's overlays too (issue 18)
         self.panel.reveal_button.toggled.connect(self.state.set_model_output_revealed)
-        self.state.image_changed.connect(
-            lambda: self.panel.reveal_button.setChecked(self.state.model_output_revealed))
+        self.state.image_changed.connect(lambda: self.panel.reveal_button.setChecked(self.state.model_output_revealed))
         # After Enter in the threshold box, Up/Down browse films again (they stepped the threshold).
         self.panel.threshold_controls.committed.connect(lambda: self.browser.tree.setFocus())
         if self.worker is not None:
@@ -216,8 +217,9 @@ class MainWindow(QMainWindow):
             self.browser.title.setText(f"{self.folder_label} · {count} image(s)")
         for error in index.errors:
             self.notifier.warn(f"{error.path.name}: {error.reason}")
-        extra = [f"{n} {what}" for n, what in ((len(index.errors), "unreadable"), (len(index.skipped), "not images"))
-                 if n]
+        extra = [
+            f"{n} {what}" for n, what in ((len(index.errors), "unreadable"), (len(index.skipped), "not images")) if n
+        ]
         self.notifier.info(f"{count} image(s) in {Path(folder).name}" + (f" ({', '.join(extra)})" if extra else ""))
         self.actions_.set_batch_running(self._batch_running)
         self.browser.widen_to_fit()  # file names whole where the window has room (issue 18)
@@ -290,7 +292,8 @@ class MainWindow(QMainWindow):
         if request_id == self._request_id:
             self.panel.set_status(reason)
             self.canvas.show_message(
-                f"Cannot show this image<br><span style='font-size:10pt'>{breakable(reason)}</span>")
+                f"Cannot show this image<br><span style='font-size:10pt'>{breakable(reason)}</span>"
+            )
 
     def _on_result(self, result: InferenceResult) -> None:
         if result.prediction is None:
@@ -302,8 +305,9 @@ class MainWindow(QMainWindow):
             return
         # Kept under its own image's key: a late result can never be drawn on another image.
         self.state.add_prediction(result.key, result.prediction)
-        self.browser.set_probability(result.key, result.prediction.probability, self.state.threshold,
-                                     result.prediction.not_applicable)
+        self.browser.set_probability(
+            result.key, result.prediction.probability, self.state.threshold, result.prediction.not_applicable
+        )
         self.audit.record("analyse", result.xray, result.prediction, reference=result.reference)
         if result.key == self.state.current_key:
             self.result_shown.emit(result.key)
@@ -330,8 +334,11 @@ class MainWindow(QMainWindow):
         if self.worker is None or self.model_info is None:
             self.notifier.warn("Analyse all needs a loaded model")
             return
-        items = [(k, p) for k, p in self.browser.image_items()
-                 if k not in self.state.predictions and k not in self.failed_keys]
+        items = [
+            (k, p)
+            for k, p in self.browser.image_items()
+            if k not in self.state.predictions and k not in self.failed_keys
+        ]
         if not items:
             say = self.notifier.warn if self.failed_keys or self.unreadable_files else self.notifier.info
             say(nothing_to_analyse(len(self.browser.image_items()), len(self.failed_keys), self.unreadable_files))
@@ -375,10 +382,16 @@ class MainWindow(QMainWindow):
         if info is not None and info.operating_point and abs(self.state.threshold - info.threshold) < 5e-4:
             op = info.operating_point  # validation figures are known at the model's own threshold only
         window = self.canvas.grey_window
-        return ExportStyle(self.state.opacity, self.state.colormap, self.state.scale, self.settings.deidentify,
-                           default_threshold=info.threshold if info else None, operating_point=op,
-                           window=f"window W {window.width:.0f} / L {window.center:.0f}" if window else "",
-                           invert=self.canvas.user_invert)
+        return ExportStyle(
+            self.state.opacity,
+            self.state.colormap,
+            self.state.scale,
+            self.settings.deidentify,
+            default_threshold=info.threshold if info else None,
+            operating_point=op,
+            window=f"window W {window.width:.0f} / L {window.center:.0f}" if window else "",
+            invert=self.canvas.user_invert,
+        )
 
     def current_export_item(self, target: Path | None = None) -> ExportItem | None:
         """The report of the image on screen as exported or printed; None until it is analysed."""
@@ -386,10 +399,16 @@ class MainWindow(QMainWindow):
         if xray is None or prediction is None:
             return None
         measurement = self.state.measurement()
-        return ExportItem(self.state.current_key, Path(xray.source), prediction, target=target, xray=xray,
-                          ctr=measurement.to_ctr() if measurement else None,
-                          show_model_output=self.state.model_output_revealed,
-                          comparison=self._comparison(self.state.current_key, xray.source))
+        return ExportItem(
+            self.state.current_key,
+            Path(xray.source),
+            prediction,
+            target=target,
+            xray=xray,
+            ctr=measurement.to_ctr() if measurement else None,
+            show_model_output=self.state.model_output_revealed,
+            comparison=self._comparison(self.state.current_key, xray.source),
+        )
 
     def _comparison(self, key: str | None, path):
         """The change since the film's prior for its report (issue 23, gui/compare_actions.py); None without one."""
@@ -411,9 +430,15 @@ class MainWindow(QMainWindow):
             prediction = self.state.prediction(key)
             if prediction is not None:
                 measurement = self.state.measurements.get(key)
-                items.append(ExportItem(key, Path(path), prediction,
-                                        ctr=measurement.to_ctr() if measurement else None,
-                                        comparison=self._comparison(key, path)))
+                items.append(
+                    ExportItem(
+                        key,
+                        Path(path),
+                        prediction,
+                        ctr=measurement.to_ctr() if measurement else None,
+                        comparison=self._comparison(key, path),
+                    )
+                )
         if not items:
             self.notifier.warn("Nothing to export: analyse the folder first")
             return 0
@@ -423,8 +448,14 @@ class MainWindow(QMainWindow):
     def _on_report_written(self, key: str, path: str, digest: str, reference: dict) -> None:
         self.written_reports.append(Path(path))
         # The report is named by its hash: a file name may carry a patient's name.
-        self.audit.record("export", None, self.state.prediction(key), reference=reference, export_sha256=digest,
-                          deidentified=self.settings.deidentify)
+        self.audit.record(
+            "export",
+            None,
+            self.state.prediction(key),
+            reference=reference,
+            export_sha256=digest,
+            deidentified=self.settings.deidentify,
+        )
 
     def _on_exports_finished(self, written: int, failed: int) -> None:
         where = f" ({self.written_reports[-1].parent})" if written else ""

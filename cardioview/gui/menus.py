@@ -33,8 +33,9 @@ IMAGE_FILTER = "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.tif *.tiff *.bm
 
 
 _TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
-_COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-                      | Qt.KeyboardModifier.MetaModifier)
+_COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+)
 
 
 class TextFieldShortcutGuard(QObject):
@@ -48,8 +49,12 @@ class TextFieldShortcutGuard(QObject):
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(QApplication.focusWidget(), _TEXT_FIELDS):
-            if obj is QApplication.focusWidget() and event.text().isprintable() and event.text() \
-                    and not event.modifiers() & _COMMAND_MODIFIERS:
+            if (
+                obj is QApplication.focusWidget()
+                and event.text().isprintable()
+                and event.text()
+                and not event.modifiers() & _COMMAND_MODIFIERS
+            ):
                 event.accept()
         return False
 
@@ -74,8 +79,9 @@ class WindowActions:
         file_menu.addSeparator()
         self.export = self._action("Export report…", "Ctrl+E", self.choose_export, file_menu)
         self.export_all = self._action("Export all analysed…", "Ctrl+Shift+E", self.choose_export_all, file_menu)
-        self.deidentify = self._action("De-identify exported reports", None, self._set_deidentify, file_menu,
-                                       checkable=True)
+        self.deidentify = self._action(
+            "De-identify exported reports", None, self._set_deidentify, file_menu, checkable=True
+        )
         self.deidentify.setChecked(window.settings.deidentify)
         file_menu.addSeparator()
 
@@ -101,8 +107,9 @@ class WindowActions:
         analysis = bar.addMenu("&Analysis")
         self.analyse = self._action("Analyse all", "Ctrl+R", window.analyse_all, analysis)
         self.cancel = self._action("Cancel analysis", "Esc", window.cancel_batch, analysis)
-        self.measure = self._action("Measure cardiothoracic ratio", "M",
-                                    lambda: window.panel.measure_button.toggle(), analysis)
+        self.measure = self._action(
+            "Measure cardiothoracic ratio", "M", lambda: window.panel.measure_button.toggle(), analysis
+        )
         self.restore_calipers = self._action("Restore automatic calipers", "Shift+M", self._restore_calipers, analysis)
         self.comparison = install_compare_actions(self, analysis)  # issue 23: priors, compare, trend
 
@@ -220,16 +227,22 @@ class WindowActions:
         folder = self._export_dir()
         suggested = unique_path(folder, report_stem(xray, self.w.settings.deidentify))
         path, _ = QFileDialog.getSaveFileName(
-            self.w, f"Export report — {self._deidentify_state()}", str(suggested), "PNG image (*.png)",
-            options=QFileDialog.Option.DontConfirmOverwrite)
+            self.w,
+            f"Export report — {self._deidentify_state()}",
+            str(suggested),
+            "PNG image (*.png)",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
         if not path:
             return
         chosen = Path(path).with_suffix(".png")
         target = free_target(chosen)
         if target != chosen:  # never overwritten; the user decides whether the next free name will do
             answer = QMessageBox.question(
-                self.w, "Report exists", f"{chosen.name} already exists and will be kept.\n\n"
-                f"Save this report as {target.name} instead?")
+                self.w,
+                "Report exists",
+                f"{chosen.name} already exists and will be kept.\n\nSave this report as {target.name} instead?",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.w.settings.export_dir = str(target.parent)
@@ -249,7 +262,8 @@ class WindowActions:
     def choose_export_all(self) -> None:
         start = str(self._export_dir())
         folder = QFileDialog.getExistingDirectory(
-            self.w, f"Export all reports to (existing files are kept) — {self._deidentify_state()}", start)
+            self.w, f"Export all reports to (existing files are kept) — {self._deidentify_state()}", start
+        )
         if folder:
             self.w.settings.export_dir = folder
             self.w.export_all(Path(folder))
@@ -261,10 +275,13 @@ class WindowActions:
             self._tags_dialog.show()
 
     def about(self) -> None:
-        QMessageBox.about(self.w, "About CardioView",
-                          f"<b>CardioView {__version__}</b><br>Cardiomegaly probability and attention map "
-                          "for frontal chest X-rays (DenseNet-121 + attention mapping mechanism).<br><br>"
-                          "Decision support only: the radiologist reads the image.")
+        QMessageBox.about(
+            self.w,
+            "About CardioView",
+            f"<b>CardioView {__version__}</b><br>Cardiomegaly probability and attention map "
+            "for frontal chest X-rays (DenseNet-121 + attention mapping mechanism).<br><br>"
+            "Decision support only: the radiologist reads the image.",
+        )
 
 
 def build_menus(window: MainWindow) -> WindowActions:

@@ -40,6 +40,6 @@ class NetworkJob(QRunnable):
         else:
             self.signals.done.emit(result)
 
-    def start(self) -> "NetworkJob":
+    def start(self) -> NetworkJob:
         QThreadPool.globalInstance().start(self)
         return self

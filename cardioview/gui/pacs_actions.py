@@ -27,8 +27,9 @@ class PacsActions:
         self.jobs: set[NetworkJob] = set()
         self.open_pacs_action = actions._action("Open from PACS…", "Ctrl+Shift+P", self.show_dialog, menu)
         self.export_dicom_action = actions._action("Export as DICOM (SC + SR)…", None, self.choose_export_dicom, menu)
-        self.export_all_dicom_action = actions._action("Export all analysed as DICOM…", None, self.choose_export_all,
-                                                       menu)
+        self.export_all_dicom_action = actions._action(
+            "Export all analysed as DICOM…", None, self.choose_export_all, menu
+        )
         self.send_action = actions._action("Send results to PACS…", None, self.choose_send, menu)
 
     # -- open -----------------------------------------------------------------------------
@@ -72,16 +73,22 @@ class PacsActions:
         record it (in the GUI thread) before the message."""
         job = NetworkJob(fn)
         self.jobs.add(job)
-        job.signals.done.connect(lambda result: (self.jobs.discard(job), audit(result),
-                                                 self.w.notifier.info(done_message(result))))
+        job.signals.done.connect(
+            lambda result: (self.jobs.discard(job), audit(result), self.w.notifier.info(done_message(result)))
+        )
         job.signals.failed.connect(lambda reason: (self.jobs.discard(job), audit(None), self.w.notifier.warn(reason)))
         return job.start()
 
     def _audit(self, action: str, xray, objects, outcome: str, **extra) -> None:
         """One audit record: the source image (SOP UID or file hash), the result objects' UIDs, the outcome."""
-        uids = {} if objects is None else {"study_instance_uid": str(objects.sc.StudyInstanceUID),
-                                          "sop_instance_uids": [str(ds.SOPInstanceUID)
-                                                                for ds in objects.datasets]}
+        uids = (
+            {}
+            if objects is None
+            else {
+                "study_instance_uid": str(objects.sc.StudyInstanceUID),
+                "sop_instance_uids": [str(ds.SOPInstanceUID) for ds in objects.datasets],
+            }
+        )
         self.w.audit.record(action, xray, **uids, outcome=outcome, deidentified=self.w.settings.deidentify, **extra)
 
     def export_dicom(self, folder: Path):
@@ -102,9 +109,17 @@ class PacsActions:
     def export_all(self, folder: Path):
         from cardioview.imaging import load
 
-        items = [(key, path, self.w.state.prediction(key), self.w.state.measurements.get(key),
-                  self.actions.comparison.change_for(key, path))  # issue 23: in the GUI thread
-                 for key, path in self.w.browser.image_items() if self.w.state.prediction(key) is not None]
+        items = [
+            (
+                key,
+                path,
+                self.w.state.prediction(key),
+                self.w.state.measurements.get(key),
+                self.actions.comparison.change_for(key, path),
+            )  # issue 23: in the GUI thread
+            for key, path in self.w.browser.image_items()
+            if self.w.state.prediction(key) is not None
+        ]
         if not items:
             self.w.notifier.warn("Nothing to export: analyse the folder first")
             return None
@@ -132,14 +147,16 @@ class PacsActions:
         return self._start(job, lambda n: f"Saved {n} result(s) as DICOM in {folder}", audit)
 
     def choose_export_dicom(self):
-        folder = QFileDialog.getExistingDirectory(self.w, "Export as DICOM to (existing files are kept)",
-                                                  self.w.settings.export_dir or str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self.w, "Export as DICOM to (existing files are kept)", self.w.settings.export_dir or str(Path.home())
+        )
         if folder:
             self.export_dicom(Path(folder))
 
     def choose_export_all(self):
-        folder = QFileDialog.getExistingDirectory(self.w, "Export all as DICOM to (existing files are kept)",
-                                                  self.w.settings.export_dir or str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self.w, "Export all as DICOM to (existing files are kept)", self.w.settings.export_dir or str(Path.home())
+        )
         if folder:
             self.export_all(Path(folder))
 
@@ -160,10 +177,17 @@ class PacsActions:
             return node.name
 
         def audit(result):
-            self._audit("send", current[0], built[0] if built else None, "success" if result else "failure",
-                        peer=peer_name(node))
+            self._audit(
+                "send",
+                current[0],
+                built[0] if built else None,
+                "success" if result else "failure",
+                peer=peer_name(node),
+            )
 
-        return self._start(job, lambda name: f"Results (Secondary Capture, SR and Segmentation when outlined) sent to {name}", audit)
+        return self._start(
+            job, lambda name: f"Results (Secondary Capture, SR and Segmentation when outlined) sent to {name}", audit
+        )
 
     def choose_send(self):
         from cardioview.gui.pacs_dialog import load_nodes_quietly

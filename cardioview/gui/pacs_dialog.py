@@ -9,20 +9,42 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QAbstractItemView, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cardioview.errors import CardioViewError
-from cardioview.gui.screen_fit import fit_dialog
 from cardioview.gui.network_worker import NetworkJob
+from cardioview.gui.screen_fit import fit_dialog
 from cardioview.network.cache import StudyCache
 from cardioview.network.dimse import StudyQuery
 from cardioview.network.nodes import Node, load_nodes, save_nodes
 
 COLUMNS = ("Patient ID", "Patient", "Date", "Modalities", "Images", "Accession", "Description")
-KEYS = ("PatientID", "PatientName", "StudyDate", "ModalitiesInStudy", "NumberOfStudyRelatedInstances",
-        "AccessionNumber", "StudyDescription")
+KEYS = (
+    "PatientID",
+    "PatientName",
+    "StudyDate",
+    "ModalitiesInStudy",
+    "NumberOfStudyRelatedInstances",
+    "AccessionNumber",
+    "StudyDescription",
+)
 
 
 def search(node: Node, query: StudyQuery, local_ae: str, cancel):
@@ -168,18 +190,29 @@ class PacsDialog(QDialog):
         self.local_ae = QLineEdit(self.settings.local_ae_title)
         save = QPushButton("Save node")
         save.clicked.connect(self.save_node)
-        for label, widget in (("Name", self.edit_name), ("AE title", self.edit_ae), ("Host", self.edit_host),
-                              ("Port", self.edit_port), ("DICOMweb URL", self.edit_url),
-                              ("Retrieve by", self.edit_retrieve), ("Our AE title", self.local_ae)):
+        for label, widget in (
+            ("Name", self.edit_name),
+            ("AE title", self.edit_ae),
+            ("Host", self.edit_host),
+            ("Port", self.edit_port),
+            ("DICOMweb URL", self.edit_url),
+            ("Retrieve by", self.edit_retrieve),
+            ("Our AE title", self.local_ae),
+        ):
             form.addRow(label, widget)
         form.addRow(save)
         return box
 
     def save_node(self) -> None:
         try:
-            node = Node(name=self.edit_name.text().strip(), ae_title=self.edit_ae.text().strip(),
-                        host=self.edit_host.text().strip(), port=self.edit_port.value(),
-                        dicomweb_url=self.edit_url.text().strip(), retrieve=self.edit_retrieve.currentText())
+            node = Node(
+                name=self.edit_name.text().strip(),
+                ae_title=self.edit_ae.text().strip(),
+                host=self.edit_host.text().strip(),
+                port=self.edit_port.value(),
+                dicomweb_url=self.edit_url.text().strip(),
+                retrieve=self.edit_retrieve.currentText(),
+            )
             self.settings.local_ae_title = self.local_ae.text().strip() or self.settings.local_ae_title
             self.settings.nodes = [n for n in self.settings.nodes if n.name != node.name] + [node]
             save_nodes(self.settings)
@@ -206,8 +239,13 @@ class PacsDialog(QDialog):
         if self.use_dates.isChecked():
             dates = (self.date_from.date().toString("yyyyMMdd"), self.date_to.date().toString("yyyyMMdd"))
         modalities = tuple(m.strip().upper() for m in self.modalities.text().split(",") if m.strip())
-        return StudyQuery(self.patient_id.text().strip(), self.patient_name.text().strip(), *dates,
-                          modalities, self.accession.text().strip())
+        return StudyQuery(
+            self.patient_id.text().strip(),
+            self.patient_name.text().strip(),
+            *dates,
+            modalities,
+            self.accession.text().strip(),
+        )
 
     def start_echo(self) -> None:
         node = self.current_node()
@@ -215,8 +253,12 @@ class PacsDialog(QDialog):
             self.status.setText("Add a node first")
             return
         local = self.settings.local_ae_title
-        self._run(lambda progress, cancel: echo(node, local), self.status.setText, f"Testing {node.name}…",
-                  on_failed=lambda reason: self.status.setText(f"Echo failed: {reason}"))
+        self._run(
+            lambda progress, cancel: echo(node, local),
+            self.status.setText,
+            f"Testing {node.name}…",
+            on_failed=lambda reason: self.status.setText(f"Echo failed: {reason}"),
+        )
 
     def start_search(self) -> None:
         node = self.current_node()
@@ -224,8 +266,12 @@ class PacsDialog(QDialog):
             self.status.setText("Add a node first")
             return
         query, local = self.query(), self.settings.local_ae_title
-        self._run(lambda progress, cancel: search(node, query, local, cancel), self._show_studies,
-                  f"Searching {node.name}…", on_failed=self._search_failed)
+        self._run(
+            lambda progress, cancel: search(node, query, local, cancel),
+            self._show_studies,
+            f"Searching {node.name}…",
+            on_failed=self._search_failed,
+        )
 
     def _search_failed(self, reason: str) -> None:
         """No stale rows: the previous results would read as this search's (and could be retrieved)."""
@@ -262,8 +308,12 @@ class PacsDialog(QDialog):
             self._audit_retrieval(node, study_uid, "failure")
             self.status.setText(reason)
 
-        self._run(job, lambda result: self._on_retrieved(node, study_uid, label, *result),
-                  f"Retrieving from {node.name}…", on_failed=failed)
+        self._run(
+            job,
+            lambda result: self._on_retrieved(node, study_uid, label, *result),
+            f"Retrieving from {node.name}…",
+            on_failed=failed,
+        )
 
     def _on_retrieved(self, node: Node, study_uid: str, label: str, folder: str, sop_uids: list[str]) -> None:
         self._audit_retrieval(node, study_uid, "success", sop_uids)
@@ -273,8 +323,13 @@ class PacsDialog(QDialog):
 
     def _audit_retrieval(self, node: Node, study_uid: str, outcome: str, sop_uids: list[str] = ()) -> None:
         if self.audit is not None:
-            self.audit.record("retrieve", study_instance_uid=study_uid, sop_instance_uids=list(sop_uids),
-                              peer=peer_name(node), outcome=outcome)
+            self.audit.record(
+                "retrieve",
+                study_instance_uid=study_uid,
+                sop_instance_uids=list(sop_uids),
+                peer=peer_name(node),
+                outcome=outcome,
+            )
 
     def cancel(self) -> None:
         if self.job is not None:

@@ -22,8 +22,10 @@ POSITIVE_COLOUR = "#ff7043"
 NEGATIVE_COLOUR = "#4caf8a"
 NEUTRAL_COLOUR = "#8a94a6"
 CAUTION_COLOUR = "#e0b050"
-COLOUR_BAR_TITLES = {AttentionScale.RELATIVE: "attention W, relative to this image",
-                     AttentionScale.ABSOLUTE: "attention W, absolute (0–1)"}
+COLOUR_BAR_TITLES = {
+    AttentionScale.RELATIVE: "attention W, relative to this image",
+    AttentionScale.ABSOLUTE: "attention W, absolute (0–1)",
+}
 
 
 class ProbabilityBar(QWidget):
@@ -237,9 +239,19 @@ class ResultPanel(QWidget):
 
     def _keep_minimum_heights(self) -> None:
         """No control is ever squeezed below its own size hint (the panel scrolls instead)."""
-        for widget in (self.threshold_slider, self.threshold_field, self.threshold_controls.reset_button,
-                       self.heat_button, self.opacity_slider, self.colormap_combo, self.scale_combo,
-                       self.measure_button, self.reveal_button, self.probability_label, self.verdict_label):
+        for widget in (
+            self.threshold_slider,
+            self.threshold_field,
+            self.threshold_controls.reset_button,
+            self.heat_button,
+            self.opacity_slider,
+            self.colormap_combo,
+            self.scale_combo,
+            self.measure_button,
+            self.reveal_button,
+            self.probability_label,
+            self.verdict_label,
+        ):
             widget.ensurePolished()  # the style sheet sets fonts and paddings: measure after it
             widget.setMinimumHeight(widget.sizeHint().height())
 
@@ -258,10 +270,12 @@ class ResultPanel(QWidget):
     # -- state -> controls ---------------------------------------------------
     def _sync_controls(self) -> None:
         s = self.state
-        for widget, value in ((self.opacity_slider, round(s.opacity * 100)),
-                              (self.heat_button, s.heatmap_visible),
-                              (self.colormap_combo, s.colormap),
-                              (self.scale_combo, self.scale_combo.findData(s.scale.value))):
+        for widget, value in (
+            (self.opacity_slider, round(s.opacity * 100)),
+            (self.heat_button, s.heatmap_visible),
+            (self.colormap_combo, s.colormap),
+            (self.scale_combo, self.scale_combo.findData(s.scale.value)),
+        ):
             widget.blockSignals(True)
             if isinstance(widget, QPushButton):
                 widget.setChecked(value)
@@ -291,8 +305,8 @@ class ResultPanel(QWidget):
         else:
             name, _, digest = info.model_id.partition("@")
             self.model_label.setText(
-                f"<b>{name}</b> <span style='color:{NEUTRAL_COLOUR}'>#{digest}</span><br>"
-                f"{info.backend} · {info.device}")
+                f"<b>{name}</b> <span style='color:{NEUTRAL_COLOUR}'>#{digest}</span><br>{info.backend} · {info.device}"
+            )
             if info.intended_use != "clinical":
                 # "unsigned research weights" (no trusted signature) or the signed bundle's declared use
                 use = info.intended_use.upper()
@@ -311,7 +325,8 @@ class ResultPanel(QWidget):
         self.attention_note_label.setToolTip(
             "Measured on held-out cardiomegaly films when the weights were built: how often the peak of W "
             "falls inside the usual cardiac region, and how often hiding the most-attended 20 % of the film "
-            "lowers the probability more than hiding a random area of the same size. See the model card.")
+            "lowers the probability more than hiding a random area of the same size. See the model card."
+        )
 
     def refresh(self) -> None:
         s = self.state
@@ -348,8 +363,10 @@ class ResultPanel(QWidget):
             ends = (low, high) if relative else (0.0, 1.0)
             self.colour_bar.set_values(s.colormap, f"W {ends[0]:.3f}", f"{ends[1]:.3f}")
             self.range_label.setText(
-                "Stretched to this image's attention range" if relative else
-                f"Absolute attention; this image spans W {low:.3f}–{high:.3f}")
+                "Stretched to this image's attention range"
+                if relative
+                else f"Absolute attention; this image spans W {low:.3f}–{high:.3f}"
+            )
         self._refresh_operating_point()
         self._refresh_ctr()
 
@@ -360,12 +377,16 @@ class ResultPanel(QWidget):
         self.verdict_label.setStyleSheet(f"color: {CAUTION_COLOUR}")
         shown = self.reveal_button.isChecked()
         self.probability_label.setText(
-            f"{prediction.probability * 100:.1f}<span style='font-size:18pt'> %</span>" if shown else "n/a")
+            f"{prediction.probability * 100:.1f}<span style='font-size:18pt'> %</span>" if shown else "n/a"
+        )
         self.probability_label.setStyleSheet(f"color: {NEUTRAL_COLOUR}")
         self.bar.set_values(prediction.probability if shown else None, s.threshold, NEUTRAL_COLOUR)
         self.reveal_button.setText("Hide model output" if shown else "Show model output anyway")
-        self.status_label.setText("The model reads frontal chest radiographs only: its output means nothing here."
-                                  if shown else "No verdict for this image")
+        self.status_label.setText(
+            "The model reads frontal chest radiographs only: its output means nothing here."
+            if shown
+            else "No verdict for this image"
+        )
         self.range_label.setText("")
         self.colour_bar.set_values(s.colormap, "", "")
 
@@ -394,8 +415,9 @@ class ResultPanel(QWidget):
             return
         ratio = measurement.ratio
         if not measurement.placed:
-            self.ctr_label.setText("Drag the heart (blue) and thorax (yellow) lines into place: "
-                                   "the ratio appears once they are moved")
+            self.ctr_label.setText(
+                "Drag the heart (blue) and thorax (yellow) lines into place: the ratio appears once they are moved"
+            )
             self.ctr_label.setStyleSheet("")
             return
         if ratio is None:

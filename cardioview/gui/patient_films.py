@@ -51,8 +51,15 @@ class PatientFilms:
             meta = self.header(key, path)
             if (meta.patient_id or meta.patient_name) == patient:
                 measurement = state.measurements.get(key)
-                films.append(film_from(meta, Path(path), state.prediction(key), key,
-                                       ctr=measurement.ratio if measurement is not None else None))
+                films.append(
+                    film_from(
+                        meta,
+                        Path(path),
+                        state.prediction(key),
+                        key,
+                        ctr=measurement.ratio if measurement is not None else None,
+                    )
+                )
         return films
 
 
@@ -94,7 +101,8 @@ class FilmAnalyser(QObject):
         window.image_shown.connect(lambda _key: self._resubmit())
         if window.worker is not None:
             window.worker.result.connect(
-                lambda result: result.prediction is None and self.pending.pop(result.key, None))
+                lambda result: result.prediction is None and self.pending.pop(result.key, None)
+            )
 
     def load(self, key: str, path: str | Path) -> None:
         """Queue ``key``; ``loaded`` follows (at once when already loaded) and the worker analyses it if needed."""

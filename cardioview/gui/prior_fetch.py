@@ -61,8 +61,9 @@ class PriorFetcher(QObject):
         retrieved: list[tuple[str, str, list[Path]]] = []  # (study uid, outcome, files): audited in the GUI thread
 
         def job(progress, cancel):
-            studies = find_prior_studies(node, meta.patient_id, meta.study_date, open_studies,
-                                         settings.local_ae_title, cancel)
+            studies = find_prior_studies(
+                node, meta.patient_id, meta.study_date, open_studies, settings.local_ae_title, cancel
+            )
             for study in studies:
                 uid = str(study.StudyInstanceUID)
                 try:
@@ -83,8 +84,13 @@ class PriorFetcher(QObject):
         from cardioview.gui.pacs_dialog import peer_name
 
         for uid, outcome, paths in retrieved:
-            self.window.audit.record("retrieve", study_instance_uid=uid, sop_instance_uids=[p.stem for p in paths],
-                                     peer=peer_name(node), outcome=outcome)
+            self.window.audit.record(
+                "retrieve",
+                study_instance_uid=uid,
+                sop_instance_uids=[p.stem for p in paths],
+                peer=peer_name(node),
+                outcome=outcome,
+            )
 
     def _on_done(self, node, studies: int, retrieved) -> None:
         self.job = None
@@ -96,8 +102,10 @@ class PriorFetcher(QObject):
             self.window.browser.add_files(new)
             for path in new:
                 self.controller.analyser.load(image_key(path), path)  # analysed in the worker thread
-        self.window.notifier.info(f"{node.name}: {studies} earlier stud{'y' if studies == 1 else 'ies'} of this "
-                                  f"patient, {len(new)} film(s) added and being analysed")
+        self.window.notifier.info(
+            f"{node.name}: {studies} earlier stud{'y' if studies == 1 else 'ies'} of this "
+            f"patient, {len(new)} film(s) added and being analysed"
+        )
         self.fetched.emit(len(new))
 
     def _on_failed(self, node, reason: str, retrieved) -> None:

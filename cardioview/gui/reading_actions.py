@@ -32,7 +32,7 @@ POINTER_ROWS = (
 )
 
 
-def shortcut_rows(window: "MainWindow") -> list[tuple[str, str]]:
+def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
     """(keys, what they do) for every action and shortcut of ``window`` that has a key, sorted by keys.
 
     An action says what it does by its status tip when it has one, else by its menu text.
@@ -50,7 +50,7 @@ def shortcut_rows(window: "MainWindow") -> list[tuple[str, str]]:
 class ShortcutSheet(QDialog):
     """A table of every shortcut, read from the window's actions when it opens."""
 
-    def __init__(self, window: "MainWindow"):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.setWindowTitle("Keyboard shortcuts")
         rows = shortcut_rows(window) + list(POINTER_ROWS)
@@ -67,7 +67,7 @@ class ShortcutSheet(QDialog):
         fit_dialog(self, (560, 640))
 
 
-def print_report(window: "MainWindow", printer: "QPrinter") -> bool:
+def print_report(window: MainWindow, printer: QPrinter) -> bool:
     """Paint the current image's report (as Ctrl+E would export it) on ``printer``, fitted to the page.
 
     Returns:
@@ -97,7 +97,7 @@ def print_report(window: "MainWindow", printer: "QPrinter") -> bool:
 class ReadingActions:
     """Adds the actions above to the window's menus (one call from menus.py)."""
 
-    def __init__(self, actions: "WindowActions", file_menu, view_menu, help_menu, before_quit: QAction):
+    def __init__(self, actions: WindowActions, file_menu, view_menu, help_menu, before_quit: QAction):
         self.w = window = actions.w
         self.sheet: ShortcutSheet | None = None
         self._was_maximised = False
@@ -154,7 +154,7 @@ def preset_shortcut(index: int) -> QKeySequence | None:
     return QKeySequence(PRESET_KEYS[index]) if index < len(PRESET_KEYS) else None
 
 
-def install_reading_actions(actions: "WindowActions", file_menu, view_menu, help_menu,
-                            before_quit: QAction) -> ReadingActions:
+def install_reading_actions(
+    actions: WindowActions, file_menu, view_menu, help_menu, before_quit: QAction
+) -> ReadingActions:
     return ReadingActions(actions, file_menu, view_menu, help_menu, before_quit)
-

@@ -25,8 +25,9 @@ def _maximise(window: QWidget, room: QRect, size: tuple[int, int]) -> None:
     """Maximised, with a normal geometry that fits ``room`` for when the user restores it."""
     width = min(size[0], room.width() - FRAME_ALLOWANCE[0])
     height = min(size[1], room.height() - FRAME_ALLOWANCE[1])
-    window.setGeometry(QRect(room.x() + (room.width() - width) // 2, room.y() + (room.height() - height) // 2,
-                             width, height))
+    window.setGeometry(
+        QRect(room.x() + (room.width() - width) // 2, room.y() + (room.height() - height) // 2, width, height)
+    )
     window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
 
 

@@ -75,8 +75,11 @@ class CardiothoracicMeasurement:
     def default_for(cls, xray: XRay) -> CardiothoracicMeasurement:
         """Starting lines at typical PA positions, for the user to drag into place."""
         height, width = xray.shape
-        return cls(heart=Caliper(0.36 * width, 0.66 * width, 0.62 * height),
-                   thorax=Caliper(0.12 * width, 0.88 * width, 0.55 * height), placed=False)
+        return cls(
+            heart=Caliper(0.36 * width, 0.66 * width, 0.62 * height),
+            thorax=Caliper(0.12 * width, 0.88 * width, 0.55 * height),
+            placed=False,
+        )
 
 
 @dataclass

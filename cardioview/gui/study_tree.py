@@ -66,7 +66,10 @@ def _image_label(entry: ImageEntry) -> str:
 
 
 def _image_tooltip(entry: ImageEntry) -> str:
-    lines = [str(entry.path), f"{entry.columns} × {entry.rows} px" + (f", {entry.frames} frames" if entry.frames > 1 else "")]
+    lines = [
+        str(entry.path),
+        f"{entry.columns} × {entry.rows} px" + (f", {entry.frames} frames" if entry.frames > 1 else ""),
+    ]
     if entry.error:
         lines.append(f"Unreadable: {entry.error}")
     reason = not_applicable_reason(entry.metadata, (entry.rows, entry.columns))
@@ -97,10 +100,18 @@ def index_tree(index: StudyIndex) -> Node:
                 bits = [series.modality, f"#{series.number}" if series.number is not None else "", series.description]
                 r_label = " ".join(b for b in bits if b) or "Series"
                 r_node = Node(f"{r_label} ({len(series.images)})", tooltip=series.series_instance_uid)
-                images = [Node(_image_label(e), key=image_key(e.path), path=e.path, tooltip=_image_tooltip(e),
-                               warnings=e.warnings, error=e.error,
-                               not_applicable=not_applicable_reason(e.metadata, (e.rows, e.columns)))
-                          for e in series.images]
+                images = [
+                    Node(
+                        _image_label(e),
+                        key=image_key(e.path),
+                        path=e.path,
+                        tooltip=_image_tooltip(e),
+                        warnings=e.warnings,
+                        error=e.error,
+                        not_applicable=not_applicable_reason(e.metadata, (e.rows, e.columns)),
+                    )
+                    for e in series.images
+                ]
                 if raster and len(study.series) == 1:
                     s_node.children.extend(images)  # raster folders have no series: skip an empty level
                 else:
@@ -109,9 +120,13 @@ def index_tree(index: StudyIndex) -> Node:
             p_node.children.append(s_node)
         root.children.append(p_node)
     if index.errors:  # shown in the tree at once, so broken files are marked before anything is clicked
-        group = Node(f"{UNREADABLE_GROUP} ({len(index.errors)})",
-                     tooltip="Files that look like images but whose header could not be read")
-        group.children = [Node(e.path.name, path=e.path, tooltip=f"{e.path}\nUnreadable: {e.reason}", error=e.reason)
-                          for e in index.errors]
+        group = Node(
+            f"{UNREADABLE_GROUP} ({len(index.errors)})",
+            tooltip="Files that look like images but whose header could not be read",
+        )
+        group.children = [
+            Node(e.path.name, path=e.path, tooltip=f"{e.path}\nUnreadable: {e.reason}", error=e.reason)
+            for e in index.errors
+        ]
         root.children.append(group)
     return root

@@ -35,8 +35,14 @@ def header_rows(xray: XRay) -> list[tuple[str, str, str, str]]:
             value = str(element.value)
         if len(value) > _MAX_VALUE_CHARS:
             value = value[:_MAX_VALUE_CHARS] + "…"
-        rows.append((f"({element.tag.group:04X},{element.tag.element:04X})", element.keyword or element.name,
-                     str(element.VR), value))
+        rows.append(
+            (
+                f"({element.tag.group:04X},{element.tag.element:04X})",
+                element.keyword or element.name,
+                str(element.VR),
+                value,
+            )
+        )
     return rows
 
 

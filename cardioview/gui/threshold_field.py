@@ -37,8 +37,10 @@ def parse_threshold(text: str, locale: QLocale | None = None) -> tuple[float | N
     except ValueError:
         return None, f"“{text.strip()}” is not a number: type a threshold between 0 and 1, e.g. 0.5"
     if not math.isfinite(value) or not 0.0 < value < 1.0:
-        return None, (f"{text.strip()} is outside the allowed range: the threshold must be above 0 and "
-                      "below 1 (0 would call every film positive, 1 none)")
+        return None, (
+            f"{text.strip()} is outside the allowed range: the threshold must be above 0 and "
+            "below 1 (0 would call every film positive, 1 none)"
+        )
     return value, ""
 
 

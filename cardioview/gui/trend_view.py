@@ -24,8 +24,9 @@ def timestamp(film: FilmResult) -> float:
     """Seconds since 1970 (UTC) of the film's study date and time; 0 when the date is not a date."""
     date, time = film.when
     try:
-        return datetime(int(date[:4]), int(date[4:6]), int(date[6:8]), int(time[:2]), int(time[2:4]),
-                        tzinfo=UTC).timestamp()
+        return datetime(
+            int(date[:4]), int(date[4:6]), int(date[6:8]), int(time[:2]), int(time[2:4]), tzinfo=UTC
+        ).timestamp()
     except ValueError:
         return 0.0
 
@@ -45,18 +46,34 @@ class TrendWindow(QDialog):
         self.plot.showGrid(x=False, y=True, alpha=0.2)
         self.plot.addLegend(offset=(10, 10))
         self.plot.setMouseEnabled(x=True, y=False)
-        self.ctr_line = pg.InfiniteLine(CTR_LIMIT, angle=0, pen=pg.mkPen(CTR_COLOUR, style=Qt.PenStyle.DashLine),
-                                        label="CTR 0.50", labelOpts={"position": 0.95, "color": CTR_COLOUR})
-        self.threshold_line = pg.InfiniteLine(self.window_.state.threshold, angle=0,
-                                              pen=pg.mkPen(P_COLOUR, style=Qt.PenStyle.DashLine),
-                                              label="threshold {value:.2f}",
-                                              labelOpts={"position": 0.05, "color": P_COLOUR})
+        self.ctr_line = pg.InfiniteLine(
+            CTR_LIMIT,
+            angle=0,
+            pen=pg.mkPen(CTR_COLOUR, style=Qt.PenStyle.DashLine),
+            label="CTR 0.50",
+            labelOpts={"position": 0.95, "color": CTR_COLOUR},
+        )
+        self.threshold_line = pg.InfiniteLine(
+            self.window_.state.threshold,
+            angle=0,
+            pen=pg.mkPen(P_COLOUR, style=Qt.PenStyle.DashLine),
+            label="threshold {value:.2f}",
+            labelOpts={"position": 0.05, "color": P_COLOUR},
+        )
         self.plot.addItem(self.ctr_line)
         self.plot.addItem(self.threshold_line)
-        self.ctr_curve = self.plot.plot([], [], pen=pg.mkPen(CTR_COLOUR, width=2), symbol="o", symbolSize=11,
-                                        symbolBrush=CTR_COLOUR, name="CTR")
-        self.p_curve = self.plot.plot([], [], pen=pg.mkPen(P_COLOUR, width=2), symbol="s", symbolSize=10,
-                                      symbolBrush=P_COLOUR, name="P(cardiomegaly)")
+        self.ctr_curve = self.plot.plot(
+            [], [], pen=pg.mkPen(CTR_COLOUR, width=2), symbol="o", symbolSize=11, symbolBrush=CTR_COLOUR, name="CTR"
+        )
+        self.p_curve = self.plot.plot(
+            [],
+            [],
+            pen=pg.mkPen(P_COLOUR, width=2),
+            symbol="s",
+            symbolSize=10,
+            symbolBrush=P_COLOUR,
+            name="P(cardiomegaly)",
+        )
         for curve in (self.ctr_curve, self.p_curve):
             curve.scatter.sigClicked.connect(self._on_clicked)
         self.labels: list[pg.TextItem] = []

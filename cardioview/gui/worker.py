@@ -158,13 +158,18 @@ class InferenceWorker(QThread):
             return
         p = self.predictor
         bundle = getattr(p, "bundle", None)
-        self.model_ready.emit(ModelInfo(
-            model_id=p.model_id, backend=p.backend_name, device=p.device_name, threshold=float(p.threshold),
-            intended_use=getattr(bundle, "intended_use", "research"),
-            operating_point=getattr(bundle, "operating_point", None),
-            attention_note=getattr(bundle, "attention_note", ""),
-            attention_validated=getattr(bundle, "attention_validated", False),
-        ))
+        self.model_ready.emit(
+            ModelInfo(
+                model_id=p.model_id,
+                backend=p.backend_name,
+                device=p.device_name,
+                threshold=float(p.threshold),
+                intended_use=getattr(bundle, "intended_use", "research"),
+                operating_point=getattr(bundle, "operating_point", None),
+                attention_note=getattr(bundle, "attention_note", ""),
+                attention_validated=getattr(bundle, "attention_validated", False),
+            )
+        )
         while True:
             job = self._jobs.get()
             if job.kind == "stop":

@@ -12,11 +12,21 @@ from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET
 from cardioview.imaging.study_index import StudyIndex
 from cardioview.imaging.xray import Window, XRay, XRayMetadata
 
-_LAZY = {"load": "cardioview.imaging.loader", "is_candidate_image": "cardioview.imaging.loader",
-         "scan": "cardioview.imaging.folder_scan"}
+_LAZY = {
+    "load": "cardioview.imaging.loader",
+    "is_candidate_image": "cardioview.imaging.loader",
+    "scan": "cardioview.imaging.folder_scan",
+}
 
 __all__ = [
-    "DEFAULT_PIXEL_BUDGET", "StudyIndex", "Window", "XRay", "XRayMetadata", "is_candidate_image", "load", "scan",
+    "DEFAULT_PIXEL_BUDGET",
+    "StudyIndex",
+    "Window",
+    "XRay",
+    "XRayMetadata",
+    "is_candidate_image",
+    "load",
+    "scan",
 ]
 
 

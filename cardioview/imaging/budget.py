@@ -16,8 +16,9 @@ from cardioview.imaging.detail import library_detail
 DEFAULT_PIXEL_BUDGET = 100_000_000
 
 
-def check_pixel_budget(path: str | Path, rows: int, columns: int, frames: int = 1,
-                       budget: int = DEFAULT_PIXEL_BUDGET) -> None:
+def check_pixel_budget(
+    path: str | Path, rows: int, columns: int, frames: int = 1, budget: int = DEFAULT_PIXEL_BUDGET
+) -> None:
     """Raise unless a declared image size is sane and within the budget.
 
     Args:
@@ -58,5 +59,8 @@ def check_decoded_bytes(path: str | Path, ds, limit: int = DEFAULT_DECODED_BYTES
         raise ImageLoadError(path, f"header declares {samples} sample(s) of {bits} bits: not an image")
     size = rows * columns * samples * ((bits + 7) // 8)
     if size > limit:
-        raise ImageTooLargeError(path, f"one decoded frame would take {size / 1e6:,.0f} MB "
-                                       f"(over the {limit / 1e6:,.0f} MB limit); refused before decoding")
+        raise ImageTooLargeError(
+            path,
+            f"one decoded frame would take {size / 1e6:,.0f} MB "
+            f"(over the {limit / 1e6:,.0f} MB limit); refused before decoding",
+        )

@@ -25,11 +25,16 @@ JPEG_2000 = "JPEG 2000"
 RLE = "RLE"
 
 _FAMILIES = {
-    "1.2.840.10008.1.2.4.50": JPEG, "1.2.840.10008.1.2.4.51": JPEG,
-    "1.2.840.10008.1.2.4.57": JPEG, "1.2.840.10008.1.2.4.70": JPEG,
-    "1.2.840.10008.1.2.4.80": JPEG_LS, "1.2.840.10008.1.2.4.81": JPEG_LS,
-    "1.2.840.10008.1.2.4.90": JPEG_2000, "1.2.840.10008.1.2.4.91": JPEG_2000,
-    "1.2.840.10008.1.2.4.201": JPEG_2000, "1.2.840.10008.1.2.4.202": JPEG_2000,
+    "1.2.840.10008.1.2.4.50": JPEG,
+    "1.2.840.10008.1.2.4.51": JPEG,
+    "1.2.840.10008.1.2.4.57": JPEG,
+    "1.2.840.10008.1.2.4.70": JPEG,
+    "1.2.840.10008.1.2.4.80": JPEG_LS,
+    "1.2.840.10008.1.2.4.81": JPEG_LS,
+    "1.2.840.10008.1.2.4.90": JPEG_2000,
+    "1.2.840.10008.1.2.4.91": JPEG_2000,
+    "1.2.840.10008.1.2.4.201": JPEG_2000,
+    "1.2.840.10008.1.2.4.202": JPEG_2000,
     "1.2.840.10008.1.2.4.203": JPEG_2000,
     "1.2.840.10008.1.2.5": RLE,
 }
@@ -45,11 +50,12 @@ _SEARCH = 1 << 20
 @dataclass(frozen=True)
 class FrameHeader:
     """What a codestream says about its own frame."""
+
     family: str
-    rows: int            # 0 when a JPEG defines it later (DNL marker)
+    rows: int  # 0 when a JPEG defines it later (DNL marker)
     columns: int
     components: int
-    precision: int       # bits per sample; 0 when the format does not say (RLE)
+    precision: int  # bits per sample; 0 when the format does not say (RLE)
     lossless: bool = True  # False for the lossy JPEG processes (baseline, extended, progressive)
     arithmetic: bool = False  # JPEG arithmetic coding (SOF9-SOF15), which has no per-block bit floor
 
@@ -88,30 +94,49 @@ def check_against_header(path: Path, ds: Dataset, found: FrameHeader) -> None:
     photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
     needs = 3 if photometric.startswith(("RGB", "YBR")) else 1 if photometric else samples
     if needs != samples:
-        raise ImageLoadError(path, f"Photometric Interpretation {photometric} does not fit "
-                                   f"{samples} sample(s) per pixel; refused before decoding")
+        raise ImageLoadError(
+            path,
+            f"Photometric Interpretation {photometric} does not fit "
+            f"{samples} sample(s) per pixel; refused before decoding",
+        )
     if found.family == RLE:
         expected = samples * max(bits_allocated // 8, 1)
         if found.components != expected:
-            raise ImageLoadError(path, f"the RLE header has {found.components} segment(s) but Samples per Pixel "
-                                       f"{samples} and Bits Allocated {bits_allocated} need {expected}; refused")
+            raise ImageLoadError(
+                path,
+                f"the RLE header has {found.components} segment(s) but Samples per Pixel "
+                f"{samples} and Bits Allocated {bits_allocated} need {expected}; refused",
+            )
         return
     if found.columns != columns or (found.rows and found.rows != rows):
-        raise ImageLoadError(path, f"{where} is {found.columns}x{found.rows} px but the DICOM header "
-                                   f"(Rows/Columns) says {columns}x{rows}; refused before decoding")
+        raise ImageLoadError(
+            path,
+            f"{where} is {found.columns}x{found.rows} px but the DICOM header "
+            f"(Rows/Columns) says {columns}x{rows}; refused before decoding",
+        )
     if found.components != samples:
-        raise ImageLoadError(path, f"{where} has {found.components} component(s) but Samples per Pixel "
-                                   f"is {samples}; refused before decoding")
+        raise ImageLoadError(
+            path,
+            f"{where} has {found.components} component(s) but Samples per Pixel is {samples}; refused before decoding",
+        )
     if bits_allocated and found.precision > bits_allocated:
-        raise ImageLoadError(path, f"{where} stores {found.precision}-bit samples but Bits Allocated is "
-                                   f"{bits_allocated}; refused before decoding")
+        raise ImageLoadError(
+            path,
+            f"{where} stores {found.precision}-bit samples but Bits Allocated is "
+            f"{bits_allocated}; refused before decoding",
+        )
     # Lossless JPEG, JPEG-LS and JPEG 2000 files often state Bits Stored below
     # the codestream precision (15 in 16); gdcm aborts on a lossy JPEG whose
     # Bits Stored differs from its 8 or 12 bits, and on more bits than coded.
-    if found.family in (JPEG, JPEG_LS) and bits_stored and (
-            bits_stored > found.precision or (not found.lossless and bits_stored != found.precision)):
-        raise ImageLoadError(path, f"{where} stores {found.precision}-bit samples but Bits Stored is "
-                                   f"{bits_stored}; refused before decoding")
+    if (
+        found.family in (JPEG, JPEG_LS)
+        and bits_stored
+        and (bits_stored > found.precision or (not found.lossless and bits_stored != found.precision))
+    ):
+        raise ImageLoadError(
+            path,
+            f"{where} stores {found.precision}-bit samples but Bits Stored is {bits_stored}; refused before decoding",
+        )
 
 
 def _int(ds: Dataset, keyword: str, default: int) -> int:
@@ -124,8 +149,9 @@ def _int(ds: Dataset, keyword: str, default: int) -> int:
 
 def _not_codec(path: Path, family: str, data: bytes) -> ImageLoadError:
     return UnsupportedImageError(
-        path, f"the transfer syntax says {family} but the pixel data is not a {family} codestream; "
-              "refused before decoding")
+        path,
+        f"the transfer syntax says {family} but the pixel data is not a {family} codestream; refused before decoding",
+    )
 
 
 def _j2k(path: Path, data: bytes) -> FrameHeader:
@@ -134,11 +160,11 @@ def _j2k(path: Path, data: bytes) -> FrameHeader:
         start = data.find(_J2K_START, 0, _SEARCH)
     if start < 0:
         raise _not_codec(path, JPEG_2000, data)
-    siz = data[start + 4:start + 4 + 38]
+    siz = data[start + 4 : start + 4 + 38]
     if len(siz) < 38:
         raise ImageLoadError(path, "the JPEG 2000 codestream is cut short inside its SIZ header")
     _, _, xsiz, ysiz, xo, yo, _, _, _, _, components = struct.unpack(">HHIIIIIIIIH", siz)
-    ssiz = data[start + 42:start + 42 + 3 * components:3]
+    ssiz = data[start + 42 : start + 42 + 3 * components : 3]
     if components == 0 or len(ssiz) < components:
         raise ImageLoadError(path, "the JPEG 2000 SIZ header is corrupt (no components)")
     return FrameHeader(JPEG_2000, ysiz - yo, xsiz - xo, components, max((s & 0x7F) + 1 for s in ssiz))
@@ -155,12 +181,12 @@ def _jpeg(path: Path, family: str, data: bytes) -> FrameHeader:
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
-        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         is_ls = marker == _JPEG_LS_SOF
         if is_ls or marker in _JPEG_SOF:
             if is_ls != (family == JPEG_LS):
                 raise _not_codec(path, family, data)
-            segment = data[pos + 4:pos + 10]
+            segment = data[pos + 4 : pos + 10]
             if len(segment) < 6:
                 break
             precision, rows, columns, components = struct.unpack(">BHHB", segment)
@@ -177,8 +203,7 @@ def _rle(path: Path, data: bytes) -> FrameHeader:
         raise _not_codec(path, RLE, data)
     header = struct.unpack("<16I", data[:64])
     segments, offsets = header[0], header[1:]
-    if not 1 <= segments <= 15 or offsets[0] != 64 or any(
-            not 64 <= offsets[i] <= len(data) for i in range(segments)):
+    if not 1 <= segments <= 15 or offsets[0] != 64 or any(not 64 <= offsets[i] <= len(data) for i in range(segments)):
         raise _not_codec(path, RLE, data)
     # RLE keeps no dimensions: only the segment count can be checked.
     return FrameHeader(RLE, 0, 0, segments, 0)

@@ -15,15 +15,18 @@ from pydicom.uid import UID
 from cardioview.errors import ImageLoadError, MissingDecoderError
 from cardioview.imaging.budget import check_decoded_bytes, check_pixel_budget
 from cardioview.imaging.codestream import (
-    JPEG, check_against_header, codec_family, first_fragment, read_frame_header,
+    JPEG,
+    check_against_header,
+    codec_family,
+    first_fragment,
+    read_frame_header,
 )
 from cardioview.imaging.decode_worker import pixel_dataset, shared_worker
 from cardioview.imaging.dicom_codecs import describe_syntax, missing_decoder_reason
 from cardioview.imaging.raster_header import check_jpeg_data
 
 
-def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int, index: int = 0
-                      ) -> tuple[np.ndarray, str]:
+def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int, index: int = 0) -> tuple[np.ndarray, str]:
     """Frame ``index`` (default the first) of encapsulated pixel data, decoded safely.
 
     Raises:
@@ -46,12 +49,16 @@ def decode_compressed(path: Path, ds: Dataset, uid: UID, pixel_budget: int, inde
     if isinstance(result, tuple):
         frame, photometric = result
         if tuple(frame.shape[:2]) != (int(ds.Rows), int(ds.Columns)):
-            raise ImageLoadError(path, f"the {name} decoder returned {frame.shape[1]}x{frame.shape[0]} px, "
-                                       f"not the {int(ds.Columns)}x{int(ds.Rows)} the header declares")
+            raise ImageLoadError(
+                path,
+                f"the {name} decoder returned {frame.shape[1]}x{frame.shape[0]} px, "
+                f"not the {int(ds.Columns)}x{int(ds.Rows)} the header declares",
+            )
         return frame, photometric
     if result.kind == "crashed":
-        raise ImageLoadError(path, f"the {name} decoder crashed on this file ({result.detail}); "
-                                   "the file is corrupt or forged")
+        raise ImageLoadError(
+            path, f"the {name} decoder crashed on this file ({result.detail}); the file is corrupt or forged"
+        )
     if result.kind == "panic":
         raise ImageLoadError(path, f"the {name} decoder failed on this file (internal error: {result.detail})")
     if result.kind == "timeout":

@@ -26,7 +26,7 @@ from cardioview.imaging.detail import library_detail
 DECODE_TIMEOUT_S = 120.0
 #: Address-space cap for the worker (Linux/macOS): a decoder that believes a
 #: forged codestream fails there instead of exhausting the machine.
-WORKER_MEMORY_LIMIT = 3 * 1024 ** 3
+WORKER_MEMORY_LIMIT = 3 * 1024**3
 
 _CTX = multiprocessing.get_context("spawn")
 
@@ -34,7 +34,8 @@ _CTX = multiprocessing.get_context("spawn")
 @dataclass(frozen=True)
 class DecodeFailure:
     """Why the worker produced no frame."""
-    kind: str        # "error", "panic", "crashed", "timeout"
+
+    kind: str  # "error", "panic", "crashed", "timeout"
     detail: str
     missing_dependencies: bool = False
 
@@ -59,6 +60,7 @@ def decode_in_process(ds: Dataset, index: int = 0) -> tuple[np.ndarray, str]:
     copies (2.6 GB for a 100 MP film); the gray conversion converts per chunk instead.
     """
     from pydicom.pixels import get_decoder
+
     decoder = get_decoder(ds.file_meta.TransferSyntaxUID)
     frame, meta = decoder.as_array(ds, index=index, as_rgb=False)
     return frame, str(meta.get("photometric_interpretation") or ds.get("PhotometricInterpretation", "")).upper()
@@ -102,8 +104,9 @@ class DecodeWorker:
         self._kill()
         to_worker_r, to_worker_w = _CTX.Pipe(duplex=False)
         from_worker_r, from_worker_w = _CTX.Pipe(duplex=False)
-        self._process = _CTX.Process(target=_serve, args=(to_worker_r, from_worker_w, self.memory_limit),
-                                     name="cardioview-decoder", daemon=True)
+        self._process = _CTX.Process(
+            target=_serve, args=(to_worker_r, from_worker_w, self.memory_limit), name="cardioview-decoder", daemon=True
+        )
         self._process.start()
         # Close our copies of the worker's ends, so its death reads as EOF here.
         to_worker_r.close()
@@ -155,6 +158,7 @@ def _serve(receive: Any, send: Any, memory_limit: int | None) -> None:
 
 def _missing(ds: Dataset) -> bool:
     from pydicom.pixels import get_decoder
+
     return bool(get_decoder(ds.file_meta.TransferSyntaxUID).missing_dependencies)
 
 
@@ -163,6 +167,7 @@ def _limit_memory(limit: int | None) -> None:
         return
     try:
         import resource
+
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):  # Windows, or a lower hard limit already
         pass

@@ -27,7 +27,13 @@ from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_codecs import decoder_for, describe_syntax, missing_decoder_reason
 from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset
 from cardioview.imaging.dicom_values import (
-    frame_count, integer, metadata_from_dataset, pixel_spacing, text, transfer_syntax, windows,
+    frame_count,
+    integer,
+    metadata_from_dataset,
+    pixel_spacing,
+    text,
+    transfer_syntax,
+    windows,
 )
 from cardioview.imaging.dicom_voi import padding_mask, presentation_inverse, to_display
 from cardioview.imaging.grayscale import luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful
@@ -75,15 +81,20 @@ def _load_dicom(path: Path, pixel_budget: int, index: int = 0) -> XRay:
     if not 0 <= index < frames:
         raise ImageLoadError(path, f"frame {index + 1} asked for; the file has {frames} frame(s)")
 
-    ds = read_dataset(path, stop_before_pixels=False, prechecked=True,
-                      pixel_bytes=_pixel_bytes_allowed(header, rows * columns * frames))
+    ds = read_dataset(
+        path,
+        stop_before_pixels=False,
+        prechecked=True,
+        pixel_bytes=_pixel_bytes_allowed(header, rows * columns * frames),
+    )
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
         last = header.get_item(list(header.keys())[-1]) if len(header) else None
         header_end = (getattr(last, "value_tell", None) or 0) + (getattr(last, "length", 0) or 0)
         if last is not None and path.stat().st_size > header_end + 8:  # bytes follow that did not parse
             raise ImageLoadError(path, f"truncated DICOM: the {columns}x{rows} image's pixel data is cut short")
         raise UnsupportedImageError(
-            path, f"DICOM has no pixel data: the header describes a {columns}x{rows} image but no pixels follow")
+            path, f"DICOM has no pixel data: the header describes a {columns}x{rows} image but no pixels follow"
+        )
     uid = transfer_syntax(ds)
     decoder = decoder_for(path, uid)
     check_decoded_bytes(path, ds)
@@ -153,9 +164,12 @@ def _modality(path: Path, frame: np.ndarray, ds: Dataset) -> np.ndarray:
         where = "Modality LUT Sequence" if "ModalityLUTSequence" in ds else "Rescale Slope/Intercept"
         raise ImageLoadError(path, f"unusable {where} ({library_detail(exc)})") from exc
     if modality.dtype.kind == "f" and not np.isfinite(modality).all():
-        raise ImageLoadError(path, "Rescale Slope/Intercept (or the float pixels) give non-finite values "
-                                   f"(slope {text(ds, 'RescaleSlope') or '1'}, intercept "
-                                   f"{text(ds, 'RescaleIntercept') or '0'}): refusing a wrong result")
+        raise ImageLoadError(
+            path,
+            "Rescale Slope/Intercept (or the float pixels) give non-finite values "
+            f"(slope {text(ds, 'RescaleSlope') or '1'}, intercept "
+            f"{text(ds, 'RescaleIntercept') or '0'}): refusing a wrong result",
+        )
     return modality
 
 
@@ -199,13 +213,15 @@ def _require_pixel_module(path: Path, ds: Dataset) -> None:
         if value is None or value == "":
             raise ImageLoadError(path, f"{keyword} is missing: the pixel data cannot be interpreted")
         if keyword != "PhotometricInterpretation" and not isinstance(value, int):
-            raise ImageLoadError(path, f"{keyword} is not a number: "
-                                       "the header is corrupt (wrong VR?)")
+            raise ImageLoadError(path, f"{keyword} is not a number: the header is corrupt (wrong VR?)")
     if "NumberOfFrames" in ds and integer(ds, "NumberOfFrames") is None:
         raise ImageLoadError(path, "Number of Frames is not a number: the header is corrupt")
     if ds.PhotometricInterpretation in _MONOCHROME and ds.SamplesPerPixel != 1:
-        raise ImageLoadError(path, f"{ds.PhotometricInterpretation} data with Samples per Pixel "
-                                   f"{ds.SamplesPerPixel}: the header contradicts itself")
+        raise ImageLoadError(
+            path,
+            f"{ds.PhotometricInterpretation} data with Samples per Pixel "
+            f"{ds.SamplesPerPixel}: the header contradicts itself",
+        )
 
 
 def _decode_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID, index: int = 0) -> tuple[np.ndarray, str]:
@@ -223,15 +239,15 @@ def _decode_frame(path: Path, ds: Dataset, decoder: Decoder, uid: UID, index: in
     return frame, photometric
 
 
-def _colour_to_gray(path: Path, ds: Dataset, frame: np.ndarray, photometric: str
-                    ) -> tuple[np.ndarray, np.ndarray, str]:
+def _colour_to_gray(path: Path, ds: Dataset, frame: np.ndarray, photometric: str) -> tuple[np.ndarray, np.ndarray, str]:
     """RGB (or palette) -> luma; returns (pixels in [0, 1], luma, warning)."""
     if photometric == "PALETTE COLOR":
         try:
             rgb = apply_color_lut(frame, ds)
         except Exception as exc:  # no or malformed Palette Color Lookup Table
-            raise ImageLoadError(path, "PALETTE COLOR image with an unusable Palette Color Lookup Table "
-                                       f"({library_detail(exc)})") from exc
+            raise ImageLoadError(
+                path, f"PALETTE COLOR image with an unusable Palette Color Lookup Table ({library_detail(exc)})"
+            ) from exc
         full_scale = float(np.iinfo(rgb.dtype).max) if np.issubdtype(rgb.dtype, np.integer) else 1.0
     else:
         rgb = frame

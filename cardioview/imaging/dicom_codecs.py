@@ -21,17 +21,17 @@ _J2K = "pylibjpeg + pylibjpeg-openjpeg, pillow or python-gdcm"
 
 #: PyPI packages that decode each compressed transfer syntax, for error messages.
 DECODER_PACKAGES: dict[str, str] = {
-    "1.2.840.10008.1.2.4.50": f"pillow or python-gdcm (or {_JPEG_LIBJPEG})",   # JPEG Baseline
+    "1.2.840.10008.1.2.4.50": f"pillow or python-gdcm (or {_JPEG_LIBJPEG})",  # JPEG Baseline
     "1.2.840.10008.1.2.4.51": f"pillow or python-gdcm for 8-bit; 12-bit needs {_JPEG_LIBJPEG}",  # JPEG Extended
-    "1.2.840.10008.1.2.4.57": f"python-gdcm (or {_JPEG_LIBJPEG})",           # JPEG Lossless P14
-    "1.2.840.10008.1.2.4.70": f"python-gdcm (or {_JPEG_LIBJPEG})",           # JPEG Lossless SV1
-    "1.2.840.10008.1.2.4.80": "pyjpegls or python-gdcm",                    # JPEG-LS Lossless
-    "1.2.840.10008.1.2.4.81": "pyjpegls or python-gdcm",                    # JPEG-LS Near Lossless
-    "1.2.840.10008.1.2.4.90": _J2K,                                          # JPEG 2000 Lossless
-    "1.2.840.10008.1.2.4.91": _J2K,                                          # JPEG 2000
-    "1.2.840.10008.1.2.4.201": "pylibjpeg + pylibjpeg-openjpeg",             # HTJ2K Lossless
-    "1.2.840.10008.1.2.4.202": "pylibjpeg + pylibjpeg-openjpeg",             # HTJ2K Lossless RPCL
-    "1.2.840.10008.1.2.4.203": "pylibjpeg + pylibjpeg-openjpeg",             # HTJ2K
+    "1.2.840.10008.1.2.4.57": f"python-gdcm (or {_JPEG_LIBJPEG})",  # JPEG Lossless P14
+    "1.2.840.10008.1.2.4.70": f"python-gdcm (or {_JPEG_LIBJPEG})",  # JPEG Lossless SV1
+    "1.2.840.10008.1.2.4.80": "pyjpegls or python-gdcm",  # JPEG-LS Lossless
+    "1.2.840.10008.1.2.4.81": "pyjpegls or python-gdcm",  # JPEG-LS Near Lossless
+    "1.2.840.10008.1.2.4.90": _J2K,  # JPEG 2000 Lossless
+    "1.2.840.10008.1.2.4.91": _J2K,  # JPEG 2000
+    "1.2.840.10008.1.2.4.201": "pylibjpeg + pylibjpeg-openjpeg",  # HTJ2K Lossless
+    "1.2.840.10008.1.2.4.202": "pylibjpeg + pylibjpeg-openjpeg",  # HTJ2K Lossless RPCL
+    "1.2.840.10008.1.2.4.203": "pylibjpeg + pylibjpeg-openjpeg",  # HTJ2K
     "1.2.840.10008.1.2.5": "pylibjpeg-rle (pydicom's own RLE decoder normally suffices)",
 }
 
@@ -65,4 +65,3 @@ def missing_decoder_reason(uid: UID, detail: str = "") -> str:
     packages = DECODER_PACKAGES.get(str(uid), "a pydicom pixel-data plugin for it")
     detail = f" ({detail})" if detail else ""
     return f"cannot decode {describe_syntax(uid)} pixel data{detail}; install {packages}"
-

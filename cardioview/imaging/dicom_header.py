@@ -8,22 +8,32 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Sequence
+from typing import BinaryIO
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_partial
 from pydicom.tag import BaseTag
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
 from pydicom.valuerep import VR
-from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cardioview.errors import ImageLoadError, UnsupportedImageError
 from cardioview.imaging.bounded_read import (
-    MAX_HEADER_BYTES, MAX_READS, BoundedReader, TooManyReads, read_prefix_chunks,
+    MAX_HEADER_BYTES,
+    MAX_READS,
+    BoundedReader,
+    TooManyReads,
+    read_prefix_chunks,
 )
 from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom_items import ItemCounter, check_item_count
@@ -49,8 +59,14 @@ def quiet_pydicom() -> Iterator[None]:
         yield
 
 
-def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Sequence[int] | None = None,
-                 prechecked: bool = False, pixel_bytes: int | None = None) -> Dataset:
+def read_dataset(
+    path: str | Path,
+    *,
+    stop_before_pixels: bool,
+    scan_tags: Sequence[int] | None = None,
+    prechecked: bool = False,
+    pixel_bytes: int | None = None,
+) -> Dataset:
     """Parse a DICOM file, or raise an ImageLoadError with a one-line reason.
 
     Part 10 files (with the 'DICM' preamble) are read strictly; a bare dataset
@@ -81,8 +97,9 @@ def read_dataset(path: str | Path, *, stop_before_pixels: bool, scan_tags: Seque
                     check_inflated_size(path)
                     check_item_count(path)
                 stop = _at_pixel_data if stop_before_pixels else _after_pixel_data(path, pixel_bytes)
-                ds, bare = _parse_bounded(path, stop, MAX_HEADER_BYTES + (0 if stop_before_pixels else
-                                                                          (pixel_bytes or MAX_PIXEL_BYTES) + 16))
+                ds, bare = _parse_bounded(
+                    path, stop, MAX_HEADER_BYTES + (0 if stop_before_pixels else (pixel_bytes or MAX_PIXEL_BYTES) + 16)
+                )
     except ImageLoadError:
         raise
     except OSError as exc:
@@ -123,7 +140,9 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
     Also counts the inflated stream's sequence items: the raw-byte count cannot see them.
     """
     import zlib
+
     from pydicom.filereader import _read_file_meta_info, read_preamble
+
     with open(path, "rb") as f:
         try:
             read_preamble(f, False)
@@ -140,8 +159,9 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
                 items.feed(out)
                 total += len(out)
                 if total > limit:
-                    raise ImageLoadError(path, f"deflated dataset inflates past {limit >> 20:,} MB "
-                                               "(a decompression bomb?); refused")
+                    raise ImageLoadError(
+                        path, f"deflated dataset inflates past {limit >> 20:,} MB (a decompression bomb?); refused"
+                    )
                 chunk = inflater.unconsumed_tail
             if inflater.eof:
                 break
@@ -152,21 +172,28 @@ def check_inflated_size(path: Path, limit: int = MAX_INFLATED_BYTES) -> None:
 MAX_PIXEL_BYTES = 1 << 30
 
 
-def _parse_bounded(path: Path, stop_when: Callable[[BaseTag, str | None, int], bool],
-                   limit: int, specific_tags: Sequence[int] | None = None) -> tuple[Dataset, bool]:
+def _parse_bounded(
+    path: Path,
+    stop_when: Callable[[BaseTag, str | None, int], bool],
+    limit: int,
+    specific_tags: Sequence[int] | None = None,
+) -> tuple[Dataset, bool]:
     """_parse over at most ``limit`` bytes of the file; an endless or oversized file is refused, not read on."""
     with open(path, "rb") as f:
         if _zeros_where_the_dataset_starts(f):
-            raise ImageLoadError(path, "no DICOM data: zeros where the dataset should start "
-                                       "(an empty, sparse or endless file)")
+            raise ImageLoadError(
+                path, "no DICOM data: zeros where the dataset should start (an empty, sparse or endless file)"
+            )
         reader = BoundedReader(f, limit)
         try:
             result = _parse(reader, stop_when, specific_tags)
         except ImageLoadError:
             raise
         except TooManyReads:
-            raise ImageLoadError(path, f"the DICOM header holds more than {MAX_READS // 3:,} elements: "
-                                       "refused as a hostile or corrupt file") from None
+            raise ImageLoadError(
+                path,
+                f"the DICOM header holds more than {MAX_READS // 3:,} elements: refused as a hostile or corrupt file",
+            ) from None
         except Exception:
             if reader.cut:
                 raise _endless(path, limit) from None
@@ -198,12 +225,18 @@ def _zeros_where_the_dataset_starts(f: BinaryIO) -> bool:
 
 
 def _endless(path: Path, limit: int) -> ImageLoadError:
-    return ImageLoadError(path, f"the DICOM data runs on past {limit >> 20:,} MB without ending where its header "
-                                "says (an endless, padded or corrupt file); stopped reading and refused")
+    return ImageLoadError(
+        path,
+        f"the DICOM data runs on past {limit >> 20:,} MB without ending where its header "
+        "says (an endless, padded or corrupt file); stopped reading and refused",
+    )
 
 
-def _parse(f: BinaryIO, stop_when: Callable[[BaseTag, str | None, int], bool] | None,
-           specific_tags: Sequence[int] | None = None) -> tuple[Dataset, bool]:
+def _parse(
+    f: BinaryIO,
+    stop_when: Callable[[BaseTag, str | None, int], bool] | None,
+    specific_tags: Sequence[int] | None = None,
+) -> tuple[Dataset, bool]:
     """read_partial (what dcmread runs) with our stop condition; (dataset, read as bare dataset?)."""
     tags = list(specific_tags) if specific_tags else None
     try:
@@ -231,7 +264,7 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
     with open(path, "rb") as f:
         head = f.read(_SCAN_BUFFER)
         full = len(head) == _SCAN_BUFFER
-        if DeflatedExplicitVRLittleEndian.encode() in head[:_SCAN_BUFFER // 16]:  # rare: only then inflate to check
+        if DeflatedExplicitVRLittleEndian.encode() in head[: _SCAN_BUFFER // 16]:  # rare: only then inflate to check
             check_inflated_size(path)
         fast = read_scan_elements(head, _as_ints(tuple(scan_tags)), last, whole_file=not full)
         if fast is not None:  # plain files: only the wanted elements, read without pydicom's generic walk
@@ -245,8 +278,9 @@ def _read_scan_tags(path: Path, scan_tags: Sequence[int]) -> tuple[Dataset, bool
             reached_end = False  # an element (a long sequence) runs past the buffer
     if not reached_end and full:  # header longer than the buffer
         check_item_count(path)
-        ds, bare = _parse_bounded(path, lambda tag, vr, length: past_last(tag, vr, length) or _zeros(tag, length),
-                                  MAX_HEADER_BYTES, scan_tags)
+        ds, bare = _parse_bounded(
+            path, lambda tag, vr, length: past_last(tag, vr, length) or _zeros(tag, length), MAX_HEADER_BYTES, scan_tags
+        )
     return ds, bare
 
 
@@ -257,8 +291,9 @@ def _check_transfer_syntax_vr(path: Path, ds: Dataset) -> None:
         return
     vr = meta.get_item(0x00020010).VR
     if vr not in (None, "UI"):
-        raise ImageLoadError(path, f"Transfer Syntax UID (0002,0010) is stored with VR {vr} instead of UI: "
-                                   "corrupt file meta")
+        raise ImageLoadError(
+            path, f"Transfer Syntax UID (0002,0010) is stored with VR {vr} instead of UI: corrupt file meta"
+        )
 
 
 _KNOWN_VRS = frozenset(vr.value for vr in VR)
@@ -278,8 +313,11 @@ def _check_image_vrs(path: Path, ds: Dataset) -> None:
         vr = ds.get_item(tag).VR
         if vr is not None and vr not in _KNOWN_VRS:
             name = keyword_for_tag(tag) or "a private element"
-            raise ImageLoadError(path, f"header element {BaseTag(tag)} ({name}) is stored with an unknown value "
-                                       "representation (VR): the file is corrupt; refused")
+            raise ImageLoadError(
+                path,
+                f"header element {BaseTag(tag)} ({name}) is stored with an unknown value "
+                "representation (VR): the file is corrupt; refused",
+            )
 
 
 def _at_pixel_data(tag: BaseTag, vr: str | None, length: int) -> bool:
@@ -301,10 +339,14 @@ def _after_pixel_data(path: Path, pixel_bytes: int | None) -> Callable[[BaseTag,
             return True
         if tag in _PIXEL_TAGS:
             if pixel_bytes is not None and length != _UNDEFINED_LENGTH and length > pixel_bytes:
-                raise ImageLoadError(path, f"Pixel Data declares {length:,} bytes, more than the {pixel_bytes:,} "
-                                           "its image can take: a corrupt or forged length; refused before reading it")
+                raise ImageLoadError(
+                    path,
+                    f"Pixel Data declares {length:,} bytes, more than the {pixel_bytes:,} "
+                    "its image can take: a corrupt or forged length; refused before reading it",
+                )
             seen = True
         return False
+
     return stop
 
 

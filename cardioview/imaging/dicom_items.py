@@ -36,8 +36,11 @@ class ItemCounter:
     def check(self, path: Path, limit: int = MAX_SEQUENCE_ITEMS) -> None:
         """Raise ImageLoadError when more than ``limit`` items were counted."""
         if self.total > limit:
-            raise ImageLoadError(path, f"DICOM file holds {self.total:,} sequence items (limit {limit:,}): "
-                                       "refused as a hostile or corrupt file")
+            raise ImageLoadError(
+                path,
+                f"DICOM file holds {self.total:,} sequence items (limit {limit:,}): "
+                "refused as a hostile or corrupt file",
+            )
 
 
 def check_item_count(path: Path, limit: int = MAX_SEQUENCE_ITEMS, scanned: int = MAX_HEADER_BYTES) -> None:

@@ -68,8 +68,9 @@ def presentation_inverse(ds: Dataset, photometric: str) -> bool:
     return photometric == "MONOCHROME2" and text(ds, "PresentationLUTShape").upper() == "INVERSE"
 
 
-def to_display(ds: Dataset, modality: np.ndarray, low: float, high: float,
-               padding: np.ndarray | None) -> tuple[np.ndarray, str]:
+def to_display(
+    ds: Dataset, modality: np.ndarray, low: float, high: float, padding: np.ndarray | None
+) -> tuple[np.ndarray, str]:
     """Apply the header's VOI, unless it is unusable or blanks the film; ``low``/``high`` are the film's range.
 
     Returns:
@@ -79,8 +80,10 @@ def to_display(ds: Dataset, modality: np.ndarray, low: float, high: float,
     if what:
         share = blanked_share(pixels, padding)
         if share >= BLANKING_SHARE or float(pixels.min()) == float(pixels.max()):
-            note = (f"DICOM {what} leaves {share:.1%} of the film black or white and was ignored; "
-                    "shown with the image's own range")
+            note = (
+                f"DICOM {what} leaves {share:.1%} of the film black or white and was ignored; "
+                "shown with the image's own range"
+            )
             pixels = scale_to_unit(modality, low, high)
     return pixels, note
 
@@ -109,8 +112,9 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
                 return scale_to_unit(apply_voi(values, ds, 0), lut_low, lut_high), "", "VOI LUT"
             note = "DICOM VOI LUT is flat and was ignored; shown with the image's own range"
         except Exception as exc:  # 17-bit descriptor, table shorter than its descriptor, ...
-            note = (f"DICOM VOI LUT Sequence unusable ({library_detail(exc)}) and ignored; "
-                    "shown with the image's own range")
+            note = (
+                f"DICOM VOI LUT Sequence unusable ({library_detail(exc)}) and ignored; shown with the image's own range"
+            )
     elif "WindowCenter" in ds and "WindowWidth" in ds and (bad := _unusable_window(ds, low, high)):
         note = f"DICOM window ignored ({bad}); shown with the image's own range"
     elif "WindowCenter" in ds and "WindowWidth" in ds:
@@ -120,8 +124,11 @@ def _apply_voi(ds: Dataset, modality: np.ndarray, low: float, high: float) -> tu
             # rescale): probe it with -inf/+inf, which land on its two ends.
             out_low, out_high = apply_windowing(np.array([-np.inf, np.inf]), ds, 0)
             first = windows(ds)[0]
-            return (scale_to_unit(windowed, out_low, out_high), "",
-                    f"window (Window Center {first.center:g} / Width {first.width:g})")
+            return (
+                scale_to_unit(windowed, out_low, out_high),
+                "",
+                f"window (Window Center {first.center:g} / Width {first.width:g})",
+            )
         except (ValueError, TypeError, IndexError) as exc:
             note = f"DICOM window ignored ({library_detail(exc)}); shown with the image's own range"
     else:

@@ -10,34 +10,68 @@ is read, so thousands of files index in seconds. No Qt: the GUI passes
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pydicom.datadict import tag_for_keyword
 from pydicom.uid import UID
 
 from cardioview.errors import ImageLoadError
-from cardioview.imaging.file_kind import not_regular_reason
 from cardioview.imaging.dicom_header import quiet_pydicom, read_dataset, transfer_syntax_of
 from cardioview.imaging.dicom_values import frame_count, integer, metadata_from_dataset, text
+from cardioview.imaging.file_kind import not_regular_reason
 from cardioview.imaging.raster_header import declared_size
 from cardioview.imaging.sniff import (
-    DICOM, DICOM_BARE, DICOM_SUFFIXES, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
+    DICOM,
+    DICOM_BARE,
+    DICOM_SUFFIXES,
+    RASTER_FORMATS,
+    RASTER_SUFFIXES,
+    describe,
+    read_head,
+    sniff,
 )
 from cardioview.imaging.study_index import (
-    RASTER_PATIENT, ImageEntry, PatientEntry, ScanError, SeriesEntry, StudyEntry, StudyIndex,
+    RASTER_PATIENT,
+    ImageEntry,
+    PatientEntry,
+    ScanError,
+    SeriesEntry,
+    StudyEntry,
+    StudyIndex,
 )
 from cardioview.imaging.suitability import suitability_warnings
 from cardioview.imaging.xray import XRayMetadata
 
 # The tags a scan reads; parsing stops after the last, (0028,0100) BitsAllocated.
 _SCAN_TAGS = tuple(
-    tag_for_keyword(k) for k in (
-        "SpecificCharacterSet", "SOPClassUID", "SOPInstanceUID", "StudyDate", "StudyTime", "Modality",
-        "Manufacturer", "StudyDescription", "SeriesDescription", "PatientName", "PatientID", "PatientSex",
-        "PatientAge", "BodyPartExamined", "ViewPosition", "StudyInstanceUID", "SeriesInstanceUID", "SeriesNumber",
-        "InstanceNumber", "SamplesPerPixel", "PhotometricInterpretation", "NumberOfFrames", "Rows", "Columns",
+    tag_for_keyword(k)
+    for k in (
+        "SpecificCharacterSet",
+        "SOPClassUID",
+        "SOPInstanceUID",
+        "StudyDate",
+        "StudyTime",
+        "Modality",
+        "Manufacturer",
+        "StudyDescription",
+        "SeriesDescription",
+        "PatientName",
+        "PatientID",
+        "PatientSex",
+        "PatientAge",
+        "BodyPartExamined",
+        "ViewPosition",
+        "StudyInstanceUID",
+        "SeriesInstanceUID",
+        "SeriesNumber",
+        "InstanceNumber",
+        "SamplesPerPixel",
+        "PhotometricInterpretation",
+        "NumberOfFrames",
+        "Rows",
+        "Columns",
         "BitsAllocated",
     )
 )
@@ -45,8 +79,9 @@ _SCAN_TAGS = tuple(
 _PROGRESS_CALLS = 200
 
 
-def scan(folder: str | Path, progress: Callable[[int, int], None] | None = None,
-         cancel: Callable[[], bool] | None = None) -> StudyIndex:
+def scan(
+    folder: str | Path, progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None
+) -> StudyIndex:
     """Index every image under ``folder`` (recursively) from headers only.
 
     Args:
@@ -177,19 +212,29 @@ class _Grouper:
             return False  # SR, RT plan, DICOMDIR...: DICOM, but not an image
         meta = metadata_from_dataset(ds)
         instance = integer(ds, "InstanceNumber")
-        entry = ImageEntry(path, "dicom", rows, columns, frame_count(ds), instance, meta,
-                           suitability_warnings(meta, (rows, columns)), _pixels_missing(path, ds, rows, columns))
+        entry = ImageEntry(
+            path,
+            "dicom",
+            rows,
+            columns,
+            frame_count(ds),
+            instance,
+            meta,
+            suitability_warnings(meta, (rows, columns)),
+            _pixels_missing(path, ds, rows, columns),
+        )
         # Files missing a UID are grouped by their folder rather than lumped together.
         folder = f"folder:{path.parent.relative_to(self.root).as_posix()}"
         patient_key = (meta.patient_id, "" if meta.patient_id else meta.patient_name)
         patient = self.dicom_patients.setdefault(patient_key, _PatientDraft(meta.patient_id, meta.patient_name))
         study = patient.studies.setdefault(
             meta.study_instance_uid or folder,
-            _StudyDraft(meta.study_instance_uid, meta.study_date, text(ds, "StudyTime"), meta.study_description))
+            _StudyDraft(meta.study_instance_uid, meta.study_date, text(ds, "StudyTime"), meta.study_description),
+        )
         series = study.series.setdefault(
             meta.series_instance_uid or folder,
-            _SeriesDraft(meta.series_instance_uid, integer(ds, "SeriesNumber"), meta.series_description,
-                         meta.modality))
+            _SeriesDraft(meta.series_instance_uid, integer(ds, "SeriesNumber"), meta.series_description, meta.modality),
+        )
         series.images.append(((instance is None, instance or 0, path.name), entry))
         return True
 
@@ -226,5 +271,7 @@ def _pixels_missing(path: Path, ds, rows: int, columns: int) -> str:
         return ""
     if bits <= 0 or size >= needed:
         return ""
-    return (f"no or truncated pixel data: the {columns}x{rows} {bits}-bit image needs {needed:,} bytes, "
-            f"the file has {size:,}")
+    return (
+        f"no or truncated pixel data: the {columns}x{rows} {bits}-bit image needs {needed:,} bytes, "
+        f"the file has {size:,}"
+    )

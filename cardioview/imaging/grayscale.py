@@ -37,8 +37,9 @@ CHUNK_ROWS = 512
 YBR_FULL = frozenset({"YBR_FULL", "YBR_FULL_422"})
 
 
-def luma_in_chunks(image: np.ndarray, alpha_max: float | None = None,
-                   photometric: str = "RGB") -> tuple[np.ndarray, float]:
+def luma_in_chunks(
+    image: np.ndarray, alpha_max: float | None = None, photometric: str = "RGB"
+) -> tuple[np.ndarray, float]:
     """(H, W, 3 or 4) colour samples -> (float32 (H, W) luma, mean channel spread), a few rows at a time.
 
     Args:
@@ -55,14 +56,14 @@ def luma_in_chunks(image: np.ndarray, alpha_max: float | None = None,
     gray = np.empty(image.shape[:2], dtype=np.float32)
     spread = 0.0
     for top in range(0, image.shape[0], CHUNK_ROWS):
-        part = image[top:top + CHUNK_ROWS]
+        part = image[top : top + CHUNK_ROWS]
         if convert is not None:
             part = convert(np.ascontiguousarray(part[..., :3]), photometric, "RGB")
         colour = part[..., :3].astype(np.float32)
         if alpha_max is not None and image.shape[2] == 4:
             colour *= part[..., 3:4].astype(np.float32) / np.float32(alpha_max)
         spread += channel_spread(colour) * part.shape[0]
-        gray[top:top + CHUNK_ROWS] = luminance(colour)
+        gray[top : top + CHUNK_ROWS] = luminance(colour)
     return gray, spread / max(1, image.shape[0])
 
 

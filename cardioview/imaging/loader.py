@@ -16,7 +16,14 @@ from cardioview.imaging.detail import library_detail
 from cardioview.imaging.dicom import load_dicom
 from cardioview.imaging.raster import load_raster
 from cardioview.imaging.sniff import (
-    DICOM, DICOM_BARE, DICOM_SUFFIXES, RASTER_FORMATS, RASTER_SUFFIXES, describe, read_head, sniff,
+    DICOM,
+    DICOM_BARE,
+    DICOM_SUFFIXES,
+    RASTER_FORMATS,
+    RASTER_SUFFIXES,
+    describe,
+    read_head,
+    sniff,
 )
 from cardioview.imaging.xray import XRay
 

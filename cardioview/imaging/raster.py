@@ -28,10 +28,17 @@ from cardioview.errors import ImageLoadError, ImageTooLargeError
 from cardioview.imaging.budget import DEFAULT_PIXEL_BUDGET, check_pixel_budget
 from cardioview.imaging.detail import library_detail
 from cardioview.imaging.grayscale import (
-    luma_in_chunks, require_contrast, scale_to_unit, spread_is_colourful,
+    luma_in_chunks,
+    require_contrast,
+    scale_to_unit,
+    spread_is_colourful,
 )
 from cardioview.imaging.raster_header import (
-    EXIF_ORIENTATION, MALFORMED_TAG_ERRORS, declared_size, malformed_tags, valid_orientation,
+    EXIF_ORIENTATION,
+    MALFORMED_TAG_ERRORS,
+    declared_size,
+    malformed_tags,
+    valid_orientation,
 )
 from cardioview.imaging.sniff import BMP, PNG, RASTER_FORMATS, RASTER_SUFFIXES, TIFF, describe, read_head, sniff
 from cardioview.imaging.suitability import suitability_warnings
@@ -168,8 +175,10 @@ def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple
     else:
         gray = image.astype(np.float32)
     if not np.isfinite(gray).all():  # a float TIFF with NaN/inf: never a silent wrong result
-        raise ImageLoadError(path, f"the image has {int((~np.isfinite(gray)).sum()):,} non-finite (NaN or infinite) "
-                                   "pixel value(s): refused")
+        raise ImageLoadError(
+            path,
+            f"the image has {int((~np.isfinite(gray)).sum()):,} non-finite (NaN or infinite) pixel value(s): refused",
+        )
     low, high = require_contrast(path, gray)
     if full_scale is None:  # float or wide-integer TIFF: no nominal range
         return scale_to_unit(gray, low, high), bits, notes

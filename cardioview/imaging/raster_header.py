@@ -25,8 +25,9 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from cardioview.errors import ImageLoadError, ImageTooLargeError
+from cardioview.imaging.codestream import JPEG as JPEG_FAMILY
+from cardioview.imaging.codestream import FrameHeader, read_frame_header
 from cardioview.imaging.detail import library_detail
-from cardioview.imaging.codestream import JPEG as JPEG_FAMILY, FrameHeader, read_frame_header
 from cardioview.imaging.sniff import BMP, JPEG, PNG, PNG_SIGNATURE, TIFF
 
 EXIF_ORIENTATION = 0x0112
@@ -42,8 +43,10 @@ _JPEG_HEAD = 1 << 20
 
 def malformed_tags(fmt: str, exc: Exception) -> str:
     detail = library_detail(exc, 160)
-    return (f"{fmt.upper()} header is malformed: a tag (such as StripOffsets) has a type or value the format "
-            f"does not allow ({detail})")
+    return (
+        f"{fmt.upper()} header is malformed: a tag (such as StripOffsets) has a type or value the format "
+        f"does not allow ({detail})"
+    )
 
 
 def declared_size(path: Path, fmt: str) -> tuple[int, int, int]:
@@ -144,6 +147,9 @@ def check_jpeg_data(path: Path, frame: FrameHeader, data_bytes: int, where: str)
     units = frame.rows * frame.columns if frame.lossless else math.ceil(frame.rows / 8) * math.ceil(frame.columns / 8)
     floor_bytes = units // (8 * (64 if frame.arithmetic else 1))
     if data_bytes < floor_bytes:
-        raise ImageLoadError(path, f"the JPEG frame header declares {frame.columns}x{frame.rows} px but the {where} "
-                                   f"holds {data_bytes:,} bytes, fewer than the {floor_bytes:,} an image that size "
-                                   "needs at the very least: a forged header; refused before decoding")
+        raise ImageLoadError(
+            path,
+            f"the JPEG frame header declares {frame.columns}x{frame.rows} px but the {where} "
+            f"holds {data_bytes:,} bytes, fewer than the {floor_bytes:,} an image that size "
+            "needs at the very least: a forged header; refused before decoding",
+        )

@@ -40,8 +40,7 @@ class _Unusual(Exception):
     """The bytes are not plain enough for this reader: use pydicom's."""
 
 
-def read_scan_elements(head: bytes, wanted: frozenset[int], last: int,
-                       whole_file: bool) -> ScanHeader | Dataset | None:
+def read_scan_elements(head: bytes, wanted: frozenset[int], last: int, whole_file: bool) -> ScanHeader | Dataset | None:
     """The wanted top-level elements of a Part 10 file: their values (ScanHeader) for a plain
     character set, else a pydicom Dataset of the raw elements.
 
@@ -90,8 +89,9 @@ class ScanHeader(dict):
 # Specific Character Set values decoded here; any other (ISO 2022 escapes, GB18030...) is left to pydicom.
 _ENCODINGS = {b"": "latin-1", b"ISO_IR 6": "latin-1", b"ISO_IR 100": "latin-1", b"ISO_IR 192": "utf-8"}
 # Text VRs; those the character set applies to (PS3.5 6.1.2.3) decode with it, the rest are ASCII.
-_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "TM", "UI", "UR", "IS", "DS", "LO", "LT", "PN", "SH", "ST",
-                       "UC", "UT"})
+_TEXT_VRS = frozenset(
+    {"AE", "AS", "CS", "DA", "DT", "TM", "UI", "UR", "IS", "DS", "LO", "LT", "PN", "SH", "ST", "UC", "UT"}
+)
 _CHARSET_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
 _CHARSET = 0x00080005
 
@@ -115,8 +115,16 @@ def _plain_values(found: dict[BaseTag, RawDataElement]) -> ScanHeader | None:
     return header
 
 
-def _walk(head: bytes, pos: int, *, implicit: bool, wanted: frozenset[int] | None, whole_file: bool,
-          last: int = 0xFFFFFFFF, stop_group: int | None = None) -> tuple[dict[BaseTag, RawDataElement], int]:
+def _walk(
+    head: bytes,
+    pos: int,
+    *,
+    implicit: bool,
+    wanted: frozenset[int] | None,
+    whole_file: bool,
+    last: int = 0xFFFFFFFF,
+    stop_group: int | None = None,
+) -> tuple[dict[BaseTag, RawDataElement], int]:
     """Raw elements from ``pos``: those in ``wanted`` (all when None), until a tag above ``last``,
     another group than ``stop_group``, or the end of the bytes; returns them and where the walk stopped."""
     found: dict[BaseTag, RawDataElement] = {}
@@ -150,8 +158,9 @@ def _walk(head: bytes, pos: int, *, implicit: bool, wanted: frozenset[int] | Non
         if wanted is None or tag in wanted:
             if vr == "SQ":
                 raise _Unusual  # a scan never wants a sequence: a forged header
-            found[BaseTag(tag)] = RawDataElement(BaseTag(tag), vr, length, head[value_at:value_end], value_at,
-                                                 implicit, True)
+            found[BaseTag(tag)] = RawDataElement(
+                BaseTag(tag), vr, length, head[value_at:value_end], value_at, implicit, True
+            )
         pos = value_end
     if pos != end or not whole_file:
         raise _Unusual  # the header goes on past the bytes read
@@ -162,7 +171,7 @@ def _element_header(head: bytes, pos: int, implicit: bool) -> tuple[str | None, 
     """(VR or None when implicit, value length, where the value starts), inside sequences."""
     if implicit:
         return None, _LONG.unpack_from(head, pos + 4)[0], pos + 8
-    vr = head[pos + 4:pos + 6]
+    vr = head[pos + 4 : pos + 6]
     if vr not in _CAPITAL_PAIRS:
         raise _Unusual
     if vr in _LONG_VRS:

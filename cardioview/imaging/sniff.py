@@ -7,7 +7,7 @@ from pathlib import Path
 #: Bytes read to recognise a file: a DICOM preamble (128) plus 'DICM'.
 HEAD_SIZE = 132
 
-DICOM = "dicom"          # Part 10 file: 'DICM' at offset 128
+DICOM = "dicom"  # Part 10 file: 'DICM' at offset 128
 DICOM_BARE = "dicom-bare"  # a dataset without preamble/meta, starting at group 0002 or 0008
 PNG, JPEG, TIFF, BMP = "png", "jpeg", "tiff", "bmp"
 RASTER_FORMATS = frozenset({PNG, JPEG, TIFF, BMP})
@@ -16,7 +16,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _RASTER_MAGIC = (
     (PNG_SIGNATURE, PNG),
     (b"\xff\xd8\xff", JPEG),
-    (b"II*\x00", TIFF), (b"MM\x00*", TIFF), (b"II+\x00", TIFF), (b"MM\x00+", TIFF),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
+    (b"II+\x00", TIFF),
+    (b"MM\x00+", TIFF),
 )
 # BITMAPINFOHEADER sizes: 'BM' alone is too weak a signature.
 _BMP_DIB_SIZES = {12, 40, 52, 56, 64, 108, 124}
@@ -24,14 +27,19 @@ _BMP_DIB_SIZES = {12, 40, 52, 56, 64, 108, 124}
 #: Extensions under which a file without preamble may still be a DICOM dataset.
 DICOM_SUFFIXES = frozenset({".dcm", ".dicom", ".dic", ".ima", ""})
 #: What each raster extension promises, to name it when the content disagrees.
-RASTER_SUFFIXES = {".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".jpe": JPEG,
-                   ".tif": TIFF, ".tiff": TIFF, ".bmp": BMP}
+RASTER_SUFFIXES = {".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".jpe": JPEG, ".tif": TIFF, ".tiff": TIFF, ".bmp": BMP}
 
 # Other formats people drop by mistake, named in the error message.
 _OTHER_MAGIC = (
-    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "a gzip archive"),
-    (b"GIF8", "a GIF image"), (b"RIFF", "a RIFF file (WebP/AVI/WAV)"), (b"\x00\x00\x00\x0cjP", "a JPEG 2000 file"),
-    (b"\xef\xbb\xbf", "text"), (b"{", "text (JSON?)"), (b"<", "text (XML/HTML?)"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"GIF8", "a GIF image"),
+    (b"RIFF", "a RIFF file (WebP/AVI/WAV)"),
+    (b"\x00\x00\x00\x0cjP", "a JPEG 2000 file"),
+    (b"\xef\xbb\xbf", "text"),
+    (b"{", "text (JSON?)"),
+    (b"<", "text (XML/HTML?)"),
 )
 
 

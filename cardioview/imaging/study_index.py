@@ -6,14 +6,15 @@ without paying for the DICOM stack; :mod:`cardioview.imaging.folder_scan` fills 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from cardioview.imaging.xray import XRayMetadata
 
 #: Display name of the pseudo patient that holds raster files.
 RASTER_PATIENT = "Image files"
+
 
 @dataclass(frozen=True)
 class ImageEntry:

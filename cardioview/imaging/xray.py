@@ -5,7 +5,7 @@ No Qt and no torch here: every layer (CLI, GUI, training) passes XRays around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ class XRayMetadata:
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
-    def deidentified(self) -> "XRayMetadata":
+    def deidentified(self) -> XRayMetadata:
         """A copy without the fields that identify the patient or the study."""
         return XRayMetadata(
             patient_sex=self.patient_sex,

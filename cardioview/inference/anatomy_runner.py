@@ -52,8 +52,13 @@ class AnatomyRunner:
         batch = to_batch(prepare_gray(pixels, self.spec, size, gray8), 1)
         return self.session.run(None, {"image": batch})[0][0]
 
-    def masks(self, pixels: np.ndarray, shape: tuple[int, int] | str | None = None,
-              with_shares: bool = False, gray8: np.ndarray | None = None):
+    def masks(
+        self,
+        pixels: np.ndarray,
+        shape: tuple[int, int] | str | None = None,
+        with_shares: bool = False,
+        gray8: np.ndarray | None = None,
+    ):
         """bool heart, right lung, left lung at the image's own size (or ``shape``, or NETWORK_GRID),
         each its largest blob.
 
@@ -92,8 +97,12 @@ class AnatomyRunner:
         m = result.measurement
         if m is not None and shape != image_shape:
             m = m.scaled(image_shape[1] / shape[1], image_shape[0] / shape[0])
-        return replace(result, measurement=m, image_shape=None if shape == image_shape else image_shape,
-                       elapsed_ms=(time.perf_counter() - start) * 1000.0)
+        return replace(
+            result,
+            measurement=m,
+            image_shape=None if shape == image_shape else image_shape,
+            elapsed_ms=(time.perf_counter() - start) * 1000.0,
+        )
 
 
 #: ``masks(..., shape=NETWORK_GRID)``: keep the masks on the network's output grid (no resizing).

@@ -87,8 +87,9 @@ def _linear_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     clamp_high = low >= n_in - 1
     frac[clamp_high], low[clamp_high] = 0.0, n_in - 1
     high = np.minimum(low + 1, n_in - 1)
-    weights = np.stack([np.rint((np.float32(1.0) - frac) * _COEF_SCALE),
-                        np.rint(frac * _COEF_SCALE)], axis=1).astype(np.int32)
+    weights = np.stack([np.rint((np.float32(1.0) - frac) * _COEF_SCALE), np.rint(frac * _COEF_SCALE)], axis=1).astype(
+        np.int32
+    )
     return low, high, weights
 
 

@@ -35,7 +35,8 @@ def open_onnx_session(path: Path, device: str = "auto", *, strict: bool = True):
     want_cuda = device in ("auto", "cuda") and "CUDAExecutionProvider" in ort.get_available_providers()
     if strict and device == "cuda" and not want_cuda:
         raise BackendUnavailableError(
-            "ONNX Runtime has no CUDA provider here (install onnxruntime-gpu on a machine with CUDA)")
+            "ONNX Runtime has no CUDA provider here (install onnxruntime-gpu on a machine with CUDA)"
+        )
     if strict and device == "mps":
         raise BackendUnavailableError("ONNX Runtime has no MPS provider: use --backend torch")
     providers = (["CUDAExecutionProvider"] if want_cuda else []) + ["CPUExecutionProvider"]

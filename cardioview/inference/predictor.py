@@ -26,9 +26,7 @@ class InvalidInputError(CardioViewError, ValueError):
     """The Predictor was given pixels it refuses to analyse."""
 
 
-FULL_RESOLUTION_WARNING = (
-    "analysed at full resolution: the model was trained at {size} px, so probabilities may shift"
-)
+FULL_RESOLUTION_WARNING = "analysed at full resolution: the model was trained at {size} px, so probabilities may shift"
 
 
 class Predictor:
@@ -64,6 +62,7 @@ class Predictor:
         self.threshold = self.bundle.threshold if threshold is None else float(threshold)
         # the heart/lung segmenter (weights/cxr_anatomy) when shipped; see inference/anatomy_runner.py
         from cardioview.inference.anatomy_runner import optional_runner
+
         self.anatomy = optional_runner(anatomy, device)
 
     @property

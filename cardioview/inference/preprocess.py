@@ -85,8 +85,9 @@ def render_gray8(gray8: np.ndarray, spec: PreprocessSpec, size: tuple[int, int])
     return render_thumbnail(gray8, size[0], spec.clahe_clip, spec.clahe_tiles)
 
 
-def prepare_gray(pixels: np.ndarray, spec: PreprocessSpec, size: tuple[int, int],
-                 gray8: np.ndarray | None = None) -> np.ndarray:
+def prepare_gray(
+    pixels: np.ndarray, spec: PreprocessSpec, size: tuple[int, int], gray8: np.ndarray | None = None
+) -> np.ndarray:
     """Display pixels -> float32 (H, W) in [0, 1] at ``size``: the per-image part.
 
     Training caches this result and applies augmentation to it.
@@ -107,8 +108,9 @@ def to_batch(gray: np.ndarray, channels: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(gray, (1, channels) + gray.shape), dtype=np.float32)
 
 
-def preprocess(pixels: np.ndarray, spec: PreprocessSpec, full_resolution: bool = False,
-               gray8: np.ndarray | None = None) -> np.ndarray:
+def preprocess(
+    pixels: np.ndarray, spec: PreprocessSpec, full_resolution: bool = False, gray8: np.ndarray | None = None
+) -> np.ndarray:
     """Display-ready pixels (float [0, 1] or uint8, (H, W)) -> network input (1, C, H, W).
 
     Args:

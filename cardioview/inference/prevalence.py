@@ -28,16 +28,16 @@ def predictive_values(sensitivity: float, specificity: float, prevalence: float)
     return ppv, npv
 
 
-def probability_at_prevalence(probability: float, prevalence: float,
-                              trained_at: float = TRAINING_PREVALENCE) -> float:
+def probability_at_prevalence(probability: float, prevalence: float, trained_at: float = TRAINING_PREVALENCE) -> float:
     """The probability shifted from the training prevalence to ``prevalence`` (Bayes on the odds)."""
     p = min(max(probability, 1e-9), 1.0 - 1e-9)
     odds = p / (1.0 - p) * (prevalence / (1.0 - prevalence)) / (trained_at / (1.0 - trained_at))
     return odds / (1.0 + odds)
 
 
-def prevalence_table(sensitivity: float, specificity: float,
-                     prevalences: tuple[float, ...] = (0.025, 0.05, 0.20, 0.5)) -> list[dict]:
+def prevalence_table(
+    sensitivity: float, specificity: float, prevalences: tuple[float, ...] = (0.025, 0.05, 0.20, 0.5)
+) -> list[dict]:
     """PPV and NPV at each prevalence (rows for the model card)."""
     rows = []
     for prevalence in prevalences:
@@ -46,8 +46,9 @@ def prevalence_table(sensitivity: float, specificity: float,
     return rows
 
 
-def probability_tooltip(probability: float, threshold: float, operating_point: dict, view: str = "",
-                        view_note: str = "") -> str:
+def probability_tooltip(
+    probability: float, threshold: float, operating_point: dict, view: str = "", view_note: str = ""
+) -> str:
     """The viewer's tooltip for the probability: what it means at 5 % and 20 % prevalence.
 
     Args:
@@ -58,8 +59,10 @@ def probability_tooltip(probability: float, threshold: float, operating_point: d
         view_note: what differs for this view (the manifest's ``view_notes``), shown for that view.
     """
     se, sp = float(operating_point["sensitivity"]), float(operating_point["specificity"])
-    lines = [f"P = {probability:.2f} is calibrated at the training set's {TRAINING_PREVALENCE:.0%} prevalence.",
-             f"Threshold {threshold:.2f} (validation sensitivity {se:.2f}, specificity {sp:.2f}):"]
+    lines = [
+        f"P = {probability:.2f} is calibrated at the training set's {TRAINING_PREVALENCE:.0%} prevalence.",
+        f"Threshold {threshold:.2f} (validation sensitivity {se:.2f}, specificity {sp:.2f}):",
+    ]
     for prevalence in SHOWN_PREVALENCES:
         ppv, npv = predictive_values(se, sp, prevalence)
         shifted = probability_at_prevalence(probability, prevalence)
@@ -79,6 +82,8 @@ def manifest_probability_note(manifest: dict, probability: float, threshold: flo
         return ""
     own = float(manifest.get("threshold", threshold))
     if abs(own - threshold) > 5e-4:
-        return (f"P = {probability:.2f} is calibrated at the training set's {TRAINING_PREVALENCE:.0%} prevalence; "
-                f"the predictive values are known at the model's threshold {own:.2f} only, not at {threshold:.2f}.")
+        return (
+            f"P = {probability:.2f} is calibrated at the training set's {TRAINING_PREVALENCE:.0%} prevalence; "
+            f"the predictive values are known at the model's threshold {own:.2f} only, not at {threshold:.2f}."
+        )
     return probability_tooltip(probability, threshold, op, view, manifest.get("view_notes", {}).get(view, ""))

@@ -75,8 +75,11 @@ def load_anatomy_bundle(path: str | Path) -> AnatomyBundle:
 def write_anatomy_manifest(root: Path, manifest: dict) -> Path:
     """Add format + sha256 of the bundle's files, write manifest.json atomically."""
     manifest = dict(manifest, format=FORMAT)
-    manifest["files"] = {f: {"sha256": sha256_file(root / f), "bytes": (root / f).stat().st_size}
-                         for f in (SAFETENSORS, ONNX) if (root / f).is_file()}
+    manifest["files"] = {
+        f: {"sha256": sha256_file(root / f), "bytes": (root / f).stat().st_size}
+        for f in (SAFETENSORS, ONNX)
+        if (root / f).is_file()
+    }
     atomic_write_text(root / MANIFEST, json.dumps(manifest, indent=2) + "\n", overwrite=True)
     return root / MANIFEST
 

@@ -21,13 +21,20 @@ class _WithSigmoid(nn.Module):
 def export_onnx(model: nn.Module, path: Path, size: int) -> Path:
     """model (fp32, eval) -> ONNX at ``path``: input ``image`` (N,1,H,W), output ``masks`` (N,3,H,W)."""
     import onnx
-    from onnx import helper, numpy_helper, TensorProto
+    from onnx import TensorProto, helper, numpy_helper
 
     model = _WithSigmoid(model.float().eval())
     tmp = Path(str(path) + ".fp32.onnx")
-    torch.onnx.export(model, torch.zeros(1, 1, size, size), str(tmp), input_names=["image"], output_names=["masks"],
-                      dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "masks": {0: "n", 2: "h", 3: "w"}},
-                      opset_version=17, dynamo=False)
+    torch.onnx.export(
+        model,
+        torch.zeros(1, 1, size, size),
+        str(tmp),
+        input_names=["image"],
+        output_names=["masks"],
+        dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "masks": {0: "n", 2: "h", 3: "w"}},
+        opset_version=17,
+        dynamo=False,
+    )
     m = onnx.load(str(tmp))
     tmp.unlink()
     g = m.graph

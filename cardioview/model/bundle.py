@@ -29,8 +29,19 @@ from cardioview.resources import weights_dir
 MANIFEST = "manifest.json"
 SAFETENSORS = "model.safetensors"
 ONNX = "model.onnx"
-__all__ = ["FORMAT", "INTENDED_USES", "MANIFEST", "ONNX", "SAFETENSORS", "WeightsBundle", "load_bundle",
-           "write_manifest", "sign_bundle", "find_default_bundle", "sha256_file"]
+__all__ = [
+    "FORMAT",
+    "INTENDED_USES",
+    "MANIFEST",
+    "ONNX",
+    "SAFETENSORS",
+    "WeightsBundle",
+    "load_bundle",
+    "write_manifest",
+    "sign_bundle",
+    "find_default_bundle",
+    "sha256_file",
+]
 
 
 #: Localisation figures an attention map must reach to be called validated
@@ -125,9 +136,12 @@ class WeightsBundle:
         a = self.manifest.get("evaluation", {}).get("attention")
         if not a or not a.get("images"):
             return None
-        return {"images": int(a["images"]), "pointing_rate": float(a["pointing_rate"]),
-                "mass_ratio": float(a.get("mass_ratio", {}).get("median", float("nan"))),
-                "faithfulness_rate": float(a["faithfulness_rate"])}
+        return {
+            "images": int(a["images"]),
+            "pointing_rate": float(a["pointing_rate"]),
+            "mass_ratio": float(a.get("mass_ratio", {}).get("median", float("nan"))),
+            "faithfulness_rate": float(a["faithfulness_rate"]),
+        }
 
     @property
     def attention_validated(self) -> bool:
@@ -146,8 +160,10 @@ class WeightsBundle:
         boxes = self._box_figures()
         if boxes is None:
             return True
-        found = {"pointing_rate": boxes["model"].get("pointing_rate", 0.0),
-                 "mean_iou": boxes["model"].get("t60", {}).get("mean_iou", 0.0)}
+        found = {
+            "pointing_rate": boxes["model"].get("pointing_rate", 0.0),
+            "mean_iou": boxes["model"].get("t60", {}).get("mean_iou", 0.0),
+        }
         return all(found[k] >= target for k, target in BOX_TARGETS.items())
 
     @property
@@ -156,18 +172,23 @@ class WeightsBundle:
         v = self.attention_validation
         if v is None:
             return "Attention map: no localisation figures recorded for these weights"
-        figures = (f"peak in the cardiac region on {v['pointing_rate']:.0%} of {v['images']} held-out films, "
-                   f"deletion test passed on {v['faithfulness_rate']:.0%}")
+        figures = (
+            f"peak in the cardiac region on {v['pointing_rate']:.0%} of {v['images']} held-out films, "
+            f"deletion test passed on {v['faithfulness_rate']:.0%}"
+        )
         boxes = self._box_figures()
         if boxes is not None:
             # radiologists' boxes, beside the no-information baseline a useful map has to beat
             model, blob = boxes["model"], boxes.get("central_blob", {})
             iou = lambda d: d.get("t60", {}).get("mean_iou")  # noqa: E731
-            figures += (f"; peak in the radiologist's box on {model['pointing_rate']:.0%} of {model['films']} boxed "
-                        "films"
-                        + (f", mean IoU {iou(model):.2f}" if iou(model) is not None else "")
-                        + f" (a fixed central blob: {blob.get('pointing_rate', float('nan')):.0%}"
-                        + (f", {iou(blob):.2f}" if iou(blob) is not None else "") + ")")
+            figures += (
+                f"; peak in the radiologist's box on {model['pointing_rate']:.0%} of {model['films']} boxed "
+                "films"
+                + (f", mean IoU {iou(model):.2f}" if iou(model) is not None else "")
+                + f" (a fixed central blob: {blob.get('pointing_rate', float('nan')):.0%}"
+                + (f", {iou(blob):.2f}" if iou(blob) is not None else "")
+                + ")"
+            )
         if self.attention_validated:
             verdict = "validated"
         elif self._localises(v):
@@ -239,8 +260,10 @@ def load_bundle(path: str | Path) -> WeightsBundle:
     except WeightsError as exc:
         raise WeightsError(f"{manifest_path}: {exc}") from None
     if manifest.get("intended_use") == "clinical" and not trust.signed:
-        raise WeightsError(f"{manifest_path}: claims clinical intended use without a signature by a key this "
-                           "application trusts; refusing to load it (unsigned bundles are research weights)")
+        raise WeightsError(
+            f"{manifest_path}: claims clinical intended use without a signature by a key this "
+            "application trusts; refusing to load it (unsigned bundles are research weights)"
+        )
     return WeightsBundle(root=root, manifest=manifest, trust=trust)
 
 
@@ -287,8 +310,10 @@ def sign_bundle(path: str | Path, signing_key) -> WeightsBundle:
     """
     kid = public_key_id(signing_key)
     if kid not in TRUSTED_KEYS:
-        raise WeightsError(f"the signing key {kid} is not trusted by this application; add its public key "
-                           "(cardioview sign-bundle --public-key KEY.pem) to cardioview/model/trusted_keys.py first")
+        raise WeightsError(
+            f"the signing key {kid} is not trusted by this application; add its public key "
+            "(cardioview sign-bundle --public-key KEY.pem) to cardioview/model/trusted_keys.py first"
+        )
     bundle = load_bundle(path)
     for filename in bundle.manifest["files"]:
         bundle.verified_path(filename)

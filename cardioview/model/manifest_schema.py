@@ -160,8 +160,10 @@ def _architecture(a: dict) -> None:
 def _preprocessing(p: dict) -> None:
     unknown = sorted(set(p) - PREPROCESSING_KEYS)
     if unknown:
-        raise _Fail(f"unknown preprocessing key(s) {', '.join(map(repr, unknown))} "
-                    f"(known: {', '.join(sorted(PREPROCESSING_KEYS))})")
+        raise _Fail(
+            f"unknown preprocessing key(s) {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(sorted(PREPROCESSING_KEYS))})"
+        )
     if "input_size" not in p:
         raise _Fail("preprocessing.input_size is missing")
     _integer(p["input_size"], "preprocessing.input_size", *INPUT_SIZE_RANGE)

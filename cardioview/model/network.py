@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
@@ -53,20 +53,27 @@ class NetworkConfig:
     @property
     def name(self) -> str:
         """The paper's name for it: CXA_Dense121, DenseNet121-GAP, ..."""
-        short = {"densenet121": "Dense121", "densenet201": "Dense201",
-                 "resnet50": "Res50", "inception_resnet_v2": "IncepRes2"}[self.backbone]
+        short = {
+            "densenet121": "Dense121",
+            "densenet201": "Dense201",
+            "resnet50": "Res50",
+            "inception_resnet_v2": "IncepRes2",
+        }[self.backbone]
         if self.head == "amm":
             return f"CXA_{short}"
-        return {"densenet121": "DenseNet121", "densenet201": "DenseNet201",
-                "resnet50": "ResNet50", "inception_resnet_v2": "InceptionRes2"}[self.backbone] + "-GAP"
+        return {
+            "densenet121": "DenseNet121",
+            "densenet201": "DenseNet201",
+            "resnet50": "ResNet50",
+            "inception_resnet_v2": "InceptionRes2",
+        }[self.backbone] + "-GAP"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "NetworkConfig":
-        return cls(**{k: d[k] for k in ("backbone", "head", "dropout", "attention_bias", "output_stride")
-                      if k in d})
+    def from_dict(cls, d: dict) -> NetworkConfig:
+        return cls(**{k: d[k] for k in ("backbone", "head", "dropout", "attention_bias", "output_stride") if k in d})
 
 
 class _DenseNetFeatures(nn.Module):

@@ -31,15 +31,22 @@ def export_onnx(net: CardioXAttentionNet, path: Path, temperature: float = 1.0, 
     model = ProbabilityModel(net.float().cpu().eval(), temperature).eval()
     example = torch.rand(1, 3, example_size, example_size)
     tmp = path.with_name(f".{path.name}.tmp")
-    axes = {INPUT_NAME: {0: "batch", 2: "height", 3: "width"},
-            "probability": {0: "batch"},
-            "attention": {0: "batch", 2: "attention_height", 3: "attention_width"}}
+    axes = {
+        INPUT_NAME: {0: "batch", 2: "height", 3: "width"},
+        "probability": {0: "batch"},
+        "attention": {0: "batch", 2: "attention_height", 3: "attention_width"},
+    }
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer warnings about Python scalars are expected
         torch.onnx.export(
-            model, (example,), str(tmp),
-            input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
-            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
+            model,
+            (example,),
+            str(tmp),
+            input_names=[INPUT_NAME],
+            output_names=list(OUTPUT_NAMES),
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
         )
     _record_temperature(tmp, temperature)
     tmp.replace(path)

@@ -42,12 +42,12 @@ def _fields(data: memoryview):
         if wire == 0:
             value, pos = _varint(data, pos)
         elif wire == 1:
-            value, pos = data[pos:pos + 8], pos + 8
+            value, pos = data[pos : pos + 8], pos + 8
         elif wire == 2:
             length, pos = _varint(data, pos)
-            value, pos = data[pos:pos + length], pos + length
+            value, pos = data[pos : pos + length], pos + length
         elif wire == 5:
-            value, pos = data[pos:pos + 4], pos + 4
+            value, pos = data[pos : pos + 4], pos + 4
         else:
             raise ValueError(f"unsupported protobuf wire type {wire}")
         if pos > len(data):
@@ -86,4 +86,5 @@ def check_temperature(onnx_path: Path, manifest_temperature: float) -> None:
         raise WeightsError(
             f"the manifest's calibration temperature {manifest_temperature:g} differs from the "
             f"{baked:g} baked into {onnx_path.name}: the ONNX and torch backends would disagree; "
-            "refusing to load these weights (rebuild or re-export the bundle)")
+            "refusing to load these weights (rebuild or re-export the bundle)"
+        )

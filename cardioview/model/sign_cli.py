@@ -18,8 +18,12 @@ EXIT_OK, EXIT_USAGE = 0, 2
 def add_sign_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("bundle", nargs="?", type=Path, help="the bundle folder to sign (e.g. weights/cxa_dense121)")
     p.add_argument("--key", type=Path, help="Ed25519 private key, PKCS#8 PEM (keep it off clinical workstations)")
-    p.add_argument("--public-key", type=Path, metavar="KEY.pem",
-                   help="print the line to add to cardioview/model/trusted_keys.py for this key, then exit")
+    p.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="KEY.pem",
+        help="print the line to add to cardioview/model/trusted_keys.py for this key, then exit",
+    )
 
 
 def run_sign(args: argparse.Namespace) -> int:

@@ -31,8 +31,9 @@ def canonical_bytes(manifest: dict) -> bytes:
     """The bytes a signature covers: the manifest minus its signature, sorted and compact."""
     body = {k: v for k, v in manifest.items() if k != SIGNATURE}
     try:
-        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False).encode("utf-8")
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+            "utf-8"
+        )
     except ValueError as exc:
         raise WeightsError(f"the manifest cannot be signed or verified ({exc})") from exc
 
@@ -74,8 +75,7 @@ def generate_private_key_pem() -> tuple[bytes, str]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return pem, base64.b64encode(_public_raw(key)).decode("ascii")
 
 
@@ -104,9 +104,12 @@ def sign_manifest(manifest: dict, private_key) -> dict:
     body["schema_version"] = SCHEMA_VERSION
     raw = _public_raw(private_key)
     value = private_key.sign(canonical_bytes(body))
-    body[SIGNATURE] = {"algorithm": ALGORITHM, "key_id": key_id(raw),
-                       "public_key": base64.b64encode(raw).decode("ascii"),
-                       "value": base64.b64encode(value).decode("ascii")}
+    body[SIGNATURE] = {
+        "algorithm": ALGORITHM,
+        "key_id": key_id(raw),
+        "public_key": base64.b64encode(raw).decode("ascii"),
+        "value": base64.b64encode(value).decode("ascii"),
+    }
     return body
 
 
@@ -157,5 +160,6 @@ def verify_manifest(manifest: dict, trusted: dict[str, str] | None = None) -> Tr
     except (InvalidSignature, ValueError) as exc:
         raise WeightsError(
             f"the manifest's signature by trusted key {kid} does not verify: the manifest or a file hash in it "
-            "was changed after signing; refusing to load these weights") from exc
+            "was changed after signing; refusing to load these weights"
+        ) from exc
     return Trust(True, kid, f"signed weights (key {kid})")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -25,12 +25,25 @@ class AuditLog:
         self.path = Path(folder) / "audit.jsonl"
         self._lock = threading.Lock()
 
-    def record(self, event: str, outcome: str, calling_ae: str = "", peer: str = "", sop_instance_uid: str = "",
-               arrival: int | None = None) -> None:
+    def record(
+        self,
+        event: str,
+        outcome: str,
+        calling_ae: str = "",
+        peer: str = "",
+        sop_instance_uid: str = "",
+        arrival: int | None = None,
+    ) -> None:
         """Append one line; an unwritable log is not a reason to refuse a film (the caller logs the OSError)."""
-        entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                 "event": event, "calling_ae": calling_ae.strip(), "peer": peer,
-                 "sop_instance_uid": sop_instance_uid, "arrival": arrival, "outcome": outcome}
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "event": event,
+            "calling_ae": calling_ae.strip(),
+            "peer": peer,
+            "sop_instance_uid": sop_instance_uid,
+            "arrival": arrival,
+            "outcome": outcome,
+        }
         data = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
         with self._lock:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -44,19 +44,19 @@ ANALYSED_CLASSES: tuple[UID, ...] = (
 
 #: Uncompressed first (what a sender falls back to), then every compressed syntax the decoders read.
 ACCEPTED_SYNTAXES: tuple[UID, ...] = (
-    ExplicitVRLittleEndian,          # 1.2.840.10008.1.2.1
-    ImplicitVRLittleEndian,          # 1.2.840.10008.1.2
-    ExplicitVRBigEndian,             # 1.2.840.10008.1.2.2 (retired, still sent by old modalities)
+    ExplicitVRLittleEndian,  # 1.2.840.10008.1.2.1
+    ImplicitVRLittleEndian,  # 1.2.840.10008.1.2
+    ExplicitVRBigEndian,  # 1.2.840.10008.1.2.2 (retired, still sent by old modalities)
     DeflatedExplicitVRLittleEndian,  # 1.2.840.10008.1.2.1.99
-    JPEGBaseline8Bit,                # 1.2.840.10008.1.2.4.50
-    JPEGExtended12Bit,               # 1.2.840.10008.1.2.4.51
-    JPEGLossless,                    # 1.2.840.10008.1.2.4.57
-    JPEGLosslessSV1,                 # 1.2.840.10008.1.2.4.70
-    JPEGLSLossless,                  # 1.2.840.10008.1.2.4.80
-    JPEGLSNearLossless,              # 1.2.840.10008.1.2.4.81
-    JPEG2000Lossless,                # 1.2.840.10008.1.2.4.90
-    JPEG2000,                        # 1.2.840.10008.1.2.4.91
-    RLELossless,                     # 1.2.840.10008.1.2.5
+    JPEGBaseline8Bit,  # 1.2.840.10008.1.2.4.50
+    JPEGExtended12Bit,  # 1.2.840.10008.1.2.4.51
+    JPEGLossless,  # 1.2.840.10008.1.2.4.57
+    JPEGLosslessSV1,  # 1.2.840.10008.1.2.4.70
+    JPEGLSLossless,  # 1.2.840.10008.1.2.4.80
+    JPEGLSNearLossless,  # 1.2.840.10008.1.2.4.81
+    JPEG2000Lossless,  # 1.2.840.10008.1.2.4.90
+    JPEG2000,  # 1.2.840.10008.1.2.4.91
+    RLELossless,  # 1.2.840.10008.1.2.5
 )
 
 

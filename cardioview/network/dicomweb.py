@@ -35,6 +35,7 @@ def _with_timeout(request, timeout: float):
     def call(*args, **kwargs):
         kwargs.setdefault("timeout", timeout)
         return request(*args, **kwargs)
+
     return call
 
 
@@ -52,31 +53,51 @@ def _call(node: Node, what: str, fn, *args, **kwargs):
         raise PacsError(f"{node.name}: {what} refused with HTTP {code}") from None
 
 
-def search(node: Node, query: StudyQuery, level: str = "STUDY", study_uid: str = "",
-           timeout: float = DEFAULT_TIMEOUT) -> list[Dataset]:
+def search(
+    node: Node, query: StudyQuery, level: str = "STUDY", study_uid: str = "", timeout: float = DEFAULT_TIMEOUT
+) -> list[Dataset]:
     """QIDO-RS at study or series level; results as pydicom Datasets (like :func:`dimse.find`)."""
     client = _client(node, timeout)
     filters: dict[str, str] = {}
     if level == "STUDY":
-        for key, value in (("PatientID", query.patient_id), ("PatientName", query.patient_name),
-                           ("AccessionNumber", query.accession)):
+        for key, value in (
+            ("PatientID", query.patient_id),
+            ("PatientName", query.patient_name),
+            ("AccessionNumber", query.accession),
+        ):
             if value:
                 filters[key] = value
         if query.date_from or query.date_to:
             filters["StudyDate"] = f"{query.date_from}-{query.date_to}"
         if query.modalities:
             filters["ModalitiesInStudy"] = ",".join(query.modalities)
-        found = _call(node, "QIDO-RS", client.search_for_studies, search_filters=filters,
-                      fields=["PatientName", "StudyDescription", "ModalitiesInStudy",
-                              "NumberOfStudyRelatedInstances"])
+        found = _call(
+            node,
+            "QIDO-RS",
+            client.search_for_studies,
+            search_filters=filters,
+            fields=["PatientName", "StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedInstances"],
+        )
     else:
-        found = _call(node, "QIDO-RS", client.search_for_series, study_instance_uid=study_uid,
-                      fields=["SeriesDescription", "BodyPartExamined", "NumberOfSeriesRelatedInstances"])
+        found = _call(
+            node,
+            "QIDO-RS",
+            client.search_for_series,
+            study_instance_uid=study_uid,
+            fields=["SeriesDescription", "BodyPartExamined", "NumberOfSeriesRelatedInstances"],
+        )
     return [Dataset.from_json(item) for item in found]
 
 
-def retrieve(node: Node, study_uid: str, cache: StudyCache, series_uid: str = "", timeout: float = 60.0,
-             progress: Callable[[int], None] | None = None, cancel: threading.Event | None = None) -> list[Path]:
+def retrieve(
+    node: Node,
+    study_uid: str,
+    cache: StudyCache,
+    series_uid: str = "",
+    timeout: float = 60.0,
+    progress: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[Path]:
     """WADO-RS a study (or a series) into ``cache``, instance by instance; returns the files."""
     client = _client(node, timeout)
     if series_uid:

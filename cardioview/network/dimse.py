@@ -38,10 +38,26 @@ logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
 DEFAULT_TIMEOUT = 10.0
 #: Storage classes a chest-film retrieval asks for (C-GET needs them as SCP roles; the limit is 128 contexts).
 RETRIEVE_CLASSES = [cx.abstract_syntax for cx in StoragePresentationContexts][:120]
-STUDY_KEYS = ("PatientID", "PatientName", "StudyDate", "StudyTime", "AccessionNumber", "StudyDescription",
-              "ModalitiesInStudy", "NumberOfStudyRelatedInstances", "StudyInstanceUID")
-SERIES_KEYS = ("Modality", "SeriesNumber", "SeriesDescription", "NumberOfSeriesRelatedInstances",
-               "SeriesInstanceUID", "StudyInstanceUID", "BodyPartExamined")
+STUDY_KEYS = (
+    "PatientID",
+    "PatientName",
+    "StudyDate",
+    "StudyTime",
+    "AccessionNumber",
+    "StudyDescription",
+    "ModalitiesInStudy",
+    "NumberOfStudyRelatedInstances",
+    "StudyInstanceUID",
+)
+SERIES_KEYS = (
+    "Modality",
+    "SeriesNumber",
+    "SeriesDescription",
+    "NumberOfSeriesRelatedInstances",
+    "SeriesInstanceUID",
+    "StudyInstanceUID",
+    "BodyPartExamined",
+)
 
 
 class PacsError(CardioViewError):
@@ -95,7 +111,7 @@ def _reach(node: Node, timeout: float) -> None:
         raise PacsError(f"{node.name}: no DIMSE address (AE title, host, port) configured")
     try:
         socket.create_connection((node.host, node.port), timeout=timeout).close()
-    except socket.timeout:
+    except TimeoutError:
         raise PacsError(f"{node.name}: no answer from {node.host}:{node.port} within {timeout:g} s") from None
     except ConnectionRefusedError:
         raise PacsError(f"{node.name}: nothing listens at {node.host}:{node.port} (connection refused)") from None
@@ -111,13 +127,19 @@ def _associate(ae: AE, node: Node, timeout: float, **kwargs):
     if assoc.is_rejected:
         rsp = getattr(assoc.acceptor, "primitive", None)
         reason = getattr(rsp, "reason_str", "") or "no reason given"
-        raise PacsError(f"{node.name}: association refused by {node.ae_title}@{node.host}:{node.port}: {reason}"
-                        " (check the called AE title and that the PACS knows our AE title)")
+        raise PacsError(
+            f"{node.name}: association refused by {node.ae_title}@{node.host}:{node.port}: {reason}"
+            " (check the called AE title and that the PACS knows our AE title)"
+        )
     if assoc.rejected_contexts:  # every context refused: pynetdicom aborted; say which and why
-        raise PacsError(f"{node.name}: {node.ae_title}@{node.host}:{node.port} accepted none of our presentation "
-                        f"contexts: {_refused(assoc.rejected_contexts)}")
-    raise PacsError(f"{node.name}: association with {node.ae_title}@{node.host}:{node.port} failed "
-                    f"(aborted or no answer within {timeout:g} s)")
+        raise PacsError(
+            f"{node.name}: {node.ae_title}@{node.host}:{node.port} accepted none of our presentation "
+            f"contexts: {_refused(assoc.rejected_contexts)}"
+        )
+    raise PacsError(
+        f"{node.name}: association with {node.ae_title}@{node.host}:{node.port} failed "
+        f"(aborted or no answer within {timeout:g} s)"
+    )
 
 
 def _refused(contexts) -> str:
@@ -148,13 +170,21 @@ def _check(node: Node, what: str, status: Dataset | None) -> None:
     if status is None or "Status" not in status:
         raise PacsError(f"{node.name}: {what}: no response within the timeout, or the association was aborted")
     if status.Status not in (0x0000, 0xFF00, 0xFF01, 0xB000, 0xB006, 0xB007):
-        raise PacsError(f"{node.name}: {what} failed with status 0x{status.Status:04X}"
-                        + (f" ({status.ErrorComment})" if "ErrorComment" in status else ""))
+        raise PacsError(
+            f"{node.name}: {what} failed with status 0x{status.Status:04X}"
+            + (f" ({status.ErrorComment})" if "ErrorComment" in status else "")
+        )
 
 
-def find(node: Node, query: StudyQuery | Dataset, level: str = "STUDY", study_uid: str = "",
-         local_ae: str = DEFAULT_AE_TITLE, timeout: float = DEFAULT_TIMEOUT,
-         cancel: threading.Event | None = None) -> list[Dataset]:
+def find(
+    node: Node,
+    query: StudyQuery | Dataset,
+    level: str = "STUDY",
+    study_uid: str = "",
+    local_ae: str = DEFAULT_AE_TITLE,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancel: threading.Event | None = None,
+) -> list[Dataset]:
     """C-FIND at STUDY or SERIES level (Study Root). Returns the matches' identifiers."""
     identifier = query if isinstance(query, Dataset) else query.identifier(level, study_uid)
     ae = _ae(local_ae, timeout)
@@ -186,8 +216,9 @@ def _retrieve_identifier(study_uid: str, series_uid: str = "") -> Dataset:
 class _Receiver:
     """Writes each incoming C-STORE into the cache; counts, reports progress, honours cancel."""
 
-    def __init__(self, cache: StudyCache, study_uid: str, progress: Callable[[int], None] | None,
-                 cancel: threading.Event | None):
+    def __init__(
+        self, cache: StudyCache, study_uid: str, progress: Callable[[int], None] | None, cancel: threading.Event | None
+    ):
         self.cache, self.study_uid, self.progress, self.cancel = cache, study_uid, progress, cancel
         self.paths: list[Path] = []
         self.lock = threading.Lock()
@@ -214,9 +245,16 @@ class _Receiver:
         return 0x0000
 
 
-def get(node: Node, study_uid: str, cache: StudyCache, series_uid: str = "", local_ae: str = DEFAULT_AE_TITLE,
-        timeout: float = DEFAULT_TIMEOUT, progress: Callable[[int], None] | None = None,
-        cancel: threading.Event | None = None) -> list[Path]:
+def get(
+    node: Node,
+    study_uid: str,
+    cache: StudyCache,
+    series_uid: str = "",
+    local_ae: str = DEFAULT_AE_TITLE,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[Path]:
     """C-GET a study (or one series) into ``cache``; returns the files received."""
     ae = _ae(local_ae, timeout)
     ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
@@ -226,8 +264,13 @@ def get(node: Node, study_uid: str, cache: StudyCache, series_uid: str = "", loc
     receiver = _Receiver(cache, study_uid, progress, cancel)
     assoc = _associate(ae, node, timeout, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, receiver)])
     try:
-        _run_retrieve(node, "C-GET", assoc.send_c_get(_retrieve_identifier(study_uid, series_uid),
-                                                      StudyRootQueryRetrieveInformationModelGet), assoc, cancel)
+        _run_retrieve(
+            node,
+            "C-GET",
+            assoc.send_c_get(_retrieve_identifier(study_uid, series_uid), StudyRootQueryRetrieveInformationModelGet),
+            assoc,
+            cancel,
+        )
     finally:
         if assoc.is_established:
             assoc.release()
@@ -247,9 +290,17 @@ def _run_retrieve(node: Node, what: str, responses, assoc, cancel: threading.Eve
     _check(node, what, last)
 
 
-def move(node: Node, study_uid: str, cache: StudyCache, local_ae: str = DEFAULT_AE_TITLE, local_port: int = 11112,
-         series_uid: str = "", timeout: float = DEFAULT_TIMEOUT, progress: Callable[[int], None] | None = None,
-         cancel: threading.Event | None = None) -> list[Path]:
+def move(
+    node: Node,
+    study_uid: str,
+    cache: StudyCache,
+    local_ae: str = DEFAULT_AE_TITLE,
+    local_port: int = 11112,
+    series_uid: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[Path]:
     """C-MOVE a study to our own Storage SCP (started on ``local_port`` for the duration) and into ``cache``.
 
     The PACS must know ``local_ae`` with our host and ``local_port`` (its modality list).
@@ -258,8 +309,7 @@ def move(node: Node, study_uid: str, cache: StudyCache, local_ae: str = DEFAULT_
     scp = _ae(local_ae, timeout)
     scp.supported_contexts = StoragePresentationContexts
     try:
-        server = scp.start_server(("0.0.0.0", local_port), block=False,
-                                  evt_handlers=[(evt.EVT_C_STORE, receiver)])
+        server = scp.start_server(("0.0.0.0", local_port), block=False, evt_handlers=[(evt.EVT_C_STORE, receiver)])
     except OSError as exc:
         raise PacsError(f"cannot listen on port {local_port} for the C-MOVE ({exc.strerror or exc})") from None
     try:
@@ -267,8 +317,15 @@ def move(node: Node, study_uid: str, cache: StudyCache, local_ae: str = DEFAULT_
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
         assoc = _associate(ae, node, timeout)
         try:
-            _run_retrieve(node, "C-MOVE", assoc.send_c_move(_retrieve_identifier(study_uid, series_uid), local_ae,
-                                                            StudyRootQueryRetrieveInformationModelMove), assoc, cancel)
+            _run_retrieve(
+                node,
+                "C-MOVE",
+                assoc.send_c_move(
+                    _retrieve_identifier(study_uid, series_uid), local_ae, StudyRootQueryRetrieveInformationModelMove
+                ),
+                assoc,
+                cancel,
+            )
         finally:
             if assoc.is_established:
                 assoc.release()
@@ -278,16 +335,25 @@ def move(node: Node, study_uid: str, cache: StudyCache, local_ae: str = DEFAULT_
     return receiver.paths
 
 
-def store(node: Node, items: Iterable[Dataset | str | Path], local_ae: str = DEFAULT_AE_TITLE,
-          timeout: float = DEFAULT_TIMEOUT) -> int:
+def store(
+    node: Node,
+    items: Iterable[Dataset | str | Path],
+    local_ae: str = DEFAULT_AE_TITLE,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> int:
     """C-STORE datasets or files on one association; returns how many were stored."""
     datasets = [item if isinstance(item, Dataset) else dcmread(item) for item in items]
     if not datasets:
         return 0
     ae = _ae(local_ae, timeout)
     for sop_class in sorted({str(ds.SOPClassUID) for ds in datasets}):
-        syntaxes = sorted({str(ds.file_meta.TransferSyntaxUID) for ds in datasets
-                           if str(ds.SOPClassUID) == sop_class and "TransferSyntaxUID" in getattr(ds, "file_meta", {})})
+        syntaxes = sorted(
+            {
+                str(ds.file_meta.TransferSyntaxUID)
+                for ds in datasets
+                if str(ds.SOPClassUID) == sop_class and "TransferSyntaxUID" in getattr(ds, "file_meta", {})
+            }
+        )
         ae.add_requested_context(sop_class, syntaxes or None)
     assoc = _associate(ae, node, timeout)
     try:
@@ -305,6 +371,8 @@ def _store_each(node: Node, assoc, datasets: list[Dataset], accepted: set[tuple[
         pair = (str(ds.SOPClassUID), str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", "")))
         if pair[1] and pair not in accepted:
             refused = [cx for cx in assoc.rejected_contexts if str(cx.abstract_syntax) == pair[0]]
-            raise PacsError(f"{node.name}: {node.ae_title} refused "
-                            + (_refused(refused) if refused else f"{UID(pair[0]).name} in {pair[1]}"))
+            raise PacsError(
+                f"{node.name}: {node.ae_title} refused "
+                + (_refused(refused) if refused else f"{UID(pair[0]).name} in {pair[1]}")
+            )
         _check(node, "C-STORE", assoc.send_c_store(ds))

@@ -88,7 +88,7 @@ class Inbox:
         return write_private(self.folder / f"{number:06d}.dcm", data)
 
     def free_mb(self) -> float:
-        return shutil.disk_usage(self.folder).free / 1024 ** 2
+        return shutil.disk_usage(self.folder).free / 1024**2
 
     def has_room(self) -> bool:
         """False when storing another film would take the disk below ``min_free_mb``."""

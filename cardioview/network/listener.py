@@ -50,21 +50,21 @@ STATUSES = ("ok", "unsuitable", "incomplete", "error")
 class ListenerOptions:
     ae_title: str = "CARDIOVIEW"
     port: int = 11112
-    host: str = "127.0.0.1"        # loopback unless the site names the interface to listen on
+    host: str = "127.0.0.1"  # loopback unless the site names the interface to listen on
     forward: Node | None = None
-    dicom_results: bool = True     # write the SC, SR and SEG (needed for --forward)
+    dicom_results: bool = True  # write the SC, SR and SEG (needed for --forward)
     deidentify: bool = False
-    queue_size: int = 1024         # films received and not yet analysed; beyond it stores get 0xA700
+    queue_size: int = 1024  # films received and not yet analysed; beyond it stores get 0xA700
     opacity: float = 0.2
-    reports: bool = False          # annotated PNG report per analysed film, in out/reports/
-    allow: tuple[PeerRule, ...] = ()   # calling AE[@host] admitted; empty: any
+    reports: bool = False  # annotated PNG report per analysed film, in out/reports/
+    allow: tuple[PeerRule, ...] = ()  # calling AE[@host] admitted; empty: any
     tls: ssl.SSLContext | None = None
-    acse_timeout: float = 30.0     # association request/release
+    acse_timeout: float = 30.0  # association request/release
     network_timeout: float = 60.0  # silence on an open connection (including mid-PDU)
     dimse_timeout: float = 60.0
     max_associations: int = 8
-    min_free_mb: float = 0.0       # refuse stores when received/ has less free space
-    retain_days: float | None = None   # delete analysed films from received/ after this long
+    min_free_mb: float = 0.0  # refuse stores when received/ has less free space
+    retain_days: float | None = None  # delete analysed films from received/ after this long
 
 
 class Listener:
@@ -77,13 +77,20 @@ class Listener:
         self.inbox = Inbox(self.out / "received", self.options.min_free_mb, self.options.retain_days)
         self.results = ResultsFile(self.out)
         self.audit = AuditLog(self.out)
-        self.outputs = Outputs(self.out / "dicom", self.out / "reports", self.options.dicom_results,
-                               self.options.forward, self.options.reports, self.options.deidentify,
-                               self.options.opacity, self.options.ae_title)
+        self.outputs = Outputs(
+            self.out / "dicom",
+            self.out / "reports",
+            self.options.dicom_results,
+            self.options.forward,
+            self.options.reports,
+            self.options.deidentify,
+            self.options.opacity,
+            self.options.ae_title,
+        )
         self.queue: queue.Queue = queue.Queue()
         self.counts = {"received": 0, "recovered": 0, "refused": 0, "duplicate": 0, **dict.fromkeys(STATUSES, 0)}
-        self._pending = 0           # queued and not yet recorded
-        self._known: set[str] = set()   # SOP Instance UIDs received (pending or recorded without error)
+        self._pending = 0  # queued and not yet recorded
+        self._known: set[str] = set()  # SOP Instance UIDs received (pending or recorded without error)
         self._recorded: set[str] = set()
         self._lock = threading.Lock()
         self._server = None
@@ -101,8 +108,14 @@ class Listener:
         for path in self.inbox.unfinished(self._recorded):
             uids = _header_uids(path)
             if self.inbox.attempts(path) >= MAX_ATTEMPTS:  # it took the listener down: not a third time
-                self._record(Row.failed(path, f"{path.name}: analysis interrupted {MAX_ATTEMPTS} times (the "
-                                              "listener stopped during it); not retried", uids))
+                self._record(
+                    Row.failed(
+                        path,
+                        f"{path.name}: analysis interrupted {MAX_ATTEMPTS} times (the "
+                        "listener stopped during it); not retried",
+                        uids,
+                    )
+                )
                 self.inbox.end_attempt(path)
                 continue
             films.append(path)
@@ -112,16 +125,21 @@ class Listener:
                 self._pending += 1
                 self.counts["recovered"] += 1
             self.queue.put((path, uids))
-            self.audit.record("recovery", "queued again after a restart", sop_instance_uid=uids[0],
-                              arrival=self.inbox.number(path))
+            self.audit.record(
+                "recovery", "queued again after a restart", sop_instance_uid=uids[0], arrival=self.inbox.number(path)
+            )
         self._expire()
         return films
 
     def start(self) -> None:
         recovered = self.recover()
         if recovered or self.inbox.swept:
-            log.warning("%d film(s) received before the last stop had no result and are analysed now; "
-                        "%d stale temporary file(s) removed", len(recovered), self.inbox.swept)
+            log.warning(
+                "%d film(s) received before the last stop had no result and are analysed now; "
+                "%d stale temporary file(s) removed",
+                len(recovered),
+                self.inbox.swept,
+            )
         o = self.options
         ae = AE(ae_title=o.ae_title)
         ae.supported_contexts = supported_contexts()
@@ -129,11 +147,15 @@ class Listener:
         ae.maximum_associations = o.max_associations
         ae.maximum_pdu_size = 0
         ae.acse_timeout, ae.network_timeout, ae.dimse_timeout = o.acse_timeout, o.network_timeout, o.dimse_timeout
-        handlers = [(evt.EVT_C_STORE, self._on_store), (evt.EVT_REQUESTED, self._on_requested),
-                    (evt.EVT_REJECTED, self._on_rejected)]
+        handlers = [
+            (evt.EVT_C_STORE, self._on_store),
+            (evt.EVT_REQUESTED, self._on_requested),
+            (evt.EVT_REJECTED, self._on_rejected),
+        ]
         try:
-            self._server = ae.make_server((o.host, o.port), ssl_context=o.tls, evt_handlers=handlers,
-                                          server_class=GuardedServer)
+            self._server = ae.make_server(
+                (o.host, o.port), ssl_context=o.tls, evt_handlers=handlers, server_class=GuardedServer
+            )
         except OSError as exc:
             raise CardioViewError(f"cannot listen on {o.host}:{o.port}: {exc.strerror or exc}") from None
         ae._servers.append(self._server)  # as AE.start_server does: shutdown() removes it again
@@ -168,7 +190,8 @@ class Listener:
         assoc = event.assoc
         primitive = assoc.acceptor.primitive
         reason = {0x07: "called AE title not ours", 0x02: "too many associations"}.get(
-            getattr(primitive, "diagnostic", 0), "refused")
+            getattr(primitive, "diagnostic", 0), "refused"
+        )
         calling = str(getattr(assoc.requestor.primitive, "calling_ae_title", "")).strip()
         self.audit.record("association", f"rejected: {reason}", calling, str(assoc.requestor.address))
         log.warning("association from %s at %s rejected: %s", calling, assoc.requestor.address, reason)
@@ -188,8 +211,13 @@ class Listener:
             study_uid = str(event.dataset.get("StudyInstanceUID", ""))
         except Exception as exc:  # a dataset that does not decode: refused, with a row that says so
             number = self.inbox.next_number()
-            self._record(Row.failed(f"received #{number}", f"received #{number}: malformed dataset "
-                                    f"({type(exc).__name__})", (sop_uid, "")))
+            self._record(
+                Row.failed(
+                    f"received #{number}",
+                    f"received #{number}: malformed dataset ({type(exc).__name__})",
+                    (sop_uid, ""),
+                )
+            )
             return refuse(0xC210, f"refused: malformed dataset ({type(exc).__name__})")
         with self._lock:
             duplicate = bool(sop_uid) and sop_uid in self._known
@@ -236,8 +264,12 @@ class Listener:
                 self._pending -= 1
                 if row.status == "error":
                     self._known.discard(uids[0])  # a resend may succeed where this copy failed
-            self.audit.record("analysis", row.status, sop_instance_uid=row.sop_instance_uid or uids[0],
-                              arrival=self.inbox.number(path))
+            self.audit.record(
+                "analysis",
+                row.status,
+                sop_instance_uid=row.sop_instance_uid or uids[0],
+                arrival=self.inbox.number(path),
+            )
             if time.monotonic() - self._last_retention > RETENTION_INTERVAL_S:
                 self._expire()
 
@@ -256,8 +288,12 @@ class Listener:
             recorded = set(self._recorded)
         removed = self.inbox.expire(recorded)
         if removed:
-            log.warning("retention: %d analysed film(s) older than %g days removed from %s", removed,
-                        self.options.retain_days, self.inbox.folder)
+            log.warning(
+                "retention: %d analysed film(s) older than %g days removed from %s",
+                removed,
+                self.options.retain_days,
+                self.inbox.folder,
+            )
 
     def stop(self, drain: bool = True) -> None:
         """Stop accepting, finish (``drain``) what was received, stop the thread.

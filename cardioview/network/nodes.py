@@ -57,7 +57,7 @@ class Node:
         return bool(self.ae_title and self.host)
 
     @classmethod
-    def parse(cls, text: str, name: str = "") -> "Node":
+    def parse(cls, text: str, name: str = "") -> Node:
         """``AE@host:port`` (the --forward syntax) or a DICOMweb URL."""
         if text.startswith(("http://", "https://")):
             return cls(name=name or text, dicomweb_url=text)
@@ -112,6 +112,9 @@ def save_nodes(settings: NodeSettings, path: str | Path | None = None) -> Path:
     """Write the node store atomically (this file is ours: it is replaced, not versioned)."""
     path = Path(path) if path else default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"local_ae_title": settings.local_ae_title, "local_port": settings.local_port,
-            "nodes": [asdict(n) for n in settings.nodes]}
+    data = {
+        "local_ae_title": settings.local_ae_title,
+        "local_port": settings.local_port,
+        "nodes": [asdict(n) for n in settings.nodes],
+    }
     return atomic_write_text(path, json.dumps(data, indent=2), overwrite=True)

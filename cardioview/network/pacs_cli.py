@@ -45,13 +45,26 @@ def run_pacs(args: argparse.Namespace) -> int:
             dimse.echo(node, local, timeout=args.timeout)
             print(f"{node.name}: C-ECHO ok")
         elif args.action == "find":
-            query = dimse.StudyQuery(args.patient_id, args.patient_name, args.date_from, args.date_to,
-                                     tuple(args.modality or ("CR", "DX")), args.accession)
-            found = (dimse.find(node, query, local_ae=local, timeout=args.timeout) if node.has_dimse
-                     else dicomweb.search(node, query, timeout=args.timeout))
+            query = dimse.StudyQuery(
+                args.patient_id,
+                args.patient_name,
+                args.date_from,
+                args.date_to,
+                tuple(args.modality or ("CR", "DX")),
+                args.accession,
+            )
+            found = (
+                dimse.find(node, query, local_ae=local, timeout=args.timeout)
+                if node.has_dimse
+                else dicomweb.search(node, query, timeout=args.timeout)
+            )
             for ds in found:
-                print("\t".join(str(ds.get(k, "")) for k in ("StudyInstanceUID", "StudyDate", "ModalitiesInStudy",
-                                                             "NumberOfStudyRelatedInstances")))
+                print(
+                    "\t".join(
+                        str(ds.get(k, ""))
+                        for k in ("StudyInstanceUID", "StudyDate", "ModalitiesInStudy", "NumberOfStudyRelatedInstances")
+                    )
+                )
             print(f"{len(found)} stud{'y' if len(found) == 1 else 'ies'}", file=sys.stderr)
         elif args.action == "get":
             if not args.study:
@@ -67,8 +80,11 @@ def run_pacs(args: argparse.Namespace) -> int:
         else:
             if not args.files:
                 raise CardioViewError("send needs FILE arguments")
-            count = (dimse.store(node, args.files, local, timeout=args.timeout) if node.has_dimse
-                     else dicomweb.stow(node, [__import__("pydicom").dcmread(f) for f in args.files]))
+            count = (
+                dimse.store(node, args.files, local, timeout=args.timeout)
+                if node.has_dimse
+                else dicomweb.stow(node, [__import__("pydicom").dcmread(f) for f in args.files])
+            )
             print(f"{count} object(s) stored on {node.name}")
     except CardioViewError as exc:
         print(f"cardioview pacs {args.action}: {exc}", file=sys.stderr)

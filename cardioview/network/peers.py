@@ -23,6 +23,7 @@ from cardioview.network.nodes import AE_TITLE
 
 log = logging.getLogger("cardioview.listen")
 
+
 def check_ae_title(title: str, what: str = "AE title") -> str:
     """The title stripped, or CardioViewError naming what is wrong with it (DICOM: 1-16 characters)."""
     stripped = title.strip()
@@ -51,7 +52,7 @@ class PeerRule:
     host: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> "PeerRule":
+    def parse(cls, text: str) -> PeerRule:
         """``AE`` or ``AE@HOST`` (HOST an IP address or a name, resolved now)."""
         title, _, host = text.partition("@")
         title = check_ae_title(title, "--allow AE title")
@@ -94,8 +95,9 @@ def server_tls_context(cert: str, key: str, ca: str | None = None) -> ssl.SSLCon
             context.load_verify_locations(cafile=ca)
             context.verify_mode = ssl.CERT_REQUIRED
     except (OSError, ssl.SSLError) as exc:
-        raise CardioViewError(f"TLS set-up failed ({cert}, {key}{', ' + ca if ca else ''}): "
-                              f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise CardioViewError(
+            f"TLS set-up failed ({cert}, {key}{', ' + ca if ca else ''}): {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     return context
 
 

@@ -16,8 +16,14 @@ from cardioview.network.nodes import DEFAULT_AE_TITLE, Node
 CHEST_MODALITIES = ("CR", "DX")
 
 
-def find_prior_studies(node: Node, patient_id: str, before: str = "", exclude: Iterable[str] = (),
-                       local_ae: str = DEFAULT_AE_TITLE, cancel: threading.Event | None = None) -> list[Dataset]:
+def find_prior_studies(
+    node: Node,
+    patient_id: str,
+    before: str = "",
+    exclude: Iterable[str] = (),
+    local_ae: str = DEFAULT_AE_TITLE,
+    cancel: threading.Event | None = None,
+) -> list[Dataset]:
     """The patient's CR/DX studies on ``node``, newest first.
 
     Args:
@@ -40,14 +46,22 @@ def find_prior_studies(node: Node, patient_id: str, before: str = "", exclude: I
 
         matches = search(node, query)
     skip = set(exclude)
-    studies = [ds for ds in matches if str(ds.get("PatientID", "")) == patient_id
-               and str(ds.get("StudyInstanceUID", "")) not in skip and _chest_modality(ds)]
+    studies = [
+        ds
+        for ds in matches
+        if str(ds.get("PatientID", "")) == patient_id
+        and str(ds.get("StudyInstanceUID", "")) not in skip
+        and _chest_modality(ds)
+    ]
     return sorted(studies, key=lambda ds: (str(ds.get("StudyDate", "")), str(ds.get("StudyTime", ""))), reverse=True)
 
 
 def _chest_modality(ds: Dataset) -> bool:
     """True unless the PACS says the study holds no CR/DX (some PACS ignore the ModalitiesInStudy filter)."""
     value = ds.get("ModalitiesInStudy", "")
-    modalities = {str(v) for v in value} if isinstance(value, (list, tuple)) or getattr(value, "VM", 1) > 1 \
+    modalities = (
+        {str(v) for v in value}
+        if isinstance(value, (list, tuple)) or getattr(value, "VM", 1) > 1
         else {str(value)} - {""}
+    )
     return not modalities or bool(modalities & set(CHEST_MODALITIES))

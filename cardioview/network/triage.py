@@ -33,9 +33,9 @@ class Outputs:
 
     dicom_dir: Path
     reports_dir: Path
-    dicom_results: bool = True     # SC, SR and (anatomy on a DICOM film) SEG in dicom_dir
-    forward: Node | None = None    # send those objects there
-    reports: bool = False          # annotated PNG report in reports_dir
+    dicom_results: bool = True  # SC, SR and (anatomy on a DICOM film) SEG in dicom_dir
+    forward: Node | None = None  # send those objects there
+    reports: bool = False  # annotated PNG report in reports_dir
     deidentify: bool = False
     opacity: float = 0.2
     local_ae: str = "CARDIOVIEW"
@@ -65,8 +65,12 @@ def _write_outputs(predictor, path: Path, result: FilmResult, outputs: Outputs) 
     notes: list[str] = []
     failures: list[str] = []
     # received films are named by arrival number: their stems carry no patient data
-    writer = ResultWriter(opacity=outputs.opacity, deidentify=outputs.deidentify, private=True,
-                          weights_sha256=predictor.bundle.manifest.get("model_sha256", ""))
+    writer = ResultWriter(
+        opacity=outputs.opacity,
+        deidentify=outputs.deidentify,
+        private=True,
+        weights_sha256=predictor.bundle.manifest.get("model_sha256", ""),
+    )
     stem = OutputNames().stem(path)
     if outputs.dicom_results or outputs.forward is not None:
         try:

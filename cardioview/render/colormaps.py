@@ -9,7 +9,7 @@ against the published values.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -23,7 +23,7 @@ COLORMAPS: tuple[str, ...] = tuple(TABLES)
 DEFAULT_COLORMAP = "inferno"
 
 
-@lru_cache(maxsize=None)
+@cache
 def colormap_lut(name: str) -> np.ndarray:
     """The (256, 3) uint8 RGB table of a colormap; row i is the colour of value i/255.
 

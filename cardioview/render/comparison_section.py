@@ -24,8 +24,9 @@ def comparison_texts(change: Change | None, deidentify: bool = False) -> list[tu
         days = interval_days(change.prior.study_date, change.current.study_date)
         when = f"{days} days earlier" if days is not None else "earlier study"
         lines[0] = lines[0].replace(change.prior_date, when, 1)
-    return ([("Comparison with prior", "heading")]
-            + [(text, "warning" if text.startswith("\u26a0") else "body") for text in lines])
+    return [("Comparison with prior", "heading")] + [
+        (text, "warning" if text.startswith("\u26a0") else "body") for text in lines
+    ]
 
 
 def comparison_metadata(change: Change | None, deidentify: bool = False) -> dict | None:
@@ -37,7 +38,9 @@ def comparison_metadata(change: Change | None, deidentify: bool = False) -> dict
         "prior_study_date": None if deidentify else change.prior_date,
         "interval_days": interval_days(prior.study_date, change.current.study_date),
         "prior_study_uid": None if deidentify else prior.study_uid,
-        "prior_view": prior.view, "prior_ctr": prior.ctr, "prior_probability": prior.probability,
+        "prior_view": prior.view,
+        "prior_ctr": prior.ctr,
+        "prior_probability": prior.probability,
         "ctr_change": None if change.ctr_change is None else round(change.ctr_change, 4),
         "probability_change": None if change.probability_change is None else round(change.probability_change, 4),
         "caution": change.caution,

@@ -259,8 +259,9 @@ def build_report(xray: XRay, prediction: Prediction, options: ReportOptions | No
     return Report(image, report_metadata(xray, prediction, options, lines), tuple(lines), pictures)
 
 
-def _pictures(gray: np.ndarray, heat: np.ndarray, prediction: Prediction,
-              options: ReportOptions) -> tuple[np.ndarray, np.ndarray]:
+def _pictures(
+    gray: np.ndarray, heat: np.ndarray, prediction: Prediction, options: ReportOptions
+) -> tuple[np.ndarray, np.ndarray]:
     """The X-ray panel (heart/lung outlines, issue 12) and the overlay panel.
 
     On a not-applicable image both show the bare X-ray unless the user asked for the model

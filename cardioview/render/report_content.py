@@ -218,16 +218,19 @@ def _caliper_length(width_px: float, spacing: tuple[float, float] | None) -> str
     return f"{width_px * spacing[1]:.0f} mm" if spacing else f"{width_px:.0f} px"
 
 
-def _ctr_lines(ctr: CardiothoracicRatio, view_position: str,
-               spacing: tuple[float, float] | None = None) -> list[ReportLine]:
+def _ctr_lines(
+    ctr: CardiothoracicRatio, view_position: str, spacing: tuple[float, float] | None = None
+) -> list[ReportLine]:
     relation = ">" if ctr.enlarged else "\u2264"
     verdict = "enlarged cardiac silhouette" if ctr.enlarged else "within the usual limit"
     text = f"Cardiothoracic ratio {ctr.ratio:.2f} {relation} {CTR_LIMIT:.2f}: {verdict}"
     lines = [ReportLine(text, "result", "alert" if ctr.enlarged else "ok")]
     drawn = [name for name in ("heart", "thorax") if getattr(ctr, name) is not None]
     if drawn:
-        legend = ", ".join(f"{name} {_caliper_length(getattr(ctr, name).width, spacing)} in {CALIPER_COLOURS[name][1]}"
-                           for name in drawn)
+        legend = ", ".join(
+            f"{name} {_caliper_length(getattr(ctr, name).width, spacing)} in {CALIPER_COLOURS[name][1]}"
+            for name in drawn
+        )
         lines.append(ReportLine(f"Calipers on the X-ray: {legend}", "result", "body"))
     if view_position.strip().upper() == "AP":
         lines.append(ReportLine("AP view magnifies the heart: the CTR overstates its size", "result", "warning"))
@@ -261,8 +264,11 @@ def _threshold_text(prediction: Prediction, options: ReportOptions) -> str:
     """'0.600 (model default 0.463; sensitivity 0.81, specificity 0.77)' when the user changed it."""
     default = options.default_threshold
     op = options.operating_point or {}
-    figures = (f"validation sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f}"
-               if "sensitivity" in op and "specificity" in op else "")
+    figures = (
+        f"validation sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f}"
+        if "sensitivity" in op and "specificity" in op
+        else ""
+    )
     if default is None:
         return _decimals(prediction.threshold)
     if abs(default - prediction.threshold) < 5e-4:
@@ -305,15 +311,21 @@ def report_lines(
     if prediction.applicable:
         lines += [
             ReportLine(f"P(cardiomegaly) = {prediction.probability:.3f}", "result", "probability"),
-            ReportLine(f"{verdict} for cardiomegaly at threshold {_threshold_text(prediction, options)}",
-                       "result", "positive" if prediction.positive else "negative"),
+            ReportLine(
+                f"{verdict} for cardiomegaly at threshold {_threshold_text(prediction, options)}",
+                "result",
+                "positive" if prediction.positive else "negative",
+            ),
         ]
     elif model_output_shown(prediction, options.show_model_output):
         # No verdict where the model does not apply; the number is kept small and labelled as meaningless.
         lines += [
             ReportLine(f"Not applicable: {prediction.not_applicable}", "result", "alert"),
-            ReportLine(f"No verdict. The model output ({prediction.probability:.3f}) has no meaning for this image.",
-                       "result", "warning"),
+            ReportLine(
+                f"No verdict. The model output ({prediction.probability:.3f}) has no meaning for this image.",
+                "result",
+                "warning",
+            ),
             ReportLine(MEANINGLESS_NOTE, "result", "warning"),
         ]
     else:
@@ -328,8 +340,9 @@ def report_lines(
         # issue 12: the automatic CTR's source (automatic/adjusted) or why there is none
         lines += [ReportLine(text, "result", style) for text, style in anatomy_report_texts(prediction, ctr)]
     # issue 23: the optional comparison with the prior study (render/comparison_section.py)
-    lines += [ReportLine(text, "result", style) for text, style in comparison_texts(options.comparison,
-                                                                                    options.deidentify)]
+    lines += [
+        ReportLine(text, "result", style) for text, style in comparison_texts(options.comparison, options.deidentify)
+    ]
     lines.append(ReportLine("Patient and study", "patient", "heading"))
     lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))

@@ -91,8 +91,17 @@ class ResultObjects:
 
 
 #: Type 2 Patient/Study attributes the copies must carry (empty when the source lacks them).
-_TYPE2 = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
-          "ReferringPhysicianName", "StudyID", "AccessionNumber")
+_TYPE2 = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyDate",
+    "StudyTime",
+    "ReferringPhysicianName",
+    "StudyID",
+    "AccessionNumber",
+)
 
 
 def source_dataset(xray: XRay) -> Dataset | None:
@@ -113,9 +122,15 @@ def source_dataset(xray: XRay) -> Dataset | None:
 
 def _placeholder_study(created: datetime) -> dict:
     return dict(
-        study_instance_uid=generate_uid(), patient_id=PLACEHOLDER, patient_name=PLACEHOLDER_NAME,
-        patient_birth_date=None, patient_sex=None, accession_number=None, study_id="1",
-        study_date=created.date(), study_time=created.time().replace(microsecond=0),
+        study_instance_uid=generate_uid(),
+        patient_id=PLACEHOLDER,
+        patient_name=PLACEHOLDER_NAME,
+        patient_birth_date=None,
+        patient_sex=None,
+        accession_number=None,
+        study_id="1",
+        study_date=created.date(),
+        study_time=created.time().replace(microsecond=0),
         referring_physician_name=None,
     )
 
@@ -125,8 +140,14 @@ def _mark_deidentified(ds: Dataset) -> None:
     ds.DeidentificationMethod = "CardioView: placeholder Patient/Study, no source reference"
 
 
-def build_secondary_capture(report_rgb: np.ndarray, source: Dataset | None, series_uid: str,
-                            created: datetime, instance_number: int = 1, series_number: int = 1) -> Dataset:
+def build_secondary_capture(
+    report_rgb: np.ndarray,
+    source: Dataset | None,
+    series_uid: str,
+    created: datetime,
+    instance_number: int = 1,
+    series_number: int = 1,
+) -> Dataset:
     """The report picture as an RGB Secondary Capture, burned in (no overlays to lose).
 
     Args:
@@ -134,11 +155,17 @@ def build_secondary_capture(report_rgb: np.ndarray, source: Dataset | None, seri
         source: the source DICOM header to copy Patient/Study from and reference; None for placeholders.
     """
     common = dict(
-        pixel_array=np.ascontiguousarray(report_rgb, dtype=np.uint8), photometric_interpretation="RGB",
-        bits_allocated=8, coordinate_system="PATIENT",
+        pixel_array=np.ascontiguousarray(report_rgb, dtype=np.uint8),
+        photometric_interpretation="RGB",
+        bits_allocated=8,
+        coordinate_system="PATIENT",
         # the report shows the film as a PA view is read: patient left to the right, feet down
-        patient_orientation=("L", "F"), series_instance_uid=series_uid, series_number=series_number,
-        sop_instance_uid=generate_uid(), instance_number=instance_number, manufacturer=MANUFACTURER,
+        patient_orientation=("L", "F"),
+        series_instance_uid=series_uid,
+        series_number=series_number,
+        sop_instance_uid=generate_uid(),
+        instance_number=instance_number,
+        manufacturer=MANUFACTURER,
         transfer_syntax_uid=pydicom.uid.ExplicitVRLittleEndian,
     )
     if source is not None:
@@ -148,8 +175,11 @@ def build_secondary_capture(report_rgb: np.ndarray, source: Dataset | None, seri
         ref = Dataset()
         ref.ReferencedSOPClassUID = source.SOPClassUID
         ref.ReferencedSOPInstanceUID = source.SOPInstanceUID
-        purpose = hd.sr.CodedConcept("121112", "DCM", "Source of Information").to_dataset() \
-            if hasattr(hd.sr.CodedConcept, "to_dataset") else None
+        purpose = (
+            hd.sr.CodedConcept("121112", "DCM", "Source of Information").to_dataset()
+            if hasattr(hd.sr.CodedConcept, "to_dataset")
+            else None
+        )
         if purpose is not None:
             ref.PurposeOfReferenceCodeSequence = [purpose]
         sc.SourceImageSequence = [ref]
@@ -175,10 +205,19 @@ def _finish(ds: Dataset, created: datetime, description: str) -> None:
         ds.DerivationDescription = description
 
 
-def build_structured_report(prediction: Prediction, evidence: Dataset, series_uid: str, created: datetime,
-                            weights_sha256: str = "", ctr: CardiothoracicRatio | None = None,
-                            pixel_spacing: tuple[float, float] | None = None, model_version: str = "",
-                            instance_number: int = 2, series_number: int = 2, comparison=None) -> Dataset:
+def build_structured_report(
+    prediction: Prediction,
+    evidence: Dataset,
+    series_uid: str,
+    created: datetime,
+    weights_sha256: str = "",
+    ctr: CardiothoracicRatio | None = None,
+    pixel_spacing: tuple[float, float] | None = None,
+    model_version: str = "",
+    instance_number: int = 2,
+    series_number: int = 2,
+    comparison=None,
+) -> Dataset:
     """A TID 1500 Measurement Report: probability, threshold, decision, CTR (optional) and the model.
 
     ``comparison``: the change since the prior study (comparison.change.Change; issue 23), recorded as extra
@@ -194,22 +233,32 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
     """
     name, _, short = prediction.model_id.partition("@")
     algorithm = hd.sr.AlgorithmIdentification(
-        name=name or prediction.model_id, version=model_version or short or __version__,
-        parameters=[f"model={prediction.model_id}", f"weights_sha256={weights_sha256 or 'unknown'}",
-                    f"backend={prediction.backend}", f"cardioview={__version__}"],
+        name=name or prediction.model_id,
+        version=model_version or short or __version__,
+        parameters=[
+            f"model={prediction.model_id}",
+            f"weights_sha256={weights_sha256 or 'unknown'}",
+            f"backend={prediction.backend}",
+            f"cardioview={__version__}",
+        ],
     )
     measurements = [
-        hd.sr.Measurement(name=PROBABILITY, value=round(float(prediction.probability), 6), unit=NO_UNITS,
-                          algorithm_id=algorithm),
+        hd.sr.Measurement(
+            name=PROBABILITY, value=round(float(prediction.probability), 6), unit=NO_UNITS, algorithm_id=algorithm
+        ),
         hd.sr.Measurement(name=THRESHOLD, value=round(float(prediction.threshold), 6), unit=NO_UNITS),
     ]
     if ctr is not None:
         source, automatic = ctr_source(prediction, ctr)
-        measurements.append(hd.sr.Measurement(name=CTR, value=round(float(ctr.ratio), 4), unit=NO_UNITS,
-                                              method=CTR_METHODS.get(source)))
+        measurements.append(
+            hd.sr.Measurement(name=CTR, value=round(float(ctr.ratio), 4), unit=NO_UNITS, method=CTR_METHODS.get(source))
+        )
         if source == "adjusted" and automatic is not None:
-            measurements.append(hd.sr.Measurement(name=AUTOMATIC_CTR, value=round(float(automatic), 4),
-                                                  unit=NO_UNITS, method=CTR_METHODS["automatic"]))
+            measurements.append(
+                hd.sr.Measurement(
+                    name=AUTOMATIC_CTR, value=round(float(automatic), 4), unit=NO_UNITS, method=CTR_METHODS["automatic"]
+                )
+            )
         heart, thorax, in_mm = ctr.diameters(pixel_spacing)
         unit = MILLIMETRE if in_mm else PIXELS
         for concept, value in ((HEART_DIAMETER, heart), (THORAX_DIAMETER, thorax)):
@@ -221,17 +270,23 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
     decision = codes.SCT.Present if prediction.positive else codes.SCT.Absent
     group = hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="cardiomegaly assessment"),
-        finding_type=CARDIOMEGALY, algorithm_id=algorithm,
+        finding_type=CARDIOMEGALY,
+        algorithm_id=algorithm,
         source_images=[hd.sr.SourceImageForMeasurementGroup.from_source_image(evidence)],
         measurements=measurements,
-        qualitative_evaluations=[hd.sr.QualitativeEvaluation(name=CARDIOMEGALY, value=decision),
-                                 *comparison_evaluations(comparison)],
+        qualitative_evaluations=[
+            hd.sr.QualitativeEvaluation(name=CARDIOMEGALY, value=decision),
+            *comparison_evaluations(comparison),
+        ],
     )
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
-            uid=generate_uid(), name="CardioView", manufacturer_name=MANUFACTURER,
-            model_name=name or prediction.model_id),
+            uid=generate_uid(),
+            name="CardioView",
+            manufacturer_name=MANUFACTURER,
+            model_name=name or prediction.model_id,
+        ),
     )
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=device),
@@ -239,8 +294,13 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
         imaging_measurements=[group],
     )
     sr = hd.sr.ComprehensiveSR(
-        evidence=[evidence], content=report[0], series_instance_uid=series_uid, series_number=series_number,
-        sop_instance_uid=generate_uid(), instance_number=instance_number, manufacturer=MANUFACTURER,
+        evidence=[evidence],
+        content=report[0],
+        series_instance_uid=series_uid,
+        series_number=series_number,
+        sop_instance_uid=generate_uid(),
+        instance_number=instance_number,
+        manufacturer=MANUFACTURER,
         is_complete=True,
     )
     scheme = Dataset()
@@ -254,10 +314,18 @@ def build_structured_report(prediction: Prediction, evidence: Dataset, series_ui
     return sr
 
 
-def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = False,
-                  ctr: CardiothoracicRatio | None = None,
-                  report_rgb: np.ndarray | None = None, weights_sha256: str = "",
-                  created: datetime | None = None, opacity: float = 0.2, comparison=None) -> ResultObjects:
+def build_results(
+    xray: XRay,
+    prediction: Prediction,
+    *,
+    deidentify: bool = False,
+    ctr: CardiothoracicRatio | None = None,
+    report_rgb: np.ndarray | None = None,
+    weights_sha256: str = "",
+    created: datetime | None = None,
+    opacity: float = 0.2,
+    comparison=None,
+) -> ResultObjects:
     """SC + SR (+ SEG when the prediction has anatomy masks and a DICOM source is referenced) for one image.
 
     Args:
@@ -270,17 +338,26 @@ def build_results(xray: XRay, prediction: Prediction, *, deidentify: bool = Fals
     if report_rgb is None:
         from cardioview.render.report import build_report
 
-        report_rgb = build_report(xray, prediction, opacity=opacity, deidentify=deidentify,
-                                  created=created, ctr=ctr, comparison=comparison).image
+        report_rgb = build_report(
+            xray, prediction, opacity=opacity, deidentify=deidentify, created=created, ctr=ctr, comparison=comparison
+        ).image
     source = None if deidentify else source_dataset(xray)
     with warnings.catch_warnings():  # highdicom/pydicom value advice may quote patient names
         warnings.simplefilter("ignore", UserWarning)
         # one series each: a series holds one modality (OT for the SC, SR for the report, SEG)
         sc_number, sr_number, seg_number = series_numbers()
         sc = build_secondary_capture(report_rgb, source, generate_uid(), created, series_number=sc_number)
-        sr = build_structured_report(prediction, source if source is not None else sc, generate_uid(), created,
-                                     weights_sha256=weights_sha256, ctr=ctr, pixel_spacing=xray.pixel_spacing,
-                                     series_number=sr_number, comparison=comparison)
+        sr = build_structured_report(
+            prediction,
+            source if source is not None else sc,
+            generate_uid(),
+            created,
+            weights_sha256=weights_sha256,
+            ctr=ctr,
+            pixel_spacing=xray.pixel_spacing,
+            series_number=sr_number,
+            comparison=comparison,
+        )
     seg = None
     if source is not None and getattr(prediction, "anatomy", None) is not None:
         from cardioview.results.dicom_seg import build_segmentation

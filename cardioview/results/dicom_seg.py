@@ -22,13 +22,16 @@ from cardioview.imageops import resize_nearest
 
 ANATOMICAL_STRUCTURE = Code("123037004", "SCT", "Anatomical Structure")
 #: (label, SNOMED CT code, AnatomyResult attribute) per segment, in segment-number order.
-SEGMENTS = (("Heart", Code("80891009", "SCT", "Heart"), "heart"),
-            ("Right lung", Code("3341006", "SCT", "Right lung"), "right_lung"),
-            ("Left lung", Code("44029006", "SCT", "Left lung"), "left_lung"))
+SEGMENTS = (
+    ("Heart", Code("80891009", "SCT", "Heart"), "heart"),
+    ("Right lung", Code("3341006", "SCT", "Right lung"), "right_lung"),
+    ("Left lung", Code("44029006", "SCT", "Left lung"), "left_lung"),
+)
 
 
-def build_segmentation(anatomy, source: Dataset, series_uid: str, series_number: int, created: datetime,
-                       instance_number: int = 1) -> Dataset:
+def build_segmentation(
+    anatomy, source: Dataset, series_uid: str, series_number: int, created: datetime, instance_number: int = 1
+) -> Dataset:
     """A binary Segmentation of ``anatomy`` (an AnatomyResult) on the ``source`` film.
 
     Args:
@@ -39,23 +42,39 @@ def build_segmentation(anatomy, source: Dataset, series_uid: str, series_number:
     masks = [getattr(anatomy, attribute) for _, _, attribute in SEGMENTS]
     stack = np.stack([m if m.shape == shape else resize_nearest(m, shape) for m in masks], axis=-1)[None]
     algorithm = hd.AlgorithmIdentificationSequence(
-        name="cardioview-anatomy", version=anatomy.model_id or __version__,
-        family=codes.cid7162.ArtificialIntelligence)
+        name="cardioview-anatomy", version=anatomy.model_id or __version__, family=codes.cid7162.ArtificialIntelligence
+    )
     descriptions = [
         hd.seg.SegmentDescription(
-            segment_number=number, segment_label=label, segmented_property_category=ANATOMICAL_STRUCTURE,
-            segmented_property_type=code, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
-            algorithm_identification=algorithm, tracking_uid=hd.UID(), tracking_id=label)
-        for number, (label, code, _) in enumerate(SEGMENTS, 1)]
+            segment_number=number,
+            segment_label=label,
+            segmented_property_category=ANATOMICAL_STRUCTURE,
+            segmented_property_type=code,
+            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
+            algorithm_identification=algorithm,
+            tracking_uid=hd.UID(),
+            tracking_id=label,
+        )
+        for number, (label, code, _) in enumerate(SEGMENTS, 1)
+    ]
     with warnings.catch_warnings():  # highdicom's person-name advice would quote the name
         warnings.simplefilter("ignore", UserWarning)
         seg = hd.seg.Segmentation(
-            source_images=[_geometry_safe(source)], pixel_array=stack,
-            segmentation_type=hd.seg.SegmentationTypeValues.BINARY, segment_descriptions=descriptions,
-            series_instance_uid=series_uid, series_number=series_number, sop_instance_uid=hd.UID(),
-            instance_number=instance_number, manufacturer="CardioView", manufacturer_model_name="CardioView",
-            software_versions=f"cardioview {__version__}", device_serial_number="none",
-            series_description="CardioView heart and lungs", content_label="ANATOMY")
+            source_images=[_geometry_safe(source)],
+            pixel_array=stack,
+            segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+            segment_descriptions=descriptions,
+            series_instance_uid=series_uid,
+            series_number=series_number,
+            sop_instance_uid=hd.UID(),
+            instance_number=instance_number,
+            manufacturer="CardioView",
+            manufacturer_model_name="CardioView",
+            software_versions=f"cardioview {__version__}",
+            device_serial_number="none",
+            series_description="CardioView heart and lungs",
+            content_label="ANATOMY",
+        )
     if "FrameOfReferenceUID" not in seg:  # a projection radiograph: orientation by row/column directions
         seg.PatientOrientation = source.get("PatientOrientation", "")
     seg.ContentDate = created.strftime("%Y%m%d")

@@ -45,7 +45,7 @@ class FilmResult:
 
     @property
     def status(self) -> str:
-        """"ok" (a verdict) or "unsuitable" (the model does not apply; :attr:`reason` says why)."""
+        """ "ok" (a verdict) or "unsuitable" (the model does not apply; :attr:`reason` says why)."""
         return "ok" if self.prediction.applicable else "unsuitable"
 
     @property

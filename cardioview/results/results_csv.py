@@ -19,8 +19,20 @@ from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.csv_safe import csv_bytes, printable, safe_cell
 from cardioview.results.film_result import FilmFailure, FilmResult
 
-RESULT_COLUMNS = ("path", "status", "probability", "threshold", "label", "ctr", "model", "elapsed_ms", "warnings",
-                  "error", "sop_instance_uid", "study_instance_uid")
+RESULT_COLUMNS = (
+    "path",
+    "status",
+    "probability",
+    "threshold",
+    "label",
+    "ctr",
+    "model",
+    "elapsed_ms",
+    "warnings",
+    "error",
+    "sop_instance_uid",
+    "study_instance_uid",
+)
 
 
 @dataclass
@@ -37,7 +49,7 @@ class Row:
     elapsed_ms: str = ""
     warnings: str = ""
     error: str = ""
-    sop_instance_uid: str = ""     # the DICOM film's (empty for a raster)
+    sop_instance_uid: str = ""  # the DICOM film's (empty for a raster)
     study_instance_uid: str = ""
 
     @classmethod
@@ -47,9 +59,13 @@ class Row:
         prediction, metadata = result.prediction, result.xray.metadata
         anatomy = result.anatomy
         return cls(
-            path=str(result.source if path is None else path), status=result.status,
-            probability=f"{prediction.probability:.4f}", threshold=f"{prediction.threshold:.4f}",
-            label=prediction.label, model=prediction.model_id, elapsed_ms=f"{prediction.elapsed_ms:.1f}",
+            path=str(result.source if path is None else path),
+            status=result.status,
+            probability=f"{prediction.probability:.4f}",
+            threshold=f"{prediction.threshold:.4f}",
+            label=prediction.label,
+            model=prediction.model_id,
+            elapsed_ms=f"{prediction.elapsed_ms:.1f}",
             warnings="; ".join([*result.warnings, *notes]),
             ctr="" if anatomy is None or anatomy.ctr is None else f"{anatomy.ctr:.4f}",
             error=result.reason,
@@ -60,8 +76,7 @@ class Row:
     @classmethod
     def failed(cls, path: str | Path, reason: str, uids: tuple[str, str] = ("", "")) -> Row:
         """The row of a film that gave no result; ``uids``: (SOP, Study Instance UID) when known."""
-        return cls(path=str(path), status="error", error=reason, sop_instance_uid=uids[0],
-                   study_instance_uid=uids[1])
+        return cls(path=str(path), status="error", error=reason, sop_instance_uid=uids[0], study_instance_uid=uids[1])
 
     @classmethod
     def of_outcome(cls, outcome: FilmResult | FilmFailure, uids: tuple[str, str] = ("", "")) -> Row:

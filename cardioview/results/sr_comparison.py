@@ -27,12 +27,18 @@ def comparison_measurements(change) -> list[hd.sr.Measurement]:
         return []
     from cardioview.render.comparison_section import interval_days
 
-    values = [(PRIOR_CTR, change.prior.ctr, NO_UNITS), (CTR_CHANGE, change.ctr_change, NO_UNITS),
-              (PRIOR_PROBABILITY, change.prior.probability, NO_UNITS),
-              (PROBABILITY_CHANGE, change.probability_change, NO_UNITS),
-              (INTERVAL, interval_days(change.prior.study_date, change.current.study_date), DAYS)]
-    return [hd.sr.Measurement(name=name, value=round(float(value), 4), unit=unit)
-            for name, value, unit in values if value is not None]
+    values = [
+        (PRIOR_CTR, change.prior.ctr, NO_UNITS),
+        (CTR_CHANGE, change.ctr_change, NO_UNITS),
+        (PRIOR_PROBABILITY, change.prior.probability, NO_UNITS),
+        (PROBABILITY_CHANGE, change.probability_change, NO_UNITS),
+        (INTERVAL, interval_days(change.prior.study_date, change.current.study_date), DAYS),
+    ]
+    return [
+        hd.sr.Measurement(name=name, value=round(float(value), 4), unit=unit)
+        for name, value, unit in values
+        if value is not None
+    ]
 
 
 def comparison_evaluations(change) -> list[hd.sr.QualitativeEvaluation]:

@@ -48,8 +48,14 @@ class ResultWriter:
         """The report's options for ``result``: this writer's opacity and de-identification, the result's CTR and
         comparison with the prior, and any of ReportOptions' fields in ``style`` (the viewer's colormap, window,
         threshold note...)."""
-        settings = dict(opacity=self.opacity, deidentify=self.deidentify, ctr=result.ctr, app_version=__version__,
-                        created=created or datetime.now(UTC), comparison=result.comparison)
+        settings = dict(
+            opacity=self.opacity,
+            deidentify=self.deidentify,
+            ctr=result.ctr,
+            app_version=__version__,
+            created=created or datetime.now(UTC),
+            comparison=result.comparison,
+        )
         return ReportOptions(**{**settings, **style})
 
     def report(self, result: FilmResult, options: ReportOptions | None = None) -> Report:
@@ -81,17 +87,27 @@ class ResultWriter:
 
         created = created or datetime.now(UTC)
         report = report or self.report(result, self.report_options(result, created))
-        return build_results(result.xray, result.prediction, deidentify=self.deidentify, ctr=result.ctr,
-                             report_rgb=report.image, weights_sha256=self.weights_sha256, created=created,
-                             comparison=result.comparison)
+        return build_results(
+            result.xray,
+            result.prediction,
+            deidentify=self.deidentify,
+            ctr=result.ctr,
+            report_rgb=report.image,
+            weights_sha256=self.weights_sha256,
+            created=created,
+            comparison=result.comparison,
+        )
 
     def write_dicom(self, objects, folder: Path, stem: str) -> list[Path]:
         """``stem_sc.dcm``, ``stem_sr.dcm`` (and ``stem_seg.dcm``) in ``folder``, each at the next free name."""
         from cardioview.results.dicom_objects import dataset_bytes
 
         folder = self.folder(folder)
-        return [self._write(self.target(folder, f"{stem}_{kind}", ".dcm"), dataset_bytes(ds))
-                for kind, ds in (("sc", objects.sc), ("sr", objects.sr), ("seg", objects.seg)) if ds is not None]
+        return [
+            self._write(self.target(folder, f"{stem}_{kind}", ".dcm"), dataset_bytes(ds))
+            for kind, ds in (("sc", objects.sc), ("sr", objects.sr), ("seg", objects.seg))
+            if ds is not None
+        ]
 
     # -- arrays -------------------------------------------------------------------------------
     def write_attention(self, result: FilmResult, folder: Path, stem: str) -> Path:
@@ -105,8 +121,10 @@ class ResultWriter:
         anatomy = result.anatomy
         if anatomy is None:
             return []
-        return [self._write(self.target(folder, f"{stem}_{name}", ".png"), _mask_png(anatomy.at_image_size(mask)))
-                for name, mask in (("heart", anatomy.heart), ("lungs", anatomy.lungs))]
+        return [
+            self._write(self.target(folder, f"{stem}_{name}", ".png"), _mask_png(anatomy.at_image_size(mask)))
+            for name, mask in (("heart", anatomy.heart), ("lungs", anatomy.lungs))
+        ]
 
     # -- files --------------------------------------------------------------------------------
     def folder(self, folder: Path) -> Path:

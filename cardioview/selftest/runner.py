@@ -66,14 +66,16 @@ class SelfTestInput:
     photometric: str = ""
 
 
-MONOCHROME1 = SelfTestInput("MONOCHROME1 DICOM", "samples/rg1_cr_chest_pa_monochrome1.dcm",
-                            "1.2.840.10008.1.2.1", "MONOCHROME1")
+MONOCHROME1 = SelfTestInput(
+    "MONOCHROME1 DICOM", "samples/rg1_cr_chest_pa_monochrome1.dcm", "1.2.840.10008.1.2.1", "MONOCHROME1"
+)
 INPUTS = (
     MONOCHROME1,
     SelfTestInput("JPEG 2000 DICOM", "selftest/rg1_cr_jpeg2000_lossless.dcm", "1.2.840.10008.1.2.4.90", "MONOCHROME1"),
     SelfTestInput("JPEG-LS DICOM", "selftest/rg1_cr_jpegls_lossless.dcm", "1.2.840.10008.1.2.4.80", "MONOCHROME1"),
-    SelfTestInput("JPEG lossless DICOM", "selftest/rg1_cr_jpeg_lossless_sv1.dcm", "1.2.840.10008.1.2.4.70",
-                  "MONOCHROME1"),
+    SelfTestInput(
+        "JPEG lossless DICOM", "selftest/rg1_cr_jpeg_lossless_sv1.dcm", "1.2.840.10008.1.2.4.70", "MONOCHROME1"
+    ),
     SelfTestInput("PNG", "samples/nih_00000001_000_cardiomegaly.png"),
 )
 #: pydicom decoding plugins the bundle ships, per compressed self-test input.
@@ -82,15 +84,24 @@ DECODER_PLUGINS = {
     "selftest/rg1_cr_jpegls_lossless.dcm": ("pyjpegls", "gdcm"),
     "selftest/rg1_cr_jpeg_lossless_sv1.dcm": ("gdcm",),
 }
-SYNTAX_LABELS = {"1.2.840.10008.1.2.4.90": "JPEG 2000 lossless", "1.2.840.10008.1.2.4.80": "JPEG-LS lossless",
-                 "1.2.840.10008.1.2.4.70": "JPEG lossless SV1"}
+SYNTAX_LABELS = {
+    "1.2.840.10008.1.2.4.90": "JPEG 2000 lossless",
+    "1.2.840.10008.1.2.4.80": "JPEG-LS lossless",
+    "1.2.840.10008.1.2.4.70": "JPEG lossless SV1",
+}
 #: The DICOMs are lossless re-encodings of one sample, so their results must agree this closely.
 SAME_RESULT_TOLERANCE = 1e-5
 
 
-def run_selftest(weights: str | Path | None = None, *, out_dir: Path | None = None, device: str = "auto",
-                 gui: bool | None = None, resources: Path | None = None,
-                 emit: Callable[[str], None] = print) -> list[Check]:
+def run_selftest(
+    weights: str | Path | None = None,
+    *,
+    out_dir: Path | None = None,
+    device: str = "auto",
+    gui: bool | None = None,
+    resources: Path | None = None,
+    emit: Callable[[str], None] = print,
+) -> list[Check]:
     """Run every check and return the results (also passed to ``emit`` one line at a time).
 
     Args:
@@ -115,15 +126,22 @@ def run_selftest(weights: str | Path | None = None, *, out_dir: Path | None = No
         check_anatomy(checks, predictor, resources / INPUTS[-1].relative)
         results: dict[str, tuple | None] = {}
         for item in INPUTS:  # MONOCHROME1 first: the re-encodings are compared with it
-            results[item.relative] = _check_input(checks, item, resources, predictor, out_dir,
-                                                  results.get(MONOCHROME1.relative))
+            results[item.relative] = _check_input(
+                checks, item, resources, predictor, out_dir, results.get(MONOCHROME1.relative)
+            )
         if gui is not False:
             png = resources / INPUTS[-1].relative
             _check_gui(checks, predictor, png, results.get(INPUTS[-1].relative), out_dir, required=bool(gui))
         stack.close()  # restore the network functions before judging them
-        checks.add(Check("network", "PASS" if not guard.attempts else "FAIL",
-                         "no connection attempted" if not guard.attempts
-                         else f"{len(guard.attempts)} attempt(s): {', '.join(sorted(set(guard.attempts)))}"))
+        checks.add(
+            Check(
+                "network",
+                "PASS" if not guard.attempts else "FAIL",
+                "no connection attempted"
+                if not guard.attempts
+                else f"{len(guard.attempts)} attempt(s): {', '.join(sorted(set(guard.attempts)))}",
+            )
+        )
     return checks.results
 
 
@@ -141,9 +159,11 @@ def _check_weights(checks: Checks, weights: str | Path | None, device: str):
     with checks.check("weights") as detail:
         predictor = Predictor(weights, backend="onnx", device=device)
         shipped = sorted(p.name for p in predictor.bundle.root.iterdir() if p.is_file() and p.name != MANIFEST)
-        detail.append(f"{predictor.model_id} on {predictor.backend_name} {predictor.device_name}, "
-                      f"input {predictor.spec.input_size} px, files: {', '.join(shipped)}; "
-                      f"{predictor.bundle.trust.note}")  # the Ed25519 check proves cryptography is bundled
+        detail.append(
+            f"{predictor.model_id} on {predictor.backend_name} {predictor.device_name}, "
+            f"input {predictor.spec.input_size} px, files: {', '.join(shipped)}; "
+            f"{predictor.bundle.trust.note}"
+        )  # the Ed25519 check proves cryptography is bundled
         return predictor
     return None
 
@@ -165,14 +185,14 @@ def _check_decoders(checks: Checks, resources: Path) -> None:
             detail.append(f"{SYNTAX_LABELS.get(str(syntax), syntax.name)}: {', '.join(plugins)}")
 
 
-def _check_input(checks: Checks, item: SelfTestInput, resources: Path, predictor, out_dir: Path,
-                 reference: tuple | None):
+def _check_input(
+    checks: Checks, item: SelfTestInput, resources: Path, predictor, out_dir: Path, reference: tuple | None
+):
     """Load, analyse and report one input; returns (xray pixels, prediction) or None when it failed.
 
     ``reference`` is the uncompressed MONOCHROME1 sample's (pixels, prediction): a lossless
     re-encoding of it must give exactly its pixels and its probability.
     """
-
 
     with checks.check(item.label) as detail:
         if predictor is None:
@@ -181,11 +201,14 @@ def _check_input(checks: Checks, item: SelfTestInput, resources: Path, predictor
         xray = load(path)
         meta = xray.metadata
         if item.transfer_syntax and meta.transfer_syntax != UID(item.transfer_syntax).name:
-            raise AssertionError(f"{path.name}: transfer syntax {meta.transfer_syntax or 'none'}, "
-                                 f"expected {UID(item.transfer_syntax).name}")
+            raise AssertionError(
+                f"{path.name}: transfer syntax {meta.transfer_syntax or 'none'}, "
+                f"expected {UID(item.transfer_syntax).name}"
+            )
         if item.photometric and meta.photometric_interpretation != item.photometric:
-            raise AssertionError(f"{path.name}: photometric {meta.photometric_interpretation or 'none'}, "
-                                 f"expected {item.photometric}")
+            raise AssertionError(
+                f"{path.name}: photometric {meta.photometric_interpretation or 'none'}, expected {item.photometric}"
+            )
         if item.photometric == "MONOCHROME1" and not xray.invert_display:
             raise AssertionError(f"{path.name}: MONOCHROME1 was not inverted for display")
         prediction = predictor.predict(xray)
@@ -197,9 +220,11 @@ def _check_input(checks: Checks, item: SelfTestInput, resources: Path, predictor
         if recorded != json.loads(json.dumps(report.metadata)):
             raise AssertionError(f"{written.name}: the report's metadata did not read back unchanged")
         h, w = prediction.attention.shape
-        detail.append(f"{xray.shape[1]}x{xray.shape[0]}, p={prediction.probability:.4f} ({prediction.label}), "
-                      f"attention {w}x{h}, {prediction.elapsed_ms:.0f} ms, report {report.image.shape[1]}x"
-                      f"{report.image.shape[0]} written")
+        detail.append(
+            f"{xray.shape[1]}x{xray.shape[0]}, p={prediction.probability:.4f} ({prediction.label}), "
+            f"attention {w}x{h}, {prediction.elapsed_ms:.0f} ms, report {report.image.shape[1]}x"
+            f"{report.image.shape[0]} written"
+        )
         if item.relative in DECODER_PLUGINS:
             if reference is None:
                 raise RuntimeError("cannot compare: the uncompressed MONOCHROME1 sample failed")
@@ -207,8 +232,9 @@ def _check_input(checks: Checks, item: SelfTestInput, resources: Path, predictor
             if not np.array_equal(xray.pixels, pixels):
                 raise AssertionError("pixels differ from the uncompressed MONOCHROME1 sample")
             if abs(prediction.probability - expected.probability) > SAME_RESULT_TOLERANCE:
-                raise AssertionError(f"p={prediction.probability:.6f} differs from the uncompressed sample's "
-                                     f"{expected.probability:.6f}")
+                raise AssertionError(
+                    f"p={prediction.probability:.6f} differs from the uncompressed sample's {expected.probability:.6f}"
+                )
             detail.append("identical to the uncompressed sample")
         return xray.pixels, prediction
     return None
@@ -233,12 +259,23 @@ def _check_gui(checks: Checks, predictor, png: Path, headless: tuple | None, out
             raise RuntimeError("needs the weights and the PNG checks to pass first")
         screenshot = out_dir / "selftest_main_window.png"
         state = out_dir / "gui-state"
-        args = argparse.Namespace(path=png, analyze_all=False, opacity=None, screenshot=screenshot, quit_after=True,
-                                  weights=predictor.bundle.root, backend="onnx", device=_viewer_device(predictor))
+        args = argparse.Namespace(
+            path=png,
+            analyze_all=False,
+            opacity=None,
+            screenshot=screenshot,
+            quit_after=True,
+            weights=predictor.bundle.root,
+            backend="onnx",
+            device=_viewer_device(predictor),
+        )
         captured = io.StringIO()
         # Settings and the audit log of this run go to the self-test folder, never the user's.
-        with _environment(CARDIOVIEW_CONFIG_DIR=str(state / "config"), CARDIOVIEW_LOG_DIR=str(state / "log")), \
-                contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        with (
+            _environment(CARDIOVIEW_CONFIG_DIR=str(state / "config"), CARDIOVIEW_LOG_DIR=str(state / "log")),
+            contextlib.redirect_stdout(captured),
+            contextlib.redirect_stderr(captured),
+        ):
             code = run_gui(args)
         if code != 0:
             last = (captured.getvalue().strip().splitlines() or ["no message"])[-1]
@@ -249,8 +286,9 @@ def _check_gui(checks: Checks, predictor, png: Path, headless: tuple | None, out
         expected = headless[1].probability
         if abs(probability - expected) > 1e-3:  # the audit log rounds to 4 decimals
             raise AssertionError(f"the viewer found p={probability:.4f}, the headless run {expected:.4f}")
-        detail.append(f"main window opened offscreen, analysed {png.name} (p={probability:.4f}, as headless), "
-                      "screenshot written")
+        detail.append(
+            f"main window opened offscreen, analysed {png.name} (p={probability:.4f}, as headless), screenshot written"
+        )
     with checks.check("qt binding") as detail:  # issue 18: a binding that leaks None aborts the viewer
         from cardioview.gui.app import create_application
         from cardioview.gui.binding_check import NONE_IS_IMMORTAL, none_refcount_burst
@@ -308,12 +346,20 @@ def main(argv: list[str] | None = None, *, require_gui: bool = False) -> int:
         lines.append(line)
         print(line, flush=True)
 
-    results = run_selftest(args.weights, out_dir=args.out, device=args.device,
-                           gui=False if args.no_gui else (True if require_gui else None), emit=emit)
+    results = run_selftest(
+        args.weights,
+        out_dir=args.out,
+        device=args.device,
+        gui=False if args.no_gui else (True if require_gui else None),
+        emit=emit,
+    )
     failed = [c for c in results if c.status == "FAIL"]
     skipped = sum(c.status == "SKIP" for c in results)
-    emit(f"self-test FAILED: {len(failed)} of {len(results)} checks failed" if failed
-         else f"self-test OK: all {len(results) - skipped} checks passed" + (f", {skipped} skipped" if skipped else ""))
+    emit(
+        f"self-test FAILED: {len(failed)} of {len(results)} checks failed"
+        if failed
+        else f"self-test OK: all {len(results) - skipped} checks passed" + (f", {skipped} skipped" if skipped else "")
+    )
     if args.out is not None:  # windowed builds have no console: leave the lines where the user can read them
         atomic_write_text(unique_path(args.out, "selftest", suffix=".txt"), "\n".join(lines) + "\n")
     return 1 if failed else 0

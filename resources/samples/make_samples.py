@@ -30,7 +30,7 @@ SIDE = 512
 #: output name -> NIH image (label from the NIH Data_Entry_2017 table)
 NIH_SAMPLES = {
     "nih_00000001_000_cardiomegaly.png": "00000001_000.png",  # Cardiomegaly, PA
-    "nih_00000002_000_no_finding.png": "00000002_000.png",    # No Finding, PA
+    "nih_00000002_000_no_finding.png": "00000002_000.png",  # No Finding, PA
 }
 DICOM_SAMPLE = "rg1_cr_chest_pa_monochrome1.dcm"
 
@@ -70,9 +70,18 @@ def make_rg1_dicom() -> bytes:
     ds.ImageComments = "CardioView sample derived from pydicom-data RG1_UNCR.dcm"
     ds.PatientName = "Anonymous^Sample"
     ds.PatientID = "CARDIOVIEW-SAMPLE-1"
-    for keyword in ("PatientBirthDate", "OtherPatientIDs", "ReferringPhysicianName", "AccessionNumber",
-                    "InstitutionName", "InstitutionalDepartmentName", "StationName", "DeviceSerialNumber",
-                    "PixelSpacing", "DataSetTrailingPadding"):
+    for keyword in (
+        "PatientBirthDate",
+        "OtherPatientIDs",
+        "ReferringPhysicianName",
+        "AccessionNumber",
+        "InstitutionName",
+        "InstitutionalDepartmentName",
+        "StationName",
+        "DeviceSerialNumber",
+        "PixelSpacing",
+        "DataSetTrailingPadding",
+    ):
         if keyword in ds:
             delattr(ds, keyword)  # PixelSpacing was 0\0 (unknown), invalid once resampled anyway
     ds.Rows, ds.Columns = rows, columns

@@ -66,8 +66,12 @@ def main() -> None:
     wait(app, lambda: window.state.current_key == key and window.state.prediction() is not None)
     compare = window.actions_.comparison.compare_with_prior()
     compare.setGeometry(0, 0, 1366, 768)  # the whole screen (xvfb has no window manager to maximise it)
-    wait(app, lambda: compare.prior_pane.state.current_xray is not None
-         and window.state.prediction(compare.prior.key) is not None)
+    wait(
+        app,
+        lambda: (
+            compare.prior_pane.state.current_xray is not None and window.state.prediction(compare.prior.key) is not None
+        ),
+    )
     settle(app)
     compare.current_pane.canvas.fit()
     compare._sync_view(compare.current_pane, compare.prior_pane)

@@ -41,8 +41,10 @@ def _derive(ds: pydicom.Dataset, name: str) -> None:
 
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid("sop")
     ds.SeriesInstanceUID = uid("series")
-    ds.ImageComments = f"CardioView self-test input: lossless {ds.file_meta.TransferSyntaxUID.name} " \
-                       "re-encoding of rg1_cr_chest_pa_monochrome1.dcm"
+    ds.ImageComments = (
+        f"CardioView self-test input: lossless {ds.file_meta.TransferSyntaxUID.name} "
+        "re-encoding of rg1_cr_chest_pa_monochrome1.dcm"
+    )
     ds.file_meta.ImplementationVersionName = "CARDIOVIEW"
 
 

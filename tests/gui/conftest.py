@@ -132,6 +132,5 @@ def show_and_wait(qtbot, window, path: Path) -> str:
 
     key = image_key(path)
     window.browser.select(key)
-    qtbot.waitUntil(lambda: window.state.current_key == key and window.state.prediction() is not None,
-                    timeout=30000)
+    qtbot.waitUntil(lambda: window.state.current_key == key and window.state.prediction() is not None, timeout=30000)
     return key

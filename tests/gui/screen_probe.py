@@ -16,11 +16,20 @@ from pathlib import Path
 
 
 def _configure_screen(width: int, height: int) -> None:
-    screen = {"name": "probe", "x": 0, "y": 0, "width": width, "height": height, "logicalDpi": 96,
-              "logicalBaseDpi": 96, "dpr": 1}
+    screen = {
+        "name": "probe",
+        "x": 0,
+        "y": 0,
+        "width": width,
+        "height": height,
+        "logicalDpi": 96,
+        "logicalBaseDpi": 96,
+        "dpr": 1,
+    }
     config = Path(tempfile.mkdtemp()) / "screen.json"
-    config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False,
-                                  "screens": [screen]}))
+    config.write_text(
+        json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [screen]})
+    )
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
@@ -41,8 +50,11 @@ def main(width: int, height: int, step: str, shots: str | None) -> dict:
     window.show()
     for _ in range(5):
         app.processEvents()
-    out = {"screen": _rect(app.primaryScreen().availableGeometry()), "window": _rect(window.frameGeometry()),
-           "maximised": window.isMaximized()}
+    out = {
+        "screen": _rect(app.primaryScreen().availableGeometry()),
+        "window": _rect(window.frameGeometry()),
+        "maximised": window.isMaximized(),
+    }
     if shots:
         save_screenshot(window, Path(shots) / f"main_{width}x{height}.png")
     if step.startswith("remember:"):

@@ -76,8 +76,9 @@ def test_dropped_bad_file_gives_a_message_and_the_app_carries_on(qtbot, window, 
 
     good = dicom_file("RG1_UNCR.dcm")
     _drop(window, [good])
-    qtbot.waitUntil(lambda: window.state.current_key == image_key(good) and window.state.prediction() is not None,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.state.current_key == image_key(good) and window.state.prediction() is not None, timeout=30000
+    )
 
 
 def test_analyse_all_carries_on_past_bad_files_and_sorts_by_probability(qtbot, window, study_folder, predictor):
@@ -146,13 +147,18 @@ def test_dicom_tags_dialog_lists_the_header(qtbot, window):
     qtbot.waitUntil(lambda: window.state.current_xray is not None, timeout=30000)
     dialog = TagsDialog(window.state.current_xray, window)
     qtbot.addWidget(dialog)
-    rows = {dialog.tree.topLevelItem(i).text(1): dialog.tree.topLevelItem(i).text(3)
-            for i in range(dialog.tree.topLevelItemCount())}
+    rows = {
+        dialog.tree.topLevelItem(i).text(1): dialog.tree.topLevelItem(i).text(3)
+        for i in range(dialog.tree.topLevelItemCount())
+    }
     assert rows["Modality"] == "CR" and rows["PhotometricInterpretation"] == "MONOCHROME1"
     assert "PixelData" not in rows  # header only
     dialog.filter.setText("photometric")
-    visible = [dialog.tree.topLevelItem(i).text(1) for i in range(dialog.tree.topLevelItemCount())
-               if not dialog.tree.topLevelItem(i).isHidden()]
+    visible = [
+        dialog.tree.topLevelItem(i).text(1)
+        for i in range(dialog.tree.topLevelItemCount())
+        if not dialog.tree.topLevelItem(i).isHidden()
+    ]
     assert visible == ["PhotometricInterpretation"]
 
 
@@ -185,8 +191,13 @@ def test_broken_files_are_marked_in_the_tree_as_soon_as_the_scan_ends(qtbot, win
     count = open_folder_and_wait(qtbot, window, study_folder)
 
     assert count == 5  # no_pixels.dcm is an image of its series; the other three are not images
-    assert {Path(p).name for p in at_scan_end} == {"empty.dcm", "header_cut.dcm", "letter.dcm", "broken.png",
-                                                   "no_pixels.dcm"}
+    assert {Path(p).name for p in at_scan_end} == {
+        "empty.dcm",
+        "header_cut.dcm",
+        "letter.dcm",
+        "broken.png",
+        "no_pixels.dcm",
+    }
     reasons = {Path(p).name: r for p, r in at_scan_end.items()}
     assert reasons["empty.dcm"] == "empty file"
     assert "truncated" in reasons["header_cut.dcm"]

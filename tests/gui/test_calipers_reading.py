@@ -48,18 +48,22 @@ def _sr_ctr(path) -> dict:
         for item in items:
             name = item.ConceptNameCodeSequence[0] if "ConceptNameCodeSequence" in item else None
             if name is not None and name.CodingSchemeDesignator == "99CARDIOVIEW" and "MeasuredValueSequence" in item:
-                method = [c.ConceptCodeSequence[0].CodeMeaning for c in item.get("ContentSequence", [])
-                          if c.ConceptNameCodeSequence[0].CodeMeaning == "Measurement Method"]
-                found[name.CodeMeaning] = (float(item.MeasuredValueSequence[0].NumericValue),
-                                           method[0] if method else "")
+                method = [
+                    c.ConceptCodeSequence[0].CodeMeaning
+                    for c in item.get("ContentSequence", [])
+                    if c.ConceptNameCodeSequence[0].CodeMeaning == "Measurement Method"
+                ]
+                found[name.CodeMeaning] = (
+                    float(item.MeasuredValueSequence[0].NumericValue),
+                    method[0] if method else "",
+                )
             walk(item.get("ContentSequence", []))
 
     walk(pydicom.dcmread(path).ContentSequence)
     return found
 
 
-def test_one_ctr_everywhere_after_adjusting_and_a_way_back_to_the_automatic_calipers(qtbot, anatomy_window,
-                                                                                      tmp_path):
+def test_one_ctr_everywhere_after_adjusting_and_a_way_back_to_the_automatic_calipers(qtbot, anatomy_window, tmp_path):
     win = anatomy_window
     win.open_files([nih_png("00000001_000.png")])
     qtbot.waitUntil(lambda: win.state.prediction() is not None, timeout=60000)
@@ -75,8 +79,10 @@ def test_one_ctr_everywhere_after_adjusting_and_a_way_back_to_the_automatic_cali
     roi.movePoint(handle, roi.mapToParent(handle.pos()) + QPointF(60, 0), finish=False, coords="parent")
     adjusted = win.state.measurement().ratio
     assert f"{adjusted:.2f}" != f"{automatic:.2f}"
-    statement = (f"CTR {adjusted:.2f} (calipers adjusted by the reader; automatic {automatic:.2f} "
-                 "from heart and lung segmentation)")
+    statement = (
+        f"CTR {adjusted:.2f} (calipers adjusted by the reader; automatic {automatic:.2f} "
+        "from heart and lung segmentation)"
+    )
     assert view.label.text().startswith(statement)  # panel
     assert view.ctr_text(key) == f"{adjusted:.2f}"  # the browser's column: the same value
     target = tmp_path / "report.png"
@@ -92,8 +98,10 @@ def test_one_ctr_everywhere_after_adjusting_and_a_way_back_to_the_automatic_cali
     assert dciodvfy_errors(sr_path) == []  # the measurement method and the second CTR are valid TID 300
     sr = _sr_ctr(sr_path)
     assert sr["Cardiothoracic ratio"] == (pytest.approx(adjusted, abs=1e-4), "Calipers adjusted by the reader")
-    assert sr["Automatic cardiothoracic ratio"] == (pytest.approx(automatic, abs=1e-4),
-                                                    "Automatic, from heart and lung segmentation")
+    assert sr["Automatic cardiothoracic ratio"] == (
+        pytest.approx(automatic, abs=1e-4),
+        "Automatic, from heart and lung segmentation",
+    )
 
     # M removes the calipers: the text says so, and Shift+M (menu: Restore automatic calipers) brings them back
     win.canvas.view.setFocus()

@@ -57,10 +57,14 @@ def test_compare_with_prior_side_by_side_linked(qtbot, awindow, studies):
     compare = awindow.actions_.comparison.compare_window
     assert compare is not None and compare.isVisible()
     assert compare.prior.key == image_key(nih[0])  # the most recent earlier study, not the later one
-    qtbot.waitUntil(lambda: compare.prior_pane.state.current_xray is not None
-                    and awindow.state.prediction(compare.prior.key) is not None, timeout=60000)
-    qtbot.waitUntil(lambda: "→" in compare.change_label.text() and "CTR" in compare.change_label.text(),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            compare.prior_pane.state.current_xray is not None
+            and awindow.state.prediction(compare.prior.key) is not None
+        ),
+        timeout=60000,
+    )
+    qtbot.waitUntil(lambda: "→" in compare.change_label.text() and "CTR" in compare.change_label.text(), timeout=10000)
     text = compare.change_label.text()
     assert "Change since 2019-03-10" in text and "views differ (AP prior, PA now)" in text
     current, prior = awindow.state.prediction(), awindow.state.prediction(compare.prior.key)
@@ -93,8 +97,13 @@ def test_compare_with_prior_side_by_side_linked(qtbot, awindow, studies):
 
     # any other study can be picked: the 2021 PA film (same view: no caution)
     compare.picker.setCurrentIndex(compare.picker.findData(image_key(nih[2])))
-    qtbot.waitUntil(lambda: compare.prior_pane.state.current_xray is not None
-                    and awindow.state.prediction(image_key(nih[2])) is not None, timeout=60000)
+    qtbot.waitUntil(
+        lambda: (
+            compare.prior_pane.state.current_xray is not None
+            and awindow.state.prediction(image_key(nih[2])) is not None
+        ),
+        timeout=60000,
+    )
     qtbot.waitUntil(lambda: "2021-05-15" in compare.change_label.text(), timeout=10000)
     assert "views differ" not in compare.change_label.text()
 
@@ -118,8 +127,9 @@ def test_trend_view_plots_every_study_and_a_click_opens_it(qtbot, awindow, studi
     # the reader moves on at once (newer requests make the worker skip older ones): the trend still completes
     show_and_wait(qtbot, awindow, cr[0])
     # the two films never opened are analysed for the trend
-    qtbot.waitUntil(lambda: len(trend.p_curve.getData()[0]) == 3 and len(trend.ctr_curve.getData()[0]) == 3,
-                    timeout=90000)
+    qtbot.waitUntil(
+        lambda: len(trend.p_curve.getData()[0]) == 3 and len(trend.ctr_curve.getData()[0]) == 3, timeout=90000
+    )
     xs, ps = trend.p_curve.getData()
     assert list(xs) == sorted(xs) and len(set(xs)) == 3
     assert list(ps) == pytest.approx([awindow.state.prediction(image_key(p)).probability for p in nih])
@@ -146,7 +156,6 @@ def test_picture_file_has_no_prior(qtbot, awindow, studies):
     show_and_wait(qtbot, awindow, nih[0])  # the oldest study: only later ones to pick, shown as such
     compare = awindow.actions_.comparison.compare_with_prior()
     assert compare.prior.key == image_key(nih[2])
-
 
 
 def test_exported_report_and_sr_carry_the_prior(qtbot, awindow, studies, tmp_path):
@@ -178,8 +187,11 @@ def test_exported_report_and_sr_carry_the_prior(qtbot, awindow, studies, tmp_pat
             walk(item)
 
     walk(sr)
-    assert {"Cardiothoracic ratio on the prior study", "Interval since the prior study",
-            "Prior study of another view position (AP vs PA)"} <= meanings
+    assert {
+        "Cardiothoracic ratio on the prior study",
+        "Interval since the prior study",
+        "Prior study of another view position (AP vs PA)",
+    } <= meanings
     # the oldest film has no prior: its report has no comparison section
     show_and_wait(qtbot, awindow, nih[0])
     qtbot.waitUntil(lambda: awindow.state.current_xray is not None, timeout=30000)  # analysed before: loads again

@@ -36,7 +36,7 @@ def _image_region(window) -> np.ndarray:
     """The canvas pixels inside the drawn X-ray (corner texts excluded)."""
     rgb = window.canvas.grab_rgb().astype(np.int16)
     h, w = rgb.shape[:2]
-    return rgb[h // 4: 3 * h // 4, w // 3: 2 * w // 3]
+    return rgb[h // 4 : 3 * h // 4, w // 3 : 2 * w // 3]
 
 
 def test_opacity_changes_the_drawn_overlay_without_running_the_model(qtbot, window, predictor):

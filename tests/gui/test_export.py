@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QPointF
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import QPointF
 
 from cardioview.model.bundle import sha256_file
 from cardioview.render.report import read_report_metadata, render_report
@@ -47,8 +47,9 @@ def test_export_current_writes_the_report_with_overlay_and_ctr(qtbot, window, tm
     assert abs(meta["ctr"]["ratio"] - window.state.measurement().ratio) < 1e-3
 
     exported = np.asarray(Image.open(target).convert("RGB"))
-    plain = render_report(window.state.current_xray, window.state.prediction(), opacity=0.0,
-                          ctr=window.state.measurement().to_ctr())
+    plain = render_report(
+        window.state.current_xray, window.state.prediction(), opacity=0.0, ctr=window.state.measurement().to_ctr()
+    )
     # The overlay panel carries the colour map: far more coloured pixels than the same report without it.
     assert _coloured_fraction(exported) > _coloured_fraction(plain) + 0.05
 
@@ -98,12 +99,17 @@ def test_export_all_deidentified_writes_one_report_per_analysed_image(qtbot, win
         entry = exports[index]
         assert entry.get("sop_instance_uid") or entry.get("file_sha256"), entry
         assert not any(name in json.dumps(entry) for name in ("chest_cr", "hand_cr", "nih_chest", str(out)))
-    assert meta["lines"] and any(l.startswith("Not applicable") for l in read_report_metadata(
-        next(p for p in window.written_reports if read_report_metadata(p)["image"]["shape"] == [1760, 1760]))["lines"])
+    assert meta["lines"] and any(
+        line.startswith("Not applicable")
+        for line in read_report_metadata(
+            next(p for p in window.written_reports if read_report_metadata(p)["image"]["shape"] == [1760, 1760])
+        )["lines"]
+    )
 
 
 def test_export_dialog_opens_in_the_last_export_folder_shows_deidentify_and_asks_before_name_1(
-        qtbot, window, tmp_path, monkeypatch, study_folder):
+    qtbot, window, tmp_path, monkeypatch, study_folder
+):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     from tests.gui.conftest import show_and_wait
@@ -115,8 +121,11 @@ def test_export_dialog_opens_in_the_last_export_folder_shows_deidentify_and_asks
     (out / "taken.png").write_bytes(b"kept")
     seen, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     picks = [str(out / "taken.png"), str(out / "taken.png"), ""]  # the last one: the user cancels
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda parent, title, start, *a, **k: (seen.append((title, start)), (picks.pop(0), ""))[1])
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda parent, title, start, *a, **k: (seen.append((title, start)), (picks.pop(0), ""))[1],
+    )
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
     window.actions_.deidentify.setChecked(False)
     window.actions_.choose_export()  # "No": nothing written

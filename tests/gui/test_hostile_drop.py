@@ -19,5 +19,6 @@ def test_dropped_decoder_crasher_leaves_the_window_up_with_the_reason(qtbot, win
 
     good = dicom_file("RG1_UNCR.dcm")
     _drop(window, [good])
-    qtbot.waitUntil(lambda: window.state.current_key == image_key(good) and window.state.prediction() is not None,
-                    timeout=60000)
+    qtbot.waitUntil(
+        lambda: window.state.current_key == image_key(good) and window.state.prediction() is not None, timeout=60000
+    )

@@ -31,8 +31,9 @@ def _check_geometry(qtbot, window) -> None:
         if isinstance(widget, QLabel) and widget.wordWrap() and widget.text():
             need = widget.heightForWidth(widget.width())
         if widget.height() < need:
-            squeezed.append(f"{type(widget).__name__} {widget.objectName() or widget.text()[:30]!r}: "
-                            f"{widget.height()} < {need}")
+            squeezed.append(
+                f"{type(widget).__name__} {widget.objectName() or widget.text()[:30]!r}: {widget.height()} < {need}"
+            )
     assert not squeezed, squeezed
     assert panel.width() <= scroll.viewport().width()  # nothing cut sideways
     for widget in (panel.model_label, panel.measure_button, panel.probability_label):  # all reachable

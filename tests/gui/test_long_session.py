@@ -86,16 +86,19 @@ def test_thousand_films_analyse_all_then_hundreds_of_changes(qtbot, window, pred
     for key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
         for _ in range(BROWSE_KEYS // 2):
             qtbot.keyClick(tree, key)
-            qtbot.waitUntil(lambda: window.state.current_xray is not None and window.state.prediction() is not None,
-                            timeout=30_000)
+            qtbot.waitUntil(
+                lambda: window.state.current_xray is not None and window.state.prediction() is not None, timeout=30_000
+            )
             shown.add(window.state.current_key)
             changes += 1
     end_refs = _settled_none_refs(qtbot)
     peak = _peak_rss_mb()
-    print(f"\nlong session: {FILMS} films analysed, {changes} threshold/opacity/browse key events, "
-          f"{len(shown)} films browsed; None refcount {start_refs} at start, {after_batch_refs} after Analyse all, "
-          f"{after_changes_refs} after the threshold/opacity changes, {end_refs} after browsing; "
-          f"peak RSS {peak:.0f} MB")
+    print(
+        f"\nlong session: {FILMS} films analysed, {changes} threshold/opacity/browse key events, "
+        f"{len(shown)} films browsed; None refcount {start_refs} at start, {after_batch_refs} after Analyse all, "
+        f"{after_changes_refs} after the threshold/opacity changes, {end_refs} after browsing; "
+        f"peak RSS {peak:.0f} MB"
+    )
 
     assert window.isVisible() and window.state.current_xray is not None
     assert len(shown) >= BROWSE_KEYS // 2 - 1  # every Down showed a new film, every Up went back over them

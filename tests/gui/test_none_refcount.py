@@ -13,8 +13,9 @@ import pytest
 from cardioview.gui.binding_check import DEFAULT_CALLS, NONE_IS_IMMORTAL, NONE_REFCOUNT_SLACK, none_refcount_burst
 
 pytestmark = pytest.mark.skipif(
-    NONE_IS_IMMORTAL, reason="CPython 3.12+ makes None immortal: its reference count cannot drift, so this "
-                             "test could not fail there")
+    NONE_IS_IMMORTAL,
+    reason="CPython 3.12+ makes None immortal: its reference count cannot drift, so this test could not fail there",
+)
 
 
 def test_none_refcount_unchanged_after_20000_binding_calls(qapp):

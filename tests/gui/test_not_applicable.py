@@ -33,8 +33,12 @@ def test_triage_list_puts_not_applicable_films_last_with_a_flag(qtbot, window, t
 
     folder = tmp_path / "mixed"
     folder.mkdir()
-    for name, target in (("emri_small.dcm", "mr_head.dcm"), ("CT_small.dcm", "ct.dcm"),
-                         ("RG3_UNCR.dcm", "tibia_cr.dcm"), ("RG1_UNCR.dcm", "chest_cr.dcm")):
+    for name, target in (
+        ("emri_small.dcm", "mr_head.dcm"),
+        ("CT_small.dcm", "ct.dcm"),
+        ("RG3_UNCR.dcm", "tibia_cr.dcm"),
+        ("RG1_UNCR.dcm", "chest_cr.dcm"),
+    ):
         shutil.copy(dicom_file(name), folder / target)
     assert open_folder_and_wait(qtbot, window, folder) == 4
     qtbot.waitUntil(lambda: window.state.current_key is not None, timeout=30000)
@@ -81,9 +85,13 @@ def _overlays(win) -> dict:
     grab = win.canvas.grab_rgb()
     box = win.canvas.warning_label.geometry()
     if win.canvas.warning_label.isVisible():
-        grab[box.top():box.bottom() + 1, box.left():box.right() + 1] = 0
-    return {"heat": win.canvas.heat_item.isVisible(), "outlines": win.anatomy_view.item.isVisible(),
-            "calipers": win.state.measurement() is not None, "colour": _colour_pixels(grab)}
+        grab[box.top() : box.bottom() + 1, box.left() : box.right() + 1] = 0
+    return {
+        "heat": win.canvas.heat_item.isVisible(),
+        "outlines": win.anatomy_view.item.isVisible(),
+        "calipers": win.state.measurement() is not None,
+        "colour": _colour_pixels(grab),
+    }
 
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "SC_rgb_2frame.dcm"])

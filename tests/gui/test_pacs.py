@@ -9,8 +9,14 @@ from tests.network.orthanc import ORTHANC_AET
 from tests.network.test_dicom_results import dciodvfy_errors
 
 
-def test_open_from_pacs_then_export_and_send_results(qtbot, window, orthanc, chest_films, tmp_path,  # noqa: F811
-                                                     monkeypatch):
+def test_open_from_pacs_then_export_and_send_results(
+    qtbot,
+    window,
+    orthanc,
+    chest_films,
+    tmp_path,  # noqa: F811
+    monkeypatch,
+):
     monkeypatch.setenv("CARDIOVIEW_CACHE_DIR", str(tmp_path / "cache"))
     orthanc.clear()
     for film in chest_films:

@@ -30,8 +30,14 @@ def _wait_idle(qtbot, dialog) -> None:
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60000)
 
 
-def test_echo_failed_search_and_the_audit_of_retrieve_export_and_send(qtbot, window, orthanc, chest_films,  # noqa: F811
-                                                                      tmp_path, monkeypatch):
+def test_echo_failed_search_and_the_audit_of_retrieve_export_and_send(
+    qtbot,
+    window,
+    orthanc,
+    chest_films,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
     monkeypatch.setenv("CARDIOVIEW_CACHE_DIR", str(tmp_path / "cache"))
     orthanc.clear()
     for film in chest_films:
@@ -79,8 +85,9 @@ def test_echo_failed_search_and_the_audit_of_retrieve_export_and_send(qtbot, win
     job = window.actions_.pacs.export_dicom(tmp_path / "dicom")
     with qtbot.waitSignal(job.signals.done, timeout=60000):
         pass
-    exported = {str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID)
-                for p in (tmp_path / "dicom").glob("*.dcm")}
+    exported = {
+        str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID) for p in (tmp_path / "dicom").glob("*.dcm")
+    }
     job = window.actions_.pacs.send_current(dialog.current_node())
     with qtbot.waitSignal(job.signals.done, timeout=60000):
         pass

@@ -17,23 +17,45 @@ from tests.network.orthanc import ORTHANC_AET, OUR_AET
 
 
 @pytest.mark.parametrize("retrieve", ["get", "move"])
-def test_fetch_priors_from_pacs_then_compare(qtbot, window, orthanc, scp_ports, tmp_path, monkeypatch,  # noqa: F811
-                                             retrieve):
+def test_fetch_priors_from_pacs_then_compare(
+    qtbot,
+    window,
+    orthanc,
+    scp_ports,
+    tmp_path,
+    monkeypatch,  # noqa: F811
+    retrieve,
+):
     monkeypatch.setenv("CARDIOVIEW_CACHE_DIR", str(tmp_path / "cache"))
     nih = nih_patient_studies(tmp_path / "films", size=256)
     # the same patient's CT (not a chest film) and a later CR: neither is a prior to fetch
-    ct = write_dicom(tmp_path / "ct.dcm", nih_film("00004342_002.png")[::4, ::4].copy(), modality="CT",
-                     extra={"PatientID": NIH_PATIENT, "StudyDate": "20180101", "StudyInstanceUID": generate_uid()})
-    later = write_dicom(tmp_path / "later.dcm", nih_film("00004342_023.png")[::4, ::4].copy(), view="PA",
-                        extra={"PatientID": NIH_PATIENT, "StudyDate": "20230101", "StudyInstanceUID": generate_uid()})
-    other = write_dicom(tmp_path / "other.dcm", nih_film("00004342_020.png")[::4, ::4].copy(),
-                        extra={"PatientID": "SOMEONE-ELSE", "StudyDate": "20190101",
-                               "StudyInstanceUID": generate_uid()})
+    ct = write_dicom(
+        tmp_path / "ct.dcm",
+        nih_film("00004342_002.png")[::4, ::4].copy(),
+        modality="CT",
+        extra={"PatientID": NIH_PATIENT, "StudyDate": "20180101", "StudyInstanceUID": generate_uid()},
+    )
+    later = write_dicom(
+        tmp_path / "later.dcm",
+        nih_film("00004342_023.png")[::4, ::4].copy(),
+        view="PA",
+        extra={"PatientID": NIH_PATIENT, "StudyDate": "20230101", "StudyInstanceUID": generate_uid()},
+    )
+    other = write_dicom(
+        tmp_path / "other.dcm",
+        nih_film("00004342_020.png")[::4, ::4].copy(),
+        extra={"PatientID": "SOMEONE-ELSE", "StudyDate": "20190101", "StudyInstanceUID": generate_uid()},
+    )
     orthanc.clear()
     for path in (*nih, ct, later, other):
         orthanc.upload(path)
-    save_nodes(NodeSettings(local_ae_title=OUR_AET, local_port=scp_ports["move"],
-                            nodes=[Node("Orthanc", ORTHANC_AET, "127.0.0.1", orthanc.dicom_port, retrieve=retrieve)]))
+    save_nodes(
+        NodeSettings(
+            local_ae_title=OUR_AET,
+            local_port=scp_ports["move"],
+            nodes=[Node("Orthanc", ORTHANC_AET, "127.0.0.1", orthanc.dicom_port, retrieve=retrieve)],
+        )
+    )
 
     window.open_files([nih[2]])  # only the 2021 film is open: no prior yet
     qtbot.waitUntil(lambda: window.state.prediction() is not None, timeout=30000)

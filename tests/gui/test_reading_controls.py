@@ -16,8 +16,9 @@ from cardioview.gui.threshold_field import parse_threshold
 from tests.gui.conftest import nih_png, show_and_wait
 
 
-@pytest.mark.parametrize("text, expected", [("0.5", 0.5), ("0,5", 0.5), (" .25 ", 0.25), ("0,123", 0.123),
-                                            ("0.999", 0.999)])
+@pytest.mark.parametrize(
+    "text, expected", [("0.5", 0.5), ("0,5", 0.5), (" .25 ", 0.25), ("0,123", 0.123), ("0.999", 0.999)]
+)
 def test_a_dot_and_a_comma_both_read_as_the_decimal_separator(text, expected):
     for locale in (QLocale(QLocale.Language.English), QLocale(QLocale.Language.German)):
         value, reason = parse_threshold(text, locale)
@@ -93,9 +94,16 @@ def _wheel_over(window, widget, notches: int = -1):
     target = window.childAt(window.mapFromGlobal(centre))
     assert target is widget or widget.isAncestorOf(target), f"{widget} is not under the pointer ({target})"
     local = target.mapFromGlobal(centre)
-    event = QWheelEvent(QPointF(local), QPointF(centre), QPoint(0, 0), QPoint(0, 120 * notches),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
-                        False)
+    event = QWheelEvent(
+        QPointF(local),
+        QPointF(centre),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(target, event)
     return target
 
@@ -110,13 +118,25 @@ def test_the_wheel_scrolls_the_panel_and_leaves_unfocused_controls_alone(qtbot, 
     panel = window.panel
     window.canvas.view.setFocus()
     settings_before = (window.settings.opacity, window.settings.scale, window.settings.colormap)
-    for control in (panel.scale_combo, panel.colormap_combo, panel.opacity_slider, panel.threshold_slider,
-                    window.anatomy_view.slider):
+    for control in (
+        panel.scale_combo,
+        panel.colormap_combo,
+        panel.opacity_slider,
+        panel.threshold_slider,
+        window.anatomy_view.slider,
+    ):
         bar.setValue(0)
         window.panel_scroll.ensureWidgetVisible(control, 0, 0)
         QApplication.processEvents()
-        state = (window.state.scale, window.state.colormap, window.state.opacity, window.state.threshold,
-                 panel.scale_combo.currentIndex(), panel.opacity_slider.value(), window.anatomy_view.opacity)
+        state = (
+            window.state.scale,
+            window.state.colormap,
+            window.state.opacity,
+            window.state.threshold,
+            panel.scale_combo.currentIndex(),
+            panel.opacity_slider.value(),
+            window.anatomy_view.opacity,
+        )
         scrolled_from = bar.value()
         if scrolled_from == bar.maximum():
             bar.setValue(bar.maximum() - 1)
@@ -124,9 +144,15 @@ def test_the_wheel_scrolls_the_panel_and_leaves_unfocused_controls_alone(qtbot, 
         if not control.isVisible():
             continue  # the outline slider shows only with a segmentation
         _wheel_over(window, control, notches=-1)
-        assert (window.state.scale, window.state.colormap, window.state.opacity, window.state.threshold,
-                panel.scale_combo.currentIndex(), panel.opacity_slider.value(),
-                window.anatomy_view.opacity) == state, control
+        assert (
+            window.state.scale,
+            window.state.colormap,
+            window.state.opacity,
+            window.state.threshold,
+            panel.scale_combo.currentIndex(),
+            panel.opacity_slider.value(),
+            window.anatomy_view.opacity,
+        ) == state, control
         assert bar.value() > scrolled_from, f"the panel did not scroll under {control}"
     window.settings.sync()
     assert (window.settings.opacity, window.settings.scale, window.settings.colormap) == settings_before

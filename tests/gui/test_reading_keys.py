@@ -25,8 +25,12 @@ def test_f1_opens_a_sheet_of_every_shortcut_read_from_the_actions(qtbot, window,
     table = sheet.table
     listed = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
     native = QKeySequence.SequenceFormat.NativeText
-    expected = {(s.toString(native), a.statusTip() or a.text().replace("&", "").rstrip("…"))
-                for a in window.findChildren(QAction) for s in a.shortcuts() if not s.isEmpty()}
+    expected = {
+        (s.toString(native), a.statusTip() or a.text().replace("&", "").rstrip("…"))
+        for a in window.findChildren(QAction)
+        for s in a.shortcuts()
+        if not s.isEmpty()
+    }
     assert expected <= listed  # every action's keys, generated from the actions themselves
     keys = {k for k, _ in listed}
     assert {"F1", "F11", "Ctrl+P", "H", "M", "O", "Ctrl+1", "Ctrl+2", ".", ","} <= keys
@@ -89,8 +93,14 @@ def test_period_and_comma_step_through_the_frames(qtbot, window, tmp_path, predi
     first = window.state.current_xray.pixels.copy()
     window.canvas.view.setFocus()
     qtbot.keyClick(window.canvas.view, Qt.Key.Key_Period)
-    qtbot.waitUntil(lambda: window.state.current_xray is not None and window.state.current_xray.frame == 1
-                    and window.state.prediction() is not None, timeout=30000)
+    qtbot.waitUntil(
+        lambda: (
+            window.state.current_xray is not None
+            and window.state.current_xray.frame == 1
+            and window.state.prediction() is not None
+        ),
+        timeout=30000,
+    )
     assert window.state.current_key == f"{key}#frame=2"
     assert f"Frame 2 / {frames}" in canvas.bottom_right.text()
     assert not np.array_equal(window.state.current_xray.pixels, first)

@@ -18,8 +18,13 @@ from tests.gui.conftest import REPO_ROOT
 
 
 def probe(tmp_path, width: int, height: int, step: str, config: str = "config") -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), CARDIOVIEW_CONFIG_DIR=str(tmp_path / config),
-               CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"), QT_LOGGING_RULES="qt.qpa.*=false;default.warning=false")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO_ROOT),
+        CARDIOVIEW_CONFIG_DIR=str(tmp_path / config),
+        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
+        QT_LOGGING_RULES="qt.qpa.*=false;default.warning=false",
+    )
     args = [sys.executable, "-m", "tests.gui.screen_probe", str(width), str(height), step]
     if os.environ.get("CARDIOVIEW_SCREENSHOT_DIR"):
         args.append(os.environ["CARDIOVIEW_SCREENSHOT_DIR"])

@@ -61,8 +61,9 @@ def inverse_mono2(film: np.ndarray, path: Path) -> Path:
 
 def inverse_mono1(film: np.ndarray, path: Path) -> Path:
     """MONOCHROME1 (stored 255 - v) with the Presentation LUT Shape INVERSE its IOD requires: inverted once."""
-    return write_dicom(path, (255 - film).astype(np.uint8), photometric="MONOCHROME1",
-                       extra={"PresentationLUTShape": "INVERSE"})
+    return write_dicom(
+        path, (255 - film).astype(np.uint8), photometric="MONOCHROME1", extra={"PresentationLUTShape": "INVERSE"}
+    )
 
 
 def plain_12bit(film: np.ndarray, path: Path) -> Path:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pydicom
 from pydicom.data import get_testdata_file
@@ -52,8 +52,10 @@ CRASHERS: dict[str, tuple[str, Callable[[pydicom.Dataset], None]]] = {
     "j2k_rgb": ("JPEG2000.dcm", lambda ds: setattr(ds, "PhotometricInterpretation", "RGB")),
     "jpegls_rows": ("JPEGLSNearLossless_16.dcm", lambda ds: setattr(ds, "Rows", 65534)),
     "jpeg_bits3": ("SC_rgb_jpeg_dcmtk.dcm", lambda ds: setattr(ds, "BitsStored", 3)),
-    "rle_as_jpeg": ("emri_small_RLE.dcm",
-                    lambda ds: setattr(ds.file_meta, "TransferSyntaxUID", "1.2.840.10008.1.2.4.50")),
+    "rle_as_jpeg": (
+        "emri_small_RLE.dcm",
+        lambda ds: setattr(ds.file_meta, "TransferSyntaxUID", "1.2.840.10008.1.2.4.50"),
+    ),
     "rle_rows16": ("emri_small_RLE.dcm", lambda ds: setattr(ds, "Rows", 16)),
     # Passes every header check and still aborts gdcm: only the worker saves the caller.
     "jpeg_alloc32": ("SC_rgb_jpeg_dcmtk.dcm", lambda ds: setattr(ds, "BitsAllocated", 32)),
@@ -70,10 +72,10 @@ def many_items(out: Path, count: int = 500_000) -> Path:
     ds.save_as(out, enforce_file_format=True)
     raw = out.read_bytes()
     one = b"\x08\x00\x40\x11SQ\x00\x00\x08\x00\x00\x00" + b"\xfe\xff\x00\xe0\x00\x00\x00\x00"
-    at = raw.index(one)   # (0008,1140) SQ, length 8, one empty item
+    at = raw.index(one)  # (0008,1140) SQ, length 8, one empty item
     item = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\xfe\xff\x0d\xe0\x00\x00\x00\x00"
     sequence = one[:8] + b"\xff\xff\xff\xff" + item * count + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
-    out.write_bytes(raw[:at] + sequence + raw[at + len(one):])
+    out.write_bytes(raw[:at] + sequence + raw[at + len(one) :])
     return out
 
 
@@ -82,18 +84,19 @@ def transfer_syntax_as_ob(out: Path) -> Path:
     raw = Path(get_testdata_file("CT_small.dcm")).read_bytes()
     at = raw.index(b"\x02\x00\x10\x00UI")
     length = struct.unpack_from("<H", raw, at + 6)[0]
-    value = raw[at + 8:at + 8 + length]
+    value = raw[at + 8 : at + 8 + length]
     # OB: 2 reserved bytes and a 4-byte length, so the element grows by 4; the group length follows.
-    raw = raw[:at] + b"\x02\x00\x10\x00OB\x00\x00" + struct.pack("<I", length) + value + raw[at + 8 + length:]
+    raw = raw[:at] + b"\x02\x00\x10\x00OB\x00\x00" + struct.pack("<I", length) + value + raw[at + 8 + length :]
     group = raw.index(b"\x02\x00\x00\x00UL\x04\x00")
     old = struct.unpack_from("<I", raw, group + 8)[0]
-    out.write_bytes(raw[:group + 8] + struct.pack("<I", old + 4) + raw[group + 12:])
+    out.write_bytes(raw[: group + 8] + struct.pack("<I", old + 4) + raw[group + 12 :])
     return out
 
 
 def deflated(src: Path, out: Path) -> Path:
     """``src`` (explicit VR little endian, file meta as pydicom writes it) re-encoded as Deflated Explicit VR LE."""
     import zlib
+
     raw = src.read_bytes()
     group = raw.index(b"\x02\x00\x00\x00UL\x04\x00")
     meta_end = group + 12 + struct.unpack_from("<I", raw, group + 8)[0]
@@ -102,13 +105,14 @@ def deflated(src: Path, out: Path) -> Path:
     new_ts = b"\x02\x00\x10\x00UI" + struct.pack("<H", len(new_uid)) + new_uid
     meta = raw[:meta_end].replace(old_ts, new_ts)
     assert len(meta) == meta_end + 2, "source is not explicit VR little endian"
-    meta = meta[:group + 8] + struct.pack("<I", meta_end - group - 12 + 2) + meta[group + 12:]
+    meta = meta[: group + 8] + struct.pack("<I", meta_end - group - 12 + 2) + meta[group + 12 :]
     packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     out.write_bytes(meta + packer.compress(raw[meta_end:]) + packer.flush())
     return out
 
 
 # Issue 21: files that stall a run or whose header lies, from pydicom's files and a real film.
+
 
 def forged_jpeg_sof(film, out: Path, rows: int = 65500, columns: int = 1024) -> Path:
     """A 16x16 RGB JPEG of ``film`` (uint8 gray) whose SOF claims ``rows`` x ``columns``."""
@@ -129,7 +133,7 @@ def unknown_vr(out: Path, src: str = "MR_small.dcm") -> Path:
     """``src`` with its Photometric Interpretation stored under the made-up VR "JE"."""
     raw = bytearray(Path(get_testdata_file(src)).read_bytes())
     at = raw.find(b"\x28\x00\x04\x00CS")
-    raw[at + 4:at + 6] = b"JE"
+    raw[at + 4 : at + 6] = b"JE"
     out.write_bytes(bytes(raw))
     return out
 

@@ -30,6 +30,7 @@ def _load_error(path, expected=ImageLoadError, **kwargs) -> ImageLoadError:
 def _png(width: int, height: int, pixels: bytes) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
 
@@ -112,10 +113,13 @@ def test_png_declaring_a_gigantic_image_is_refused_before_decoding(tmp_path):
     assert "100000x100000" in error.reason and "pixel budget" in error.reason
 
 
-@pytest.mark.parametrize("side, says", [
-    (12_000, "pixel budget"),        # 144 MP: over our budget, under Pillow's own bomb limit
-    (60_000, "gigantic image"),      # 3.6 GP: Pillow refuses while reading the header
-])
+@pytest.mark.parametrize(
+    "side, says",
+    [
+        (12_000, "pixel budget"),  # 144 MP: over our budget, under Pillow's own bomb limit
+        (60_000, "gigantic image"),  # 3.6 GP: Pillow refuses while reading the header
+    ],
+)
 def test_bmp_declaring_a_gigantic_image_is_refused_before_decoding(tmp_path, side, says):
     header = struct.pack("<2sIHHI", b"BM", 54 + 16, 0, 0, 54)
     info = struct.pack("<IiiHHIIiiII", 40, side, side, 1, 24, 0, 16, 2835, 2835, 0, 0)
@@ -126,8 +130,7 @@ def test_bmp_declaring_a_gigantic_image_is_refused_before_decoding(tmp_path, sid
 
 def test_dicom_declaring_a_gigantic_image_is_refused_before_decoding(tmp_path):
     stored = np.zeros((4, 4), np.uint16)
-    path = write_dicom(tmp_path / "bomb.dcm", stored, rows=65535, columns=65535,
-                       extra={"NumberOfFrames": 10})
+    path = write_dicom(tmp_path / "bomb.dcm", stored, rows=65535, columns=65535, extra={"NumberOfFrames": 10})
     error = _refused_without_allocating(path)
     assert "65535x65535" in error.reason and "10 frames" in error.reason
 
@@ -143,6 +146,7 @@ def test_constant_image(tmp_path, kind):
     flat = np.full((256, 256), 1234, np.uint16)
     if kind == "png":
         import cv2
+
         path = tmp_path / "flat.png"
         cv2.imwrite(str(path), flat)
     else:
@@ -178,6 +182,7 @@ def test_unknown_transfer_syntax(tmp_path):
 def test_unexpected_library_failure_becomes_one_line(monkeypatch, tmp_path):
     def explode(path, pixel_budget, frame=0):
         raise KeyError("internal\nmulti-line detail")
+
     monkeypatch.setattr(loader, "load_dicom", explode)
     error = _load_error(pydicom_file("MR_small.dcm"))
     assert type(error) is ImageLoadError and "KeyError" in error.reason

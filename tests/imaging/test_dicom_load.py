@@ -69,19 +69,22 @@ def test_jpeg2000_lossy_is_close_to_uncompressed(rg1):
     assert difference.mean() < 0.005 and difference.max() < 0.05
 
 
-@pytest.mark.parametrize("compressed, reference, exact", [
-    ("MR_small_jpeg_ls_lossless.dcm", "MR_small.dcm", True),    # JPEG-LS lossless
-    ("MR_small_RLE.dcm", "MR_small.dcm", True),                 # RLE
-    ("MR_small_jp2klossless.dcm", "MR_small.dcm", True),        # JPEG 2000 lossless
-    ("emri_small_jpeg_ls_lossless.dcm", "emri_small.dcm", True),
-    ("SC_rgb_jpeg_gdcm.dcm", "SC_rgb.dcm", True),               # JPEG lossless SV1, RGB
-    ("SC_rgb_rle.dcm", "SC_rgb.dcm", True),
-    ("SC_rgb_dcmtk_+eb+cr.dcm", "SC_rgb.dcm", False),           # JPEG baseline, RGB
-    ("SC_rgb_dcmtk_+eb+cy+np.dcm", "SC_rgb.dcm", False),        # JPEG baseline, YBR_FULL_422
-    ("SC_rgb_jpeg_lossy_gdcm.dcm", "SC_rgb.dcm", False),        # JPEG baseline, YBR_FULL
-    ("SC_ybr_full_uncompressed.dcm", "SC_rgb.dcm", False),      # native YBR_FULL -> RGB first
-    ("JPEG2000.dcm", "JPEG2000_UNC.dcm", False),                # JPEG 2000 lossy
-])
+@pytest.mark.parametrize(
+    "compressed, reference, exact",
+    [
+        ("MR_small_jpeg_ls_lossless.dcm", "MR_small.dcm", True),  # JPEG-LS lossless
+        ("MR_small_RLE.dcm", "MR_small.dcm", True),  # RLE
+        ("MR_small_jp2klossless.dcm", "MR_small.dcm", True),  # JPEG 2000 lossless
+        ("emri_small_jpeg_ls_lossless.dcm", "emri_small.dcm", True),
+        ("SC_rgb_jpeg_gdcm.dcm", "SC_rgb.dcm", True),  # JPEG lossless SV1, RGB
+        ("SC_rgb_rle.dcm", "SC_rgb.dcm", True),
+        ("SC_rgb_dcmtk_+eb+cr.dcm", "SC_rgb.dcm", False),  # JPEG baseline, RGB
+        ("SC_rgb_dcmtk_+eb+cy+np.dcm", "SC_rgb.dcm", False),  # JPEG baseline, YBR_FULL_422
+        ("SC_rgb_jpeg_lossy_gdcm.dcm", "SC_rgb.dcm", False),  # JPEG baseline, YBR_FULL
+        ("SC_ybr_full_uncompressed.dcm", "SC_rgb.dcm", False),  # native YBR_FULL -> RGB first
+        ("JPEG2000.dcm", "JPEG2000_UNC.dcm", False),  # JPEG 2000 lossy
+    ],
+)
 def test_compressed_syntaxes_decode_like_their_uncompressed_twin(compressed, reference, exact):
     got, expected = load(pydicom_file(compressed)).pixels, load(pydicom_file(reference)).pixels
     if exact:
@@ -163,8 +166,7 @@ def test_modality_lut_sequence_is_applied():
     xray = load(pydicom_file("mlut_18.dcm"))
     expected = apply_modality_lut(ds.pixel_array, ds).astype(np.float32)
     np.testing.assert_array_equal(xray.modality_pixels, expected)
-    np.testing.assert_allclose(xray.pixels, (expected - expected.min()) / (expected.max() - expected.min()),
-                               atol=1e-6)
+    np.testing.assert_allclose(xray.pixels, (expected - expected.min()) / (expected.max() - expected.min()), atol=1e-6)
 
 
 def test_voi_lut_sequence_is_applied_and_scaled_by_the_lut_range():

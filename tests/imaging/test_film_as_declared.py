@@ -14,8 +14,15 @@ import pytest
 from cardioview.imaging import load
 from tests.dicom_factory import write_dicom
 from tests.imaging.declared_films import (
-    PAD_COLUMNS, blanking_window, inverse_mono1, inverse_mono2, padded_12bit, plain_12bit, save_oriented,
+    PAD_COLUMNS,
+    blanking_window,
+    inverse_mono1,
+    inverse_mono2,
+    padded_12bit,
+    plain_12bit,
+    save_oriented,
 )
+
 
 def test_monochrome2_with_presentation_lut_inverse_is_inverted_and_named(nih_u8, tmp_path):
     xray = load(inverse_mono2(nih_u8, tmp_path / "inverse.dcm"))
@@ -44,8 +51,11 @@ def test_pixel_padding_is_left_out_of_scaling_and_shown_as_background(nih_u8, tm
 def test_padding_on_a_monochrome1_film_is_background_too(nih_u8, tmp_path):
     stored = (255 - nih_u8).astype(np.uint16) * 16
     stored[:, -PAD_COLUMNS:] = 4095
-    xray = load(write_dicom(tmp_path / "m1pad.dcm", stored, photometric="MONOCHROME1", bits_stored=12,
-                            extra={"PixelPaddingValue": 4095}))
+    xray = load(
+        write_dicom(
+            tmp_path / "m1pad.dcm", stored, photometric="MONOCHROME1", bits_stored=12, extra={"PixelPaddingValue": 4095}
+        )
+    )
     assert float(xray.pixels[:, -PAD_COLUMNS:].max()) == 0.0
     np.testing.assert_allclose(xray.pixels[:, :-PAD_COLUMNS], nih_u8[:, :-PAD_COLUMNS] / 255.0, atol=1e-6)
 
@@ -53,8 +63,9 @@ def test_padding_on_a_monochrome1_film_is_background_too(nih_u8, tmp_path):
 def test_a_film_of_padding_only_is_refused_with_a_reason(nih_u8, tmp_path):
     from cardioview.errors import UnsupportedImageError
 
-    path = write_dicom(tmp_path / "allpad.dcm", np.full((256, 256), 4095, np.uint16), bits_stored=12,
-                       extra={"PixelPaddingValue": 4095})
+    path = write_dicom(
+        tmp_path / "allpad.dcm", np.full((256, 256), 4095, np.uint16), bits_stored=12, extra={"PixelPaddingValue": 4095}
+    )
     with pytest.raises(UnsupportedImageError, match="Pixel Padding Value"):
         load(path)
 
@@ -89,5 +100,6 @@ def test_shipped_model_reads_these_films_as_the_plainly_stored_one(nih_u8, tmp_p
     gaps = {name: abs(predictor.predict(load(path)).probability - p_reference) for name, path in cases.items()}
     p_plain12 = predictor.predict(load(plain_12bit(film, tmp_path / "plain12.dcm"))).probability
     gaps["Pixel Padding Value"] = abs(
-        predictor.predict(load(padded_12bit(film, tmp_path / "pad12.dcm"))).probability - p_plain12)
+        predictor.predict(load(padded_12bit(film, tmp_path / "pad12.dcm"))).probability - p_plain12
+    )
     assert max(gaps.values()) <= 0.03, gaps

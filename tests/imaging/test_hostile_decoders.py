@@ -69,12 +69,15 @@ def test_crash_through_load_names_the_decoder(tmp_path):
     assert load(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm")).pixels.shape == (100, 100)
 
 
-@pytest.mark.parametrize("name,reason", [
-    ("j2k_rgb", "Photometric Interpretation RGB does not fit 1 sample"),
-    ("jpegls_rows", "JPEG-LS codestream is 10x50 px but the DICOM header (Rows/Columns) says 10x65534"),
-    ("jpeg_bits3", "stores 8-bit samples but Bits Stored is 3"),
-    ("rle_as_jpeg", "the transfer syntax says JPEG but the pixel data is not a JPEG codestream"),
-])
+@pytest.mark.parametrize(
+    "name,reason",
+    [
+        ("j2k_rgb", "Photometric Interpretation RGB does not fit 1 sample"),
+        ("jpegls_rows", "JPEG-LS codestream is 10x50 px but the DICOM header (Rows/Columns) says 10x65534"),
+        ("jpeg_bits3", "stores 8-bit samples but Bits Stored is 3"),
+        ("rle_as_jpeg", "the transfer syntax says JPEG but the pixel data is not a JPEG codestream"),
+    ],
+)
 def test_header_checks_refuse_before_any_decoder_runs(tmp_path, name, reason):
     src, edit = CRASHERS[name]
     restarts = shared_worker().restarts
@@ -85,7 +88,9 @@ def test_header_checks_refuse_before_any_decoder_runs(tmp_path, name, reason):
 
 def test_rust_panic_is_caught_in_the_worker(tmp_path):
     src, edit = CRASHERS["rle_rows16"]
-    with pytest.raises(ImageLoadError, match="the RLE decoder failed on this file .internal error: index out of bounds"):
+    with pytest.raises(
+        ImageLoadError, match="the RLE decoder failed on this file .internal error: index out of bounds"
+    ):
         load(edited(src, tmp_path / "rle.dcm", edit))
 
 

@@ -33,7 +33,7 @@ def _scan_folder(tmp_path, hostile):
 
 
 def test_reproducer_is_a_valid_dicom_with_the_items(tmp_path):
-    small = many_items(tmp_path / "small.dcm", count=3)   # same builder, small enough for pydicom to read
+    small = many_items(tmp_path / "small.dcm", count=3)  # same builder, small enough for pydicom to read
     assert len(pydicom.dcmread(small).ReferencedImageSequence) == 3
     big = many_items(tmp_path / "big.dcm")
     assert big.stat().st_size > 8_000_000
@@ -41,7 +41,7 @@ def test_reproducer_is_a_valid_dicom_with_the_items(tmp_path):
 
 def test_half_a_million_sequence_items_are_refused_by_load(tmp_path):
     reason = _load_reason(many_items(tmp_path / "items.dcm"))
-    assert "DICOM file holds 500,002 sequence items (limit 100,000)" in reason   # + 2 items CT_small has
+    assert "DICOM file holds 500,002 sequence items (limit 100,000)" in reason  # + 2 items CT_small has
     assert "hostile or corrupt" in reason
 
 
@@ -53,10 +53,10 @@ def test_half_a_million_sequence_items_are_refused_by_the_scan(tmp_path):
 
 def test_deflated_items_are_counted_after_inflating(tmp_path):
     small = deflated(many_items(tmp_path / "small.dcm", count=3), tmp_path / "small_deflated.dcm")
-    assert len(pydicom.dcmread(small).ReferencedImageSequence) == 3      # the deflated reproducer is valid
+    assert len(pydicom.dcmread(small).ReferencedImageSequence) == 3  # the deflated reproducer is valid
     assert load(small).pixels.shape == (128, 128)
     hostile = deflated(many_items(tmp_path / "items.dcm"), tmp_path / "deflated.dcm")
-    assert hostile.stat().st_size < 1_000_000                            # the raw bytes hide the items
+    assert hostile.stat().st_size < 1_000_000  # the raw bytes hide the items
     assert "500,002 sequence items (limit 100,000)" in _load_reason(hostile)
     indexed, reasons = _scan_folder(tmp_path, hostile)
     assert indexed == {"ok.dcm"}
@@ -76,7 +76,7 @@ def test_item_limit_counts_tags_across_read_chunks(tmp_path):
     chunk = 4 << 20
     data = bytearray(chunk * 3)
     for boundary in (chunk, 2 * chunk):
-        data[boundary - 2:boundary + 2] = tag
+        data[boundary - 2 : boundary + 2] = tag
     path.write_bytes(bytes(data))
     check_item_count(path, limit=2)
     with pytest.raises(ImageLoadError, match="holds 2 sequence items"):
@@ -85,7 +85,7 @@ def test_item_limit_counts_tags_across_read_chunks(tmp_path):
 
 def test_transfer_syntax_stored_as_ob_is_named_by_load(tmp_path):
     path = transfer_syntax_as_ob(tmp_path / "ts.dcm")
-    assert pydicom.dcmread(path).file_meta["TransferSyntaxUID"].VR == "OB"   # the reproducer is what it claims
+    assert pydicom.dcmread(path).file_meta["TransferSyntaxUID"].VR == "OB"  # the reproducer is what it claims
     assert OB_REASON in _load_reason(path)
 
 

@@ -41,6 +41,7 @@ def test_decoded_frame_size_is_checked_before_decoding(tmp_path):
     def edit(ds):  # a header inside the 100 MP budget whose 64-bit RGB frame would take 2.4 GB
         ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit = 10000, 10000, 64, 64, 63
         ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
+
     with pytest.raises(ImageTooLargeError, match="one decoded frame would take 2,400 MB"):
         load(edited("MR_small.dcm", tmp_path / "big.dcm", edit))
 
@@ -50,8 +51,12 @@ def test_deflate_bomb_is_refused_while_inflating(tmp_path):
     raw = open(source, "rb").read()
     # Keep the preamble and file meta; replace the deflated dataset with 600 MB of zeros, deflated.
     meta_end = raw.index(b"\x02\x00\x10\x00")  # (0002,0010) Transfer Syntax UID
-    meta_end = raw.index(b"1.2.840.10008.1.2.1.99", meta_end) + len("1.2.840.10008.1.2.1.99") + 1 - (
-        len("1.2.840.10008.1.2.1.99") % 2 == 0)
+    meta_end = (
+        raw.index(b"1.2.840.10008.1.2.1.99", meta_end)
+        + len("1.2.840.10008.1.2.1.99")
+        + 1
+        - (len("1.2.840.10008.1.2.1.99") % 2 == 0)
+    )
     deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     chunk = bytes(1 << 20)
     body = b"".join(deflater.compress(chunk) for _ in range(600)) + deflater.flush()

@@ -27,8 +27,10 @@ def test_library_messages_lose_quoted_values_and_object_reprs():
         assert library_detail(exc) == "could not convert string to float: …"
     error = SyntaxError("broken PNG file (chunk b'SM\\x01T')")
     assert library_detail(error) == "broken PNG file (chunk …)"
-    assert library_detail(OSError("cannot identify image file <_io.BufferedReader name='/x/SMITH.png'>")) == \
-        "cannot identify image file"
+    assert (
+        library_detail(OSError("cannot identify image file <_io.BufferedReader name='/x/SMITH.png'>"))
+        == "cannot identify image file"
+    )
     assert library_detail(ValueError("Bits Stored 12 doesn't fit")) == "Bits Stored 12 doesn't fit"
 
 
@@ -37,7 +39,7 @@ def test_corrupt_png_and_text_files_are_refused_without_quoting_them(tmp_path):
     Image.fromarray(nih_image()[:256, :256]).save(buffer, format="PNG")
     data = bytearray(buffer.getvalue())
     at = data.find(b"IDAT")
-    data[at:at + 4] = b"SM\x01T"  # an unknown critical chunk where the image data was
+    data[at : at + 4] = b"SM\x01T"  # an unknown critical chunk where the image data was
     (tmp_path / "broken.png").write_bytes(bytes(data))
     (tmp_path / "letter.dcm").write_bytes(b"\x01\x02Dear Dr SMITH, patient JOHN DOE ...\n" * 10)
     for name in ("broken.png", "letter.dcm"):

@@ -66,11 +66,14 @@ def test_colour_picture_is_converted_with_a_warning(nih_u8, tmp_path):
     assert np.abs(xray.pixels - expected).max() < 1.0 / 255 + 1e-6
 
 
-@pytest.mark.parametrize("suffix, params, tolerance", [
-    (".jpg", (cv2.IMWRITE_JPEG_QUALITY, 95), 0.02),
-    (".tif", (), 0.0),
-    (".bmp", (), 0.0),
-])
+@pytest.mark.parametrize(
+    "suffix, params, tolerance",
+    [
+        (".jpg", (cv2.IMWRITE_JPEG_QUALITY, 95), 0.02),
+        (".tif", (), 0.0),
+        (".bmp", (), 0.0),
+    ],
+)
 def test_jpeg_tiff_and_bmp_load(nih_u8, tmp_path, suffix, params, tolerance):
     xray = load(_write(tmp_path / f"x{suffix}", nih_u8, params))
     assert np.abs(xray.pixels - nih_u8 / 255.0).mean() <= tolerance + 1e-7

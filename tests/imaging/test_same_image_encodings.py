@@ -23,8 +23,10 @@ def test_every_encoding_displays_as_v_over_255(nih_paths, nih_u8, variant):
 def test_rescaled_variant_keeps_modality_values_and_both_windows(nih_paths, nih_u8):
     xray = load(nih_paths["mono1_windowed"])
     np.testing.assert_array_equal(xray.modality_pixels, 8.0 * (255 - nih_u8.astype(np.float32)))
-    assert [w.explanation for w in xray.windows] == ["maps back to 8-bit",
-                                                     "a second window that must not be applied by default"]
+    assert [w.explanation for w in xray.windows] == [
+        "maps back to 8-bit",
+        "a second window that must not be applied by default",
+    ]
     assert xray.bits_stored == 13
 
 

@@ -44,7 +44,11 @@ def test_dicom_sample_is_an_anonymised_monochrome1_chest_pa_with_dark_lungs():
     xray = load(SAMPLES / DICOM)
     meta = xray.metadata
     assert (meta.patient_name, meta.modality, meta.body_part, meta.view_position) == (
-        "Anonymous^Sample", "CR", "CHEST", "PA")
+        "Anonymous^Sample",
+        "CR",
+        "CHEST",
+        "PA",
+    )
     assert meta.photometric_interpretation == "MONOCHROME1" and xray.invert_display and xray.bits_stored == 15
     assert xray.shape == (512, 482) and xray.warnings == ()
     lungs = max(region_mean(xray.pixels, 0.2, 0.4, 0.2, 0.35), region_mean(xray.pixels, 0.2, 0.4, 0.65, 0.8))
@@ -65,7 +69,9 @@ def test_nih_samples_rebuild_byte_for_byte():
 
 def test_dicom_sample_matches_its_source_at_lower_resolution():
     import cv2
+
     from tests.dicom_factory import pydicom_file
+
     full = load(pydicom_file("RG1_UNCR.dcm")).pixels
     small = load(SAMPLES / DICOM).pixels
     reduced = cv2.resize(full, (482, 512), interpolation=cv2.INTER_AREA)

@@ -33,19 +33,23 @@ def folder(tmp_path) -> Path:
     (root / "images" / "sub").mkdir(parents=True)
     shutil.copy(SAMPLES / "nih_00000002_000_no_finding.png", root / "images" / "sub" / "second.png")
     shutil.copy(SAMPLES / "nih_00000001_000_cardiomegaly.png", root / "images" / "first.png")
-    shutil.copy(pydicom_file("rtplan.dcm"), root / "rtplan.dcm")                 # DICOM, not an image
-    (root / "notes.txt").write_text("referral letter")                            # stray file
+    shutil.copy(pydicom_file("rtplan.dcm"), root / "rtplan.dcm")  # DICOM, not an image
+    (root / "notes.txt").write_text("referral letter")  # stray file
     (root / "broken.dcm").write_bytes(pydicom_file("RG1_UNCR.dcm").read_bytes()[:600])
     (root / "fake.png").write_text("not a picture")
     (root / ".cache").mkdir()
-    shutil.copy(pydicom_file("MR_small.dcm"), root / ".cache" / "hidden.dcm")     # hidden folder: not entered
+    shutil.copy(pydicom_file("MR_small.dcm"), root / ".cache" / "hidden.dcm")  # hidden folder: not entered
     return root
 
 
 def test_scan_groups_patients_studies_series_and_images(folder):
     index = scan(folder)
     assert [p.name for p in index.patients] == [
-        "CompressedSamples^CT1", "CompressedSamples^MR1", "CompressedSamples^RG1", RASTER_PATIENT]
+        "CompressedSamples^CT1",
+        "CompressedSamples^MR1",
+        "CompressedSamples^RG1",
+        RASTER_PATIENT,
+    ]
     assert (index.n_images, index.n_studies, index.n_series) == (8, 5, 5)
     mr_series = index.patients[1].studies[0].series[0]
     assert [(i.path.name, i.instance_number) for i in mr_series.images] == [("b.dcm", 1), ("c", 2), ("a.dcm", 3)]
@@ -60,7 +64,9 @@ def test_scan_groups_patients_studies_series_and_images(folder):
     raster = index.patients[3]
     assert [s.description for s in raster.studies] == ["images", "images/sub"]
     assert [(i.kind, i.rows, i.columns) for s in raster.studies for i in s.series[0].images] == [
-        ("raster", 512, 512), ("raster", 512, 512)]
+        ("raster", 512, 512),
+        ("raster", 512, 512),
+    ]
 
 
 def test_scan_counts_skipped_files_and_lists_errors_with_reasons(folder):
@@ -101,6 +107,7 @@ def test_every_scanned_image_loads(folder):
 def test_loading_and_scanning_write_nothing_beside_the_files(folder):
     def snapshot():
         return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
     before = snapshot()
     index = scan(folder)
     for path in [*(i.path for i in index.images()), *index.skipped, *(e.path for e in index.errors)]:
@@ -113,12 +120,13 @@ def test_loading_and_scanning_write_nothing_beside_the_files(folder):
 
 def test_scan_refuses_a_file_instead_of_a_folder(tmp_path):
     from cardioview.errors import ImageLoadError
+
     with pytest.raises(ImageLoadError):
         scan(pydicom_file("MR_small.dcm"))
 
 
 def test_is_candidate_image(folder, tmp_path):
-    assert is_candidate_image(folder / "mr" / "c")                # DICM preamble, no extension
+    assert is_candidate_image(folder / "mr" / "c")  # DICM preamble, no extension
     assert is_candidate_image(folder / "images" / "first.png")
     assert is_candidate_image(folder / "broken.dcm")
     assert is_candidate_image(pydicom_file("OT-PAL-8-face.dcm"))  # bare dataset, no preamble

@@ -27,9 +27,12 @@ def _fast(path: Path):
 
 
 def _agree(fast, reference) -> list[str]:
-    return [keyword_for_tag(t) for t in _SCAN_TAGS
-            if (text(fast, keyword_for_tag(t)), integer(fast, keyword_for_tag(t)))
-            != (text(reference, keyword_for_tag(t)), integer(reference, keyword_for_tag(t)))]
+    return [
+        keyword_for_tag(t)
+        for t in _SCAN_TAGS
+        if (text(fast, keyword_for_tag(t)), integer(fast, keyword_for_tag(t)))
+        != (text(reference, keyword_for_tag(t)), integer(reference, keyword_for_tag(t)))
+    ]
 
 
 def test_fast_reader_agrees_with_pydicom_on_every_test_file():
@@ -61,9 +64,9 @@ def test_undefined_length_sequences_before_the_scan_tags_are_skipped(tmp_path):
     item_a = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + uid + b"\xfe\xff\x0d\xe0" + bytes(4)
     item_b = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\xfe\xff\x0d\xe0" + bytes(4)
     start = raw.index(b"\x08\x00\x40\x11SQ")
-    length = int.from_bytes(raw[start + 8:start + 12], "little")
+    length = int.from_bytes(raw[start + 8 : start + 12], "little")
     encoded = b"\x08\x00\x40\x11SQ\x00\x00\xff\xff\xff\xff" + item_a + item_b + b"\xfe\xff\xdd\xe0" + bytes(4)
-    path.write_bytes(raw[:start] + encoded + raw[start + 12 + length:])
+    path.write_bytes(raw[:start] + encoded + raw[start + 12 + length :])
     fast = _fast(path)
     assert isinstance(fast, ScanHeader)
     assert _agree(fast, defined) == []

@@ -35,10 +35,10 @@ def special_folder(tmp_path) -> Path:
     root.mkdir()
     shutil.copy(pydicom_file("RG1_UNCR.dcm"), root / "chest.dcm")
     shutil.copy(SAMPLES / "nih_00000001_000_cardiomegaly.png", root / "film.png")
-    os.mkfifo(root / "x.dcm")                                     # a writer-less pipe: open() blocks forever
-    (root / "zero.dcm").symlink_to("/dev/zero")                   # reading never ends
+    os.mkfifo(root / "x.dcm")  # a writer-less pipe: open() blocks forever
+    (root / "zero.dcm").symlink_to("/dev/zero")  # reading never ends
     (root / "null.png").symlink_to("/dev/null")
-    (root / "linked.png").symlink_to(root / "film.png")           # a link to a regular file: followed
+    (root / "linked.png").symlink_to(root / "film.png")  # a link to a regular file: followed
     (root / "dangling.dcm").symlink_to(root / "gone.dcm")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

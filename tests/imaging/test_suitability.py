@@ -61,33 +61,46 @@ def test_warnings_accumulate_in_a_fixed_order():
 from cardioview.imaging.suitability import not_applicable_reason  # noqa: E402
 
 
-@pytest.mark.parametrize("meta, shape, expected", [
-    (XRayMetadata(modality="MR", body_part="HEAD"), (64, 64), "modality MR"),
-    (XRayMetadata(modality="CT"), (512, 512), "modality CT"),
-    (XRayMetadata(modality="US"), (480, 640), "modality US"),
-    (XRayMetadata(modality="CR", body_part="EXTREMITY", view_position="AP"), (1760, 1760), "body part EXTREMITY"),
-    (XRayMetadata(modality="DX", body_part="CHEST", view_position="LL"), (2000, 2000), "lateral view"),
-    (XRayMetadata(modality="OT"), (512, 512), "secondary capture"),
-    (XRayMetadata(), (100, 4000), "100 px"),
-])
+@pytest.mark.parametrize(
+    "meta, shape, expected",
+    [
+        (XRayMetadata(modality="MR", body_part="HEAD"), (64, 64), "modality MR"),
+        (XRayMetadata(modality="CT"), (512, 512), "modality CT"),
+        (XRayMetadata(modality="US"), (480, 640), "modality US"),
+        (XRayMetadata(modality="CR", body_part="EXTREMITY", view_position="AP"), (1760, 1760), "body part EXTREMITY"),
+        (XRayMetadata(modality="DX", body_part="CHEST", view_position="LL"), (2000, 2000), "lateral view"),
+        (XRayMetadata(modality="OT"), (512, 512), "secondary capture"),
+        (XRayMetadata(), (100, 4000), "100 px"),
+    ],
+)
 def test_images_the_model_cannot_read_are_not_applicable(meta, shape, expected):
     assert expected in not_applicable_reason(meta, shape)
 
 
-@pytest.mark.parametrize("meta", [
-    FRONTAL_CHEST,
-    XRayMetadata(),  # a PNG: no header facts, taken as a chest radiograph
-    XRayMetadata(modality="CR", view_position="AP"),  # AP: a soft warning only
-    XRayMetadata(modality="DX"),  # unknown body part on a radiograph: soft
-    XRayMetadata(modality="OT", body_part="CHEST"),  # a digitised chest film
-])
+@pytest.mark.parametrize(
+    "meta",
+    [
+        FRONTAL_CHEST,
+        XRayMetadata(),  # a PNG: no header facts, taken as a chest radiograph
+        XRayMetadata(modality="CR", view_position="AP"),  # AP: a soft warning only
+        XRayMetadata(modality="DX"),  # unknown body part on a radiograph: soft
+        XRayMetadata(modality="OT", body_part="CHEST"),  # a digitised chest film
+    ],
+)
 def test_soft_problems_keep_the_verdict(meta):
     assert not_applicable_reason(meta, (1024, 1024)) == ""
 
 
-@pytest.mark.parametrize("name, applies", [
-    ("emri_small.dcm", False), ("CT_small.dcm", False), ("US1_UNCR.dcm", False),
-    ("RG3_UNCR.dcm", False), ("RG1_UNCR.dcm", True)])
+@pytest.mark.parametrize(
+    "name, applies",
+    [
+        ("emri_small.dcm", False),
+        ("CT_small.dcm", False),
+        ("US1_UNCR.dcm", False),
+        ("RG3_UNCR.dcm", False),
+        ("RG1_UNCR.dcm", True),
+    ],
+)
 def test_real_dicoms(name, applies):
     from pydicom.data import get_testdata_file
 

@@ -22,13 +22,16 @@ def xray():
     return load(get_testdata_file("CT_small.dcm"))
 
 
-@pytest.mark.parametrize("make,reason", [
-    (lambda p: np.zeros_like(p), "constant"),
-    (lambda p: np.full_like(p, 0.5), "constant"),
-    (lambda p: np.full_like(p, np.nan), "non-finite"),
-    (lambda p: np.where(np.arange(p.size).reshape(p.shape) == 7, np.inf, p).astype(np.float32), "non-finite"),
-    (lambda p: np.where(np.arange(p.size).reshape(p.shape) == 7, np.nan, p).astype(np.float32), "non-finite"),
-])
+@pytest.mark.parametrize(
+    "make,reason",
+    [
+        (lambda p: np.zeros_like(p), "constant"),
+        (lambda p: np.full_like(p, 0.5), "constant"),
+        (lambda p: np.full_like(p, np.nan), "non-finite"),
+        (lambda p: np.where(np.arange(p.size).reshape(p.shape) == 7, np.inf, p).astype(np.float32), "non-finite"),
+        (lambda p: np.where(np.arange(p.size).reshape(p.shape) == 7, np.nan, p).astype(np.float32), "non-finite"),
+    ],
+)
 def test_predictor_refuses(predictor, xray, make, reason):
     bad = dataclasses.replace(xray, pixels=make(xray.pixels))
     with pytest.raises(InvalidInputError, match=reason):

@@ -21,9 +21,16 @@ def _film(shape: tuple[int, int], seed: int) -> np.ndarray:
     return np.clip(film + noise, 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("shape, size", [((1024, 1024), (128, 128)), ((1000, 900), (128, 128)),
-                                         ((2500, 2048), (128, 128)), ((300, 257), (128, 128)),
-                                         ((1024, 1024), (100, 64))])
+@pytest.mark.parametrize(
+    "shape, size",
+    [
+        ((1024, 1024), (128, 128)),
+        ((1000, 900), (128, 128)),
+        ((2500, 2048), (128, 128)),
+        ((300, 257), (128, 128)),
+        ((1024, 1024), (100, 64)),
+    ],
+)
 def test_linear_resize_is_opencvs_bit_for_bit(shape, size):
     film = _film(shape, seed=shape[0])
     ours = linear_resize_u8(film, size)

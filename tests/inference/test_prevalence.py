@@ -20,8 +20,9 @@ def test_probability_shift_keeps_the_training_prevalence_fixed():
 
 
 def test_tooltip_names_both_prevalences_and_the_ap_note():
-    text = probability_tooltip(0.81, 0.49, {"sensitivity": 0.84, "specificity": 0.80}, view="AP",
-                               view_note="figures differ for AP films")
+    text = probability_tooltip(
+        0.81, 0.49, {"sensitivity": 0.84, "specificity": 0.80}, view="AP", view_note="figures differ for AP films"
+    )
     assert "50%" in text and "5% prevalence" in text and "20% prevalence" in text
     assert "PPV 0.18" in text and "AP film: figures differ" in text
     assert "AP film" not in probability_tooltip(0.81, 0.49, {"sensitivity": 0.84, "specificity": 0.80}, view="PA")

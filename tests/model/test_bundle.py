@@ -92,8 +92,14 @@ def test_torch_checkpoint_import_accepts_a_plain_state_dict(tmp_path):
 def _with_attention_figures(bundle_dir, pointing: float, faithfulness: float):
     manifest_path = bundle_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text())
-    manifest["evaluation"] = {"attention": {"images": 333, "pointing_rate": pointing, "faithfulness_rate": faithfulness,
-                                            "mass_ratio": {"median": 1.5}}}
+    manifest["evaluation"] = {
+        "attention": {
+            "images": 333,
+            "pointing_rate": pointing,
+            "faithfulness_rate": faithfulness,
+            "mass_ratio": {"median": 1.5},
+        }
+    }
     manifest_path.write_text(json.dumps(manifest))
     return load_bundle(bundle_dir)
 
@@ -106,10 +112,17 @@ def test_box_figures_below_the_goals_keep_the_map_unvalidated(bundle_copy):
         manifest_path = bundle_copy / "manifest.json"
         manifest = json.loads(manifest_path.read_text())
         manifest["evaluation"] = {
-            "attention": {"images": 333, "pointing_rate": 0.85, "faithfulness_rate": faithfulness,
-                          "mass_ratio": {"median": 1.5}},
-            "box_localisation": {"model": {"films": 96, "pointing_rate": pointing, "t60": {"mean_iou": mean_iou}},
-                                 "central_blob": {"films": 96, "pointing_rate": 1.0, "t60": {"mean_iou": 0.62}}}}
+            "attention": {
+                "images": 333,
+                "pointing_rate": 0.85,
+                "faithfulness_rate": faithfulness,
+                "mass_ratio": {"median": 1.5},
+            },
+            "box_localisation": {
+                "model": {"films": 96, "pointing_rate": pointing, "t60": {"mean_iou": mean_iou}},
+                "central_blob": {"films": 96, "pointing_rate": 1.0, "t60": {"mean_iou": 0.62}},
+            },
+        }
         manifest_path.write_text(json.dumps(manifest))
         return load_bundle(bundle_copy)
 
@@ -117,7 +130,9 @@ def test_box_figures_below_the_goals_keep_the_map_unvalidated(bundle_copy):
     assert not with_boxes(0.95, 0.45).attention_validated  # peak on the heart, but the region does not match the box
     assert not with_boxes(0.60, 0.65).attention_validated
     good = with_boxes(0.95, 0.65)
-    assert good.attention_validated and "radiologist's box on 95% of 96 boxed films, mean IoU 0.65" in good.attention_note
+    assert (
+        good.attention_validated and "radiologist's box on 95% of 96 boxed films, mean IoU 0.65" in good.attention_note
+    )
     assert "(a fixed central blob: 100%, 0.62)" in good.attention_note
     unfaithful = with_boxes(0.95, 0.65, faithfulness=0.1)
     assert not unfaithful.attention_validated
@@ -136,8 +151,10 @@ def test_attention_note_states_the_measured_localisation(tiny_bundle, bundle_cop
     assert "no localisation figures" in bare.attention_note
     weak = _with_attention_figures(bundle_copy, pointing=0.29, faithfulness=0.9)
     assert not weak.attention_validated
-    assert weak.attention_note == ("Attention map localises weakly: peak in the cardiac region on 29% of 333 "
-                                   "held-out films, deletion test passed on 90%")
+    assert weak.attention_note == (
+        "Attention map localises weakly: peak in the cardiac region on 29% of 333 "
+        "held-out films, deletion test passed on 90%"
+    )
     shipped = load_bundle(find_default_bundle())
     assert "radiologist's box on" in shipped.attention_note and "central blob: 100%" in shipped.attention_note
     strong = _with_attention_figures(bundle_copy, pointing=0.85, faithfulness=0.9)

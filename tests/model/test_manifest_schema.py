@@ -45,6 +45,7 @@ def _set(*keys_and_value):
         for k in keys[:-1]:
             target = target[k]
         target[keys[-1]] = value
+
     return change
 
 
@@ -54,6 +55,7 @@ def _drop(*keys):
         for k in keys[:-1]:
             target = target[k]
         del target[keys[-1]]
+
     return change
 
 
@@ -61,6 +63,7 @@ def _unsigned(change):
     def both(m):
         m.pop("signature", None)
         return change(m) or m
+
     return both
 
 
@@ -86,8 +89,10 @@ CASES = {
     "preprocessing from the future": (_unsigned(_set("preprocessing", "version", 3)), "unknown preprocessing.version"),
     "CLAHE tiles 0": (_unsigned(_set("preprocessing", "clahe_tiles", 0)), "clahe_tiles must be within 1..64"),
     "CLAHE clip text": (_unsigned(_set("preprocessing", "clahe_clip", "1")), "clahe_clip must be a number"),
-    "recalibration unknown": (_unsigned(_set("calibration", "recalibration", {"method": "spline"})),
-                              "calibration.recalibration.method must be one of"),
+    "recalibration unknown": (
+        _unsigned(_set("calibration", "recalibration", {"method": "spline"})),
+        "calibration.recalibration.method must be one of",
+    ),
     "view note list": (_unsigned(_set("view_notes", "AP", ["x"])), "view_notes['AP'] must be a non-empty text"),
     "recalibration edited (signed)": (_set("calibration", "recalibration", "bias", 0.0), "signature by trusted key"),
 }
@@ -116,8 +121,10 @@ def test_flipped_onnx_byte_with_its_hash_updated_fails_the_signature(shipped_bun
     _edit(bundle, _set("files", ONNX, "sha256", sha256_file(bundle / ONNX)))
     with pytest.raises(WeightsError, match="does not verify"):
         load_bundle(bundle)
-    assert main(["predict", get_testdata_file("RG1_UNCR.dcm"), "--out", str(tmp_path / "o"),
-                 "--weights", str(bundle)]) == 2
+    assert (
+        main(["predict", get_testdata_file("RG1_UNCR.dcm"), "--out", str(tmp_path / "o"), "--weights", str(bundle)])
+        == 2
+    )
     assert "does not verify" in capsys.readouterr().err
 
 

@@ -46,9 +46,17 @@ def test_same_average_pool_matches_keras_semantics():
     # Keras AveragePooling2D(2, strides=1, padding='same') pads after, and averages valid cells only.
     x = torch.arange(9.0).reshape(1, 1, 3, 3)
     pooled = AttentionMappingHead.same_avg_pool_2x2(x)
-    expected = torch.tensor([[[[(0 + 1 + 3 + 4) / 4, (1 + 2 + 4 + 5) / 4, (2 + 5) / 2],
-                               [(3 + 4 + 6 + 7) / 4, (4 + 5 + 7 + 8) / 4, (5 + 8) / 2],
-                               [(6 + 7) / 2, (7 + 8) / 2, 8.0]]]])
+    expected = torch.tensor(
+        [
+            [
+                [
+                    [(0 + 1 + 3 + 4) / 4, (1 + 2 + 4 + 5) / 4, (2 + 5) / 2],
+                    [(3 + 4 + 6 + 7) / 4, (4 + 5 + 7 + 8) / 4, (5 + 8) / 2],
+                    [(6 + 7) / 2, (7 + 8) / 2, 8.0],
+                ]
+            ]
+        ]
+    )
     assert torch.allclose(pooled, expected)
 
 
@@ -128,7 +136,7 @@ def test_output_stride_16_doubles_the_map_with_the_same_parameters(cxa_dense121)
         _, w128 = fine.eval()(torch.zeros(1, 3, 128, 128))
         _, w224 = fine(torch.zeros(1, 3, 224, 224))
     assert w128.shape == (1, 1, 8, 8) and w224.shape == (1, 1, 14, 14)
-    assert NetworkConfig.from_dict(fine.config.to_dict()) == fine.config   # round-trips through the manifest
+    assert NetworkConfig.from_dict(fine.config.to_dict()) == fine.config  # round-trips through the manifest
     with pytest.raises(ValueError, match="output_stride"):
         NetworkConfig(output_stride=8)
     with pytest.raises(ValueError, match="DenseNet"):

@@ -19,8 +19,10 @@ def scp_ports() -> dict[str, int]:
 def orthanc(tmp_path_factory, scp_ports):
     if orthanc_binary() is None:
         pytest.skip("Orthanc is not installed (Debian: apt-get install orthanc orthanc-dicomweb)")
-    server = Orthanc(tmp_path_factory.mktemp("orthanc"),
-                     {"cardioview": (OUR_AET, scp_ports["move"]), "listener": (LISTENER_AET, scp_ports["listener"])})
+    server = Orthanc(
+        tmp_path_factory.mktemp("orthanc"),
+        {"cardioview": (OUR_AET, scp_ports["move"]), "listener": (LISTENER_AET, scp_ports["listener"])},
+    )
     yield server
     server.stop()
 

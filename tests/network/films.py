@@ -15,8 +15,9 @@ def rg1_uncr() -> Path:
     return Path(get_testdata_file("RG1_UNCR.dcm"))
 
 
-def downsized_copy(source: Path, target: Path, factor: int = 4, series_uid: str | None = None,
-                   sop_uid: str | None = None, **changes) -> Path:
+def downsized_copy(
+    source: Path, target: Path, factor: int = 4, series_uid: str | None = None, sop_uid: str | None = None, **changes
+) -> Path:
     """The same film at 1/``factor`` per side (plain subsampling), new SOP Instance (and Series) UID."""
     ds = pydicom.dcmread(source)
     pixels = np.ascontiguousarray(ds.pixel_array[::factor, ::factor])
@@ -72,12 +73,17 @@ def films_in_every_syntax(folder: Path, factor: int = 4) -> dict[str, Path]:
         subprocess.run([*command, str(fresh(uid)), str(target)], check=True, capture_output=True, timeout=120)
         films[uid] = target
     eight_bit = folder / "eight_bit.dcm"
-    subprocess.run(["dcmdjpeg", str(films["1.2.840.10008.1.2.4.50"]), str(eight_bit)], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["dcmdjpeg", str(films["1.2.840.10008.1.2.4.50"]), str(eight_bit)], check=True, capture_output=True, timeout=120
+    )
     eight_bit = downsized_copy(eight_bit, folder / "eight_bit_new_uid.dcm", factor=1)
     films["1.2.840.10008.1.2.4.51"] = folder / "1.2.840.10008.1.2.4.51.dcm"
-    subprocess.run(["dcmcjpeg", "+ee", str(eight_bit), str(films["1.2.840.10008.1.2.4.51"])], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["dcmcjpeg", "+ee", str(eight_bit), str(films["1.2.840.10008.1.2.4.51"])],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     for uid, options in (("1.2.840.10008.1.2.4.90", {}), ("1.2.840.10008.1.2.4.91", {"j2k_cr": [20]})):
         ds = pydicom.dcmread(fresh(uid))
         ds.compress(uid, **options)

@@ -34,24 +34,38 @@ class Orthanc:
         self.http_port, self.dicom_port = free_port(), free_port()
         plugin = next((p for p in DICOMWEB_PLUGIN_PATHS if Path(p).exists()), None)
         config = {
-            "Name": "cardioview-test", "StorageDirectory": str(root / "db"), "IndexDirectory": str(root / "db"),
-            "HttpPort": self.http_port, "DicomPort": self.dicom_port, "DicomAet": ORTHANC_AET,
-            "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "HttpServerEnabled": True,
-            "DicomCheckCalledAet": True, "DicomCheckModalityHost": False,
-            "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "DicomAlwaysAllowFind": True,
-            "DicomAlwaysAllowGet": True, "DicomAlwaysAllowMove": True, "UnknownSopClassAccepted": True,
+            "Name": "cardioview-test",
+            "StorageDirectory": str(root / "db"),
+            "IndexDirectory": str(root / "db"),
+            "HttpPort": self.http_port,
+            "DicomPort": self.dicom_port,
+            "DicomAet": ORTHANC_AET,
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "HttpServerEnabled": True,
+            "DicomCheckCalledAet": True,
+            "DicomCheckModalityHost": False,
+            "DicomAlwaysAllowEcho": True,
+            "DicomAlwaysAllowStore": True,
+            "DicomAlwaysAllowFind": True,
+            "DicomAlwaysAllowGet": True,
+            "DicomAlwaysAllowMove": True,
+            "UnknownSopClassAccepted": True,
             "DicomModalities": {name: [aet, "127.0.0.1", port] for name, (aet, port) in modalities.items()},
             "Plugins": [plugin] if plugin else [],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": True},
-            "StableAge": 1, "HttpTimeout": 30, "DicomScuTimeout": 30,
+            "StableAge": 1,
+            "HttpTimeout": 30,
+            "DicomScuTimeout": 30,
         }
         self.has_dicomweb = plugin is not None
         (root / "db").mkdir(parents=True, exist_ok=True)
         self.config_path = root / "orthanc.json"
         self.config_path.write_text(json.dumps(config))
         self.log = open(root / "orthanc.log", "wb")
-        self.process = subprocess.Popen([orthanc_binary(), str(self.config_path)], stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [orthanc_binary(), str(self.config_path)], stdout=self.log, stderr=subprocess.STDOUT
+        )
         self._wait_ready()
 
     @property

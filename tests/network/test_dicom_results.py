@@ -50,8 +50,7 @@ def test_dicom_source_results_pass_dciodvfy_and_keep_the_study(tmp_path, predict
     prediction = predictor.predict(xray)
     assert xray.pixel_spacing is None  # RG1 states no Pixel Spacing: the SR gives the diameters in pixels
     ctr = CardiothoracicRatio.from_calipers(Caliper(900, 1031.6, 1100), Caliper(400, 635, 1000))  # 0.56
-    objects = build_results(xray, prediction, ctr=ctr,
-                            weights_sha256=predictor.bundle.manifest["model_sha256"])
+    objects = build_results(xray, prediction, ctr=ctr, weights_sha256=predictor.bundle.manifest["model_sha256"])
     sc_path, sr_path, seg_path = ResultWriter().write_dicom(objects, tmp_path, "film")
     for path in (sc_path, sr_path, seg_path):
         assert dciodvfy_errors(path) == [], path.name
@@ -112,11 +111,15 @@ def test_segmentation_holds_the_heart_and_lungs_on_the_source_film(tmp_path, pre
     seg = pydicom.dcmread(seg_path)
     assert seg.Modality == "SEG" and seg.SegmentationType == "BINARY"
     assert [s.SegmentLabel for s in seg.SegmentSequence] == ["Heart", "Right lung", "Left lung"]
-    assert [s.SegmentedPropertyTypeCodeSequence[0].CodeValue for s in seg.SegmentSequence] == \
-        ["80891009", "3341006", "44029006"]
+    assert [s.SegmentedPropertyTypeCodeSequence[0].CodeValue for s in seg.SegmentSequence] == [
+        "80891009",
+        "3341006",
+        "44029006",
+    ]
     assert (seg.Rows, seg.Columns) == (source.Rows, source.Columns)
-    assert seg.ReferencedSeriesSequence[0].ReferencedInstanceSequence[0].ReferencedSOPInstanceUID == \
-        source.SOPInstanceUID
+    assert (
+        seg.ReferencedSeriesSequence[0].ReferencedInstanceSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
+    )
     frames = seg.pixel_array.reshape(-1, seg.Rows, seg.Columns)  # one frame per segment
     heart = prediction.anatomy.at_image_size(prediction.anatomy.heart)
     assert frames.shape[0] == 3 and (frames[0].astype(bool) == heart).mean() > 0.999

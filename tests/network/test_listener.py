@@ -42,14 +42,23 @@ def test_listener_analyses_a_study_pushed_by_orthanc_and_forwards_sc_and_sr(orth
     extremity = get_testdata_file("RG3_UNCR.dcm")  # a CR of an extremity: stored, skipped
     study = orthanc.upload(chest)["ParentStudy"]
     orthanc.upload(extremity)
-    listener = Listener(predictor, tmp_path / "out", ListenerOptions(
-        ae_title=LISTENER_AET, port=scp_ports["listener"], host="127.0.0.1", forward=orthanc_node(orthanc)))
+    listener = Listener(
+        predictor,
+        tmp_path / "out",
+        ListenerOptions(
+            ae_title=LISTENER_AET, port=scp_ports["listener"], host="127.0.0.1", forward=orthanc_node(orthanc)
+        ),
+    )
     listener.start()
     try:
         orthanc.rest("/modalities/listener/store", study.encode(), method="POST")
-        orthanc.rest("/modalities/listener/store",
-                     orthanc.rest("/tools/lookup", pydicom.dcmread(extremity).SOPInstanceUID.encode(),
-                                   method="POST")[0]["ID"].encode(), method="POST")
+        orthanc.rest(
+            "/modalities/listener/store",
+            orthanc.rest("/tools/lookup", pydicom.dcmread(extremity).SOPInstanceUID.encode(), method="POST")[0][
+                "ID"
+            ].encode(),
+            method="POST",
+        )
         assert listener.wait_idle(2, timeout=120)
     finally:
         listener.stop()
@@ -62,8 +71,9 @@ def test_listener_analyses_a_study_pushed_by_orthanc_and_forwards_sc_and_sr(orth
     assert len(list((tmp_path / "out" / "received").glob("*.dcm"))) == 2
     assert ok["sop_instance_uid"] == pydicom.dcmread(chest, stop_before_pixels=True).SOPInstanceUID
     # the SC, SR and the heart/lung Segmentation came back into the source study on Orthanc
-    modalities = sorted(orthanc.rest(f"/series/{s}")["MainDicomTags"]["Modality"]
-                        for s in orthanc.rest(f"/studies/{study}")["Series"])
+    modalities = sorted(
+        orthanc.rest(f"/series/{s}")["MainDicomTags"]["Modality"] for s in orthanc.rest(f"/studies/{study}")["Series"]
+    )
     assert modalities == ["CR", "OT", "SEG", "SR"]
 
 
@@ -98,8 +108,10 @@ def test_burst_of_500_images_gives_500_rows(predictor, tmp_path):
     listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, host="127.0.0.1", dicom_results=False))
     listener.start()
     try:
-        assert dimse.store(Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port), films,
-                           timeout=120) == 500
+        assert (
+            dimse.store(Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=listener.port), films, timeout=120)
+            == 500
+        )
         assert listener.wait_idle(500, timeout=600)
     finally:
         listener.stop()
@@ -110,10 +122,24 @@ def test_burst_of_500_images_gives_500_rows(predictor, tmp_path):
 
 def test_listen_command_stops_cleanly_on_sigterm(tmp_path):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "cardioview", "listen", "--port", str(port),
-                                "--host", "127.0.0.1", "--out", str(tmp_path / "out")],
-                               cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cardioview",
+            "listen",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
     try:
         node = Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=port)
         deadline = time.monotonic() + 120
@@ -154,17 +180,37 @@ def test_dcmtk_storescu_push_gives_rows_reports_and_judges_as_predict_does(predi
     digitised = downsized_copy(rg1_uncr(), tmp_path / "rg.dcm", factor=4, Modality="RG")
     extremity = get_testdata_file("RG3_UNCR.dcm")
     thumbnail = downsized_copy(rg1_uncr(), tmp_path / "thumb.dcm", factor=32)
-    listener = Listener(predictor, tmp_path / "out", ListenerOptions(
-        port=0, host="127.0.0.1", dicom_results=False, reports=True))
+    listener = Listener(
+        predictor, tmp_path / "out", ListenerOptions(port=0, host="127.0.0.1", dicom_results=False, reports=True)
+    )
     listener.start()
     try:
-        done = subprocess.run([storescu, "-aet", "DCMTKSCU", "-aec", "CARDIOVIEW", "127.0.0.1", str(listener.port),
-                               str(chest), str(digitised), str(extremity), str(thumbnail)],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                storescu,
+                "-aet",
+                "DCMTKSCU",
+                "-aec",
+                "CARDIOVIEW",
+                "127.0.0.1",
+                str(listener.port),
+                str(chest),
+                str(digitised),
+                str(extremity),
+                str(thumbnail),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert listener.wait_idle(4, timeout=120)
-        mr = subprocess.run([storescu, "-aec", "CARDIOVIEW", "127.0.0.1", str(listener.port),
-                             get_testdata_file("MR_small.dcm")], capture_output=True, text=True, timeout=120)
+        mr = subprocess.run(
+            [storescu, "-aec", "CARDIOVIEW", "127.0.0.1", str(listener.port), get_testdata_file("MR_small.dcm")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert mr.returncode != 0 and "No presentation context" in mr.stderr + mr.stdout
     finally:
         listener.stop()

@@ -30,9 +30,24 @@ from tests.network.orthanc import free_port
 
 def _start_listen(out, port) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cardioview", "listen", "--port", str(port), "--out", str(out), "--no-dicom-results",
-         "--min-free-mb", "0"], cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"})
+        [
+            sys.executable,
+            "-m",
+            "cardioview",
+            "listen",
+            "--port",
+            str(port),
+            "--out",
+            str(out),
+            "--no-dicom-results",
+            "--min-free-mb",
+            "0",
+        ],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"},
+    )
     node = Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=port)
     deadline = time.monotonic() + 180
     while True:
@@ -200,8 +215,9 @@ def test_a_film_the_listener_died_on_twice_gets_an_error_row_instead_of_a_third_
     first = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, dicom_results=False))
     number = first.inbox.next_number()
     poison = first.inbox.store(number, downsized_copy(rg1_uncr(), tmp_path / "film.dcm", factor=8).read_bytes())
-    retried = first.inbox.store(first.inbox.next_number(), downsized_copy(rg1_uncr(), tmp_path / "b.dcm",
-                                                                          factor=8).read_bytes())
+    retried = first.inbox.store(
+        first.inbox.next_number(), downsized_copy(rg1_uncr(), tmp_path / "b.dcm", factor=8).read_bytes()
+    )
     for _ in range(2):  # what two deaths during its analysis leave behind
         first.inbox.begin_attempt(poison)
     first.inbox.begin_attempt(retried)  # one death: retried

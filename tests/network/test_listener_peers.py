@@ -25,8 +25,9 @@ def _echoscu(port: int, calling: str = "ECHOSCU", called: str = "CARDIOVIEW") ->
     echoscu = shutil.which("echoscu")
     if echoscu is None:
         pytest.skip("DCMTK's echoscu is not installed (Debian: apt-get install dcmtk)")
-    return subprocess.run([echoscu, "-aet", calling, "-aec", called, "127.0.0.1", str(port)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [echoscu, "-aet", calling, "-aec", called, "127.0.0.1", str(port)], capture_output=True, text=True, timeout=60
+    )
 
 
 def _audit(out) -> list[dict]:

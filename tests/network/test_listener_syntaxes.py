@@ -45,8 +45,22 @@ def test_storescu_pushes_a_chest_film_in_every_accepted_syntax(predictor, tmp_pa
     listener.start()
     try:
         for i, uid in enumerate(syntaxes):  # one association per syntax, proposing only that syntax
-            done = subprocess.run([storescu, "-xf", config, f"P{i}", "-aec", "CARDIOVIEW", "127.0.0.1",
-                                   str(listener.port), str(films[uid])], capture_output=True, text=True, timeout=120)
+            done = subprocess.run(
+                [
+                    storescu,
+                    "-xf",
+                    config,
+                    f"P{i}",
+                    "-aec",
+                    "CARDIOVIEW",
+                    "127.0.0.1",
+                    str(listener.port),
+                    str(films[uid]),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert done.returncode == 0, f"{uid}: {done.stderr}"
         assert listener.wait_idle(len(films), timeout=300)
     finally:
@@ -65,8 +79,9 @@ def test_storescu_pushes_a_chest_film_in_every_accepted_syntax(predictor, tmp_pa
         assert 0.0 <= float(row["probability"]) <= 1.0
 
 
-def test_a_class_the_node_does_not_analyse_is_refused_and_pacs_send_names_the_refused_syntax(predictor, tmp_path,
-                                                                                             capsys):
+def test_a_class_the_node_does_not_analyse_is_refused_and_pacs_send_names_the_refused_syntax(
+    predictor, tmp_path, capsys
+):
     from pydicom.data import get_testdata_file
 
     listener = Listener(predictor, tmp_path / "out", ListenerOptions(port=0, dicom_results=False))
@@ -92,8 +107,11 @@ def test_orthanc_forwards_a_jpeg_lossless_film_without_transcoding(orthanc, pred
     orthanc.clear()
     film = films_in_every_syntax(tmp_path / "films")["1.2.840.10008.1.2.4.70"]
     instance = orthanc.upload(film)["ID"]
-    listener = Listener(predictor, tmp_path / "out", ListenerOptions(
-        ae_title=LISTENER_AET, port=scp_ports["listener"], dicom_results=False))
+    listener = Listener(
+        predictor,
+        tmp_path / "out",
+        ListenerOptions(ae_title=LISTENER_AET, port=scp_ports["listener"], dicom_results=False),
+    )
     listener.start()
     try:
         orthanc.rest("/modalities/listener/store", instance.encode(), method="POST")

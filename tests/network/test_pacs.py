@@ -23,8 +23,13 @@ def pacs(orthanc, chest_films):
     orthanc.clear()
     for film in chest_films:
         orthanc.upload(film)
-    return Node(name="orthanc", ae_title=ORTHANC_AET, host="127.0.0.1", port=orthanc.dicom_port,
-                dicomweb_url=orthanc.dicomweb_url)
+    return Node(
+        name="orthanc",
+        ae_title=ORTHANC_AET,
+        host="127.0.0.1",
+        port=orthanc.dicom_port,
+        dicomweb_url=orthanc.dicomweb_url,
+    )
 
 
 def test_echo_and_find_at_study_and_series_level(pacs, chest_films):
@@ -35,8 +40,9 @@ def test_echo_and_find_at_study_and_series_level(pacs, chest_films):
     assert dimse.find(pacs, StudyQuery(patient_id="NO-SUCH-PATIENT")) == []
     assert dimse.find(pacs, StudyQuery(modalities=("MR",))) == []
     series = dimse.find(pacs, StudyQuery(), level="SERIES", study_uid=source.StudyInstanceUID)
-    assert {s.SeriesInstanceUID for s in series} == {pydicom.dcmread(f, stop_before_pixels=True).SeriesInstanceUID
-                                                     for f in chest_films}
+    assert {s.SeriesInstanceUID for s in series} == {
+        pydicom.dcmread(f, stop_before_pixels=True).SeriesInstanceUID for f in chest_films
+    }
     assert {s.Modality for s in series} == {"CR"}
 
 
@@ -110,8 +116,10 @@ def test_refused_association_unknown_port_and_timeout_are_clear_errors(pacs):
 
 
 def test_node_store_round_trips_and_rejects_bad_nodes(tmp_path):
-    settings = NodeSettings(local_ae_title="CV1", nodes=[Node.parse("PACS@10.0.0.5:104", name="main"),
-                                                         Node.parse("http://pacs/dicom-web", name="web")])
+    settings = NodeSettings(
+        local_ae_title="CV1",
+        nodes=[Node.parse("PACS@10.0.0.5:104", name="main"), Node.parse("http://pacs/dicom-web", name="web")],
+    )
     path = save_nodes(settings, tmp_path / "nodes.json")
     again = load_nodes(path)
     assert again.local_ae_title == "CV1" and again.node("main").port == 104 and again.node("web").dicomweb_url

@@ -21,8 +21,15 @@ from cardioview.network.listener import Listener, ListenerOptions
 from tests.network.films import downsized_copy, rg1_uncr
 
 #: name in the folder -> pydicom-data file (None: made by the test)
-FILMS = {"chest.dcm": "RG1_UNCR.dcm", "extremity.dcm": "RG3_UNCR.dcm", "mr.dcm": "MR_small.dcm",
-         "ct.dcm": "CT_small.dcm", "us.dcm": "US1_UNCR.dcm", "rgb.dcm": "SC_rgb.dcm", "broken.dcm": None}
+FILMS = {
+    "chest.dcm": "RG1_UNCR.dcm",
+    "extremity.dcm": "RG3_UNCR.dcm",
+    "mr.dcm": "MR_small.dcm",
+    "ct.dcm": "CT_small.dcm",
+    "us.dcm": "US1_UNCR.dcm",
+    "rgb.dcm": "SC_rgb.dcm",
+    "broken.dcm": None,
+}
 COMPARED = ("status", "probability", "threshold", "ctr", "label", "warnings")
 
 
@@ -47,7 +54,7 @@ def _rows(path: Path) -> list[dict]:
 def _reason(row: dict) -> str:
     """The error cell without the file name it starts with (predict names the input, the listener its copy)."""
     prefix = f"{Path(row['path']).name}: "
-    return row["error"][len(prefix):] if row["error"].startswith(prefix) else row["error"]
+    return row["error"][len(prefix) :] if row["error"].startswith(prefix) else row["error"]
 
 
 def _push(port: int, paths: list[Path]) -> dict[str, int | None]:
@@ -55,14 +62,17 @@ def _push(port: int, paths: list[Path]) -> dict[str, int | None]:
     ae = AE(ae_title="MODALITY")
     datasets = [pydicom.dcmread(p) for p in paths]
     for uid in sorted({str(ds.SOPClassUID) for ds in datasets}):
-        ae.add_requested_context(uid, [str(ds.file_meta.TransferSyntaxUID) for ds in datasets
-                                       if str(ds.SOPClassUID) == uid][:1])
+        ae.add_requested_context(
+            uid, [str(ds.file_meta.TransferSyntaxUID) for ds in datasets if str(ds.SOPClassUID) == uid][:1]
+        )
     assoc = ae.associate("127.0.0.1", port, ae_title="CARDIOVIEW")
     assert assoc.is_established
     accepted = {str(c.abstract_syntax) for c in assoc.accepted_contexts}
     try:
-        return {p.name: (int(assoc.send_c_store(ds).Status) if str(ds.SOPClassUID) in accepted else None)
-                for p, ds in zip(paths, datasets)}
+        return {
+            p.name: (int(assoc.send_c_store(ds).Status) if str(ds.SOPClassUID) in accepted else None)
+            for p, ds in zip(paths, datasets)
+        }
     finally:
         assoc.release()
 
@@ -109,7 +119,11 @@ def test_predict_and_the_listener_give_the_same_rows_for_a_folder_of_mixed_films
         assert {c: ours[c] for c in COMPARED} == {c: theirs[c] for c in COMPARED}, name
         assert _reason(ours) == _reason(theirs), name
     assert {n: by_predict[n]["status"] for n in received} == {
-        "chest.dcm": "ok", "extremity.dcm": "unsuitable", "rgb.dcm": "unsuitable", "broken.dcm": "error"}
+        "chest.dcm": "ok",
+        "extremity.dcm": "unsuitable",
+        "rgb.dcm": "unsuitable",
+        "broken.dcm": "error",
+    }
     assert "truncated DICOM" in _reason(by_predict["broken.dcm"]) and by_predict["chest.dcm"]["probability"]
     chest = by_predict["chest.dcm"]
     if not chest["ctr"]:

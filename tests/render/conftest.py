@@ -34,7 +34,9 @@ def nih_xray(path: Path = CARDIOMEGALY_PNG, metadata: XRayMetadata = PATIENT) ->
     return XRay(pixels=(gray / 255.0).astype(np.float32), source=path, metadata=metadata)
 
 
-def peaked_attention(peak: tuple[int, int] = (4, 3), low: float = 0.001, high: float = 0.08, size: int = 7) -> np.ndarray:
+def peaked_attention(
+    peak: tuple[int, int] = (4, 3), low: float = 0.001, high: float = 0.08, size: int = 7
+) -> np.ndarray:
     """A (size, size) map at ``low`` everywhere except ``high`` at ``peak``, as a trained AMM might give."""
     attention = np.full((size, size), low, dtype=np.float32)
     attention[peak] = high
@@ -53,7 +55,9 @@ def make_prediction(probability: float = 0.873, attention: np.ndarray | None = N
         intended_use="research",
     )
     fields.update(kwargs)
-    return Prediction(probability=probability, attention=peaked_attention() if attention is None else attention, **fields)
+    return Prediction(
+        probability=probability, attention=peaked_attention() if attention is None else attention, **fields
+    )
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ def render_module() -> str:
     for name in CV2_NAMES:
         text = cv2_lut(name).tobytes().hex()
         lines.append(f'    "{name}": (')
-        lines += [f'        "{text[i:i + _HEX_PER_LINE]}"' for i in range(0, len(text), _HEX_PER_LINE)]
+        lines += [f'        "{text[i : i + _HEX_PER_LINE]}"' for i in range(0, len(text), _HEX_PER_LINE)]
         lines.append("    ),")
     lines.append("}")
     return "\n".join(lines) + "\n"

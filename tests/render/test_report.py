@@ -26,7 +26,15 @@ from cardioview.render.report_content import (
 from tests.render.conftest import CARDIOMEGALY_PNG, PATIENT, make_prediction
 
 CREATED = datetime(2025, 3, 14, 9, 26, tzinfo=timezone(timedelta(hours=1)))
-IDENTIFYING = (PATIENT.patient_id, PATIENT.sop_instance_uid, "M\u00dcLLER", "JOS\u00c9", "00000001_000", "20240131", "2024-01-31")
+IDENTIFYING = (
+    PATIENT.patient_id,
+    PATIENT.sop_instance_uid,
+    "M\u00dcLLER",
+    "JOS\u00c9",
+    "00000001_000",
+    "20240131",
+    "2024-01-31",
+)
 
 
 def texts(lines):
@@ -229,8 +237,16 @@ def test_report_prints_a_changed_threshold_beside_the_default_and_the_display_us
     from cardioview.render.report_content import ReportOptions, report_lines
 
     xray = load(get_testdata_file("RG1_UNCR.dcm"))
-    prediction = Prediction(probability=0.7, attention=np.full((7, 7), 0.5, np.float32), threshold=0.6,
-                            model_id="m@1", backend="onnxruntime", device="CPU", elapsed_ms=1.0, input_size=(224, 224))
+    prediction = Prediction(
+        probability=0.7,
+        attention=np.full((7, 7), 0.5, np.float32),
+        threshold=0.6,
+        model_id="m@1",
+        backend="onnxruntime",
+        device="CPU",
+        elapsed_ms=1.0,
+        input_size=(224, 224),
+    )
     ctr = CardiothoracicRatio.from_calipers(Caliper(600, 1100, 1200), Caliper(200, 1600, 1100))
     options = ReportOptions(default_threshold=0.463, window="window W 1200 / L 600", invert=True, ctr=ctr)
     texts = [line.text for line in report_lines(xray, prediction, options)]
@@ -243,5 +259,6 @@ def test_report_prints_a_changed_threshold_beside_the_default_and_the_display_us
     assert "Calipers on the X-ray: heart 125 mm in blue, thorax 350 mm in yellow" in texts_mm
     at_default = ReportOptions(default_threshold=0.6, operating_point={"sensitivity": 0.8, "specificity": 0.7})
     texts = [line.text for line in report_lines(xray, prediction, at_default)]
-    assert ("POSITIVE for cardiomegaly at threshold 0.600 (model default; validation sensitivity 0.80, "
-            "specificity 0.70)") in texts
+    assert (
+        "POSITIVE for cardiomegaly at threshold 0.600 (model default; validation sensitivity 0.80, specificity 0.70)"
+    ) in texts

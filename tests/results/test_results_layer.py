@@ -77,14 +77,30 @@ def test_one_naming_rule_shortens_every_output_of_a_long_name_alike(predictor, t
     long_name = tmp_path / ("chest_" + "x" * 230 + ".dcm")
     shutil.copy(CHEST, long_name)
     out = tmp_path / "out"
-    assert main(["predict", str(long_name), "--out", str(out), "--weights", str(predictor.bundle.root),
-                 "--dicom-out", str(out / "dicom"), "--attention-out", str(out / "att")]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                str(long_name),
+                "--out",
+                str(out),
+                "--weights",
+                str(predictor.bundle.root),
+                "--dicom-out",
+                str(out / "dicom"),
+                "--attention-out",
+                str(out / "att"),
+            ]
+        )
+        == 0
+    )
     stem = OutputNames().stem(long_name)
     assert len(os.fsencode(stem)) <= STEM_LIMIT and stem.startswith("chest_x")
     assert [p.name for p in out.glob("*.png")] == [f"{stem}.png"]
     assert [p.name for p in (out / "att").iterdir()] == [f"{stem}.npy"]
     assert sorted(p.name for p in (out / "dicom").iterdir()) == sorted(
-        f"{stem}_{kind}.dcm" for kind in ("sc", "sr", "seg") if kind != "seg" or (ANATOMY / "manifest.json").is_file())
+        f"{stem}_{kind}.dcm" for kind in ("sc", "sr", "seg") if kind != "seg" or (ANATOMY / "manifest.json").is_file()
+    )
     assert OutputNames(deidentify=True).stem(long_name, 7) == "report_0007"
     assert OutputNames(True, "cardioview_result", digits=3).stem(long_name) == "cardioview_result"
 

@@ -7,17 +7,34 @@ from pathlib import Path
 
 from cardioview.training.classifier.data import read_labels_csv
 
-HEADER = ("Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
-          "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]\n")
+HEADER = (
+    "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
+    "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]\n"
+)
 
 # name, findings, patient; test patients 7-8 follow NIH's patient-wise official split
-ROWS = [(f"{p:08d}_{k:03d}.png", f, p) for p, k, f in [
-    (1, 0, "Cardiomegaly"), (1, 1, "Cardiomegaly|Effusion"), (2, 0, "No Finding"), (2, 1, "Effusion"),
-    (3, 0, "No Finding"), (3, 1, "No Finding"), (4, 0, "Cardiomegaly"), (4, 1, "No Finding"),
-    (5, 0, "Cardiomegaly|Edema"), (5, 1, "No Finding"), (6, 0, "No Finding"), (6, 1, "Cardiomegaly"),
-    (7, 0, "Cardiomegaly"), (7, 1, "No Finding"), (8, 0, "No Finding"), (8, 1, "Cardiomegaly"),
-    (9, 0, "Atelectasis"),
-]]
+ROWS = [
+    (f"{p:08d}_{k:03d}.png", f, p)
+    for p, k, f in [
+        (1, 0, "Cardiomegaly"),
+        (1, 1, "Cardiomegaly|Effusion"),
+        (2, 0, "No Finding"),
+        (2, 1, "Effusion"),
+        (3, 0, "No Finding"),
+        (3, 1, "No Finding"),
+        (4, 0, "Cardiomegaly"),
+        (4, 1, "No Finding"),
+        (5, 0, "Cardiomegaly|Edema"),
+        (5, 1, "No Finding"),
+        (6, 0, "No Finding"),
+        (6, 1, "Cardiomegaly"),
+        (7, 0, "Cardiomegaly"),
+        (7, 1, "No Finding"),
+        (8, 0, "No Finding"),
+        (8, 1, "Cardiomegaly"),
+        (9, 0, "Atelectasis"),
+    ]
+]
 MISSING = "00000009_000.png"  # listed but not on disk, as in a partial download
 
 

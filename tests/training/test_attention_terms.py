@@ -28,7 +28,9 @@ def test_entropy_is_one_for_a_flat_map_and_near_zero_for_a_single_peak():
 
 def test_total_variation_is_zero_for_a_flat_map_and_large_for_speckle():
     flat, peak, checker = _maps()
-    blob = torch.exp(-((torch.arange(7.0) - 3) ** 2).view(1, 1, 7, 1) / 4 - ((torch.arange(7.0) - 3) ** 2).view(1, 1, 1, 7) / 4)
+    blob = torch.exp(
+        -((torch.arange(7.0) - 3) ** 2).view(1, 1, 7, 1) / 4 - ((torch.arange(7.0) - 3) ** 2).view(1, 1, 1, 7) / 4
+    )
     assert total_variation(flat).item() == pytest.approx(0.0, abs=1e-6)
     assert total_variation(checker).item() > 2 * total_variation(blob).item() > 0
 
@@ -65,7 +67,9 @@ def test_cli_options_reach_the_config_and_old_run_configs_still_load():
 
     p = argparse.ArgumentParser()
     add_train_arguments(p)
-    cfg = config_from_args(p.parse_args(["--data", ".", "--out", "o", "--attention-entropy", "0.3", "--attention-tv", "0.1"]))
+    cfg = config_from_args(
+        p.parse_args(["--data", ".", "--out", "o", "--attention-entropy", "0.3", "--attention-tv", "0.1"])
+    )
     assert (cfg.attention_entropy, cfg.attention_tv) == (0.3, 0.1)
     paper = config_from_args(p.parse_args(["--data", ".", "--out", "o", "--recipe", "paper", "--attention-tv", "0.1"]))
     assert (paper.attention_entropy, paper.attention_tv, paper.attention_penalty) == (0.0, 0.0, 0.0)

@@ -25,8 +25,9 @@ def _free_port() -> int:
 def _worker(rank: int, world: int, port: int, data: str, out: str, deletion: float) -> None:
     import os
 
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
+    )
     import cardioview.training.classifier.train as train_module
     from cardioview.model.checkpoint import save_tensors
     from cardioview.training.classifier.config import TrainConfig
@@ -40,8 +41,20 @@ def _worker(rank: int, world: int, port: int, data: str, out: str, deletion: flo
         return captured["net"]
 
     train_module.build_network = keep
-    train(TrainConfig(data=Path(data), out=Path(out), input_size=32, low_res_size=0, epochs=1, batch_size=4,
-                      limit=20, threads=1, device="cpu", attention_deletion=deletion))
+    train(
+        TrainConfig(
+            data=Path(data),
+            out=Path(out),
+            input_size=32,
+            low_res_size=0,
+            epochs=1,
+            batch_size=4,
+            limit=20,
+            threads=1,
+            device="cpu",
+            attention_deletion=deletion,
+        )
+    )
     save_tensors(captured["net"], Path(out) / f"rank{rank}.safetensors")
 
 

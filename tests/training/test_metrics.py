@@ -39,7 +39,9 @@ def test_classification_report_matches_sklearn(scored):
         c = r["per_class"][name]
         assert (c["precision"], c["recall"], c["f1"], c["support"]) == pytest.approx((p[k], rc[k], f[k], sup[k]))
     wp, wr, wf, _ = skm.precision_recall_fscore_support(y, pred, average="weighted", zero_division=0)
-    assert (r["weighted_avg"]["precision"], r["weighted_avg"]["recall"], r["weighted_avg"]["f1"]) == pytest.approx((wp, wr, wf))
+    assert (r["weighted_avg"]["precision"], r["weighted_avg"]["recall"], r["weighted_avg"]["f1"]) == pytest.approx(
+        (wp, wr, wf)
+    )
     assert r["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
     assert r["confusion_matrix"]["rows_true_cols_predicted"] == skm.confusion_matrix(y, pred).tolist()
     assert r["sensitivity"] == pytest.approx(skm.recall_score(y, pred))

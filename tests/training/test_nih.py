@@ -17,11 +17,16 @@ def nih_root(tmp_path):
 def test_reads_cardiomegaly_vs_no_finding(nih_root):
     train_val, test = read_nih(nih_root)
     names = {s.path.name: (s.label, s.group) for s in train_val + test}
-    assert names["00000001_001.png"] == (1, "1")        # cardiomegaly with another finding counts
-    assert "00000002_001.png" not in names               # effusion only: neither class
-    assert "00000009_000.png" not in names               # listed but missing on disk
+    assert names["00000001_001.png"] == (1, "1")  # cardiomegaly with another finding counts
+    assert "00000002_001.png" not in names  # effusion only: neither class
+    assert "00000009_000.png" not in names  # listed but missing on disk
     assert names["00000003_000.png"] == (0, "3")
-    assert {s.path.name for s in test} == {"00000007_000.png", "00000007_001.png", "00000008_000.png", "00000008_001.png"}
+    assert {s.path.name for s in test} == {
+        "00000007_000.png",
+        "00000007_001.png",
+        "00000008_000.png",
+        "00000008_001.png",
+    }
     assert len(train_val) == 11
 
 

@@ -58,9 +58,15 @@ def test_choice_prefers_the_simpler_map_when_level():
     assert chosen == "platt"  # the data are Platt-shaped: beta cannot beat it beyond the tolerance
 
 
-@pytest.mark.parametrize("bad", [{"method": "spline"}, {"method": "platt", "slope": "1"},
-                                 {"method": "isotonic", "knots_z": [0, 1], "knots_p": [0.9, 0.1]},
-                                 {"method": "isotonic", "knots_z": [0, 1], "knots_p": [0.1]}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"method": "spline"},
+        {"method": "platt", "slope": "1"},
+        {"method": "isotonic", "knots_z": [0, 1], "knots_p": [0.9, 0.1]},
+        {"method": "isotonic", "knots_z": [0, 1], "knots_p": [0.1]},
+    ],
+)
 def test_manifest_refuses_a_broken_recalibration(tiny_bundle, bad):
     import json
 

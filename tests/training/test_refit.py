@@ -21,8 +21,7 @@ def small_source(tmp_path):
     chosen = [r for r in rows if r["label"] == "1"][:100] + [r for r in rows if r["label"] == "0"][:100]
     data = tmp_path / "data"
     data.mkdir()
-    (data / "labels.csv").write_text("path,label\n" + "".join(
-        f"{CXR128 / r['path']},{r['label']}\n" for r in chosen))
+    (data / "labels.csv").write_text("path,label\n" + "".join(f"{CXR128 / r['path']},{r['label']}\n" for r in chosen))
     boxes = tmp_path / "boxes"
     (boxes / "images").mkdir(parents=True)
     box_rows = list(csv.DictReader(open(SHARED_DATA / "nih-boxes" / "boxes.csv", newline="")))[:12]
@@ -35,8 +34,7 @@ def small_source(tmp_path):
     return data, boxes / "boxes.csv"
 
 
-def test_refit_moves_a_version_1_bundle_to_version_2_with_a_fitted_map(tiny_bundle, small_source, tmp_path,
-                                                                         capsys):
+def test_refit_moves_a_version_1_bundle_to_version_2_with_a_fitted_map(tiny_bundle, small_source, tmp_path, capsys):
     data, boxes = small_source
     bundle = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, bundle)

@@ -59,8 +59,26 @@ def test_paper_recipe_runs_for_real(tmp_path):
 
     data = require_shared_data(CXR128)
     out = tmp_path / "paper"
-    assert main(["train", "--data", str(data), "--out", str(out), "--recipe", "paper", "--limit", "12",
-                 "--epochs", "1", "--threads", "1"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+                "--recipe",
+                "paper",
+                "--limit",
+                "12",
+                "--epochs",
+                "1",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     cfg = json.loads((out / "config.json").read_text())
     assert (cfg["optimizer"], cfg["lr"], cfg["batch_size"], cfg["schedule"]) == ("sgd", 1e-4, 16, "plateau")
     assert cfg["augment"]["hflip"] == 0.5 and cfg["input_size"] == 224 and cfg["low_res_size"] == 0

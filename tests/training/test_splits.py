@@ -20,13 +20,20 @@ from tests.conftest import CXR128, require_shared_data
 def test_noisy_copies_join_one_group_and_strangers_stay_apart():
     rng = np.random.default_rng(0)
     base = [rng.random((64, 64)) for _ in range(5)]
-    images = [b for b in base] + [np.clip(base[0] + rng.normal(0, 0.02, (64, 64)), 0, 1),
-                                  np.clip(base[0] * 0.9 + 0.05, 0, 1)]  # a re-take and a darker copy of image 0
+    images = [b for b in base] + [
+        np.clip(base[0] + rng.normal(0, 0.02, (64, 64)), 0, 1),
+        np.clip(base[0] * 0.9 + 0.05, 0, 1),
+    ]  # a re-take and a darker copy of image 0
     groups = near_duplicate_groups(torch.tensor(np.stack(images), dtype=torch.float32))
     assert groups[0] == groups[5] == groups[6]
     assert len(set(groups[:5])) == 5
-    assert group_stats(groups) == {"images": 7, "groups": 5, "multi_image_groups": 1,
-                                   "images_in_multi_groups": 3, "largest_group": 3}
+    assert group_stats(groups) == {
+        "images": 7,
+        "groups": 5,
+        "multi_image_groups": 1,
+        "images_in_multi_groups": 3,
+        "largest_group": 3,
+    }
 
 
 def _samples(n_groups=60, seed=0):

@@ -30,14 +30,40 @@ def _train_args(*argv):
 def run_dir(tmp_path_factory):
     data = require_shared_data(CXR128)
     out = tmp_path_factory.mktemp("train") / "run"
-    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 64, "--low-res-size", 32,
-                       "--low-res-fraction", 0.5, "--epochs", 2, "--batch-size", 6, "--threads", 1)
+    args = _train_args(
+        "--data",
+        data,
+        "--out",
+        out,
+        "--limit",
+        24,
+        "--input-size",
+        64,
+        "--low-res-size",
+        32,
+        "--low-res-fraction",
+        0.5,
+        "--epochs",
+        2,
+        "--batch-size",
+        6,
+        "--threads",
+        1,
+    )
     assert run_train(args) == 0
     return out
 
 
 def test_training_writes_checkpoints_split_and_epoch_log(run_dir):
-    for name in ("best.safetensors", "last.safetensors", "state.json", "config.json", "train.csv", "val.csv", "test.csv"):
+    for name in (
+        "best.safetensors",
+        "last.safetensors",
+        "state.json",
+        "config.json",
+        "train.csv",
+        "val.csv",
+        "test.csv",
+    ):
         assert (run_dir / name).is_file(), name
     rows = list(csv.DictReader(open(run_dir / "epochs.csv")))
     assert [r["train_size"] for r in rows] == ["32", "64"]  # progressive resizing, then the input size
@@ -109,11 +135,45 @@ def test_evaluate_writes_report_matching_predictor(bundle, run_dir, tmp_path):
 def test_nih_layout_trains_and_evaluates(tmp_path, tiny_bundle, capsys):
     root = build_nih_fixture(tmp_path / "nih", require_shared_data(CXR128))
     out = tmp_path / "run"
-    assert main(["train", "--data", str(root), "--out", str(out), "--input-size", "32", "--low-res-size", "0",
-                 "--epochs", "1", "--batch-size", "4", "--threads", "1"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(root),
+                "--out",
+                str(out),
+                "--input-size",
+                "32",
+                "--low-res-size",
+                "0",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "4",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert {r["path"].rsplit("/", 1)[1][:8] for r in csv.DictReader(open(out / "test.csv"))} == {"00000007", "00000008"}
-    assert main(["evaluate", "--weights", str(tiny_bundle), "--data", str(root), "--out", str(tmp_path / "eval"),
-                 "--bootstrap", "50"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--weights",
+                str(tiny_bundle),
+                "--data",
+                str(root),
+                "--out",
+                str(tmp_path / "eval"),
+                "--bootstrap",
+                "50",
+            ]
+        )
+        == 0
+    )
     assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["images"] == 4
     assert "weighted avg" in capsys.readouterr().out
 
@@ -134,8 +194,23 @@ def test_compare_scores_both_bundles_on_the_same_images(bundle, tiny_bundle, run
 
     labels = run_dir / "test.csv"
     out = tmp_path / "cmp"
-    assert main(["compare", "--weights", str(bundle), str(tiny_bundle), "--labels", str(labels),
-                 "--out", str(out), "--bootstrap", "50"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--weights",
+                str(bundle),
+                str(tiny_bundle),
+                "--labels",
+                str(labels),
+                "--out",
+                str(out),
+                "--bootstrap",
+                "50",
+            ]
+        )
+        == 0
+    )
     for name in COMPARE_FILES:
         assert (out / name).stat().st_size > 0
     result = json.loads((out / "comparison.json").read_text())
@@ -151,8 +226,9 @@ def test_compare_scores_both_bundles_on_the_same_images(bundle, tiny_bundle, run
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert result["models"][0]["auroc"] == pytest.approx(manifest["evaluation"]["auroc"], abs=1e-6)
     assert "paired 95% CI" in capsys.readouterr().out
-    assert main(["compare", "--weights", str(bundle), str(tiny_bundle), "--labels", str(labels),
-                 "--out", str(out)]) == 2  # an earlier comparison is never overwritten silently
+    assert (
+        main(["compare", "--weights", str(bundle), str(tiny_bundle), "--labels", str(labels), "--out", str(out)]) == 2
+    )  # an earlier comparison is never overwritten silently
     assert main(["compare", "--weights", str(bundle), "--labels", str(labels), "--out", str(tmp_path / "x")]) == 2
 
 
@@ -166,9 +242,28 @@ def test_bundle_command_writes_the_whole_model_card(run_dir, bundle, tiny_bundle
     notes = tmp_path / "notes.md"
     notes.write_text("# ignored title\n\n## Summary\n\nA smoke bundle.\n\n## Ablation\n\nSame recipe for both.\n")
     dest = tmp_path / "carded"
-    assert main(["bundle", "--run", str(run_dir), "--out", str(dest), "--bootstrap", "20", "--card-notes", str(notes),
-                 "--contact-sheet", str(sheet), "--ablation", str(tmp_path / "cmp"),
-                 "--boxes", str(boxed_folder(tmp_path / "boxed", films=3))]) == 0
+    assert (
+        main(
+            [
+                "bundle",
+                "--run",
+                str(run_dir),
+                "--out",
+                str(dest),
+                "--bootstrap",
+                "20",
+                "--card-notes",
+                str(notes),
+                "--contact-sheet",
+                str(sheet),
+                "--ablation",
+                str(tmp_path / "cmp"),
+                "--boxes",
+                str(boxed_folder(tmp_path / "boxed", films=3)),
+            ]
+        )
+        == 0
+    )
     card = (dest / "MODEL_CARD.md").read_text()
     loc = json.loads((dest / "manifest.json").read_text())["evaluation"]["box_localisation"]
     assert loc["model"]["films"] == 3 and "no box entered the loss" in loc["films_split"]
@@ -201,12 +296,32 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, bundl
 
     assert parse_variant("base:") == ("base", {})
     assert parse_variant("mix=attention_entropy:0.3,attention_bias:-2") == (
-        "mix", {"attention_entropy": 0.3, "attention_bias": -2.0})
+        "mix",
+        {"attention_entropy": 0.3, "attention_bias": -2.0},
+    )
     with pytest.raises(ValueError):
         parse_variant("bad=learning_rate:1")
-    assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "base:",
-                       "--variant", "sharp=attention_entropy:1.0,attention_bias:0", "--epochs", "2",
-                       "--attention-limit", "2", "--threads", "1"]) == 0
+    assert (
+        probe_main(
+            [
+                "--run",
+                str(run_dir),
+                "--out",
+                str(tmp_path),
+                "--variant",
+                "base:",
+                "--variant",
+                "sharp=attention_entropy:1.0,attention_bias:0",
+                "--epochs",
+                "2",
+                "--attention-limit",
+                "2",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     rows = json.loads((tmp_path / "probe.json").read_text())["rows"]
     assert [r["variant"] for r in rows] == ["base", "sharp"]
     assert (tmp_path / "head_sharp.safetensors").is_file() and np.load(tmp_path / "test_attention_base.npy").ndim == 3
@@ -216,8 +331,25 @@ def test_head_probe_retrains_the_head_per_variant_and_measures_it(run_dir, bundl
         assert 0 <= r["attention"]["pointing_rate"] <= 1 and r["val_attention"]["images"] >= 1
     assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "x=nope:1"]) == 2
     cached = (tmp_path / "features.safetensors").stat().st_mtime_ns
-    assert probe_main(["--run", str(run_dir), "--out", str(tmp_path), "--variant", "again:", "--epochs", "1",
-                       "--attention-limit", "1", "--threads", "1"]) == 0
+    assert (
+        probe_main(
+            [
+                "--run",
+                str(run_dir),
+                "--out",
+                str(tmp_path),
+                "--variant",
+                "again:",
+                "--epochs",
+                "1",
+                "--attention-limit",
+                "1",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "features.safetensors").stat().st_mtime_ns == cached  # reused, not recomputed
     # the card's attention-options table is read from probe.json
     import shutil
@@ -233,18 +365,34 @@ def boxed_folder(root, films: int = 4):
     boxes_dir = require_shared_data(SHARED_DATA / "nih-boxes")
     (root / "images").mkdir(parents=True)
     lines = (boxes_dir / "boxes.csv").read_text().splitlines()
-    for line in lines[1:films + 1]:
+    for line in lines[1 : films + 1]:
         name = line.split(",")[0]
         (root / "images" / name).symlink_to(boxes_dir / "images" / name)
-    (root / "boxes.csv").write_text("\n".join(lines[:films + 1]) + "\n")
+    (root / "boxes.csv").write_text("\n".join(lines[: films + 1]) + "\n")
     return root / "boxes.csv"
 
 
 def test_evaluate_reads_a_boxed_film_folder_and_prints_the_central_baseline(tmp_path, tiny_bundle, capsys):
     """--boxes with a boxes.csv beside its films: scored on those films, model beside the central blob."""
     boxes = boxed_folder(tmp_path / "boxed")
-    assert main(["evaluate", "--weights", str(tiny_bundle), "--labels", str(NIH1024 / "labels.csv"),
-                 "--boxes", str(boxes), "--out", str(tmp_path / "eval"), "--bootstrap", "0"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--weights",
+                str(tiny_bundle),
+                "--labels",
+                str(NIH1024 / "labels.csv"),
+                "--boxes",
+                str(boxes),
+                "--out",
+                str(tmp_path / "eval"),
+                "--bootstrap",
+                "0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "central_blob" in out and "4 films" in out
     loc = json.loads((tmp_path / "eval" / "metrics.json").read_text())["localisation"]
@@ -259,9 +407,30 @@ def test_anatomy_guided_run_with_weight_average_resumes(tmp_path):
 
     data = require_shared_data(CXR128)
     out = tmp_path / "anat"
-    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 64, "--low-res-size", 0,
-                       "--epochs", 1, "--batch-size", 6, "--threads", 1, "--output-stride", 16,
-                       "--attention-anatomy", 1.0, "--ema-decay", 0.9)
+    args = _train_args(
+        "--data",
+        data,
+        "--out",
+        out,
+        "--limit",
+        24,
+        "--input-size",
+        64,
+        "--low-res-size",
+        0,
+        "--epochs",
+        1,
+        "--batch-size",
+        6,
+        "--threads",
+        1,
+        "--output-stride",
+        16,
+        "--attention-anatomy",
+        1.0,
+        "--ema-decay",
+        0.9,
+    )
     assert run_train(args) == 0
     for name in ("heart_masks.safetensors", "last_ema.safetensors", "best.safetensors"):
         assert (out / name).is_file(), name
@@ -288,9 +457,30 @@ def test_fine_tuning_with_the_deletion_term_starts_from_the_given_weights(run_di
 
     data = require_shared_data(CXR128)
     out = tmp_path / "fine"
-    args = _train_args("--data", data, "--out", out, "--limit", 24, "--input-size", 64, "--low-res-size", 0,
-                       "--epochs", 1, "--batch-size", 6, "--threads", 1, "--lr", 1e-12,
-                       "--attention-deletion", 1.0, "--init-weights", bundle)
+    args = _train_args(
+        "--data",
+        data,
+        "--out",
+        out,
+        "--limit",
+        24,
+        "--input-size",
+        64,
+        "--low-res-size",
+        0,
+        "--epochs",
+        1,
+        "--batch-size",
+        6,
+        "--threads",
+        1,
+        "--lr",
+        1e-12,
+        "--attention-deletion",
+        1.0,
+        "--init-weights",
+        bundle,
+    )
     assert run_train(args) == 0
     rows = list(csv.DictReader(open(out / "epochs.csv")))
     assert float(rows[0]["deletion_loss"]) > 0
@@ -299,6 +489,22 @@ def test_fine_tuning_with_the_deletion_term_starts_from_the_given_weights(run_di
     key = "head.conv4.weight"  # an LR of 1e-12 leaves the bundle's weights where they were
     assert torch_equal(after[key], start[key].half())
     # a bundle of another network is refused with a message, not a traceback
-    other = _train_args("--data", data, "--out", tmp_path / "other", "--limit", 24, "--input-size", 64,
-                        "--low-res-size", 0, "--epochs", 1, "--head", "gap", "--init-weights", bundle)
+    other = _train_args(
+        "--data",
+        data,
+        "--out",
+        tmp_path / "other",
+        "--limit",
+        24,
+        "--input-size",
+        64,
+        "--low-res-size",
+        0,
+        "--epochs",
+        1,
+        "--head",
+        "gap",
+        "--init-weights",
+        bundle,
+    )
     assert run_train(other) == 2

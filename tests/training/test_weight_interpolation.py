@@ -23,9 +23,14 @@ def run(tmp_path_factory):
         pytest.skip("the shipped weights/cxa_dense121 is absent")
     manifest = json.loads((SHIPPED / "manifest.json").read_text())
     out = tmp_path_factory.mktemp("run")
-    cfg = TrainConfig(data=CXR128, out=out, head=manifest["architecture"]["head"],
-                      output_stride=manifest["architecture"]["output_stride"],
-                      input_size=manifest["preprocessing"]["input_size"], low_res_size=0)
+    cfg = TrainConfig(
+        data=CXR128,
+        out=out,
+        head=manifest["architecture"]["head"],
+        output_stride=manifest["architecture"]["output_stride"],
+        input_size=manifest["preprocessing"]["input_size"],
+        low_res_size=0,
+    )
     (out / "config.json").write_text(json.dumps(cfg.to_dict()))
     samples = read_labels_csv(CXR128 / "labels.csv")
     val = [s for s in samples if s.label == 1][:20] + [s for s in samples if s.label == 0][:20]
@@ -55,7 +60,9 @@ def test_interpolation_is_linear_keeps_integer_buffers_and_refuses_other_tensors
 
 
 def test_cli_prints_a_line_per_alpha_and_names_a_missing_file(run, tmp_path, capsys):
-    assert main(["--run", str(run), "--from", str(SHIPPED), "--to", str(SHIPPED), "--alphas", "1", "--limit", "10"]) == 0
+    assert (
+        main(["--run", str(run), "--from", str(SHIPPED), "--to", str(SHIPPED), "--alphas", "1", "--limit", "10"]) == 0
+    )
     assert "val alpha 1.00: AUROC" in capsys.readouterr().out
     assert main(["--run", str(run), "--from", str(SHIPPED), "--to", str(tmp_path / "none.safetensors")]) == 2
     assert "none.safetensors" in capsys.readouterr().err

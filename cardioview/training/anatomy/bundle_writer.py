@@ -17,9 +17,11 @@ from cardioview.model.anatomy_export import export_onnx
 from cardioview.model.segmenter import CHANNELS, build_segmenter, count_parameters
 from cardioview.training.anatomy.train import AnatomyConfig
 
-INTENDED_USE = ("Research and decision support only: outlines the heart and lungs on a frontal adult chest "
-                "radiograph and measures the cardiothoracic ratio for a radiologist to check and adjust. "
-                "Not a medical device; not for lateral, paediatric or non-chest images.")
+INTENDED_USE = (
+    "Research and decision support only: outlines the heart and lungs on a frontal adult chest "
+    "radiograph and measures the cardiothoracic ratio for a radiologist to check and adjust. "
+    "Not a medical device; not for lateral, paediatric or non-chest images."
+)
 
 
 def write_bundle(run: Path, out: Path, figures: dict | None = None) -> Path:
@@ -29,8 +31,10 @@ def write_bundle(run: Path, out: Path, figures: dict | None = None) -> Path:
     model.load_state_dict(load_file(str(run / "best.safetensors")))
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.state_dict().items()},
-              str(out / SAFETENSORS))
+    save_file(
+        {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.state_dict().items()},
+        str(out / SAFETENSORS),
+    )
     export_onnx(model, out / ONNX, cfg.input_size)
     best = json.loads((run / "best.json").read_text())
     epochs = (run / "epochs.csv").read_text().strip().splitlines()
@@ -41,9 +45,11 @@ def write_bundle(run: Path, out: Path, figures: dict | None = None) -> Path:
         "parameters": count_parameters(model),
         "preprocessing": cfg.spec.to_dict(),
         "mask_threshold": 0.5,
-        "onnx": {"input": "image float32 (N, 1, H, W), H, W multiples of 16",
-                 "output": "masks float32 (N, 3, H, W) sigmoid, channels " + ", ".join(CHANNELS),
-                 "weights": "fp16 initialisers cast to fp32 at load"},
+        "onnx": {
+            "input": "image float32 (N, 1, H, W), H, W multiples of 16",
+            "output": "masks float32 (N, 3, H, W) sigmoid, channels " + ", ".join(CHANNELS),
+            "weights": "fp16 initialisers cast to fp32 at load",
+        },
         "safetensors_dtype": "float16",
         "intended_use": "research",
         "intended_use_text": INTENDED_USE,
@@ -53,7 +59,8 @@ def write_bundle(run: Path, out: Path, figures: dict | None = None) -> Path:
             "split_seed": cfg.seed,
             "test_images": json.loads((run / "split.json").read_text())["test"],
             "config": {k: v for k, v in cfg.__dict__.items() if k not in ("data", "out")},
-            "epochs": len(epochs) - 1, "best_epoch": best["epoch"],
+            "epochs": len(epochs) - 1,
+            "best_epoch": best["epoch"],
             "validation_dice": {"heart": best["heart"], "lungs": best["lungs"]},
         },
         "figures": figures or {},

@@ -19,8 +19,10 @@ def _ci(d: dict, key: str = "mean", digits: int = 3) -> str:
 
 
 def _agreement(a: dict) -> str:
-    return (f"MAE {_ci(a, 'mae', 4)}, bias {_ci(a, 'bias', 4)}, 95% limits of agreement "
-            f"{a['loa95'][0]:+.4f} to {a['loa95'][1]:+.4f} (n={a['n']})")
+    return (
+        f"MAE {_ci(a, 'mae', 4)}, bias {_ci(a, 'bias', 4)}, 95% limits of agreement "
+        f"{a['loa95'][0]:+.4f} to {a['loa95'][1]:+.4f} (n={a['n']})"
+    )
 
 
 def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: str = "") -> str:
@@ -40,7 +42,9 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
         "MB in fp16) alone would exceed the ~10 MB left for the segmenter in the 60 MB weights budget.",
         "- Outputs 3 sigmoid channels: heart, right lung (image left), left lung (image right); threshold 0.5; largest "
         "blob each.",
-        f"- Input: {cfg['input_size']} px, preprocessing shared with the classifier: " + "; ".join(manifest["preprocessing"]["steps"]) + ".",
+        f"- Input: {cfg['input_size']} px, preprocessing shared with the classifier: "
+        + "; ".join(manifest["preprocessing"]["steps"])
+        + ".",
         "- Files: model.safetensors (fp16), model.onnx (fp16 initialisers cast to fp32 at load, ONNX Runtime), "
         "manifest.json (sha256 of both).",
         "",
@@ -50,8 +54,9 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
         "- Extended Wingspan CTR set (Dong et al., MICCAI 2018), MIT licence: 169 films with masks, 131 with a "
         "radiologist key-point CTR.",
         f"- Own split, seeded ({t['split_seed']}), stratified by source and by having a key-point CTR: "
-        + ", ".join(f"{k} {v}" for k, v in t["split"].items()) + " (listed in the manifest as test_images and in the "
-                                                                 "run's split.json).",
+        + ", ".join(f"{k} {v}" for k, v in t["split"].items())
+        + " (listed in the manifest as test_images and in the "
+        "run's split.json).",
         "",
         "## Recipe",
         f"- AdamW lr {cfg['lr']}, weight decay {cfg['weight_decay']}, batch {cfg['batch_size']}, warm-up + cosine over "
@@ -81,12 +86,12 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
         "(bias -0.0122), so the extreme-to-extreme definition is used. Calipers are drawn on the widest row of each "
         "structure.",
         "",
-        "Quality check before a CTR is shown: lateral views none; each lung ≥1.5% of the image (else \"lungs not "
-        "found\"), heart "
-        "≥1% (\"heart not found\"), the smaller lung ≥35% of the larger and each lung's inner edge beside the heart "
-        "(else \"lungs not found\"); heart ≤30%, lungs ≤40%, ≥60% of each structure in its largest blob, right lung – "
+        'Quality check before a CTR is shown: lateral views none; each lung ≥1.5% of the image (else "lungs not '
+        'found"), heart '
+        '≥1% ("heart not found"), the smaller lung ≥35% of the larger and each lung\'s inner edge beside the heart '
+        '(else "lungs not found"); heart ≤30%, lungs ≤40%, ≥60% of each structure in its largest blob, right lung – '
         "heart – left "
-        "lung in that order left to right, heart not above the lungs (else \"not a frontal chest film\"); CTR within "
+        'lung in that order left to right, heart not above the lungs (else "not a frontal chest film"); CTR within '
         "0.25–0.90. "
         "AP films get the CTR with the warning that AP magnifies the heart. On the ground-truth masks of all 416 "
         "JSRT/Wingspan films "
@@ -103,16 +108,29 @@ def render(manifest: dict, fusion: dict | None, benchmark: str | None, notes: st
             f"{_ci(seg['right_lung_dice'])}, left lung {_ci(seg['left_lung_dice'])}",
         ]
         if "ctr_vs_keypoint" in seg:
-            lines.append("- CTR vs radiologist key-point CTR (Wingspan test films): "
-                         f"{_agreement(seg['ctr_vs_keypoint'])} (target MAE ≤ 0.025)")
-            lines.append("- Same films, CTR from the ground-truth masks vs key-point: "
-                         f"{_agreement(seg['gt_mask_ctr_vs_keypoint'])}")
+            lines.append(
+                "- CTR vs radiologist key-point CTR (Wingspan test films): "
+                f"{_agreement(seg['ctr_vs_keypoint'])} (target MAE ≤ 0.025)"
+            )
+            lines.append(
+                "- Same films, CTR from the ground-truth masks vs key-point: "
+                f"{_agreement(seg['gt_mask_ctr_vs_keypoint'])}"
+            )
         if "ctr_vs_gt_mask" in seg:
-            lines.append("- CTR vs CTR of the ground-truth masks (all test films): "
-                         f"{_agreement(seg['ctr_vs_gt_mask'])}")
-        lines.append(f"- Quality check refused {len(seg['qc_failed'])} of {n} test films"
-                     + (": " + "; ".join(f"{q['image']} ({q['reason']})" for q in seg["qc_failed"]) if seg["qc_failed"] else "."))
-        lines += ["", "Bland-Altman plot of the automatic vs key-point CTR:", "", "![Bland-Altman](bland_altman.png)", ""]
+            lines.append(
+                f"- CTR vs CTR of the ground-truth masks (all test films): {_agreement(seg['ctr_vs_gt_mask'])}"
+            )
+        lines.append(
+            f"- Quality check refused {len(seg['qc_failed'])} of {n} test films"
+            + (": " + "; ".join(f"{q['image']} ({q['reason']})" for q in seg["qc_failed"]) if seg["qc_failed"] else ".")
+        )
+        lines += [
+            "",
+            "Bland-Altman plot of the automatic vs key-point CTR:",
+            "",
+            "![Bland-Altman](bland_altman.png)",
+            "",
+        ]
     if boxes:
         lines += [
             "## On NIH films (../shared/data/nih-boxes, 96 films with a radiologist Cardiomegaly box)",
@@ -172,8 +190,12 @@ def main(argv=None) -> int:
     p.add_argument("--notes", type=Path)
     a = p.parse_args(argv)
     manifest = json.loads((a.bundle / "manifest.json").read_text())
-    text = render(manifest, json.loads(a.fusion.read_text()) if a.fusion else None,
-                  a.benchmark.read_text() if a.benchmark else None, a.notes.read_text() if a.notes else "")
+    text = render(
+        manifest,
+        json.loads(a.fusion.read_text()) if a.fusion else None,
+        a.benchmark.read_text() if a.benchmark else None,
+        a.notes.read_text() if a.notes else "",
+    )
     atomic_write_text(a.bundle / "MODEL_CARD.md", text, overwrite=True)
     print(a.bundle / "MODEL_CARD.md")
     return 0

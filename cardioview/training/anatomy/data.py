@@ -77,8 +77,8 @@ def split(items: list[Item], seed: int, fractions=(0.7, 0.1, 0.2)) -> dict[str, 
         n_val = round(len(keys) * fractions[1])
         n_test = round(len(keys) * fractions[2])
         out["test"] += keys[:n_test]
-        out["val"] += keys[n_test:n_test + n_val]
-        out["train"] += keys[n_test + n_val:]
+        out["val"] += keys[n_test : n_test + n_val]
+        out["train"] += keys[n_test + n_val :]
     return {k: sorted(v) for k, v in out.items()}
 
 

@@ -36,14 +36,22 @@ def evaluate_items(runner: AnatomyRunner, items, ctr_override: dict[str, float] 
         res = assess(heart, right, left, shares=shares)
         gt = measure_ctr(*truth)
         ref = (ctr_override or {}).get(it.name, it.ctr)
-        rows.append({
-            "image": it.key, "heart_dice": dice(res.heart, truth[0]),
-            "lungs_dice": dice(res.lungs, truth[1] | truth[2]),
-            "right_lung_dice": dice(res.right_lung, truth[1]), "left_lung_dice": dice(res.left_lung, truth[2]),
-            "ctr": res.ctr, "qc_reason": res.reason, "gt_mask_ctr": None if gt is None else gt.ratio,
-            "keypoint_ctr": ref,
-            "_pred": (res.heart, res.right_lung, res.left_lung), "_truth": tuple(truth), "_gray": gray,
-        })
+        rows.append(
+            {
+                "image": it.key,
+                "heart_dice": dice(res.heart, truth[0]),
+                "lungs_dice": dice(res.lungs, truth[1] | truth[2]),
+                "right_lung_dice": dice(res.right_lung, truth[1]),
+                "left_lung_dice": dice(res.left_lung, truth[2]),
+                "ctr": res.ctr,
+                "qc_reason": res.reason,
+                "gt_mask_ctr": None if gt is None else gt.ratio,
+                "keypoint_ctr": ref,
+                "_pred": (res.heart, res.right_lung, res.left_lung),
+                "_truth": tuple(truth),
+                "_gray": gray,
+            }
+        )
     return rows
 
 
@@ -81,22 +89,41 @@ def box_figures(runner: AnatomyRunner, boxes_csv: Path) -> tuple[dict, list[dict
         my, mx = 1024 / res.heart.shape[0], 1024 / res.heart.shape[1]  # the masks may be smaller than the film
         b = bbox(res.heart)
         b = None if b is None else (b[0] * mx, b[1] * my, b[2] * mx, b[3] * my)
-        out.append({"image": r["image"], "view": r.get("view", ""), "iou_heart": iou(b, tuple(box)),
-                    "iou_central": iou(central, tuple(box)), "ctr": res.ctr, "qc_reason": res.reason})
+        out.append(
+            {
+                "image": r["image"],
+                "view": r.get("view", ""),
+                "iou_heart": iou(b, tuple(box)),
+                "iou_central": iou(central, tuple(box)),
+                "ctr": res.ctr,
+                "qc_reason": res.reason,
+            }
+        )
         truth = np.zeros(xray.shape, bool)  # the radiologist box, drawn in yellow
         x0, y0 = int(box[0] / sx), int(box[1] / sy)
-        truth[y0:int((box[1] + box[3]) / sy), x0:int((box[0] + box[2]) / sx)] = True
+        truth[y0 : int((box[1] + box[3]) / sy), x0 : int((box[0] + box[2]) / sx)] = True
         masks = tuple(res.at_image_size(m) for m in (res.heart, res.right_lung, res.left_lung))
         pictures.append((out[-1]["iou_heart"], xray, masks, truth, out[-1]))
-    figs = {"n": len(out), "central_box": [round(v, 1) for v in central],
-            "heart_box_iou": summary([o["iou_heart"] for o in out]),
-            "central_box_iou": summary([o["iou_central"] for o in out]),
-            "qc_failed": sum(o["ctr"] is None for o in out)}
+    figs = {
+        "n": len(out),
+        "central_box": [round(v, 1) for v in central],
+        "heart_box_iou": summary([o["iou_heart"] for o in out]),
+        "central_box_iou": summary([o["iou_central"] for o in out]),
+        "qc_failed": sum(o["ctr"] is None for o in out),
+    }
     worst = sorted(pictures, key=lambda t: t[0])[:8]
-    figs["_sheet"] = sheet([case_figure(to_uint8(x.pixels), m, (t,), f"{o['image']} {o['view']} IoU "
-                                                                     f"{o['iou_heart']:.2f} "
-                                        + (f"CTR {o['ctr']:.2f}" if o["ctr"] else o["qc_reason"][:24]))
-                            for _, x, m, t, o in worst])
+    figs["_sheet"] = sheet(
+        [
+            case_figure(
+                to_uint8(x.pixels),
+                m,
+                (t,),
+                f"{o['image']} {o['view']} IoU "
+                f"{o['iou_heart']:.2f} " + (f"CTR {o['ctr']:.2f}" if o["ctr"] else o["qc_reason"][:24]),
+            )
+            for _, x, m, t, o in worst
+        ]
+    )
     return figs, out
 
 
@@ -104,13 +131,23 @@ def write_pictures(rows: list[dict], out: Path, worst: int = 8) -> dict:
     paths = {}
     with_ref = [r for r in rows if r["keypoint_ctr"] is not None and r["ctr"] is not None]
     if len(with_ref) >= 2:
-        save_png(out / "bland_altman.png", bland_altman_figure([r["ctr"] for r in with_ref], [r["keypoint_ctr"] for r in with_ref]), overwrite=True)
+        save_png(
+            out / "bland_altman.png",
+            bland_altman_figure([r["ctr"] for r in with_ref], [r["keypoint_ctr"] for r in with_ref]),
+            overwrite=True,
+        )
         paths["bland_altman"] = "bland_altman.png"
     ranked = sorted(rows, key=lambda r: min(r["heart_dice"], r["lungs_dice"]))[:worst]
-    figs = [case_figure(r["_gray"], r["_pred"], r["_truth"],
-                        f"{r['image'].split('/')[0]} heart {r['heart_dice']:.3f} lungs {r['lungs_dice']:.3f}"
-                        + (f" CTR {r['ctr']:.3f}/{r['keypoint_ctr']:.3f}" if r["ctr"] and r["keypoint_ctr"] else ""))
-            for r in ranked]
+    figs = [
+        case_figure(
+            r["_gray"],
+            r["_pred"],
+            r["_truth"],
+            f"{r['image'].split('/')[0]} heart {r['heart_dice']:.3f} lungs {r['lungs_dice']:.3f}"
+            + (f" CTR {r['ctr']:.3f}/{r['keypoint_ctr']:.3f}" if r["ctr"] and r["keypoint_ctr"] else ""),
+        )
+        for r in ranked
+    ]
     save_png(out / "failure_cases.png", sheet(figs), overwrite=True)
     paths["failure_cases"] = "failure_cases.png"
     return paths

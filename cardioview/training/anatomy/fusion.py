@@ -29,7 +29,9 @@ def score(rows: list[dict], predictor: Predictor, runner: AnatomyRunner) -> list
         xray = load(r["path"])
         p = predictor.predict(xray).probability
         res = runner.segment(xray)  # the CTR exactly as the viewer shows it
-        out.append({"path": r["path"], "label": int(r["label"]), "probability": p, "ctr": res.ctr, "reason": res.reason})
+        out.append(
+            {"path": r["path"], "label": int(r["label"]), "probability": p, "ctr": res.ctr, "reason": res.reason}
+        )
     return out
 
 
@@ -56,9 +58,18 @@ def figures(val: list[dict], test: list[dict]) -> dict:
     return {
         "ctr_missing_filled_with": fill,
         "qc_failed": {"val": sum(r["ctr"] is None for r in val), "test": sum(r["ctr"] is None for r in test)},
-        "val": {"n": len(val), "classifier": fig(yv, xv[:, 0]), "ctr": fig(yv, xv[:, 1]), "fusion_5fold_cv": fig(yv, cv)},
+        "val": {
+            "n": len(val),
+            "classifier": fig(yv, xv[:, 0]),
+            "ctr": fig(yv, xv[:, 1]),
+            "fusion_5fold_cv": fig(yv, cv),
+        },
         "test": {"n": len(test), "classifier": fig(yt, xt[:, 0]), "ctr": fig(yt, xt[:, 1]), "fusion": fig(yt, fused_t)},
-        "fusion_model": {"features": ["logit P(cardiomegaly)", "CTR"], "coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0])},
+        "fusion_model": {
+            "features": ["logit P(cardiomegaly)", "CTR"],
+            "coef": lr.coef_[0].tolist(),
+            "intercept": float(lr.intercept_[0]),
+        },
     }
 
 

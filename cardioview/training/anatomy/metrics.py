@@ -25,7 +25,13 @@ def bootstrap_ci(values, stat=np.mean, n: int = 2000, level: float = 0.95, seed:
 def summary(values) -> dict:
     v = np.asarray(values, float)
     lo, hi = bootstrap_ci(v)
-    return {"mean": float(v.mean()), "ci95": [lo, hi], "median": float(np.median(v)), "min": float(v.min()), "n": int(len(v))}
+    return {
+        "mean": float(v.mean()),
+        "ci95": [lo, hi],
+        "median": float(np.median(v)),
+        "min": float(v.min()),
+        "n": int(len(v)),
+    }
 
 
 def agreement(pred, ref) -> dict:
@@ -35,9 +41,12 @@ def agreement(pred, ref) -> dict:
     sd = float(d.std(ddof=1)) if len(d) > 1 else float("nan")
     return {
         "n": int(len(d)),
-        "mae": float(np.abs(d).mean()), "mae_ci95": list(bootstrap_ci(np.abs(d))),
-        "bias": float(d.mean()), "bias_ci95": list(bootstrap_ci(d)),
-        "sd": sd, "loa95": [float(d.mean() - 1.96 * sd), float(d.mean() + 1.96 * sd)],
+        "mae": float(np.abs(d).mean()),
+        "mae_ci95": list(bootstrap_ci(np.abs(d))),
+        "bias": float(d.mean()),
+        "bias_ci95": list(bootstrap_ci(d)),
+        "sd": sd,
+        "loa95": [float(d.mean() - 1.96 * sd), float(d.mean() + 1.96 * sd)],
     }
 
 

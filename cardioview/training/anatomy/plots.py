@@ -21,13 +21,21 @@ def bland_altman_figure(pred, ref, title: str = "CTR: automatic vs key-point") -
     xr = (min(mean.min(), 0.35) - 0.02, max(mean.max(), 0.75) + 0.02)
     span = max(0.06, np.abs(diff).max() * 1.25, abs(lo) * 1.2, abs(hi) * 1.2)
     yr = (-span, span)
-    px = lambda x, y: (int(x0 + (x - xr[0]) / (xr[1] - xr[0]) * (x1 - x0)), int(y0 - (y - yr[0]) / (yr[1] - yr[0]) * (y0 - y1)))  # noqa: E731
+    px = lambda x, y: (
+        int(x0 + (x - xr[0]) / (xr[1] - xr[0]) * (x1 - x0)),
+        int(y0 - (y - yr[0]) / (yr[1] - yr[0]) * (y0 - y1)),
+    )  # noqa: E731
     cv2.rectangle(img, (x0, y1), (x1, y0), BLACK, 1)
     for t in np.linspace(xr[0], xr[1], 6):
         _text(img, f"{t:.2f}", (px(t, yr[0])[0], y0 + 14), 0.4, center=True)
     for t in np.linspace(yr[0], yr[1], 7):
         _text(img, f"{t:+.3f}", (x0 - 30, px(xr[0], t)[1]), 0.38, center=True)
-    for v, c, name in ((0.0, GRAY, ""), (bias, BLUE, f"bias {bias:+.4f}"), (lo, RED, f"-1.96 SD {lo:+.4f}"), (hi, RED, f"+1.96 SD {hi:+.4f}")):
+    for v, c, name in (
+        (0.0, GRAY, ""),
+        (bias, BLUE, f"bias {bias:+.4f}"),
+        (lo, RED, f"-1.96 SD {lo:+.4f}"),
+        (hi, RED, f"+1.96 SD {hi:+.4f}"),
+    ):
         cv2.line(img, px(xr[0], v), px(xr[1], v), c, 1, cv2.LINE_AA)
         if name:
             _text(img, name, (px(xr[1], v)[0] - 150, px(xr[1], v)[1] - 5), 0.42, c)
@@ -37,7 +45,7 @@ def bland_altman_figure(pred, ref, title: str = "CTR: automatic vs key-point") -
     _text(img, "mean of the two CTRs", ((x0 + x1) / 2, y0 + 40), 0.5, center=True)
     label = np.full((24, 300, 3), 255, np.uint8)
     _text(label, "automatic - key-point", (150, 12), 0.5, center=True)
-    img[(y0 + y1) // 2 - 150:(y0 + y1) // 2 + 150, 2:26] = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    img[(y0 + y1) // 2 - 150 : (y0 + y1) // 2 + 150, 2:26] = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
     return img
 
 
@@ -59,7 +67,7 @@ def case_figure(gray: np.ndarray, pred: tuple, truth: tuple | None, caption: str
     for m, c in zip(pred, (HEART, RIGHT, LEFT)):
         _outline(rgb, rs(m), c)
     out = np.full((rgb.shape[0] + 22, rgb.shape[1], 3), 255, np.uint8)
-    out[:rgb.shape[0]] = rgb
+    out[: rgb.shape[0]] = rgb
     _text(out, caption[:60], (4, rgb.shape[0] + 15), 0.38)
     return out
 
@@ -74,5 +82,5 @@ def sheet(figures: list[np.ndarray], columns: int = 4) -> np.ndarray:
     out = np.full((rows * hh, min(columns, len(figures)) * ww, 3), 255, np.uint8)
     for k, f in enumerate(figures):
         r, c = divmod(k, columns)
-        out[r * hh:r * hh + f.shape[0], c * ww:c * ww + f.shape[1]] = f
+        out[r * hh : r * hh + f.shape[0], c * ww : c * ww + f.shape[1]] = f
     return out

@@ -77,8 +77,8 @@ def _evaluate(model, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     out = []
     with torch.inference_mode():
         for i in range(0, len(x), 16):
-            xb = x[i:i + 16].contiguous(memory_format=torch.channels_last)
-            out.append(dice_scores(model(xb), y[i:i + 16]))
+            xb = x[i : i + 16].contiguous(memory_format=torch.channels_last)
+            out.append(dice_scores(model(xb), y[i : i + 16]))
     model.train()
     return np.concatenate(out)
 
@@ -97,8 +97,13 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
     split_path = out / "split.json"
     if resume and split_path.is_file():
         parts = json.loads(split_path.read_text())
-        cfg = AnatomyConfig(**{**json.loads((out / "config.json").read_text()),
-                               "max_minutes": cfg.max_minutes, "max_epochs": cfg.max_epochs})  # a new budget
+        cfg = AnatomyConfig(
+            **{
+                **json.loads((out / "config.json").read_text()),
+                "max_minutes": cfg.max_minutes,
+                "max_epochs": cfg.max_epochs,
+            }
+        )  # a new budget
     else:
         parts = split(items, cfg.seed)
         split_path.write_text(json.dumps(parts, indent=1))
@@ -107,7 +112,7 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
     train_items = [by_key[k] for k in parts["train"]]
     val_items = [by_key[k] for k in parts["val"]]
     if cfg.limit:
-        train_items, val_items = train_items[:cfg.limit], val_items[:max(2, cfg.limit // 4)]
+        train_items, val_items = train_items[: cfg.limit], val_items[: max(2, cfg.limit // 4)]
     log(f"loading {len(train_items)} train + {len(val_items)} val images at {cfg.input_size} px")
     xt, yt = (torch.from_numpy(a) for a in load_arrays(train_items, cfg.spec))
     xv, yv = (torch.from_numpy(a) for a in load_arrays(val_items, cfg.spec))
@@ -123,8 +128,9 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
         opt.load_state_dict(ck["optim"])
         state = {k: float(ck[k]) for k in ("epoch", "elapsed", "best")}
         log(f"resumed at epoch {int(state['epoch'])}, {state['elapsed'] / 60:.1f} min done")
-    log(f"U-Net base {cfg.base} depth {cfg.depth}: {count_parameters(model):,} parameters; budget {cfg.max_minutes} "
-        "min")
+    log(
+        f"U-Net base {cfg.base} depth {cfg.depth}: {count_parameters(model):,} parameters; budget {cfg.max_minutes} min"
+    )
     aug = AnatomyAugment(**cfg.augment)
     gen = torch.Generator().manual_seed(cfg.seed + int(state["epoch"]))
     budget = cfg.max_minutes * 60
@@ -142,7 +148,7 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
                 frac = (state["elapsed"] + time.monotonic() - t0) / budget
                 for g in opt.param_groups:
                     g["lr"] = lr_at(cfg, frac)
-                idx = order[i:i + cfg.batch_size]
+                idx = order[i : i + cfg.batch_size]
                 xb, yb = augment_batch(xt[idx], yt[idx], aug, gen)
                 logits = model(xb.contiguous(memory_format=torch.channels_last))
                 loss = F.binary_cross_entropy_with_logits(logits, yb) + dice_loss(logits, yb)
@@ -160,14 +166,31 @@ def train(cfg: AnatomyConfig, resume: bool = False, log=print) -> Path:
                 save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "best.safetensors"))
                 (out / "best.json").write_text(json.dumps({"epoch": int(state["epoch"]), **d}))
             rate = len(losses) * cfg.batch_size / max(train_s, 1e-6)
-            w.writerow([int(state["epoch"]), f"{state['elapsed'] / 60:.2f}", f"{opt.param_groups[0]['lr']:.2e}",
-                        f"{np.mean(losses):.4f}", f"{d['heart']:.4f}", f"{d['lungs']:.4f}", f"{rate:.2f}"])
+            w.writerow(
+                [
+                    int(state["epoch"]),
+                    f"{state['elapsed'] / 60:.2f}",
+                    f"{opt.param_groups[0]['lr']:.2e}",
+                    f"{np.mean(losses):.4f}",
+                    f"{d['heart']:.4f}",
+                    f"{d['lungs']:.4f}",
+                    f"{rate:.2f}",
+                ]
+            )
             f.flush()
-            torch.save({"model": model.state_dict(), "optim": opt.state_dict(), **{k: torch.tensor(v) for k, v in state.items()}},
-                       str(last) + ".tmp")
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optim": opt.state_dict(),
+                    **{k: torch.tensor(v) for k, v in state.items()},
+                },
+                str(last) + ".tmp",
+            )
             Path(str(last) + ".tmp").replace(last)
-            log(f"epoch {int(state['epoch'])} {state['elapsed'] / 60:.1f}/{cfg.max_minutes:.0f} min loss "
+            log(
+                f"epoch {int(state['epoch'])} {state['elapsed'] / 60:.1f}/{cfg.max_minutes:.0f} min loss "
                 f"{np.mean(losses):.4f} "
-                f"val Dice heart {d['heart']:.4f} lungs {d['lungs']:.4f} ({rate:.1f} img/s)", )
+                f"val Dice heart {d['heart']:.4f} lungs {d['lungs']:.4f} ({rate:.1f} img/s)",
+            )
     log(f"done: best val {json.loads((out / 'best.json').read_text())}")
     return out

@@ -13,6 +13,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 def add_arguments(p: argparse.ArgumentParser, *_command) -> None:
     from cardioview.training.anatomy.train import AnatomyConfig
+
     d = AnatomyConfig(data="", out="")
     p.add_argument("--data", required=True, help="heart-lung folder (jsrt/ and wingspan/ with png/ and mask/)")
     p.add_argument("--out", required=True, help="run folder (outside the repository), e.g. ~/cardioview-runs/anatomy")
@@ -30,10 +31,21 @@ def add_arguments(p: argparse.ArgumentParser, *_command) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cardioview.training.anatomy.train import AnatomyConfig, train
+
     out = str(Path(args.out).expanduser())
-    cfg = AnatomyConfig(data=str(Path(args.data).expanduser()), out=out, input_size=args.input_size, base=args.base,
-                        batch_size=args.batch_size, lr=args.lr, max_minutes=args.max_minutes,
-                        max_epochs=args.max_epochs, seed=args.seed, threads=args.threads, limit=args.limit)
+    cfg = AnatomyConfig(
+        data=str(Path(args.data).expanduser()),
+        out=out,
+        input_size=args.input_size,
+        base=args.base,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_minutes=args.max_minutes,
+        max_epochs=args.max_epochs,
+        seed=args.seed,
+        threads=args.threads,
+        limit=args.limit,
+    )
     try:
         train(cfg, resume=args.resume, log=lambda m: print(m, flush=True))
     except AnatomyDataError as exc:

@@ -33,8 +33,10 @@ from cardioview.training.evaluation import metrics as m
 from cardioview.training.evaluation.evaluate import attention_report, boxes_report, classification_metrics
 from cardioview.training.evaluation.scoring import load_input, score_samples
 
-INTENDED_USE_TEXT = ("Research and decision support only: not a medical device, not cleared for diagnosis. "
-                     "A radiologist reads every image; the probability and the attention overlay are an aid.")
+INTENDED_USE_TEXT = (
+    "Research and decision support only: not a medical device, not cleared for diagnosis. "
+    "A radiologist reads every image; the probability and the attention overlay are an aid."
+)
 
 
 def _log(msg: str) -> None:
@@ -45,7 +47,9 @@ def fp16_network(run: Path, dest: Path, config: NetworkConfig) -> torch.nn.Modul
     """Write dest/model.safetensors (fp16) from run/best.safetensors and return an fp32 net holding those values."""
     net = build_network(config, init=False)
     load_tensors_into(net, run / "best.safetensors")
-    save_tensors(net, dest / SAFETENSORS, half=True, metadata={"format": "pt", "architecture": json.dumps(config.to_dict())})
+    save_tensors(
+        net, dest / SAFETENSORS, half=True, metadata={"format": "pt", "architecture": json.dumps(config.to_dict())}
+    )
     shipped = build_network(config, init=False)
     load_tensors_into(shipped, dest / SAFETENSORS)
     return shipped.eval()
@@ -60,8 +64,11 @@ def onnx_parity(net: torch.nn.Module, onnx_path: Path, temperature: float, grays
     p_onnx, w_onnx = session.run(None, {"image": x})
     with torch.no_grad():
         p_torch, w_torch = ProbabilityModel(net, temperature).eval()(torch.from_numpy(x))
-    return {"images": len(grays), "max_abs_probability_diff": float(np.abs(p_onnx - p_torch.numpy()).max()),
-            "max_abs_attention_diff": float(np.abs(w_onnx - w_torch.numpy()).max())}
+    return {
+        "images": len(grays),
+        "max_abs_probability_diff": float(np.abs(p_onnx - p_torch.numpy()).max()),
+        "max_abs_attention_diff": float(np.abs(w_onnx - w_torch.numpy()).max()),
+    }
 
 
 def epochs_summary(run: Path) -> list[dict]:
@@ -72,9 +79,17 @@ def epochs_summary(run: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_rule: str = "youden",
-                 attention_limit: int = 0, bootstrap: int = 2000, extra: dict | None = None,
-                 boxes: Path | None = None, signing_key=None) -> dict:
+def build_bundle(
+    run: Path,
+    dest: Path,
+    name: str = "cxa_dense121",
+    threshold_rule: str = "youden",
+    attention_limit: int = 0,
+    bootstrap: int = 2000,
+    extra: dict | None = None,
+    boxes: Path | None = None,
+    signing_key=None,
+) -> dict:
     """Write ``dest`` (model.safetensors, model.onnx, manifest.json) from the run folder; returns the manifest.
 
     Args:
@@ -92,8 +107,13 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
     """
     run, dest = Path(run), Path(dest)
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
-    config = NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias,
-                           output_stride=cfg.output_stride)
+    config = NetworkConfig(
+        backbone=cfg.backbone,
+        head=cfg.head,
+        dropout=cfg.dropout,
+        attention_bias=cfg.attention_bias,
+        output_stride=cfg.output_stride,
+    )
     spec = preprocess_spec(cfg)
     split = read_split(run)
     dest.mkdir(parents=True, exist_ok=True)
@@ -118,14 +138,17 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         test_report = classification_metrics(test.labels, test.probabilities(temperature), threshold, bootstrap)
         _log("attention figures on test cardiomegaly images")
         test_report["attention"] = attention_report(net, test, spec, temperature, attention_limit)
-        evaluation = {"split": "held-out test split of the training source (never used in training or model selection)",
-                      **{k: v for k, v in test_report.items() if k != "reliability"}}
+        evaluation = {
+            "split": "held-out test split of the training source (never used in training or model selection)",
+            **{k: v for k, v in test_report.items() if k != "reliability"},
+        }
         if boxes is not None:
             _log(f"box localisation on {boxes}")
             evaluation["box_localisation"] = {
                 "films_split": "weakly supervised: no box entered the loss; the boxed films' patients are in the "
-                               "training source, and matched films are training images (see cxr128_match)",
-                **boxes_report(net, test, boxes, spec, temperature)}
+                "training source, and matched films are training images (see cxr128_match)",
+                **boxes_report(net, test, boxes, spec, temperature),
+            }
 
     result = json.loads((run / "result.json").read_text(encoding="utf-8")) if (run / "result.json").is_file() else {}
     trainable, fixed = count_parameters(net)
@@ -135,17 +158,26 @@ def build_bundle(run: Path, dest: Path, name: str = "cxa_dense121", threshold_ru
         "preprocessing": spec.to_dict(),
         "threshold": threshold,
         "threshold_rule": f"{threshold_rule} on calibrated validation probabilities",
-        "validation_operating_point": {"sensitivity": val_report["sensitivity"], "specificity": val_report["specificity"],
-                                       "accuracy": val_report["accuracy"], "images": len(val.samples)},
+        "validation_operating_point": {
+            "sensitivity": val_report["sensitivity"],
+            "specificity": val_report["specificity"],
+            "accuracy": val_report["accuracy"],
+            "images": len(val.samples),
+        },
         "validation_auroc": m.auroc(val.labels, val_probs),
         "calibration": calibration,
         "intended_use": "research",
         "intended_use_text": INTENDED_USE_TEXT,
         "parameters": {"trainable": trainable, "fixed": fixed},
-        "training": {"config": cfg.to_dict(), "result": result,
-                     "split": json.loads((run / "split.json").read_text(encoding="utf-8")) if (run / "split.json").is_file() else {},
-                     "epochs": epochs_summary(run), "tensors": "fp16 safetensors (ONNX built from the same "
-                                                               "fp16-rounded values, fp32)"},
+        "training": {
+            "config": cfg.to_dict(),
+            "result": result,
+            "split": json.loads((run / "split.json").read_text(encoding="utf-8"))
+            if (run / "split.json").is_file()
+            else {},
+            "epochs": epochs_summary(run),
+            "tensors": "fp16 safetensors (ONNX built from the same fp16-rounded values, fp32)",
+        },
         "evaluation": evaluation,
         "onnx_parity": parity,
         **(extra or {}),

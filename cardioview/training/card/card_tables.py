@@ -12,30 +12,41 @@ def _f(x, nd: int = 3) -> str:
 
 def pairs_table(pairs: dict) -> str:
     """Thumbnail vs full-size film of the same NIH film, before and after preprocessing version 2."""
-    lines = [f"{pairs['films']} films, {pairs['source']}. As thumbnails the model gives mean P "
-             f"{_f(pairs['thumbnail_mean_probability'])} and sensitivity {_f(pairs['thumbnail_sensitivity'])} at the "
-             "shipped threshold.", "",
-             "| full-size film prepared with | median pixel correlation with the thumbnail | median abs(dP) | mean dP "
-             "| correlation of P | mean P | sensitivity |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"{pairs['films']} films, {pairs['source']}. As thumbnails the model gives mean P "
+        f"{_f(pairs['thumbnail_mean_probability'])} and sensitivity {_f(pairs['thumbnail_sensitivity'])} at the "
+        "shipped threshold.",
+        "",
+        "| full-size film prepared with | median pixel correlation with the thumbnail | median abs(dP) | mean dP "
+        "| correlation of P | mean P | sensitivity |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name in ("before", "after"):
         e = pairs[name]
-        lines.append(f"| preprocessing version {e['preprocessing_version']} ({name}) | "
-                     f"{_f(e['median_pixel_correlation'], 4)} | {_f(e['median_abs_dp'], 4)} | {_f(e['mean_dp'], 4)} | "
-                     f"{_f(e['probability_correlation'])} | {_f(e['full_size_mean_probability'])} | "
-                     f"{_f(e['full_size_sensitivity'])} |")
+        lines.append(
+            f"| preprocessing version {e['preprocessing_version']} ({name}) | "
+            f"{_f(e['median_pixel_correlation'], 4)} | {_f(e['median_abs_dp'], 4)} | {_f(e['mean_dp'], 4)} | "
+            f"{_f(e['probability_correlation'])} | {_f(e['full_size_mean_probability'])} | "
+            f"{_f(e['full_size_sensitivity'])} |"
+        )
     return "\n".join(lines)
 
 
 def calibration_methods_table(cal: dict, evaluation: dict) -> str:
     """The maps compared on validation, the one chosen, and test ECE before and after."""
     chosen = cal.get("recalibration", {}).get("method")
-    lines = ["| map after T (fitted on validation) | validation log loss, 5-fold CV | validation ECE, 5-fold CV "
-             "| validation ECE (fitted on all of it) | test ECE | chosen |", "|---|---|---|---|---|---|",
-             f"| temperature only (the previous bundle) | {_f(cal.get('nll_after'))} (not CV) | | "
-             f"{_f(cal.get('ece_after'))} | {_f(evaluation.get('ece_before_recalibration'))} | |"]
+    lines = [
+        "| map after T (fitted on validation) | validation log loss, 5-fold CV | validation ECE, 5-fold CV "
+        "| validation ECE (fitted on all of it) | test ECE | chosen |",
+        "|---|---|---|---|---|---|",
+        f"| temperature only (the previous bundle) | {_f(cal.get('nll_after'))} (not CV) | | "
+        f"{_f(cal.get('ece_after'))} | {_f(evaluation.get('ece_before_recalibration'))} | |",
+    ]
     for name, e in cal.get("compared", {}).items():
-        lines.append(f"| {name} | {_f(e['log_loss_validation_cv5'])} | {_f(e['ece_validation_cv5'])} | "
-                     f"{_f(e['ece_validation'])} | {_f(e['ece_test'])} | {'**yes**' if name == chosen else ''} |")
+        lines.append(
+            f"| {name} | {_f(e['log_loss_validation_cv5'])} | {_f(e['ece_validation_cv5'])} | "
+            f"{_f(e['ece_validation'])} | {_f(e['ece_test'])} | {'**yes**' if name == chosen else ''} |"
+        )
     return "\n".join(lines)
 
 
@@ -43,19 +54,26 @@ def reliability_table(evaluation: dict) -> str:
     """The reliability diagram as a table: observed rate per predicted-probability bin, test split."""
     before = evaluation.get("reliability_before_recalibration") or []
     after = evaluation.get("reliability") or []
-    lines = ["| predicted P bin | before: films | before: mean P | before: observed rate | after: films "
-             "| after: mean P | after: observed rate |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| predicted P bin | before: films | before: mean P | before: observed rate | after: films "
+        "| after: mean P | after: observed rate |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for b, a in zip(before, after):
-        lines.append(f"| {b['lo']:.1f}-{b['hi']:.1f} | {b['count']} | {_f(b['mean_probability'])} | "
-                     f"{_f(b['positive_rate'])} | {a['count']} | {_f(a['mean_probability'])} | "
-                     f"{_f(a['positive_rate'])} |")
+        lines.append(
+            f"| {b['lo']:.1f}-{b['hi']:.1f} | {b['count']} | {_f(b['mean_probability'])} | "
+            f"{_f(b['positive_rate'])} | {a['count']} | {_f(a['mean_probability'])} | "
+            f"{_f(a['positive_rate'])} |"
+        )
     return "\n".join(lines)
 
 
 def prevalence_markdown(evaluation: dict) -> str:
     """PPV and NPV at the shipped threshold by prevalence, from validation's and test's operating points."""
-    lines = ["| prevalence | PPV (validation op.) | NPV (validation op.) | PPV (test op.) | NPV (test op.) |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| prevalence | PPV (validation op.) | NPV (validation op.) | PPV (test op.) | NPV (test op.) |",
+        "|---|---|---|---|---|",
+    ]
     for v, t in zip(evaluation.get("prevalence_validation", []), evaluation.get("prevalence_test", [])):
         lines.append(f"| {v['prevalence']:.1%} | {_f(v['ppv'])} | {_f(v['npv'])} | {_f(t['ppv'])} | {_f(t['npv'])} |")
     return "\n".join(lines)
@@ -74,18 +92,42 @@ def refit_sections(manifest: dict, notes: dict[str, str]) -> list[str]:
     ev, cal = manifest.get("evaluation", {}), manifest.get("calibration", {})
     out: list[str] = []
     if ev.get("pairs"):
-        out += ["## Full-size films against their thumbnails", "", pairs_table(ev["pairs"]), "",
-                notes.get("Pairs", ""), ""]
+        out += [
+            "## Full-size films against their thumbnails",
+            "",
+            pairs_table(ev["pairs"]),
+            "",
+            notes.get("Pairs", ""),
+            "",
+        ]
     if cal.get("recalibration"):
-        out += ["## Calibration methods", "", f"Chosen by {cal.get('recalibration_rule', '')}; validation ECE after it "
-                f"{_f(cal.get('ece_validation_after_recalibration'))}, test ECE {_f(ev.get('ece'))}.", "",
-                calibration_methods_table(cal, ev), "",
-                "Reliability diagram on the held-out test split (10 bins), before (temperature only) and after:", "",
-                reliability_table(ev), "", notes.get("Calibration", ""), ""]
+        out += [
+            "## Calibration methods",
+            "",
+            f"Chosen by {cal.get('recalibration_rule', '')}; validation ECE after it "
+            f"{_f(cal.get('ece_validation_after_recalibration'))}, test ECE {_f(ev.get('ece'))}.",
+            "",
+            calibration_methods_table(cal, ev),
+            "",
+            "Reliability diagram on the held-out test split (10 bins), before (temperature only) and after:",
+            "",
+            reliability_table(ev),
+            "",
+            notes.get("Calibration", ""),
+            "",
+        ]
     if ev.get("prevalence_validation"):
-        out += ["## What the threshold means at your prevalence", "",
-                f"The probability is calibrated at the training source's 50 % prevalence. At the shipped threshold "
-                f"{_f(manifest['threshold'])}:", "", prevalence_markdown(ev), "", notes.get("Prevalence", ""), ""]
+        out += [
+            "## What the threshold means at your prevalence",
+            "",
+            f"The probability is calibrated at the training source's 50 % prevalence. At the shipped threshold "
+            f"{_f(manifest['threshold'])}:",
+            "",
+            prevalence_markdown(ev),
+            "",
+            notes.get("Prevalence", ""),
+            "",
+        ]
     if ev.get("views_boxed_films"):
         out += ["## By view", "", views_table(ev["views_boxed_films"]), "", notes.get("Views", ""), ""]
     return out

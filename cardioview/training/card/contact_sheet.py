@@ -28,8 +28,15 @@ def _tile(rgb: np.ndarray, size: int, caption: str, positive: bool) -> np.ndarra
     return np.vstack([tile, bar])
 
 
-def contact_sheet(bundle: Path, samples: list[Sample], out: Path, tile: int = 256, columns: int = 4,
-                  opacity: float = 0.35, overwrite: bool = False) -> list[dict]:
+def contact_sheet(
+    bundle: Path,
+    samples: list[Sample],
+    out: Path,
+    tile: int = 256,
+    columns: int = 4,
+    opacity: float = 0.35,
+    overwrite: bool = False,
+) -> list[dict]:
     """Write a JPEG grid of overlays; returns per-image probability, peak of W and W range.
 
     Args:
@@ -46,12 +53,19 @@ def contact_sheet(bundle: Path, samples: list[Sample], out: Path, tile: int = 25
         truth = "cardiomegaly" if s.label else "no cardiomegaly"
         caption = f"{truth}: P={pred.probability:.2f}"
         tiles.append(_tile(overlay(xray, pred, opacity=opacity), tile, caption, bool(s.label)))
-        rows.append({"image": Path(s.path).name, "label": s.label, "probability": float(pred.probability),
-                     "positive": bool(pred.positive), "w_min": float(pred.attention.min()),
-                     "w_max": float(pred.attention.max())})
+        rows.append(
+            {
+                "image": Path(s.path).name,
+                "label": s.label,
+                "probability": float(pred.probability),
+                "positive": bool(pred.positive),
+                "w_min": float(pred.attention.min()),
+                "w_max": float(pred.attention.max()),
+            }
+        )
     while len(tiles) % columns:
         tiles.append(np.full_like(tiles[0], 255))
-    grid = np.vstack([np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)])
+    grid = np.vstack([np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)])
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(grid, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
         raise OSError(f"{Path(out).name}: JPEG encoding failed")

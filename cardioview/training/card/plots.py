@@ -45,7 +45,7 @@ def _axes(img, title: str, xlabel: str, ylabel: str) -> callable:
     _text(label, ylabel, (150, 12), 0.5, center=True)
     rot = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
     cy = (y0 + y1) // 2
-    img[cy - 150:cy + 150, 6:30] = rot
+    img[cy - 150 : cy + 150, 6:30] = rot
     return to_px
 
 
@@ -74,8 +74,12 @@ CURVE_COLOURS = (BLUE, RED, (44, 160, 44), (148, 103, 189), (255, 127, 14))
 def roc_comparison_figure(curves: list[tuple[str, np.ndarray, np.ndarray]]) -> np.ndarray:
     """Several ROC curves on one axes; ``curves`` holds (legend text, fpr, tpr)."""
     img = _canvas()
-    to_px = _axes(img, "ROC curves on the same images", "false positive rate (1 - specificity)",
-                  "true positive rate (sensitivity)")
+    to_px = _axes(
+        img,
+        "ROC curves on the same images",
+        "false positive rate (1 - specificity)",
+        "true positive rate (sensitivity)",
+    )
     _polyline(img, to_px, [0, 1], [0, 1], GRAY, 1)
     for i, (label, fpr, tpr) in enumerate(curves):
         colour = CURVE_COLOURS[i % len(CURVE_COLOURS)]
@@ -97,13 +101,21 @@ def confusion_figure(cm, labels=("no cardiomegaly", "cardiomegaly"), threshold: 
         for j in range(2):
             share = cm[i, j] / max(1, cm[i].sum())
             shade = int(255 - 150 * share)
-            cv2.rectangle(img, (x0 + j * cell, y0 + i * cell), (x0 + (j + 1) * cell, y0 + (i + 1) * cell),
-                          (shade, shade, 255), -1)
+            cv2.rectangle(
+                img, (x0 + j * cell, y0 + i * cell), (x0 + (j + 1) * cell, y0 + (i + 1) * cell), (shade, shade, 255), -1
+            )
             cv2.rectangle(img, (x0 + j * cell, y0 + i * cell), (x0 + (j + 1) * cell, y0 + (i + 1) * cell), BLACK, 1)
-            _text(img, str(int(cm[i, j])), (x0 + j * cell + cell / 2, y0 + i * cell + cell / 2 - 10), 0.9,
-                  center=True, thick=2)
-            _text(img, f"{share:.1%} of row", (x0 + j * cell + cell / 2, y0 + i * cell + cell / 2 + 22), 0.45,
-                  center=True)
+            _text(
+                img,
+                str(int(cm[i, j])),
+                (x0 + j * cell + cell / 2, y0 + i * cell + cell / 2 - 10),
+                0.9,
+                center=True,
+                thick=2,
+            )
+            _text(
+                img, f"{share:.1%} of row", (x0 + j * cell + cell / 2, y0 + i * cell + cell / 2 + 22), 0.45, center=True
+            )
         _text(img, labels[i], (x0 - 70, y0 + i * cell + cell / 2), 0.45, center=True)
         _text(img, labels[i], (x0 + i * cell + cell / 2, y0 + 2 * cell + 20), 0.45, center=True)
     _text(img, "predicted", (x0 + cell, y0 + 2 * cell + 50), 0.5, center=True)
@@ -114,8 +126,9 @@ def confusion_figure(cm, labels=("no cardiomegaly", "cardiomegaly"), threshold: 
 def calibration_figure(bins: list[dict], ece: float) -> np.ndarray:
     """Reliability diagram: observed positive rate vs mean predicted probability per bin, with the diagonal."""
     img = _canvas()
-    to_px = _axes(img, f"reliability (ECE {ece:.3f})", "mean predicted P(cardiomegaly)", "observed share with "
-                                                                                         "cardiomegaly")
+    to_px = _axes(
+        img, f"reliability (ECE {ece:.3f})", "mean predicted P(cardiomegaly)", "observed share with cardiomegaly"
+    )
     _polyline(img, to_px, [0, 1], [0, 1], GRAY, 1)
     for b in bins:
         if b["count"]:

@@ -74,8 +74,9 @@ def augment_batch(images: torch.Tensor, size: int, cfg: AugmentConfig, generator
     return augment_with_maps(images, None, size, cfg, generator)[0]
 
 
-def augment_with_maps(images: torch.Tensor, maps: torch.Tensor | None, size: int, cfg: AugmentConfig,
-                      generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+def augment_with_maps(
+    images: torch.Tensor, maps: torch.Tensor | None, size: int, cfg: AugmentConfig, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """As :func:`augment_batch`, and moves ``maps`` (N, H, W) float, e.g. heart masks, with the same geometry.
 
     The maps get the affine transform only (no brightness or contrast), so a

@@ -24,8 +24,9 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
-def fit_temperature(logits, labels, low: float = TEMPERATURE_RANGE[0], high: float = TEMPERATURE_RANGE[1],
-                    steps: int = 4000) -> float:
+def fit_temperature(
+    logits, labels, low: float = TEMPERATURE_RANGE[0], high: float = TEMPERATURE_RANGE[1], steps: int = 4000
+) -> float:
     """The T in [low, high] minimising validation NLL (log-spaced grid, then a finer grid around the best).
 
     The default range is the one the manifest schema accepts, so a fitted T always loads.
@@ -38,8 +39,11 @@ def fit_temperature(logits, labels, low: float = TEMPERATURE_RANGE[0], high: flo
 
 def calibration_report(logits, labels, temperature: float) -> dict:
     """Temperature with validation ECE and NLL before (T = 1) and after scaling."""
-    return {"method": "temperature scaling fitted on validation (min NLL)",
-            "temperature": float(temperature),
-            "ece_before": expected_calibration_error(labels, sigmoid(logits)),
-            "ece_after": expected_calibration_error(labels, sigmoid(np.asarray(logits) / temperature)),
-            "nll_before": nll(logits, labels, 1.0), "nll_after": nll(logits, labels, temperature)}
+    return {
+        "method": "temperature scaling fitted on validation (min NLL)",
+        "temperature": float(temperature),
+        "ece_before": expected_calibration_error(labels, sigmoid(logits)),
+        "ece_after": expected_calibration_error(labels, sigmoid(np.asarray(logits) / temperature)),
+        "nll_before": nll(logits, labels, 1.0),
+        "nll_after": nll(logits, labels, temperature),
+    }

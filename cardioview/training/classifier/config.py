@@ -129,12 +129,29 @@ class TrainConfig:
 def paper_recipe(cfg: TrainConfig) -> TrainConfig:
     """The paper's recipe on top of ``cfg`` (data, out, seed, limits and network choice kept)."""
     return replace(
-        cfg, recipe="paper", attention_bias=0.0, input_size=224, low_res_size=0,
-        batch_size=16, optimizer="sgd", lr=1e-4, momentum=0.9, weight_decay=0.0,
+        cfg,
+        recipe="paper",
+        attention_bias=0.0,
+        input_size=224,
+        low_res_size=0,
+        batch_size=16,
+        optimizer="sgd",
+        lr=1e-4,
+        momentum=0.9,
+        weight_decay=0.0,
         schedule="plateau",
-        patience=40, plateau_patience=15, plateau_factor=0.3,
-        attention_penalty=0.0, attention_entropy=0.0, attention_tv=0.0, attention_anatomy=0.0,
-        attention_deletion=0.0, ema_decay=0.0, label_smoothing=0.0, class_weights=True,
-        augment=AugmentConfig(shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1,
-                              brightness=0.1, contrast=0.0, hflip=0.5),
+        patience=40,
+        plateau_patience=15,
+        plateau_factor=0.3,
+        attention_penalty=0.0,
+        attention_entropy=0.0,
+        attention_tv=0.0,
+        attention_anatomy=0.0,
+        attention_deletion=0.0,
+        ema_decay=0.0,
+        label_smoothing=0.0,
+        class_weights=True,
+        augment=AugmentConfig(
+            shift=0.1, rotate_deg=10.0, shear_deg=10.0, zoom=0.1, brightness=0.1, contrast=0.0, hflip=0.5
+        ),
     )

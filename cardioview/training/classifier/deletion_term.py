@@ -56,8 +56,9 @@ def delete_area(gray: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     return torch.where(masks, fill.expand_as(gray), gray)
 
 
-def deletion_pairs(gray: torch.Tensor, attention: torch.Tensor, target: torch.Tensor, generator: torch.Generator,
-                   max_positives: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def deletion_pairs(
+    gray: torch.Tensor, attention: torch.Tensor, target: torch.Tensor, generator: torch.Generator, max_positives: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The counterfactual inputs of one batch, their targets and weights.
 
     A batch without a positive film gives one zero-weight pair, so every process

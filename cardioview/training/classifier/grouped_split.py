@@ -50,8 +50,9 @@ def thumbnails(images: torch.Tensor, size: int = THUMBNAIL) -> torch.Tensor:
     return x / x.norm(dim=1, keepdim=True).clamp_min(1e-6)
 
 
-def near_duplicate_groups(images: torch.Tensor, threshold: float = DUPLICATE_CORRELATION,
-                          chunk: int = 1024) -> list[int]:
+def near_duplicate_groups(
+    images: torch.Tensor, threshold: float = DUPLICATE_CORRELATION, chunk: int = 1024
+) -> list[int]:
     """Group index per image: images whose thumbnails correlate above ``threshold``, joined transitively.
 
     Returns:
@@ -61,7 +62,7 @@ def near_duplicate_groups(images: torch.Tensor, threshold: float = DUPLICATE_COR
     n = t.shape[0]
     uf = _UnionFind(n)
     for start in range(0, n, chunk):
-        corr = t[start:start + chunk] @ t.T
+        corr = t[start : start + chunk] @ t.T
         rows, cols = torch.nonzero(corr > threshold, as_tuple=True)
         for r, c in zip((rows + start).tolist(), cols.tolist()):
             if r < c:
@@ -124,7 +125,10 @@ def patient_split(samples: list[Sample], fraction: float, seed: int = 0) -> tupl
 def group_stats(groups: list[int]) -> dict:
     """How many groups, how many have more than one image, the largest."""
     sizes = np.bincount(groups)
-    return {"images": len(groups), "groups": int(len(sizes)),
-            "multi_image_groups": int((sizes > 1).sum()),
-            "images_in_multi_groups": int(sizes[sizes > 1].sum()),
-            "largest_group": int(sizes.max()) if len(sizes) else 0}
+    return {
+        "images": len(groups),
+        "groups": int(len(sizes)),
+        "multi_image_groups": int((sizes > 1).sum()),
+        "images_in_multi_groups": int(sizes[sizes > 1].sum()),
+        "largest_group": int(sizes.max()) if len(sizes) else 0,
+    }

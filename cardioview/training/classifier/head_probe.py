@@ -70,19 +70,28 @@ def parse_variant(text: str) -> tuple[str, dict[str, float]]:
 
 
 @torch.no_grad()
-def backbone_features(backbone: torch.nn.Module, grays: list[np.ndarray], channels: int, batch: int = 32) -> torch.Tensor:
+def backbone_features(
+    backbone: torch.nn.Module, grays: list[np.ndarray], channels: int, batch: int = 32
+) -> torch.Tensor:
     """Frozen backbone features (N, C, h, w) of preprocessed inputs, in eval mode."""
     backbone.eval()
     out = []
     for i in range(0, len(grays), batch):
-        x = torch.from_numpy(np.stack(grays[i:i + batch])).unsqueeze(1).expand(-1, channels, -1, -1)
+        x = torch.from_numpy(np.stack(grays[i : i + batch])).unsqueeze(1).expand(-1, channels, -1, -1)
         out.append(backbone(x.contiguous()))
     return torch.cat(out)
 
 
-def train_head(head: AttentionMappingHead, cfg: TrainConfig, train: tuple[torch.Tensor, torch.Tensor],
-               val: tuple[torch.Tensor, torch.Tensor], epochs: int, lr: float, batch: int = 64,
-               seed: int = 0) -> tuple[AttentionMappingHead, list[dict]]:
+def train_head(
+    head: AttentionMappingHead,
+    cfg: TrainConfig,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    epochs: int,
+    lr: float,
+    batch: int = 64,
+    seed: int = 0,
+) -> tuple[AttentionMappingHead, list[dict]]:
     """AdamW with a cosine schedule on cached features; keeps the lowest-validation-loss epoch."""
     generator = torch.Generator().manual_seed(seed)
     params = [p for p in head.parameters() if p.requires_grad]
@@ -95,9 +104,9 @@ def train_head(head: AttentionMappingHead, cfg: TrainConfig, train: tuple[torch.
         head.train()
         perm = torch.randperm(len(train[1]), generator=generator)
         for b in range(len(perm) // batch):
-            idx = perm[b * batch:(b + 1) * batch]
+            idx = perm[b * batch : (b + 1) * batch]
             logit, w = head(train[0][idx].float())
-            _, total = loss_terms(logit, w, train[1][idx], ones[:len(idx)], cfg)
+            _, total = loss_terms(logit, w, train[1][idx], ones[: len(idx)], cfg)
             optimizer.zero_grad(set_to_none=True)
             total.backward()
             optimizer.step()
@@ -106,7 +115,9 @@ def train_head(head: AttentionMappingHead, cfg: TrainConfig, train: tuple[torch.
         with torch.no_grad():
             logit, _ = head(val[0].float())
             val_loss = torch.nn.functional.binary_cross_entropy_with_logits(logit.view(-1), val[1]).item()
-        history.append({"epoch": epoch, "val_loss": val_loss, "val_auroc": auroc(val[1].numpy(), logit.view(-1).numpy())})
+        history.append(
+            {"epoch": epoch, "val_loss": val_loss, "val_auroc": auroc(val[1].numpy(), logit.view(-1).numpy())}
+        )
         if val_loss < best_loss:
             best_loss, best = val_loss, {k: v.clone() for k, v in head.state_dict().items()}
     head.load_state_dict(best)
@@ -129,21 +140,33 @@ def _feature_cache(out: Path, digest: str) -> dict[str, torch.Tensor]:
 
 def _save_feature_cache(out: Path, digest: str, cache: dict[str, torch.Tensor]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / FEATURE_CACHE, save({k: v.contiguous() for k, v in cache.items()},
-                                                 metadata={"checkpoint_sha256": digest}),
-                       overwrite=True)
+    atomic_write_bytes(
+        out / FEATURE_CACHE,
+        save({k: v.contiguous() for k, v in cache.items()}, metadata={"checkpoint_sha256": digest}),
+        overwrite=True,
+    )
 
 
 def map_figures(maps: np.ndarray, size: int) -> dict:
     """Mass ratio (median) and pointing rate of attention maps alone (no deletion test): cheap enough for validation."""
     mask = region_mask((size, size))
     ups = [upsample(w, (size, size)) for w in maps]
-    return {"images": len(ups), "mass_ratio_median": float(np.median([mass_ratio(u, mask) for u in ups])),
-            "pointing_rate": float(np.mean([points_inside(u, mask) for u in ups]))}
+    return {
+        "images": len(ups),
+        "mass_ratio_median": float(np.median([mass_ratio(u, mask) for u in ups])),
+        "pointing_rate": float(np.mean([points_inside(u, mask) for u in ups])),
+    }
 
 
-def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 30, lr: float = 1e-3,
-          attention_limit: int = 100, seed: int = 0) -> list[dict]:
+def probe(
+    run: Path,
+    out: Path,
+    variants: list[tuple[str, dict]],
+    epochs: int = 30,
+    lr: float = 1e-3,
+    attention_limit: int = 100,
+    seed: int = 0,
+) -> list[dict]:
     """Retrain the head once per variant and measure it; returns the rows of out/probe.json.
 
     Also writes, per variant, head_NAME.safetensors and test_attention_NAME.npy
@@ -173,7 +196,7 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
             _save_feature_cache(out, digest, cache)
         data[part] = (cache[part], labels, grays, samples)
         _log(f"features of {len(samples)} {part} images ({(time.monotonic() - t0) / 60:.1f} min)")
-    positives = [i for i, s in enumerate(data["test"][3]) if s.label == 1][:attention_limit or None]
+    positives = [i for i, s in enumerate(data["test"][3]) if s.label == 1][: attention_limit or None]
 
     rows = []
     for name, options in variants:
@@ -188,39 +211,56 @@ def probe(run: Path, out: Path, variants: list[tuple[str, dict]], epochs: int = 
             test_logit, test_w = head(data["test"][0].float())
         grays = [data["test"][2][i] for i in positives]
         figures = attention_figures(grays, test_w[positives, 0].numpy(), probability_fn(net, 1.0), seed=seed)
-        row = {"variant": name, "options": {k: getattr(cfg, k) for k in OPTIONS}, "epochs": epochs,
-               "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"],
-               "val_auroc": auroc(data["val"][1].numpy(), val_logit.view(-1).numpy()),
-               "test_auroc": auroc(data["test"][1].numpy(), test_logit.view(-1).numpy()),
-               # for choosing among variants without looking at the test split
-               "val_attention": map_figures(val_w[data["val"][1] > 0.5, 0].numpy(), spec.input_size),
-               "attention": {k: figures[k] for k in ("images", "relative_spread", "mass_ratio", "pointing_rate",
-                                                     "faithfulness_rate")},
-               "w_median_max": float(np.median(test_w[positives, 0].flatten(1).max(1).values.numpy()))}
+        row = {
+            "variant": name,
+            "options": {k: getattr(cfg, k) for k in OPTIONS},
+            "epochs": epochs,
+            "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"],
+            "val_auroc": auroc(data["val"][1].numpy(), val_logit.view(-1).numpy()),
+            "test_auroc": auroc(data["test"][1].numpy(), test_logit.view(-1).numpy()),
+            # for choosing among variants without looking at the test split
+            "val_attention": map_figures(val_w[data["val"][1] > 0.5, 0].numpy(), spec.input_size),
+            "attention": {
+                k: figures[k] for k in ("images", "relative_spread", "mass_ratio", "pointing_rate", "faithfulness_rate")
+            },
+            "w_median_max": float(np.median(test_w[positives, 0].flatten(1).max(1).values.numpy())),
+        }
         rows.append(row)
         out.mkdir(parents=True, exist_ok=True)
         # the head and its test maps, to look at where W went (heads are small: about 1 MB each)
         save_tensors(head, out / f"head_{name}.safetensors")
         np.save(out / f"test_attention_{name}.npy", test_w[:, 0].numpy().astype(np.float32))
         a = row["attention"]
-        _log(f"{name}: val AUROC {row['val_auroc']:.3f} test {row['test_auroc']:.3f} | spread "
-             f"{a['relative_spread']['median']:.2f} mass {a['mass_ratio']['median']:.2f} pointing "
-             f"{a['pointing_rate']:.2f} faithful {a['faithfulness_rate']:.2f} ({(time.monotonic() - t0) / 60:.1f} min)")
-        atomic_write_text(out / "probe.json", json.dumps({"run": str(run), "epochs": epochs, "lr": lr,
-                                                          "rows": rows}, indent=1) + "\n", overwrite=True)
+        _log(
+            f"{name}: val AUROC {row['val_auroc']:.3f} test {row['test_auroc']:.3f} | spread "
+            f"{a['relative_spread']['median']:.2f} mass {a['mass_ratio']['median']:.2f} pointing "
+            f"{a['pointing_rate']:.2f} faithful {a['faithfulness_rate']:.2f} ({(time.monotonic() - t0) / 60:.1f} min)"
+        )
+        atomic_write_text(
+            out / "probe.json",
+            json.dumps({"run": str(run), "epochs": epochs, "lr": lr, "rows": rows}, indent=1) + "\n",
+            overwrite=True,
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cardioview.training.classifier.head_probe", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m cardioview.training.classifier.head_probe", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--run", type=Path, required=True, help="a finished AMM training run")
     p.add_argument("--out", type=Path, required=True, help="folder for probe.json")
-    p.add_argument("--variant", action="append", required=True,
-                   help="name=option:value,... with options " + ", ".join(OPTIONS) + "; 'base:' for none")
+    p.add_argument(
+        "--variant",
+        action="append",
+        required=True,
+        help="name=option:value,... with options " + ", ".join(OPTIONS) + "; 'base:' for none",
+    )
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--attention-limit", type=int, default=100, help="test cardiomegaly images for the figures (0 = "
-                                                                    "all)")
+    p.add_argument(
+        "--attention-limit", type=int, default=100, help="test cardiomegaly images for the figures (0 = all)"
+    )
     p.add_argument("--threads", type=int, default=0)
     args = p.parse_args(argv)
     if args.threads:

@@ -55,8 +55,9 @@ def compute_heart_masks(samples: list[Sample], size: int, runner, progress: bool
     return out
 
 
-def load_or_compute_heart_masks(out: Path, samples: list[Sample], size: int, segmenter: Path | None = None,
-                                log=print) -> torch.Tensor:
+def load_or_compute_heart_masks(
+    out: Path, samples: list[Sample], size: int, segmenter: Path | None = None, log=print
+) -> torch.Tensor:
     """RUN/heart_masks.safetensors when it matches these samples and size; otherwise compute and store it.
 
     Args:
@@ -80,8 +81,9 @@ def load_or_compute_heart_masks(out: Path, samples: list[Sample], size: int, seg
     runner = AnatomyRunner(bundle, device="cpu")
     log(f"heart masks: segmenting {len(samples)} training images with {runner.model_id}")
     masks = compute_heart_masks(samples, size, runner, progress=True)
-    atomic_write_bytes(path, save({"heart": masks}, metadata={"paths_sha256": digest, "segmenter": runner.model_id}),
-                       overwrite=True)
+    atomic_write_bytes(
+        path, save({"heart": masks}, metadata={"paths_sha256": digest, "segmenter": runner.model_id}), overwrite=True
+    )
     return masks
 
 

@@ -65,13 +65,16 @@ def fit_isotonic(z: np.ndarray, labels: np.ndarray) -> dict:
 FITTERS = {"platt": fit_platt, "beta": fit_beta, "isotonic": fit_isotonic}
 
 
-def compare_methods(z_val: np.ndarray, y_val: np.ndarray, z_test: np.ndarray, y_test: np.ndarray,
-                    ece) -> dict[str, dict]:
+def compare_methods(
+    z_val: np.ndarray, y_val: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, ece
+) -> dict[str, dict]:
     """Each method fitted on validation, with validation and test ECE (``ece(labels, probabilities)``)."""
     results = {}
     for name, fit in FITTERS.items():
         mapping = fit(z_val, y_val)
-        results[name] = {"map": mapping,
-                         "ece_validation": ece(y_val, apply_recalibration(z_val, mapping)),
-                         "ece_test": ece(y_test, apply_recalibration(z_test, mapping))}
+        results[name] = {
+            "map": mapping,
+            "ece_validation": ece(y_val, apply_recalibration(z_val, mapping)),
+            "ece_test": ece(y_test, apply_recalibration(z_test, mapping)),
+        }
     return results

@@ -82,8 +82,16 @@ def _probabilities(net, samples: list[Sample], spec: PreprocessSpec, temperature
     return scores, apply_recalibration(scores.logits / temperature, mapping)
 
 
-def pair_figures(net, boxes_csv: Path, thumbnails: Path, old: PreprocessSpec, new: PreprocessSpec,
-                 temperature: float, mapping: dict, threshold: float) -> dict:
+def pair_figures(
+    net,
+    boxes_csv: Path,
+    thumbnails: Path,
+    old: PreprocessSpec,
+    new: PreprocessSpec,
+    temperature: float,
+    mapping: dict,
+    threshold: float,
+) -> dict:
     """Thumbnail vs full-size film of the same NIH film, under the old and the new preprocessing.
 
     Args:
@@ -93,33 +101,49 @@ def pair_figures(net, boxes_csv: Path, thumbnails: Path, old: PreprocessSpec, ne
     films = [Sample(Path(boxes_csv).parent / "images" / r["image"], 1) for r in rows]
     thumbs = [Sample(Path(thumbnails) / r["cxr128_match"], 1) for r in rows]
     _, p_thumb = _probabilities(net, thumbs, new, temperature, mapping)
-    out = {"films": len(rows), "source": f"{Path(boxes_csv).parent.name}: films whose cxr128_match is the same film "
-                                          "(training films; all cardiomegaly)",
-           "thumbnail_mean_probability": float(p_thumb.mean()),
-           "thumbnail_sensitivity": float((p_thumb >= threshold).mean())}
+    out = {
+        "films": len(rows),
+        "source": f"{Path(boxes_csv).parent.name}: films whose cxr128_match is the same film "
+        "(training films; all cardiomegaly)",
+        "thumbnail_mean_probability": float(p_thumb.mean()),
+        "thumbnail_sensitivity": float((p_thumb >= threshold).mean()),
+    }
     for name, spec in (("before", old), ("after", new)):
         _, p_full = _probabilities(net, films, spec, temperature, mapping)
-        correlation = [float(np.corrcoef(load_input(f.path, spec).ravel(), load_input(t.path, new).ravel())[0, 1])
-                       for f, t in zip(films, thumbs)]
+        correlation = [
+            float(np.corrcoef(load_input(f.path, spec).ravel(), load_input(t.path, new).ravel())[0, 1])
+            for f, t in zip(films, thumbs)
+        ]
         dp = p_full - p_thumb
-        out[name] = {"preprocessing_version": spec.version, "median_pixel_correlation": float(np.median(correlation)),
-                     "median_abs_dp": float(np.median(np.abs(dp))), "mean_dp": float(dp.mean()),
-                     "probability_correlation": float(np.corrcoef(p_full, p_thumb)[0, 1]),
-                     "full_size_mean_probability": float(p_full.mean()),
-                     "full_size_sensitivity": float((p_full >= threshold).mean())}
+        out[name] = {
+            "preprocessing_version": spec.version,
+            "median_pixel_correlation": float(np.median(correlation)),
+            "median_abs_dp": float(np.median(np.abs(dp))),
+            "mean_dp": float(dp.mean()),
+            "probability_correlation": float(np.corrcoef(p_full, p_thumb)[0, 1]),
+            "full_size_mean_probability": float(p_full.mean()),
+            "full_size_sensitivity": float((p_full >= threshold).mean()),
+        }
     return out
 
 
-def view_figures(net, boxes_csv: Path, spec: PreprocessSpec, temperature: float, mapping: dict,
-                 threshold: float) -> dict:
+def view_figures(
+    net, boxes_csv: Path, spec: PreprocessSpec, temperature: float, mapping: dict, threshold: float
+) -> dict:
     """Sensitivity by view on the boxed films (all cardiomegaly: no specificity or AUROC is measurable)."""
     rows = list(csv.DictReader(open(boxes_csv, newline="", encoding="utf-8")))
     films = [Sample(Path(boxes_csv).parent / "images" / r["image"], 1) for r in rows]
     _, p = _probabilities(net, films, spec, temperature, mapping)
     views = np.array([r.get("view", "") for r in rows])
-    return {view: {"films": int((views == view).sum()), "mean_probability": float(p[views == view].mean()),
-                   "sensitivity": float((p[views == view] >= threshold).mean())}
-            for view in sorted(set(views)) if view}
+    return {
+        view: {
+            "films": int((views == view).sum()),
+            "mean_probability": float(p[views == view].mean()),
+            "sensitivity": float((p[views == view] >= threshold).mean()),
+        }
+        for view in sorted(set(views))
+        if view
+    }
 
 
 def view_notes(views: dict) -> dict[str, str]:
@@ -127,13 +151,16 @@ def view_notes(views: dict) -> dict[str, str]:
     if "AP" not in views or "PA" not in views:
         return {}
     ap, pa = views["AP"], views["PA"]
-    return {"AP": f"figures differ for this view: sensitivity {ap['sensitivity']:.2f} on AP against "
-                  f"{pa['sensitivity']:.2f} on PA (NIH boxed films, all cardiomegaly); one threshold and "
-                  "calibration serve all views (validation has no view labels)"}
+    return {
+        "AP": f"figures differ for this view: sensitivity {ap['sensitivity']:.2f} on AP against "
+        f"{pa['sensitivity']:.2f} on PA (NIH boxed films, all cardiomegaly); one threshold and "
+        "calibration serve all views (validation has no view labels)"
+    }
 
 
-def refit_bundle(bundle_dir: Path, data: Path, boxes_csv: Path | None, seed: int = 0, signing_key=None,
-                 bootstrap: int = 2000) -> dict:
+def refit_bundle(
+    bundle_dir: Path, data: Path, boxes_csv: Path | None, seed: int = 0, signing_key=None, bootstrap: int = 2000
+) -> dict:
     """Rewrite ``bundle_dir``'s manifest with preprocessing version 2 and the refitted calibration.
 
     Returns:
@@ -155,37 +182,47 @@ def refit_bundle(bundle_dir: Path, data: Path, boxes_csv: Path | None, seed: int
     p_val, p_test = apply_recalibration(z_val, mapping), apply_recalibration(z_test, mapping)
     threshold = m.choose_threshold(val.labels, p_val, "youden")
     op = m.classification_report(val.labels, p_val, threshold)
-    evaluation = {key: value for key, value in manifest.get("evaluation", {}).items()
-                  if key in ("split", "attention")}  # test thumbnails render as before: their maps are unchanged
+    evaluation = {
+        key: value for key, value in manifest.get("evaluation", {}).items() if key in ("split", "attention")
+    }  # test thumbnails render as before: their maps are unchanged
     evaluation.update(classification_metrics(test.labels, p_test, threshold, bootstrap))
     evaluation["ece_before_recalibration"] = m.expected_calibration_error(test.labels, 1 / (1 + np.exp(-z_test)))
     evaluation["reliability_before_recalibration"] = m.reliability_bins(test.labels, 1 / (1 + np.exp(-z_test)))
     evaluation["prevalence_validation"] = prevalence_table(op["sensitivity"], op["specificity"])
     evaluation["prevalence_test"] = prevalence_table(evaluation["sensitivity"], evaluation["specificity"])
-    manifest.update({
-        "preprocessing": new.to_dict(),
-        "threshold": threshold,
-        "threshold_rule": f"youden on recalibrated validation probabilities (preprocessing version {new.version})",
-        "validation_operating_point": {"sensitivity": op["sensitivity"], "specificity": op["specificity"],
-                                       "accuracy": op["accuracy"], "images": len(val.samples)},
-        "validation_auroc": m.auroc(val.labels, p_val),
-        "calibration": {**manifest.get("calibration", {}), "recalibration": mapping,
-                        "recalibration_rule": "the lowest 5-fold cross-validated log loss inside validation "
-                                              f"(ties within {CHOICE_TOLERANCE} to the fewer parameters)",
-                        "compared": {name: {k: v for k, v in entry.items() if k != "map"}
-                                     for name, entry in compared.items()},
-                        "ece_validation_after_recalibration": m.expected_calibration_error(val.labels, p_val)},
-    })
+    manifest.update(
+        {
+            "preprocessing": new.to_dict(),
+            "threshold": threshold,
+            "threshold_rule": f"youden on recalibrated validation probabilities (preprocessing version {new.version})",
+            "validation_operating_point": {
+                "sensitivity": op["sensitivity"],
+                "specificity": op["specificity"],
+                "accuracy": op["accuracy"],
+                "images": len(val.samples),
+            },
+            "validation_auroc": m.auroc(val.labels, p_val),
+            "calibration": {
+                **manifest.get("calibration", {}),
+                "recalibration": mapping,
+                "recalibration_rule": "the lowest 5-fold cross-validated log loss inside validation "
+                f"(ties within {CHOICE_TOLERANCE} to the fewer parameters)",
+                "compared": {name: {k: v for k, v in entry.items() if k != "map"} for name, entry in compared.items()},
+                "ece_validation_after_recalibration": m.expected_calibration_error(val.labels, p_val),
+            },
+        }
+    )
     if boxes_csv is not None:
         _log(f"films with boxes, pairs and views ({boxes_csv})")
         evaluation["box_localisation"] = {
             **manifest.get("evaluation", {}).get("box_localisation", {}),
             **boxes_report(net, test, Path(boxes_csv), new, temperature),
-            "preprocessing_version": new.version}
-        evaluation["pairs"] = pair_figures(net, Path(boxes_csv), Path(data), old, new, temperature, mapping,
-                                           threshold)
-        evaluation["views_boxed_films"] = views = view_figures(net, Path(boxes_csv), new, temperature, mapping,
-                                                               threshold)
+            "preprocessing_version": new.version,
+        }
+        evaluation["pairs"] = pair_figures(net, Path(boxes_csv), Path(data), old, new, temperature, mapping, threshold)
+        evaluation["views_boxed_films"] = views = view_figures(
+            net, Path(boxes_csv), new, temperature, mapping, threshold
+        )
         manifest["view_notes"] = view_notes(views)
     manifest["evaluation"] = evaluation
     write_manifest(Path(bundle_dir), manifest, signing_key)

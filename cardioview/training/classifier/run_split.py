@@ -64,8 +64,9 @@ def _take(samples: list[Sample], limit: int) -> list[Sample]:
     return pos + neg
 
 
-def split_data(data: Path, fractions=(0.70, 0.15, 0.15), val_fraction: float = 0.10,
-               seed: int = 0, limit: int = 0) -> DataSplit:
+def split_data(
+    data: Path, fractions=(0.70, 0.15, 0.15), val_fraction: float = 0.10, seed: int = 0, limit: int = 0
+) -> DataSplit:
     """Build the split for either layout.
 
     labels.csv folder: near-duplicate groups (or a patient_id column) kept whole,
@@ -85,8 +86,10 @@ def split_data(data: Path, fractions=(0.70, 0.15, 0.15), val_fraction: float = 0
             thumbs = prepare_images(samples, PreprocessSpec(64, equalize=True), 64)
             groups = near_duplicate_groups(thumbs)
             samples = with_groups(samples, groups)
-            grouping = {"method": "near-duplicate thumbnails (16x16 correlation > 0.95, union-find)",
-                        **group_stats(groups)}
+            grouping = {
+                "method": "near-duplicate thumbnails (16x16 correlation > 0.95, union-find)",
+                **group_stats(groups),
+            }
         parts = stratified_group_split(samples, tuple(fractions), seed)
         train, val, test = ([samples[i] for i in p] for p in parts)
         return DataSplit(train, val, test, "labels-csv", grouping)
@@ -94,9 +97,13 @@ def split_data(data: Path, fractions=(0.70, 0.15, 0.15), val_fraction: float = 0
         train_val, test = nih.read_nih(data)
         train_val, test = _take(train_val, limit), _take(test, limit // 4 if limit else 0)
         rest, held = patient_split(train_val, val_fraction, seed)
-        return DataSplit([train_val[i] for i in rest], [train_val[i] for i in held], test, "nih",
-                         {"method": "patient id (official test list; validation "
-                                    f"{val_fraction:.0%} of train_val patients)"})
+        return DataSplit(
+            [train_val[i] for i in rest],
+            [train_val[i] for i in held],
+            test,
+            "nih",
+            {"method": f"patient id (official test list; validation {val_fraction:.0%} of train_val patients)"},
+        )
     raise DataError(f"{data}: neither a folder with {LABELS_CSV} nor an NIH ChestX-ray14 root (Data_Entry_2017*.csv)")
 
 

@@ -1,14 +1,14 @@
 """Run folder files: resumable checkpoints (safetensors + JSON, no pickle) and the per-epoch CSV.
 
-    RUN/config.json           the TrainConfig
-    RUN/train.csv|val.csv|test.csv   the split
-    RUN/best.safetensors      lowest validation loss so far (fp32)
-    RUN/last.safetensors      model at the end of the last epoch
-    RUN/last_optimizer.safetensors   optimizer tensors + the augmentation RNG state
-    RUN/state.json            epoch, elapsed seconds, best loss, optimizer scalars, scheduler
-    RUN/epochs.csv            one row per epoch
-    RUN/last_ema.safetensors  the weight average after the last epoch (--ema-decay; train.py)
-    RUN/heart_masks.safetensors   segmenter heart masks of the training images (--attention-anatomy)
+RUN/config.json           the TrainConfig
+RUN/train.csv|val.csv|test.csv   the split
+RUN/best.safetensors      lowest validation loss so far (fp32)
+RUN/last.safetensors      model at the end of the last epoch
+RUN/last_optimizer.safetensors   optimizer tensors + the augmentation RNG state
+RUN/state.json            epoch, elapsed seconds, best loss, optimizer scalars, scheduler
+RUN/epochs.csv            one row per epoch
+RUN/last_ema.safetensors  the weight average after the last epoch (--ema-decay; train.py)
+RUN/heart_masks.safetensors   segmenter heart masks of the training images (--attention-anatomy)
 """
 
 from __future__ import annotations
@@ -24,12 +24,25 @@ from safetensors.torch import load_file, save_file
 from cardioview.atomic import atomic_write_text
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
 
-EPOCH_COLUMNS = ("epoch", "train_size", "train_loss", "attention_mean", "val_size", "val_loss", "val_auroc",
-                 "lr", "images_per_s", "elapsed_s", "best", "deletion_loss")
+EPOCH_COLUMNS = (
+    "epoch",
+    "train_size",
+    "train_loss",
+    "attention_mean",
+    "val_size",
+    "val_loss",
+    "val_auroc",
+    "lr",
+    "images_per_s",
+    "elapsed_s",
+    "best",
+    "deletion_loss",
+)
 
 
-def save_training_state(out: Path, net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                        generator: torch.Generator, state: dict) -> None:
+def save_training_state(
+    out: Path, net: torch.nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator, state: dict
+) -> None:
     """Write last.safetensors, last_optimizer.safetensors and state.json (state last, so it names complete files)."""
     out = Path(out)
     save_tensors(net, out / "last.safetensors")
@@ -47,8 +60,9 @@ def save_training_state(out: Path, net: torch.nn.Module, optimizer: torch.optim.
     atomic_write_text(out / "state.json", json.dumps({**state, "optimizer": scalars}, indent=1), overwrite=True)
 
 
-def load_training_state(out: Path, net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                        generator: torch.Generator) -> dict:
+def load_training_state(
+    out: Path, net: torch.nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator
+) -> dict:
     """Restore what :func:`save_training_state` wrote; returns the state dict."""
     out = Path(out)
     state = json.loads((out / "state.json").read_text(encoding="utf-8"))

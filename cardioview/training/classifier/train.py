@@ -53,8 +53,13 @@ class TrainResult:
 
 
 def network_config(cfg: TrainConfig) -> NetworkConfig:
-    return NetworkConfig(backbone=cfg.backbone, head=cfg.head, dropout=cfg.dropout, attention_bias=cfg.attention_bias,
-                         output_stride=cfg.output_stride)
+    return NetworkConfig(
+        backbone=cfg.backbone,
+        head=cfg.head,
+        dropout=cfg.dropout,
+        attention_bias=cfg.attention_bias,
+        output_stride=cfg.output_stride,
+    )
 
 
 def preprocess_spec(cfg: TrainConfig) -> PreprocessSpec:
@@ -75,8 +80,10 @@ def initial_weights(path: Path, config: NetworkConfig) -> Path:
     theirs = NetworkConfig.from_dict(bundle.architecture)
     shape_keys = ("backbone", "head", "output_stride")  # dropout and the initial bias do not change tensors
     if any(getattr(theirs, k) != getattr(config, k) for k in shape_keys):
-        raise WeightsError(f"{path.name}: its network ({theirs.name}, output stride {theirs.output_stride}) is not "
-                           f"this run's ({config.name}, output stride {config.output_stride})")
+        raise WeightsError(
+            f"{path.name}: its network ({theirs.name}, output stride {theirs.output_stride}) is not "
+            f"this run's ({config.name}, output stride {config.output_stride})"
+        )
     return bundle.verified_path(SAFETENSORS)
 
 
@@ -98,8 +105,14 @@ def sample_weights(labels: torch.Tensor, balanced: bool) -> torch.Tensor:
     return torch.where(labels > 0.5, labels.numel() / (2 * n_pos), labels.numel() / (2 * n_neg))
 
 
-def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
-               cfg: TrainConfig, heart: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def loss_terms(
+    logit: torch.Tensor,
+    attention: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor,
+    cfg: TrainConfig,
+    heart: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(weighted BCE, total loss with the attention terms). Computed in fp32 whatever the autocast.
 
     ``heart``: (N, 1, H, W) heart masks aligned with the batch (``--attention-anatomy`` only).
@@ -125,8 +138,16 @@ def loss_terms(logit: torch.Tensor, attention: torch.Tensor, target: torch.Tenso
     return bce, total
 
 
-def deletion_backward(model: torch.nn.Module, gray: torch.Tensor, attention: torch.Tensor, target: torch.Tensor,
-                      generator: torch.Generator, cfg: TrainConfig, runtime: Runtime, scaler) -> float:
+def deletion_backward(
+    model: torch.nn.Module,
+    gray: torch.Tensor,
+    attention: torch.Tensor,
+    target: torch.Tensor,
+    generator: torch.Generator,
+    cfg: TrainConfig,
+    runtime: Runtime,
+    scaler,
+) -> float:
     """Forward and backward of the counterfactual deletion term (training.deletion_term); returns its value.
 
     Runs after the main loss's backward and before the optimizer step, so the
@@ -140,8 +161,15 @@ def deletion_backward(model: torch.nn.Module, gray: torch.Tensor, attention: tor
     return loss.item()
 
 
-def after_validation(state: dict, val_loss: float, epoch: int, at_input_size: bool, lr: float,
-                     cfg: TrainConfig, val_auroc: float | None = None) -> tuple[bool, float, bool]:
+def after_validation(
+    state: dict,
+    val_loss: float,
+    epoch: int,
+    at_input_size: bool,
+    lr: float,
+    cfg: TrainConfig,
+    val_auroc: float | None = None,
+) -> tuple[bool, float, bool]:
     """Checkpoint choice, plateau LR and early stopping after one validation; updates ``state``.
 
     "Best" is the lowest validation loss, or with ``select_by="val_auroc"`` the
@@ -166,14 +194,15 @@ def after_validation(state: dict, val_loss: float, epoch: int, at_input_size: bo
 
 
 @torch.no_grad()
-def predict_logits(net: torch.nn.Module, images: torch.Tensor, size: int, runtime: Runtime,
-                   batch_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+def predict_logits(
+    net: torch.nn.Module, images: torch.Tensor, size: int, runtime: Runtime, batch_size: int = 64
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Eval-mode logits (N,) and attention maps (N, 1, h, w) for cached images resampled to ``size``."""
     was_training = net.training
     net.eval()
     logits, maps = [], []
     for start in range(0, images.shape[0], batch_size):
-        x = augment_batch(images[start:start + batch_size], size, NO_AUGMENTATION, None)
+        x = augment_batch(images[start : start + batch_size], size, NO_AUGMENTATION, None)
         with runtime.autocast():
             logit, w = net(to_network_input(x).to(runtime.device))
         logits.append(logit.float().view(-1).cpu())
@@ -215,11 +244,22 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     if runtime.is_main and not resume:
         write_split(split, out)
         atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=1), overwrite=True)
-        atomic_write_text(out / "split.json", json.dumps(
-            {"layout": split.layout, "grouping": split.grouping,
-             **{k: describe_counts(v) for k, v in split.parts().items()}}, indent=1), overwrite=True)
-    log(f"data: train {describe_counts(split.train)}; val {describe_counts(split.val)}; "
-        f"test {describe_counts(split.test)}; grouping {split.grouping}")
+        atomic_write_text(
+            out / "split.json",
+            json.dumps(
+                {
+                    "layout": split.layout,
+                    "grouping": split.grouping,
+                    **{k: describe_counts(v) for k, v in split.parts().items()},
+                },
+                indent=1,
+            ),
+            overwrite=True,
+        )
+    log(
+        f"data: train {describe_counts(split.train)}; val {describe_counts(split.val)}; "
+        f"test {describe_counts(split.test)}; grouping {split.grouping}"
+    )
 
     spec = preprocess_spec(cfg)
     sizes = sorted({cfg.input_size} | ({cfg.low_res_size} if cfg.low_res_size else set()))
@@ -240,7 +280,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     model = net
     if runtime.distributed:
         model = torch.nn.parallel.DistributedDataParallel(
-            net, device_ids=[runtime.device.index] if runtime.device.type == "cuda" else None)
+            net, device_ids=[runtime.device.index] if runtime.device.type == "cuda" else None
+        )
     params = [p for p in net.parameters() if p.requires_grad]
     if cfg.optimizer == "sgd":
         optimizer = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
@@ -255,8 +296,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     eval_net = net if ema is None else ema.module  # what is validated and saved as best
     generator = torch.Generator().manual_seed(cfg.seed * 1000 + runtime.rank)
 
-    state = {"epoch": 0, "elapsed_s": 0.0, "best_val_loss": float("inf"), "best_score": float("inf"), "best_epoch": -1,
-             "since_best": 0, "lr": cfg.lr}
+    state = {
+        "epoch": 0,
+        "elapsed_s": 0.0,
+        "best_val_loss": float("inf"),
+        "best_score": float("inf"),
+        "best_epoch": -1,
+        "since_best": 0,
+        "lr": cfg.lr,
+    }
     if resume and (out / "state.json").is_file():
         state = load_training_state(out, net, optimizer, generator)
         if ema is not None and (out / LAST_EMA).is_file():
@@ -283,12 +331,12 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
         cache = train_cache[size]
         perm = torch.randperm(cache.shape[0], generator=torch.Generator().manual_seed(cfg.seed + epoch))
         per_rank = perm.numel() // runtime.world
-        shard = perm[runtime.rank * per_rank:(runtime.rank + 1) * per_rank]
+        shard = perm[runtime.rank * per_rank : (runtime.rank + 1) * per_rank]
         n_batches = max(1, per_rank // cfg.batch_size) if per_rank >= 2 else 0
         model.train()
         losses, att_means, cf_losses, seen, t_epoch, stop = [], [], [], 0, time.monotonic(), False
         for b in range(n_batches):
-            idx = shard[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+            idx = shard[b * cfg.batch_size : (b + 1) * cfg.batch_size]
             if cfg.schedule == "onecycle":
                 lr = onecycle_lr(cfg.lr, progress(epoch + b / n_batches), cfg.warmup_fraction)
             elapsed = time.monotonic() - t0
@@ -299,17 +347,30 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
                 break
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            x, heart = augment_with_maps(cache[idx], None if heart_train is None else heart_train[idx].float() / 255.0,
-                                         size, cfg.augment, generator)
+            x, heart = augment_with_maps(
+                cache[idx],
+                None if heart_train is None else heart_train[idx].float() / 255.0,
+                size,
+                cfg.augment,
+                generator,
+            )
             gray = x.to(runtime.device)
             with runtime.autocast():
                 logit, attention = model(to_network_input(gray))
-            bce, total = loss_terms(logit, attention, y_train[idx].to(runtime.device), w_train[idx].to(runtime.device),
-                                    cfg, None if heart is None else heart.to(runtime.device))
+            bce, total = loss_terms(
+                logit,
+                attention,
+                y_train[idx].to(runtime.device),
+                w_train[idx].to(runtime.device),
+                cfg,
+                None if heart is None else heart.to(runtime.device),
+            )
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(total).backward()
             if cfg.attention_deletion:
-                cf_losses.append(deletion_backward(model, gray, attention, y_train[idx], generator, cfg, runtime, scaler))
+                cf_losses.append(
+                    deletion_backward(model, gray, attention, y_train[idx], generator, cfg, runtime, scaler)
+                )
             scaler.step(optimizer)
             scaler.update()
             if ema is not None:
@@ -318,13 +379,22 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
             att_means.append(attention.float().mean().item())
             seen += idx.numel()
             rate = seen * runtime.world / max(1e-9, time.monotonic() - t_epoch)
-            log(f"epoch {epoch + 1} batch {b + 1}/{n_batches} {size}px loss {np.mean(losses):.4f} "
-                f"lr {lr:.2e} {rate:.1f} img/s elapsed {(time.monotonic() - t0) / 60:.1f} min", every=30.0)
+            log(
+                f"epoch {epoch + 1} batch {b + 1}/{n_batches} {size}px loss {np.mean(losses):.4f} "
+                f"lr {lr:.2e} {rate:.1f} img/s elapsed {(time.monotonic() - t0) / 60:.1f} min",
+                every=30.0,
+            )
         if not losses:
             break
         epoch += 1
-        row = {"epoch": epoch, "train_size": size, "train_loss": float(np.mean(losses)),
-               "attention_mean": float(np.mean(att_means)), "lr": lr, "images_per_s": rate}
+        row = {
+            "epoch": epoch,
+            "train_size": size,
+            "train_loss": float(np.mean(losses)),
+            "attention_mean": float(np.mean(att_means)),
+            "lr": lr,
+            "images_per_s": rate,
+        }
         if cf_losses:
             row["deletion_loss"] = float(np.mean(cf_losses))
         decision = [0.0, 0.0]
@@ -333,21 +403,28 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
             logits, _ = predict_logits(eval_net, val_cache[size], size, runtime)
             if size == cfg.input_size:
                 val_seconds_per_image = (time.monotonic() - t_val) / max(1, len(split.val)) * 1.2
-            val_loss = F.binary_cross_entropy_with_logits(logits, y_val, weight=sample_weights(y_val, cfg.class_weights)).item()
+            val_loss = F.binary_cross_entropy_with_logits(
+                logits, y_val, weight=sample_weights(y_val, cfg.class_weights)
+            ).item()
             val_auc = auroc(y_val.numpy(), logits.numpy())
-            improved, lr, early_stop = after_validation(state, val_loss, epoch, size == cfg.input_size, lr, cfg, val_auc)
+            improved, lr, early_stop = after_validation(
+                state, val_loss, epoch, size == cfg.input_size, lr, cfg, val_auc
+            )
             if improved:
                 save_tensors(eval_net, out / "best.safetensors")
             state.update(epoch=epoch, elapsed_s=time.monotonic() - t0, lr=lr)
-            row.update(val_size=size, val_loss=val_loss, val_auroc=val_auc, elapsed_s=state["elapsed_s"],
-                       best=int(improved))
+            row.update(
+                val_size=size, val_loss=val_loss, val_auroc=val_auc, elapsed_s=state["elapsed_s"], best=int(improved)
+            )
             append_epoch_row(out, row)
             if ema is not None:
                 save_tensors(ema, out / LAST_EMA)  # before state.json, which names a complete epoch
             save_training_state(out, net, optimizer, generator, state)
-            log(f"epoch {epoch}: {size}px train loss {row['train_loss']:.4f} | val loss {val_loss:.4f} "
+            log(
+                f"epoch {epoch}: {size}px train loss {row['train_loss']:.4f} | val loss {val_loss:.4f} "
                 f"AUROC {val_auc:.4f}{' *best*' if improved else ''} | {rate:.1f} img/s | "
-                f"{state['elapsed_s'] / 60:.1f} min")
+                f"{state['elapsed_s'] / 60:.1f} min"
+            )
             decision = [lr, float(early_stop)]
         lr, early = broadcast_floats(decision, runtime)
         if stop:
@@ -358,14 +435,36 @@ def train(cfg: TrainConfig, resume: bool = False) -> TrainResult:
     if runtime.is_main and not (out / "best.safetensors").is_file():
         # no epoch reached input_size (budget too short for the low-res phase): keep the last weights
         save_tensors(eval_net, out / "best.safetensors")
-    result = TrainResult(out, out / "best.safetensors", state["best_epoch"], state["best_val_loss"], epoch,
-                         time.monotonic() - t0, stopped_by)
+    result = TrainResult(
+        out,
+        out / "best.safetensors",
+        state["best_epoch"],
+        state["best_val_loss"],
+        epoch,
+        time.monotonic() - t0,
+        stopped_by,
+    )
     if runtime.is_main:
-        atomic_write_text(out / "result.json", json.dumps(
-            {"best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
-             "best_val_auroc": state.get("best_val_auroc"), "selected_by": cfg.select_by, "epochs": result.epochs,
-             "elapsed_s": result.elapsed_s, "stopped_by": result.stopped_by, "runtime": runtime.describe()}, indent=1), overwrite=True)
-        log(f"done: {epoch} epochs, stopped by {stopped_by}; best epoch {result.best_epoch} "
-            f"(val loss {result.best_val_loss:.4f}) -> {result.best_checkpoint}")
+        atomic_write_text(
+            out / "result.json",
+            json.dumps(
+                {
+                    "best_epoch": result.best_epoch,
+                    "best_val_loss": result.best_val_loss,
+                    "best_val_auroc": state.get("best_val_auroc"),
+                    "selected_by": cfg.select_by,
+                    "epochs": result.epochs,
+                    "elapsed_s": result.elapsed_s,
+                    "stopped_by": result.stopped_by,
+                    "runtime": runtime.describe(),
+                },
+                indent=1,
+            ),
+            overwrite=True,
+        )
+        log(
+            f"done: {epoch} epochs, stopped by {stopped_by}; best epoch {result.best_epoch} "
+            f"(val loss {result.best_val_loss:.4f}) -> {result.best_checkpoint}"
+        )
     shutdown(runtime)
     return result

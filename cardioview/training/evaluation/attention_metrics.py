@@ -43,7 +43,7 @@ def region_mask(shape: tuple[int, int], region=CARDIAC_REGION) -> np.ndarray:
     h, w = shape
     x0, y0, x1, y1 = region
     mask = np.zeros(shape, dtype=bool)
-    mask[int(round(y0 * h)):int(round(y1 * h)), int(round(x0 * w)):int(round(x1 * w))] = True
+    mask[int(round(y0 * h)) : int(round(y1 * h)), int(round(x0 * w)) : int(round(x1 * w))] = True
     return mask
 
 
@@ -80,8 +80,14 @@ def blurred(gray: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(gray.astype(np.float32), (0, 0), max(1.0, BLUR_SIGMA_SHARE * gray.shape[1]))
 
 
-def deletion_inputs(gray: np.ndarray, upsampled: np.ndarray, rng: np.random.Generator,
-                    share: float = DELETION_SHARE, random_draws: int = 3, blur: bool = False) -> list[np.ndarray]:
+def deletion_inputs(
+    gray: np.ndarray,
+    upsampled: np.ndarray,
+    rng: np.random.Generator,
+    share: float = DELETION_SHARE,
+    random_draws: int = 3,
+    blur: bool = False,
+) -> list[np.ndarray]:
     """[top-area deleted, then ``random_draws`` copies with the same-shaped area rolled to random places].
 
     Deleting = setting the pixels to the image's mean (``blur``: to a blurred copy of the image).
@@ -104,8 +110,13 @@ def summarise(values: list[float]) -> dict:
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
         return {"n": 0}
-    return {"n": int(v.size), "mean": float(v.mean()), "median": float(np.median(v)),
-            "p10": float(np.percentile(v, 10)), "p90": float(np.percentile(v, 90))}
+    return {
+        "n": int(v.size),
+        "mean": float(v.mean()),
+        "median": float(np.median(v)),
+        "p10": float(np.percentile(v, 10)),
+        "p90": float(np.percentile(v, 90)),
+    }
 
 
 def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn, seed: int = 0) -> dict:
@@ -126,7 +137,9 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
     spreads, ratios, hits, drop_top, drop_rand, w_ranges = [], [], [], [], [], []
     blur_top, blur_rand = [], []
     # (share, blur) of each deletion test; the first is the headline figure
-    variants = [(DELETION_SHARE, False)] + [(share, False) for share in OTHER_DELETION_SHARES] + [(DELETION_SHARE, True)]
+    variants = (
+        [(DELETION_SHARE, False)] + [(share, False) for share in OTHER_DELETION_SHARES] + [(DELETION_SHARE, True)]
+    )
     faithful_at = {variant: [] for variant in variants}
     for gray, w in zip(grays, maps):
         up = upsample(w, gray.shape)
@@ -159,15 +172,16 @@ def attention_figures(grays: list[np.ndarray], maps: np.ndarray, probability_fn,
         "probability_drop_random": summarise(drop_rand),
         "probability_drop_top20_blurred": summarise(blur_top),
         "probability_drop_random_blurred": summarise(blur_rand),
-        "w_min": summarise([r[0] for r in w_ranges]), "w_max": summarise([r[1] for r in w_ranges]),
+        "w_min": summarise([r[0] for r in w_ranges]),
+        "w_max": summarise([r[1] for r in w_ranges]),
         "cardiac_region": list(CARDIAC_REGION),
         "definitions": {
             "relative_spread": "(p90 - p10) / p90 of W at feature resolution; median over images",
             "mass_ratio": "share of upsampled W inside the cardiac region / region's share of the image",
             "pointing_rate": "share of images whose upsampled-W peak lies in the cardiac region",
             "faithfulness_rate": "share of images where deleting the top-20% attention area (set to the image "
-                                 "mean) lowers P more than deleting the same-shaped area at random places (mean of 3)",
+            "mean) lowers P more than deleting the same-shaped area at random places (mean of 3)",
             "faithfulness_blurred": "the same with the area replaced by the image blurred (Gaussian sigma 1/16 of "
-                                    "its width) instead of its mean",
+            "its width) instead of its mean",
         },
     }

@@ -71,15 +71,21 @@ def read_box_table(csv_path: Path, finding: str = "Cardiomegaly") -> list[BoxRec
                 continue
             name = row[col["image"]].strip()
             path = images / name
-            records.append(BoxRecord(name, tuple(float(row[col[k]]) for k in "xywh"),
-                                     path if path.is_file() else None,
-                                     row[col["view"]].strip() if "view" in col else ""))
+            records.append(
+                BoxRecord(
+                    name,
+                    tuple(float(row[col[k]]) for k in "xywh"),
+                    path if path.is_file() else None,
+                    row[col["view"]].strip() if "view" in col else "",
+                )
+            )
         return records
     raise ValueError(f"{csv_path}: not a box table (expected BBox_List_2017.csv or image,x,y,w,h columns)")
 
 
-def pixel_box(box: tuple[float, float, float, float], shape: tuple[int, int],
-              frame: int = NIH_FRAME) -> tuple[int, int, int, int]:
+def pixel_box(
+    box: tuple[float, float, float, float], shape: tuple[int, int], frame: int = NIH_FRAME
+) -> tuple[int, int, int, int]:
     """(x, y, w, h) in the NIH frame -> (x0, y0, x1, y1) pixel bounds (exclusive) on an image of ``shape``."""
     h_img, w_img = shape
     sx, sy = w_img / frame, h_img / frame
@@ -153,13 +159,20 @@ def summarise_scores(per_film: list[dict]) -> dict:
     for t in WANG_THRESHOLDS:
         iou_v = np.array([s[f"iou_t{t}"] for s in per_film])
         iobb_v = np.array([s[f"iobb_t{t}"] for s in per_film])
-        out[f"t{t}"] = {"mean_iou": float(iou_v.mean()), "iou_gt_0.3": float(np.mean(iou_v > 0.3)),
-                        "iou_gt_0.5": float(np.mean(iou_v > 0.5)), "iobb_gt_0.5": float(np.mean(iobb_v > 0.5))}
+        out[f"t{t}"] = {
+            "mean_iou": float(iou_v.mean()),
+            "iou_gt_0.3": float(np.mean(iou_v > 0.3)),
+            "iou_gt_0.5": float(np.mean(iou_v > 0.5)),
+            "iobb_gt_0.5": float(np.mean(iobb_v > 0.5)),
+        }
     return out
 
 
-def localisation_figures(items: list[tuple[np.ndarray, tuple[int, int], tuple[float, float, float, float]]],
-                         frame: int = NIH_FRAME, work_side: int = 256) -> dict:
+def localisation_figures(
+    items: list[tuple[np.ndarray, tuple[int, int], tuple[float, float, float, float]]],
+    frame: int = NIH_FRAME,
+    work_side: int = 256,
+) -> dict:
     """The map's figures beside the central blob's on the same boxes.
 
     Args:
@@ -178,9 +191,11 @@ def localisation_figures(items: list[tuple[np.ndarray, tuple[int, int], tuple[fl
         truth = pixel_box(box, shape, frame)  # the frame spans the whole film
         model.append(score_map(upsample_attention(w, shape), truth))
         blob.append(score_map(central_blob(shape), truth))
-    return {"model": summarise_scores(model), "central_blob": summarise_scores(blob),
-            "definition": "W upsampled (bicubic) and normalised to 0-255, thresholded at 60 and 180, the largest "
-                          "8-connected region's box vs the radiologist box (Wang et al. 2017); pointing = the "
-                          "map's peak inside the box; central_blob = a constant Gaussian on the median NIH "
-                          "cardiomegaly box, scored the same way"}
-
+    return {
+        "model": summarise_scores(model),
+        "central_blob": summarise_scores(blob),
+        "definition": "W upsampled (bicubic) and normalised to 0-255, thresholded at 60 and 180, the largest "
+        "8-connected region's box vs the radiologist box (Wang et al. 2017); pointing = the "
+        "map's peak inside the box; central_blob = a constant Gaussian on the median NIH "
+        "cardiomegaly box, scored the same way",
+    }

@@ -41,8 +41,15 @@ def _restrict(scores: Scores, paths: set[str]) -> Scores:
     return Scores([scores.samples[i] for i in keep], scores.logits[keep], scores.attention[keep], scores.skipped)
 
 
-def compare_bundles(bundles: list[Path], samples: list[Sample], out: Path, attention: bool = False,
-                    attention_limit: int = 0, bootstrap: int = 2000, overwrite: bool = False) -> dict:
+def compare_bundles(
+    bundles: list[Path],
+    samples: list[Sample],
+    out: Path,
+    attention: bool = False,
+    attention_limit: int = 0,
+    bootstrap: int = 2000,
+    overwrite: bool = False,
+) -> dict:
     """Score ``samples`` with every bundle and write the comparison to ``out``; returns comparison.json's content.
 
     Only images every bundle could read are compared, so all figures share one image set.
@@ -70,9 +77,14 @@ def compare_bundles(bundles: list[Path], samples: list[Sample], out: Path, atten
         p = bundle_probabilities(scores, bundle)
         report = classification_metrics(scores.labels, p, bundle.threshold, bootstrap)
         report.pop("reliability")
-        entry = {"bundle": str(path), "label": _label(bundle, path, names), "model": bundle.model_id,
-                 "architecture": bundle.manifest.get("architecture", {}),
-                 "recipe": bundle.manifest.get("training", {}).get("config", {}).get("recipe"), **report}
+        entry = {
+            "bundle": str(path),
+            "label": _label(bundle, path, names),
+            "model": bundle.model_id,
+            "architecture": bundle.manifest.get("architecture", {}),
+            "recipe": bundle.manifest.get("training", {}).get("config", {}).get("recipe"),
+            **report,
+        }
         if attention:
             entry["attention"] = attention_report(net, scores, bundle.preprocess, bundle.temperature, attention_limit)
         models.append(entry)
@@ -80,16 +92,31 @@ def compare_bundles(bundles: list[Path], samples: list[Sample], out: Path, atten
         fpr, tpr, _ = m.roc_curve(scores.labels, p)
         curves.append((f"{entry['label']}: {report['auroc']:.3f}", fpr, tpr))
     labels = all_scores[0].labels
-    pairs = [{"a": models[i]["label"], "b": models[j]["label"],
-              **m.paired_bootstrap_auroc(labels, probs[i], probs[j], max(bootstrap, 1))}
-             for i in range(len(models)) for j in range(i + 1, len(models))]
-    result = {"images": int(len(labels)), "positives": int(labels.sum()),
-              "not_readable_by_every_bundle": len(samples) - len(common), "models": models, "pairs": pairs}
+    pairs = [
+        {
+            "a": models[i]["label"],
+            "b": models[j]["label"],
+            **m.paired_bootstrap_auroc(labels, probs[i], probs[j], max(bootstrap, 1)),
+        }
+        for i in range(len(models))
+        for j in range(i + 1, len(models))
+    ]
+    result = {
+        "images": int(len(labels)),
+        "positives": int(labels.sum()),
+        "not_readable_by_every_bundle": len(samples) - len(common),
+        "models": models,
+        "pairs": pairs,
+    }
 
     out.mkdir(parents=True, exist_ok=True)
     save_png(out / "roc_comparison.png", roc_comparison_figure(curves), overwrite)
-    write_predictions(out / "predictions.csv", all_scores[0].samples,
-                      {f"p{i + 1}: {r['label']}": p for i, (r, p) in enumerate(zip(models, probs))}, overwrite)
+    write_predictions(
+        out / "predictions.csv",
+        all_scores[0].samples,
+        {f"p{i + 1}: {r['label']}": p for i, (r, p) in enumerate(zip(models, probs))},
+        overwrite,
+    )
     atomic_write_text(out / "comparison.json", json.dumps(result, indent=1) + "\n", overwrite=overwrite)
     return result
 
@@ -99,9 +126,13 @@ def format_comparison(result: dict) -> str:
     lines = [f"{'model':<44}{'AUROC':>8}{'95% CI':>15}{'wF1':>7}{'sens':>7}{'spec':>7}{'ECE':>7}"]
     for r in result["models"]:
         ci = r.get("auroc_ci95") or [float("nan")] * 2
-        lines.append(f"{r['label'][:43]:<44}{r['auroc']:>8.3f}{ci[0]:>8.3f}-{ci[1]:.3f}{r['weighted_avg']['f1']:>7.3f}"
-                     f"{r['sensitivity']:>7.3f}{r['specificity']:>7.3f}{r['ece']:>7.3f}")
+        lines.append(
+            f"{r['label'][:43]:<44}{r['auroc']:>8.3f}{ci[0]:>8.3f}-{ci[1]:.3f}{r['weighted_avg']['f1']:>7.3f}"
+            f"{r['sensitivity']:>7.3f}{r['specificity']:>7.3f}{r['ece']:>7.3f}"
+        )
     for p in result["pairs"]:
-        lines.append(f"AUROC {p['a']} - {p['b']}: {p['delta']:+.3f} (paired 95% CI {p['ci95'][0]:+.3f} to "
-                     f"{p['ci95'][1]:+.3f}, p = {p['p_value']:.3f}, {p['resamples']} resamples)")
+        lines.append(
+            f"AUROC {p['a']} - {p['b']}: {p['delta']:+.3f} (paired 95% CI {p['ci95'][0]:+.3f} to "
+            f"{p['ci95'][1]:+.3f}, p = {p['p_value']:.3f}, {p['resamples']} resamples)"
+        )
     return "\n".join(lines)

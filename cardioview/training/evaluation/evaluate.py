@@ -28,13 +28,18 @@ from cardioview.training.evaluation.scoring import Scores, bundle_probabilities,
 OUTPUT_FILES = ("metrics.json", "roc.png", "confusion.png", "calibration.png", "predictions.csv")
 
 
-def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float,
-                           bootstrap: int = 2000, seed: int = 0) -> dict:
+def classification_metrics(
+    labels: np.ndarray, probabilities: np.ndarray, threshold: float, bootstrap: int = 2000, seed: int = 0
+) -> dict:
     """AUROC with bootstrap 95 % CI, the per-class report at ``threshold``, ECE and reliability bins."""
     auc = m.auroc(labels, probabilities)
-    out = {"images": int(len(labels)), "positives": int(np.sum(labels)), "auroc": auc,
-           "auroc_ci95": list(m.bootstrap_auroc_ci(labels, probabilities, bootstrap, seed=seed)) if bootstrap else None,
-           "bootstrap_resamples": bootstrap}
+    out = {
+        "images": int(len(labels)),
+        "positives": int(np.sum(labels)),
+        "auroc": auc,
+        "auroc_ci95": list(m.bootstrap_auroc_ci(labels, probabilities, bootstrap, seed=seed)) if bootstrap else None,
+        "bootstrap_resamples": bootstrap,
+    }
     out.update(m.classification_report(labels, probabilities, threshold))
     out["ece"] = m.expected_calibration_error(labels, probabilities)
     out["reliability"] = m.reliability_bins(labels, probabilities)
@@ -43,14 +48,19 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, thresh
 
 def probability_fn(net: torch.nn.Module, temperature: float, batch_size: int = 16):
     """(N, H, W) float inputs -> calibrated probabilities, batched."""
+
     def run(grays: np.ndarray) -> np.ndarray:
-        logits = np.concatenate([forward_gray(net, grays[i:i + batch_size])[0] for i in range(0, len(grays), batch_size)])
+        logits = np.concatenate(
+            [forward_gray(net, grays[i : i + batch_size])[0] for i in range(0, len(grays), batch_size)]
+        )
         return sigmoid(logits / temperature)
+
     return run
 
 
-def attention_report(net: torch.nn.Module, scores: Scores, spec, temperature: float, limit: int = 0,
-                     seed: int = 0) -> dict:
+def attention_report(
+    net: torch.nn.Module, scores: Scores, spec, temperature: float, limit: int = 0, seed: int = 0
+) -> dict:
     """Section-4 attention figures on the cardiomegaly images among ``scores`` (first ``limit`` if set)."""
     idx = [i for i, s in enumerate(scores.samples) if s.label == 1]
     if limit:
@@ -73,35 +83,45 @@ def boxes_report(net: torch.nn.Module, scores: Scores, boxes_csv: Path, spec, te
         source = f"the {len(records)} films beside {Path(boxes_csv).name}"
     else:
         by_name = {r.image: r for r in records}
-        pairs = [(s, w, by_name[Path(s.path).name]) for s, w in zip(scores.samples, scores.attention)
-                 if Path(s.path).name in by_name]
+        pairs = [
+            (s, w, by_name[Path(s.path).name])
+            for s, w in zip(scores.samples, scores.attention)
+            if Path(s.path).name in by_name
+        ]
         source = f"scored images listed in {Path(boxes_csv).name}"
     items = [(w, load(s.path).shape, r.box) for s, w, r in pairs]
     report = {"source": source, **localisation_figures(items)}
     views = sorted({r.view for _, _, r in pairs if r.view})
     for view in views:
-        report[f"model_{view}"] = localisation_figures(
-            [it for it, (_, _, r) in zip(items, pairs) if r.view == view])["model"]
+        report[f"model_{view}"] = localisation_figures([it for it, (_, _, r) in zip(items, pairs) if r.view == view])[
+            "model"
+        ]
     if pairs:
         grays = [load_input(s.path, spec) for s, _, _ in pairs]
-        report["attention"] = attention_figures(grays, np.stack([w for _, w, _ in pairs]),
-                                                probability_fn(net, temperature))
+        report["attention"] = attention_figures(
+            grays, np.stack([w for _, w, _ in pairs]), probability_fn(net, temperature)
+        )
     return report
 
 
 def write_figures(out: Path, report: dict, overwrite: bool, fpr, tpr) -> None:
     point = (1 - report["specificity"], report["sensitivity"])
     save_png(out / "roc.png", roc_figure(fpr, tpr, report["auroc"], report["auroc_ci95"], point), overwrite)
-    save_png(out / "confusion.png", confusion_figure(report["confusion_matrix"]["rows_true_cols_predicted"],
-                                                     threshold=report["threshold"]), overwrite)
+    save_png(
+        out / "confusion.png",
+        confusion_figure(report["confusion_matrix"]["rows_true_cols_predicted"], threshold=report["threshold"]),
+        overwrite,
+    )
     save_png(out / "calibration.png", calibration_figure(report["reliability"], report["ece"]), overwrite)
 
 
 def write_predictions(path: Path, samples: list[Sample], columns: dict[str, np.ndarray], overwrite: bool) -> Path:
     """predictions.csv: one row per scored image (path, label, then ``columns``), so any figure can be recomputed."""
     # csv_bytes: a file name such as "=HYPERLINK(...).png" stays text in a spreadsheet
-    rows = ([str(s.path), s.label, *(f"{v[k]:.6f}" if v.dtype.kind == "f" else v[k] for v in columns.values())]
-            for k, s in enumerate(samples))
+    rows = (
+        [str(s.path), s.label, *(f"{v[k]:.6f}" if v.dtype.kind == "f" else v[k] for v in columns.values())]
+        for k, s in enumerate(samples)
+    )
     return atomic_write_bytes(path, csv_bytes(["path", "label", *columns], rows), overwrite=overwrite)
 
 
@@ -113,16 +133,25 @@ def format_table(report: dict) -> str:
     w = report["weighted_avg"]
     lines.append(f"{'weighted avg':<18}{w['precision']:>10.3f}{w['recall']:>10.3f}{w['f1']:>10.3f}{w['support']:>10d}")
     ci = report.get("auroc_ci95")
-    lines.append(f"accuracy {report['accuracy']:.3f} | AUROC {report['auroc']:.3f}"
-                 + (f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
-                 + f" | sensitivity {report['sensitivity']:.3f} specificity {report['specificity']:.3f}"
-                 f" at threshold {report['threshold']:.3f} | ECE {report['ece']:.3f}")
+    lines.append(
+        f"accuracy {report['accuracy']:.3f} | AUROC {report['auroc']:.3f}"
+        + (f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
+        + f" | sensitivity {report['sensitivity']:.3f} specificity {report['specificity']:.3f}"
+        f" at threshold {report['threshold']:.3f} | ECE {report['ece']:.3f}"
+    )
     return "\n".join(lines)
 
 
-def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attention: bool = False,
-                    boxes: Path | None = None, attention_limit: int = 0, bootstrap: int = 2000,
-                    overwrite: bool = False) -> dict:
+def evaluate_bundle(
+    bundle_path: Path,
+    samples: list[Sample],
+    out: Path,
+    attention: bool = False,
+    boxes: Path | None = None,
+    attention_limit: int = 0,
+    bootstrap: int = 2000,
+    overwrite: bool = False,
+) -> dict:
     """Score ``samples`` with the bundle (its preprocessing, temperature and threshold) and write the report.
 
     Raises:
@@ -136,8 +165,12 @@ def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attenti
     net = load_network(bundle)
     scores = score_samples(net, samples, bundle.preprocess)
     probs = bundle_probabilities(scores, bundle)
-    report = {"model": bundle.model_id, "skipped_unreadable": scores.skipped,
-              "preprocessing": bundle.manifest["preprocessing"], "temperature": bundle.temperature}
+    report = {
+        "model": bundle.model_id,
+        "skipped_unreadable": scores.skipped,
+        "preprocessing": bundle.manifest["preprocessing"],
+        "temperature": bundle.temperature,
+    }
     report.update(classification_metrics(scores.labels, probs, bundle.threshold, bootstrap))
     if attention:
         report["attention"] = attention_report(net, scores, bundle.preprocess, bundle.temperature, attention_limit)
@@ -146,7 +179,11 @@ def evaluate_bundle(bundle_path: Path, samples: list[Sample], out: Path, attenti
     out.mkdir(parents=True, exist_ok=True)
     fpr, tpr, _ = m.roc_curve(scores.labels, probs)
     write_figures(out, report, overwrite, fpr, tpr)
-    write_predictions(out / "predictions.csv", scores.samples,
-                      {"probability": probs, "positive": (probs >= bundle.threshold).astype(int)}, overwrite)
+    write_predictions(
+        out / "predictions.csv",
+        scores.samples,
+        {"probability": probs, "positive": (probs >= bundle.threshold).astype(int)},
+        overwrite,
+    )
     atomic_write_text(out / "metrics.json", json.dumps(report, indent=1) + "\n", overwrite=overwrite)
     return report

@@ -19,21 +19,34 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     """--labels or --data: the labelled images to score."""
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--labels", type=Path, help="CSV with path,label (paths relative to the CSV)")
-    src.add_argument("--data", type=Path,
-                     help="an NIH ChestX-ray14 root (scores the official test list) or a folder with labels.csv")
+    src.add_argument(
+        "--data", type=Path, help="an NIH ChestX-ray14 root (scores the official test list) or a folder with labels.csv"
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, default=None, help="bundle folder (default: the shipped weights)")
     add_source_arguments(p)
-    p.add_argument("--out", type=Path, required=True, help="report folder: metrics.json, roc.png, confusion.png, "
-                                                           "calibration.png, predictions.csv")
-    p.add_argument("--attention", action="store_true",
-                   help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test")
-    p.add_argument("--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for "
-                                                                  "--attention")
-    p.add_argument("--boxes", type=Path, default=None, help="BBox_List_2017.csv, or a boxes.csv beside its films "
-                                                            "(images/): pointing, IoU, IoBB beside a central blob")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="report folder: metrics.json, roc.png, confusion.png, calibration.png, predictions.csv",
+    )
+    p.add_argument(
+        "--attention",
+        action="store_true",
+        help="attention figures on the cardiomegaly images: spread, mass ratio, pointing, deletion test",
+    )
+    p.add_argument(
+        "--attention-limit", type=int, default=0, help="use only the first N cardiomegaly images for --attention"
+    )
+    p.add_argument(
+        "--boxes",
+        type=Path,
+        default=None,
+        help="BBox_List_2017.csv, or a boxes.csv beside its films (images/): pointing, IoU, IoBB beside a central blob",
+    )
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the AUROC CI (0 = none)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
 
@@ -52,17 +65,23 @@ def samples_from_args(args: argparse.Namespace):
 
 def format_localisation(loc: dict) -> str:
     """The box figures as a small table: the model beside the central blob."""
-    lines = [f"box localisation on {loc['source']} ({loc['model']['films']} films; Wang et al. scoring at T=60):",
-             f"{'':<14}{'pointing':>9}{'IoBB>0.5':>9}{'IoU>0.3':>9}{'IoU>0.5':>9}{'mean IoU':>9}"]
+    lines = [
+        f"box localisation on {loc['source']} ({loc['model']['films']} films; Wang et al. scoring at T=60):",
+        f"{'':<14}{'pointing':>9}{'IoBB>0.5':>9}{'IoU>0.3':>9}{'IoU>0.5':>9}{'mean IoU':>9}",
+    ]
     for name in ("model", "central_blob"):
         r = loc[name]
         t = r["t60"]
-        lines.append(f"{name:<14}{r['pointing_rate']:>9.3f}{t['iobb_gt_0.5']:>9.3f}{t['iou_gt_0.3']:>9.3f}"
-                     f"{t['iou_gt_0.5']:>9.3f}{t['mean_iou']:>9.3f}")
+        lines.append(
+            f"{name:<14}{r['pointing_rate']:>9.3f}{t['iobb_gt_0.5']:>9.3f}{t['iou_gt_0.3']:>9.3f}"
+            f"{t['iou_gt_0.5']:>9.3f}{t['mean_iou']:>9.3f}"
+        )
     if "attention" in loc:
         a = loc["attention"]
-        lines.append(f"deletion test (faithfulness) {a['faithfulness_rate']:.3f}{_other_shares(a)}, "
-                     f"relative spread (median) {a['relative_spread'].get('median', float('nan')):.3f}")
+        lines.append(
+            f"deletion test (faithfulness) {a['faithfulness_rate']:.3f}{_other_shares(a)}, "
+            f"relative spread (median) {a['relative_spread'].get('median', float('nan')):.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -85,19 +104,28 @@ def run(args: argparse.Namespace) -> int:
     try:
         samples = samples_from_args(args)
         print(f"evaluating {Path(weights).name} on {describe_counts(samples)}", file=sys.stderr)
-        report = evaluate_bundle(Path(weights), samples, args.out, attention=args.attention, boxes=args.boxes,
-                                 attention_limit=args.attention_limit, bootstrap=args.bootstrap,
-                                 overwrite=args.overwrite)
+        report = evaluate_bundle(
+            Path(weights),
+            samples,
+            args.out,
+            attention=args.attention,
+            boxes=args.boxes,
+            attention_limit=args.attention_limit,
+            bootstrap=args.bootstrap,
+            overwrite=args.overwrite,
+        )
     except (DataError, CardioViewError, FileExistsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(format_table(report))
     if "attention" in report:
         a = report["attention"]
-        print(f"attention on {a['images']} cardiomegaly images: relative spread (median) "
-              f"{a['relative_spread'].get('median', float('nan')):.3f}, mass ratio (median) "
-              f"{a['mass_ratio'].get('median', float('nan')):.3f}, pointing {a['pointing_rate']:.3f}, "
-              f"faithfulness {a['faithfulness_rate']:.3f}{_other_shares(a)}")
+        print(
+            f"attention on {a['images']} cardiomegaly images: relative spread (median) "
+            f"{a['relative_spread'].get('median', float('nan')):.3f}, mass ratio (median) "
+            f"{a['mass_ratio'].get('median', float('nan')):.3f}, pointing {a['pointing_rate']:.3f}, "
+            f"faithfulness {a['faithfulness_rate']:.3f}{_other_shares(a)}"
+        )
     if "localisation" in report and report["localisation"]["model"]["films"]:
         print(format_localisation(report["localisation"]))
     print(f"report written to {args.out}", file=sys.stderr)

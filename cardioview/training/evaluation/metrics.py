@@ -63,8 +63,12 @@ def confusion(y_true, scores, threshold: float) -> np.ndarray:
     """2x2 [[TN, FP], [FN, TP]]; positive when score >= threshold."""
     y, s = _check(y_true, scores)
     p = (s >= threshold).astype(int)
-    return np.array([[np.sum((y == 0) & (p == 0)), np.sum((y == 0) & (p == 1))],
-                     [np.sum((y == 1) & (p == 0)), np.sum((y == 1) & (p == 1))]])
+    return np.array(
+        [
+            [np.sum((y == 0) & (p == 0)), np.sum((y == 0) & (p == 1))],
+            [np.sum((y == 1) & (p == 0)), np.sum((y == 1) & (p == 1))],
+        ]
+    )
 
 
 def _safe(a: float, b: float) -> float:
@@ -78,16 +82,26 @@ def classification_report(y_true, scores, threshold: float) -> dict:
     per_class = {}
     for name, (t, f_pos, f_neg) in zip(CLASS_NAMES, ((tn, fn, fp), (tp, fp, fn))):
         precision, recall = _safe(t, t + f_pos), _safe(t, t + f_neg)
-        per_class[name] = {"precision": precision, "recall": recall,
-                           "f1": _safe(2 * precision * recall, precision + recall), "support": int(t + f_neg)}
+        per_class[name] = {
+            "precision": precision,
+            "recall": recall,
+            "f1": _safe(2 * precision * recall, precision + recall),
+            "support": int(t + f_neg),
+        }
     total = sum(c["support"] for c in per_class.values())
-    weighted = {k: _safe(sum(c[k] * c["support"] for c in per_class.values()), total)
-                for k in ("precision", "recall", "f1")}
+    weighted = {
+        k: _safe(sum(c[k] * c["support"] for c in per_class.values()), total) for k in ("precision", "recall", "f1")
+    }
     weighted["support"] = int(total)
-    return {"threshold": float(threshold), "accuracy": _safe(tn + tp, total),
-            "sensitivity": _safe(tp, tp + fn), "specificity": _safe(tn, tn + fp),
-            "per_class": per_class, "weighted_avg": weighted,
-            "confusion_matrix": {"labels": list(CLASS_NAMES), "rows_true_cols_predicted": cm.tolist()}}
+    return {
+        "threshold": float(threshold),
+        "accuracy": _safe(tn + tp, total),
+        "sensitivity": _safe(tp, tp + fn),
+        "specificity": _safe(tn, tn + fp),
+        "per_class": per_class,
+        "weighted_avg": weighted,
+        "confusion_matrix": {"labels": list(CLASS_NAMES), "rows_true_cols_predicted": cm.tolist()},
+    }
 
 
 def expected_calibration_error(y_true, probabilities, bins: int = 15) -> float:
@@ -111,10 +125,16 @@ def reliability_bins(y_true, probabilities, bins: int = 10) -> list[dict]:
     y, p = _check(y_true, probabilities)
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1], right=True), 0, bins - 1)
-    return [{"lo": float(edges[b]), "hi": float(edges[b + 1]), "count": int((which == b).sum()),
-             "mean_probability": float(p[which == b].mean()) if (which == b).any() else None,
-             "positive_rate": float(y[which == b].mean()) if (which == b).any() else None}
-            for b in range(bins)]
+    return [
+        {
+            "lo": float(edges[b]),
+            "hi": float(edges[b + 1]),
+            "count": int((which == b).sum()),
+            "mean_probability": float(p[which == b].mean()) if (which == b).any() else None,
+            "positive_rate": float(y[which == b].mean()) if (which == b).any() else None,
+        }
+        for b in range(bins)
+    ]
 
 
 THRESHOLD_RULES = ("youden", "max-f1")
@@ -167,5 +187,9 @@ def paired_bootstrap_auroc(y_true, scores_a, scores_b, n: int = 2000, level: flo
     deltas = np.asarray(deltas)
     lo, hi = np.quantile(deltas, [(1 - level) / 2, 1 - (1 - level) / 2])
     p = min(1.0, 2 * min(np.mean(deltas <= 0), np.mean(deltas >= 0)))
-    return {"delta": auroc(y, a) - auroc(y, b), "ci95": [float(lo), float(hi)], "p_value": float(p),
-            "resamples": int(len(deltas))}
+    return {
+        "delta": auroc(y, a) - auroc(y, b),
+        "ci95": [float(lo), float(hi)],
+        "p_value": float(p),
+        "resamples": int(len(deltas)),
+    }

@@ -59,16 +59,23 @@ def load_input(path: Path, spec: PreprocessSpec, full_resolution: bool = False) 
 
 
 @torch.no_grad()
-def forward_gray(net: torch.nn.Module, grays: np.ndarray | torch.Tensor, channels: int = 3,
-                 device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
+def forward_gray(
+    net: torch.nn.Module, grays: np.ndarray | torch.Tensor, channels: int = 3, device: str | torch.device = "cpu"
+) -> tuple[np.ndarray, np.ndarray]:
     """(N, H, W) float inputs -> (logits (N,), attention (N, h, w)) in eval mode, fp32."""
     x = torch.as_tensor(np.asarray(grays, dtype=np.float32)).unsqueeze(1).expand(-1, channels, -1, -1)
     logit, w = net.eval()(x.contiguous().to(device))
     return logit.float().view(-1).cpu().numpy(), w.float()[:, 0].cpu().numpy()
 
 
-def score_samples(net: torch.nn.Module, samples: list[Sample], spec: PreprocessSpec, batch_size: int = 32,
-                  device: str | torch.device = "cpu", progress: bool = False) -> Scores:
+def score_samples(
+    net: torch.nn.Module,
+    samples: list[Sample],
+    spec: PreprocessSpec,
+    batch_size: int = 32,
+    device: str | torch.device = "cpu",
+    progress: bool = False,
+) -> Scores:
     """Score every sample at the spec's input size; files that fail to load are skipped and counted."""
     kept, logits, maps, batch, skipped = [], [], [], [], 0
     pending: list[Sample] = []

@@ -43,8 +43,9 @@ def interpolate(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], alpha: f
     return {k: (a[k].float() * (1 - alpha) + b[k].float() * alpha) if a[k].is_floating_point() else a[k] for k in a}
 
 
-def interpolation_aurocs(run: Path, start: Path, end: Path, alphas: list[float], part: str = "val",
-                         limit: int = 0) -> list[dict]:
+def interpolation_aurocs(
+    run: Path, start: Path, end: Path, alphas: list[float], part: str = "val", limit: int = 0
+) -> list[dict]:
     """One {alpha, auroc, loss} per alpha on the run's ``part`` split (first ``limit`` images if > 0)."""
     cfg = TrainConfig.from_dict(json.loads((Path(run) / "config.json").read_text(encoding="utf-8")))
     samples = getattr(read_split(Path(run)), part)
@@ -58,13 +59,20 @@ def interpolation_aurocs(run: Path, start: Path, end: Path, alphas: list[float],
     for alpha in alphas:
         load_state_into(net, interpolate(a, b, alpha), f"{Path(start).name} -> {Path(end).name} at {alpha:g}")
         logits, _ = predict_logits(net, images, cfg.input_size, runtime)
-        rows.append({"alpha": alpha, "auroc": auroc(labels.numpy(), torch.sigmoid(logits).numpy()),
-                     "loss": F.binary_cross_entropy_with_logits(logits, labels).item()})
+        rows.append(
+            {
+                "alpha": alpha,
+                "auroc": auroc(labels.numpy(), torch.sigmoid(logits).numpy()),
+                "loss": F.binary_cross_entropy_with_logits(logits, labels).item(),
+            }
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cardioview.training.evaluation.weight_interpolation", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m cardioview.training.evaluation.weight_interpolation", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--run", type=Path, required=True, help="a run folder (config.json and its split)")
     p.add_argument("--from", dest="start", type=Path, required=True, help="weights at alpha 0 (bundle or .safetensors)")
     p.add_argument("--to", dest="end", type=Path, required=True, help="weights at alpha 1")
