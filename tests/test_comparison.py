@@ -9,13 +9,13 @@ import numpy as np
 from PIL import Image
 
 from cardioview.comparison.change import compare, view_caution
-from cardioview.comparison.films import FilmResult, prior_of
+from cardioview.comparison.films import FilmRecord, prior_of
 from cardioview.comparison.predict_hook import write_trend_outputs
 from cardioview.comparison.pseudonym import ENV_KEY, pseudonym, pseudonym_key
 
 
 def film(patient="P1", date="20200101", time="", uid="1.2.3", view="PA", p=0.4, ctr=0.45, name="a.dcm"):
-    return FilmResult(patient, date, time, uid, Path(name), view, p, ctr, 0.5)
+    return FilmRecord(patient, date, time, uid, Path(name), view, p, ctr, 0.5)
 
 
 def test_prior_is_the_latest_earlier_study_never_the_same_one():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cardioview.comparison.films import FilmResult
+from cardioview.comparison.films import FilmRecord
 
 #: What the viewer, the report and the SR say when a comparison mixes AP and PA.
 MIXED_VIEWS = "views differ ({prior} prior, {current} now): AP magnifies the heart, the CTR change is not comparable"
@@ -23,8 +23,8 @@ class Change:
         caution: the mixed-view caution, "" when both films have the same (or an unknown) view.
     """
 
-    current: FilmResult
-    prior: FilmResult
+    current: FilmRecord
+    prior: FilmRecord
     ctr_change: float | None
     probability_change: float | None
     caution: str = ""
@@ -35,7 +35,7 @@ class Change:
         return iso_date(self.prior.study_date)
 
 
-def compare(current: FilmResult, prior: FilmResult) -> Change:
+def compare(current: FilmRecord, prior: FilmRecord) -> Change:
     """The Change of ``current`` since ``prior``."""
     ctr = None if current.ctr is None or prior.ctr is None else current.ctr - prior.ctr
     p = None if current.probability is None or prior.probability is None else current.probability - prior.probability

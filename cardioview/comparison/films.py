@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
-class FilmResult:
+class FilmRecord:
     """The facts of one analysed film that a comparison needs.
 
     Attributes:
@@ -51,13 +51,13 @@ def _digits(time: str) -> str:
     return time.replace(":", "").split(".")[0].ljust(6, "0")
 
 
-def film_result(xray, prediction, key: str = "") -> FilmResult:
-    """The FilmResult of an XRay (cardioview.imaging) and its Prediction (cardioview.inference)."""
+def film_record(xray, prediction, key: str = "") -> FilmRecord:
+    """The FilmRecord of an XRay (cardioview.imaging) and its Prediction (cardioview.inference)."""
     return film_from(xray.metadata, Path(xray.source), prediction, key)
 
 
-def film_from(meta, path: Path, prediction=None, key: str = "", ctr: float | None = None) -> FilmResult:
-    """The FilmResult of a film known by its header (an XRayMetadata) and, once analysed, its Prediction.
+def film_from(meta, path: Path, prediction=None, key: str = "", ctr: float | None = None) -> FilmRecord:
+    """The FilmRecord of a film known by its header (an XRayMetadata) and, once analysed, its Prediction.
 
     ``ctr`` overrides the prediction's automatic CTR (the reader's calipers in the viewer).
     """
@@ -65,7 +65,7 @@ def film_from(meta, path: Path, prediction=None, key: str = "", ctr: float | Non
     applicable = prediction is not None and prediction.applicable
     if ctr is None and applicable and anatomy is not None and anatomy.ctr is not None:
         ctr = anatomy.ctr
-    return FilmResult(
+    return FilmRecord(
         patient=meta.patient_id or meta.patient_name,
         study_date=meta.study_date,
         study_time=getattr(meta, "study_time", ""),
@@ -79,16 +79,16 @@ def film_from(meta, path: Path, prediction=None, key: str = "", ctr: float | Non
     )
 
 
-def by_patient(films: Iterable[FilmResult]) -> dict[str, list[FilmResult]]:
+def by_patient(films: Iterable[FilmRecord]) -> dict[str, list[FilmRecord]]:
     """Trendable films grouped by patient, each list oldest first; patients in sorted order."""
-    groups: dict[str, list[FilmResult]] = {}
+    groups: dict[str, list[FilmRecord]] = {}
     for film in films:
         if film.trendable:
             groups.setdefault(film.patient, []).append(film)
     return {p: sorted(groups[p], key=lambda f: (f.when, str(f.path))) for p in sorted(groups)}
 
 
-def prior_of(film: FilmResult, films: Iterable[FilmResult]) -> FilmResult | None:
+def prior_of(film: FilmRecord, films: Iterable[FilmRecord]) -> FilmRecord | None:
     """The most recent film of the same patient from an earlier study (by Study Date, then Study Time).
 
     Films of the same study (same Study Instance UID) are never each other's prior.

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from cardioview.comparison.change import iso_date
-from cardioview.comparison.films import FilmResult
+from cardioview.comparison.films import FilmRecord
 from cardioview.comparison.trend import mixed_views
 
 CTR_COLOUR, P_COLOUR, GRID = (31, 119, 180), (230, 120, 20), (225, 225, 225)
@@ -29,7 +29,7 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def _day(film: FilmResult) -> float:
+def _day(film: FilmRecord) -> float:
     d = film.study_date
     try:
         day = date(int(d[:4]), int(d[4:6]), int(d[6:8])).toordinal()
@@ -39,7 +39,7 @@ def _day(film: FilmResult) -> float:
     return day + (int(t[:2] or 0) * 3600 + int(t[2:4] or 0) * 60) / 86400 if t.isdigit() else float(day)
 
 
-def trend_image(films: Sequence[FilmResult], title: str, threshold: float | None = None) -> np.ndarray:
+def trend_image(films: Sequence[FilmRecord], title: str, threshold: float | None = None) -> np.ndarray:
     """uint8 (H, W, 3) plot of ``films`` (one patient, oldest first)."""
     w, h = SIZE
     left, top, right, bottom = MARGIN

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from cardioview.atomic import atomic_write_bytes, unique_path
-from cardioview.comparison.films import FilmResult, by_patient
+from cardioview.comparison.films import FilmRecord, by_patient
 from cardioview.comparison.plot import trend_image
 from cardioview.comparison.pseudonym import pseudonym, pseudonym_key
 from cardioview.comparison.trend import TREND_COLUMNS, trend_rows
@@ -19,7 +19,7 @@ from cardioview.csv_safe import csv_bytes, printable
 
 
 def write_trend_outputs(
-    out: Path, films: Sequence[FilmResult], deidentify: bool, key_folder: Path | None = None
+    out: Path, films: Sequence[FilmRecord], deidentify: bool, key_folder: Path | None = None
 ) -> list[Path]:
     """trend.csv (a row per film with patient and date, even when alone) and one plot per patient with 2+ studies.
 
@@ -62,7 +62,7 @@ def write_trend_outputs(
     return written
 
 
-def predict_trends(out: Path, films: Sequence[FilmResult], deidentify: bool) -> list[Path]:
+def predict_trends(out: Path, films: Sequence[FilmRecord], deidentify: bool) -> list[Path]:
     """``cardioview predict``'s call: the trend outputs, or one line on stderr saying why not (results.csv and
     the reports are already written and stay valid)."""
     try:
@@ -101,12 +101,12 @@ def analysis_order(files: Sequence[Path]) -> list[int]:
 _DATE_TAGS = (0x00080020, 0x00080030)  # Study Date, Study Time
 
 
-def comparison_for(xray, prediction, films: list[FilmResult]):
+def comparison_for(xray, prediction, films: list[FilmRecord]):
     """The Change of this film since its prior among ``films`` (None without one); the film joins ``films``."""
     from cardioview.comparison.change import compare
-    from cardioview.comparison.films import film_result, prior_of
+    from cardioview.comparison.films import film_record, prior_of
 
-    film = film_result(xray, prediction)
+    film = film_record(xray, prediction)
     prior = prior_of(film, films)
     films.append(film)
     return compare(film, prior) if prior is not None else None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cardioview.comparison.change import compare, iso_date, signed
-from cardioview.comparison.films import FilmResult, by_patient, prior_of
+from cardioview.comparison.films import FilmRecord, by_patient, prior_of
 
 TREND_COLUMNS = (
     "patient",
@@ -23,7 +23,7 @@ TREND_COLUMNS = (
 
 @dataclass(frozen=True)
 class TrendRow:
-    film: FilmResult
+    film: FilmRecord
     patient: str  # the film's patient, or its pseudonym
     ctr_change: float | None
     probability_change: float | None
@@ -44,7 +44,7 @@ class TrendRow:
         ]
 
 
-def trend_rows(films: Iterable[FilmResult], name: Callable[[str], str] = str) -> list[TrendRow]:
+def trend_rows(films: Iterable[FilmRecord], name: Callable[[str], str] = str) -> list[TrendRow]:
     """One row per trendable film, sorted by patient (as ``name`` shows it) then date.
 
     The change is from the patient's previous study (the prior, films.prior_of); empty for the first.
@@ -70,6 +70,6 @@ def trend_rows(films: Iterable[FilmResult], name: Callable[[str], str] = str) ->
     return sorted(rows, key=lambda r: (r.patient, r.film.when, str(r.film.path)))
 
 
-def mixed_views(series: Iterable[FilmResult]) -> bool:
+def mixed_views(series: Iterable[FilmRecord]) -> bool:
     """True when a patient's films include both AP and PA (the trend then carries a caution)."""
     return {"AP", "PA"} <= {f.view for f in series}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cardioview.comparison.films import FilmResult, film_from, prior_of
+from cardioview.comparison.films import FilmRecord, film_from, prior_of
 from cardioview.gui.patient_films import FilmAnalyser, PatientFilms
 
 
@@ -29,7 +29,7 @@ class ComparisonActions:
         self.fetch_action = actions._action("Fetch priors from PACS", "Shift+C", self.fetcher.fetch_for_current, menu)
 
     # -- the film on screen --------------------------------------------------------
-    def _current(self) -> tuple[FilmResult, list[FilmResult]] | None:
+    def _current(self) -> tuple[FilmRecord, list[FilmRecord]] | None:
         """The film on screen and its patient's open films, or None (with a message why)."""
         w = self.window
         xray, key = w.state.current_xray, w.state.current_key

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cardioview.comparison.change import compare, iso_date, signed
-from cardioview.comparison.films import FilmResult, film_from
+from cardioview.comparison.films import FilmRecord, film_from
 from cardioview.gui.anatomy_view import measurement_from, outline_rgba
 from cardioview.gui.canvas import XRayCanvas
 from cardioview.gui.display_window import DisplayWindow
@@ -56,7 +56,7 @@ class ComparePane(QWidget):
         self.key = key
         self.state.set_current(key, xray)
 
-    def set_result(self, prediction, film: FilmResult) -> None:
+    def set_result(self, prediction, film: FilmRecord) -> None:
         """Draw ``prediction`` (heat map, outlines, automatic calipers) and the caption of ``film``."""
         if prediction is not None and self.key is not None:
             self.state.add_prediction(self.key, prediction)
@@ -72,7 +72,7 @@ class ComparePane(QWidget):
         self.caption.setText(caption(self.title, film, analysed=prediction is not None))
 
 
-def caption(title: str, film: FilmResult, analysed: bool) -> str:
+def caption(title: str, film: FilmRecord, analysed: bool) -> str:
     """'<b>Prior</b> 2019-03-10 · AP · P 0.92 · CTR 0.59' (or 'analysing…')."""
     parts = [f"<b>{title}</b>", iso_date(film.study_date) or "no date", film.view or "view unknown"]
     if not analysed:
@@ -92,7 +92,7 @@ class CompareWindow(QDialog):
         prior: the one shown first (the most recent earlier study).
     """
 
-    def __init__(self, controller, current: FilmResult, candidates: list[FilmResult], prior: FilmResult):
+    def __init__(self, controller, current: FilmRecord, candidates: list[FilmRecord], prior: FilmRecord):
         super().__init__(controller.window)
         self.setWindowTitle("CardioView — compare with prior")
         self.setObjectName("compareWindow")
@@ -166,7 +166,7 @@ class CompareWindow(QDialog):
         if key in (self.prior.key, self.current.key):
             self._refresh()
 
-    def _film(self, pane: ComparePane, film: FilmResult) -> FilmResult:
+    def _film(self, pane: ComparePane, film: FilmRecord) -> FilmRecord:
         """``film`` with the window's current result (and the reader's calipers, when placed)."""
         state = self.window_.state
         measurement = state.measurements.get(film.key)
@@ -229,7 +229,7 @@ class CompareWindow(QDialog):
         super().closeEvent(event)
 
 
-def change_text(current: FilmResult, prior: FilmResult) -> str:
+def change_text(current: FilmRecord, prior: FilmRecord) -> str:
     """The bar's text: CTR and P change since the prior, and the AP/PA caution in orange."""
     change = compare(current, prior)
     ctr = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from cardioview.comparison.films import FilmResult, film_from
+from cardioview.comparison.films import FilmRecord, film_from
 from cardioview.gui.loaders import ImageLoader
 from cardioview.gui.study_tree import image_key
 from cardioview.imaging.xray import XRay, XRayMetadata
@@ -38,7 +38,7 @@ class PatientFilms:
             self.headers[key] = _read_header(Path(path))
         return self.headers[key]
 
-    def films_of(self, metadata: XRayMetadata) -> list[FilmResult]:
+    def films_of(self, metadata: XRayMetadata) -> list[FilmRecord]:
         """Every open film of the patient of ``metadata`` (by Patient ID, else name), with its result when known.
 
         Returns an empty list when the header names no patient (a raster file).

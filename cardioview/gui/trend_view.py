@@ -13,14 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
 
-from cardioview.comparison.films import FilmResult, by_patient
+from cardioview.comparison.films import FilmRecord, by_patient
 from cardioview.comparison.trend import mixed_views
 
 CTR_COLOUR, P_COLOUR = (31, 119, 180), (230, 120, 20)
 CTR_LIMIT = 0.5
 
 
-def timestamp(film: FilmResult) -> float:
+def timestamp(film: FilmRecord) -> float:
     """Seconds since 1970 (UTC) of the film's study date and time; 0 when the date is not a date."""
     date, time = film.when
     try:
@@ -88,7 +88,7 @@ class TrendWindow(QDialog):
         self.window_.state.threshold_changed.connect(self.refresh)
         self.refresh()
 
-    def points(self) -> list[FilmResult]:
+    def points(self) -> list[FilmRecord]:
         """The patient's films, oldest first (one patient: by_patient keeps the trendable ones)."""
         groups = by_patient(self._films())
         return next(iter(groups.values()), [])
