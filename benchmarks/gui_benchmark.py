@@ -148,7 +148,7 @@ def _wait_loop(app, condition, timeout_s: float) -> None:
 
 
 def child_memory(tmp: str) -> dict:
-    from cardioview.gui.study_browser import THUMBNAIL_CACHE
+    from cardioview.gui.study_model import THUMBNAIL_CACHE
 
     sources = sorted((SHARED / "cxr128").rglob("*.png"))[:1000]
     folder = _linked_folder(Path(tmp) / "thousand", sources, 1000)

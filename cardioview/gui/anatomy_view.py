@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT
 from cardioview.gui.state import CardiothoracicMeasurement
-from cardioview.gui.study_browser import SORT_ROLE
+from cardioview.gui.study_model import SORT_ROLE
 from cardioview.render.anatomy_overlay import (
     OUTLINE_COLOURS,
     SEGMENTATION,

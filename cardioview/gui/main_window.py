@@ -11,45 +11,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter
+from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QSplitter
 
 from cardioview.gui.anatomy_view import AnatomyView  # issue 12: automatic CTR, outlines, CTR column
 from cardioview.gui.audit import AuditLog
+from cardioview.gui.batch_analysis import BatchAnalysisMixin
 from cardioview.gui.canvas import XRayCanvas
-from cardioview.gui.export import ExportItem, ExportStyle, ReportExporter
+from cardioview.gui.export import ReportExporter
+from cardioview.gui.file_drop import FileDropMixin
 from cardioview.gui.loaders import FolderScanner, ImageLoader
 from cardioview.gui.menus import build_menus
 from cardioview.gui.notifications import Notifier
-from cardioview.gui.panel import ResultPanel, breakable
+from cardioview.gui.panel import ResultPanel
+from cardioview.gui.panel_widgets import breakable
 from cardioview.gui.screen_fit import fit_first_window  # issue 18: fits the screen it opens on
 from cardioview.gui.settings import AppSettings
 from cardioview.gui.state import ViewState
 from cardioview.gui.study_browser import StudyBrowser
 from cardioview.gui.study_tree import frame_key
 from cardioview.gui.wheel_guard import guard_wheel
+from cardioview.gui.window_export import ReportExportMixin
 from cardioview.gui.worker import InferenceResult, InferenceWorker, ModelInfo
 from cardioview.imaging.xray import XRay
 
 
-def nothing_to_analyse(images: int, failed: int, unreadable: int = 0) -> str:
-    """What Analyse all says when it has nothing to do: what is true of the open images.
-
-    Args:
-        images: images in the browser; failed: those that failed to load or to analyse;
-        unreadable: files the folder scan could not read at all (not in the browser).
-    """
-    if failed >= images and failed + unreadable:
-        return f"No analysable images: {failed + unreadable} file(s) failed to load"
-    if images == 0:
-        return "Nothing to analyse: open a folder or files first"
-    if failed:
-        return f"Every analysable image is already analysed ({failed} file(s) failed)"
-    return "Every image is already analysed"
-
-
-class MainWindow(QMainWindow):
-    """The viewer.
+class MainWindow(BatchAnalysisMixin, ReportExportMixin, FileDropMixin, QMainWindow):
+    """The viewer. "Analyse all" is in gui/batch_analysis.py, report export in gui/window_export.py and
+    drag and drop in gui/file_drop.py: parts of this class, kept apart by what they do.
 
     Args:
         predictor_factory: builds the Predictor in the worker thread; None for a viewer without a model.
@@ -115,14 +103,7 @@ class MainWindow(QMainWindow):
         splitter.setCollapsible(1, False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
-        self.progress = QProgressBar()
-        self.progress.setFixedWidth(220)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_batch)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
+        self._add_batch_progress()
         self.notifier = Notifier(self.statusBar())
         self.actions_ = build_menus(self)
         self.setAcceptDrops(True)
@@ -328,163 +309,6 @@ class MainWindow(QMainWindow):
         self.panel.set_model_info(None, reason)
         self.panel.set_status("Viewing only: no analysis without a model")
         self.notifier.warn(self.model_error)
-
-    # -- analyse all -------------------------------------------------------------------
-    def analyse_all(self) -> None:
-        if self.worker is None or self.model_info is None:
-            self.notifier.warn("Analyse all needs a loaded model")
-            return
-        items = [
-            (k, p)
-            for k, p in self.browser.image_items()
-            if k not in self.state.predictions and k not in self.failed_keys
-        ]
-        if not items:
-            say = self.notifier.warn if self.failed_keys or self.unreadable_files else self.notifier.info
-            say(nothing_to_analyse(len(self.browser.image_items()), len(self.failed_keys), self.unreadable_files))
-            self.batch_done.emit(0, False)
-            return
-        self._batch_running = True
-        self.progress.setRange(0, len(items))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.actions_.set_batch_running(True)
-        self.worker.analyse_all(items)
-
-    def cancel_batch(self) -> None:
-        if self._batch_running and self.worker is not None:
-            self.worker.cancel_batch()
-
-    def _on_batch_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.setFormat(f"Analysing {done} / {total}")
-
-    def _on_batch_finished(self, done: int, cancelled: bool) -> None:
-        self._batch_running = False
-        self.progress.hide()
-        self.cancel_button.hide()
-        self.actions_.set_batch_running(False)
-        reading = self.state.current_key
-        self.browser.sort_by_probability()
-        if reading is not None and reading in self.browser.model.items:
-            self.browser.select(reading)  # the film being read stays selected, scrolled into view
-        else:
-            self.browser.select_first()  # nothing was being read: the top of the triage list
-        self.notifier.info(f"Analysis {'cancelled after' if cancelled else 'finished:'} {done} image(s)")
-        self.batch_done.emit(done, cancelled)
-
-    # -- export ---------------------------------------------------------------------------
-    def export_style(self) -> ExportStyle:
-        info = self.model_info
-        op = None
-        if info is not None and info.operating_point and abs(self.state.threshold - info.threshold) < 5e-4:
-            op = info.operating_point  # validation figures are known at the model's own threshold only
-        window = self.canvas.grey_window
-        return ExportStyle(
-            self.state.opacity,
-            self.state.colormap,
-            self.state.scale,
-            self.settings.deidentify,
-            default_threshold=info.threshold if info else None,
-            operating_point=op,
-            window=f"window W {window.width:.0f} / L {window.center:.0f}" if window else "",
-            invert=self.canvas.user_invert,
-        )
-
-    def current_export_item(self, target: Path | None = None) -> ExportItem | None:
-        """The report of the image on screen as exported or printed; None until it is analysed."""
-        xray, prediction = self.state.current_xray, self.state.prediction()
-        if xray is None or prediction is None:
-            return None
-        measurement = self.state.measurement()
-        return ExportItem(
-            self.state.current_key,
-            Path(xray.source),
-            prediction,
-            target=target,
-            xray=xray,
-            ctr=measurement.to_ctr() if measurement else None,
-            show_model_output=self.state.model_output_revealed,
-            comparison=self._comparison(self.state.current_key, xray.source),
-        )
-
-    def _comparison(self, key: str | None, path):
-        """The change since the film's prior for its report (issue 23, gui/compare_actions.py); None without one."""
-        return self.actions_.comparison.change_for(key, path)
-
-    def export_current(self, target: Path) -> bool:
-        """Write the current image's report to ``target`` (which must not exist) in the background."""
-        item = self.current_export_item(Path(target))
-        if item is None:
-            self.notifier.warn("Nothing to export: open an image and wait for its analysis")
-            return False
-        self.exporter.export([item], self.export_style())
-        return True
-
-    def export_all(self, folder: Path) -> int:
-        """One report per analysed image into ``folder`` (free names only); returns the count queued."""
-        items = []
-        for key, path in self.browser.image_items():
-            prediction = self.state.prediction(key)
-            if prediction is not None:
-                measurement = self.state.measurements.get(key)
-                items.append(
-                    ExportItem(
-                        key,
-                        Path(path),
-                        prediction,
-                        ctr=measurement.to_ctr() if measurement else None,
-                        comparison=self._comparison(key, path),
-                    )
-                )
-        if not items:
-            self.notifier.warn("Nothing to export: analyse the folder first")
-            return 0
-        self.exporter.export(items, self.export_style(), Path(folder))
-        return len(items)
-
-    def _on_report_written(self, key: str, path: str, digest: str, reference: dict) -> None:
-        self.written_reports.append(Path(path))
-        # The report is named by its hash: a file name may carry a patient's name.
-        self.audit.record(
-            "export",
-            None,
-            self.state.prediction(key),
-            reference=reference,
-            export_sha256=digest,
-            deidentified=self.settings.deidentify,
-        )
-
-    def _on_exports_finished(self, written: int, failed: int) -> None:
-        where = f" ({self.written_reports[-1].parent})" if written else ""
-        self.notifier.info(f"Exported {written} report(s){where}" + (f", {failed} failed" if failed else ""))
-        self.exports_done.emit(written, failed)
-
-    # -- drag and drop --------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if not paths:
-            self.notifier.warn("Only local files and folders can be dropped")
-            return
-        event.acceptProposedAction()
-        folders = [p for p in paths if p.is_dir()]
-        files = [p for p in paths if p.is_file()]
-        if folders:
-            self.open_folder(folders[0])
-        elif files:
-            self.open_files(files)
-        for missing in (p for p in paths if not p.exists()):
-            self.notifier.warn(f"{missing.name}: no such file or folder")
 
     # -- settings ---------------------------------------------------------------------------
     def _remember_display(self) -> None:

@@ -6,103 +6,27 @@ threshold or opacity change is a redraw, never an inference.
 
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT
+from cardioview.gui.panel_widgets import (
+    CAUTION_COLOUR,
+    COLOUR_BAR_TITLES,
+    NEGATIVE_COLOUR,
+    NEUTRAL_COLOUR,
+    POSITIVE_COLOUR,
+    ColourBar,
+    ProbabilityBar,
+    breakable,
+    section_title,
+    separator,
+)
 from cardioview.gui.state import CardiothoracicMeasurement, ViewState
 from cardioview.gui.threshold_field import ThresholdControls
 from cardioview.gui.worker import ModelInfo
-from cardioview.render.colormaps import COLORMAPS, colormap_lut
+from cardioview.render.colormaps import COLORMAPS
 from cardioview.render.overlay import AttentionScale
-
-POSITIVE_COLOUR = "#ff7043"
-NEGATIVE_COLOUR = "#4caf8a"
-NEUTRAL_COLOUR = "#8a94a6"
-CAUTION_COLOUR = "#e0b050"
-COLOUR_BAR_TITLES = {
-    AttentionScale.RELATIVE: "attention W, relative to this image",
-    AttentionScale.ABSOLUTE: "attention W, absolute (0–1)",
-}
-
-
-class ProbabilityBar(QWidget):
-    """A horizontal bar filled to the probability with a marker at the threshold."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.probability: float | None = None
-        self.threshold = 0.5
-        self.colour = QColor(NEUTRAL_COLOUR)
-        self.setMinimumHeight(26)
-
-    def set_values(self, probability: float | None, threshold: float, colour: str) -> None:
-        self.probability, self.threshold, self.colour = probability, threshold, QColor(colour)
-        self.update()
-
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        track = QRectF(1, 8, self.width() - 2, 12)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#262b33"))
-        painter.drawRoundedRect(track, 6, 6)
-        if self.probability is not None:
-            fill = QRectF(track.x(), track.y(), max(12.0, track.width() * self.probability), track.height())
-            painter.setBrush(self.colour)
-            painter.drawRoundedRect(fill, 6, 6)
-        x = track.x() + track.width() * self.threshold
-        painter.setPen(QPen(QColor("#e8ecf2"), 2))
-        painter.drawLine(int(x), 2, int(x), self.height() - 2)
-        painter.end()
-
-
-class ColourBar(QWidget):
-    """The colour map as a strip, with the W values its two ends stand for."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.colormap = "inferno"
-        self.low_text = self.high_text = ""
-        self.setMinimumHeight(30)
-
-    def set_values(self, colormap: str, low_text: str, high_text: str) -> None:
-        self.colormap, self.low_text, self.high_text = colormap, low_text, high_text
-        self.update()
-
-    def paintEvent(self, _event) -> None:
-        lut = colormap_lut(self.colormap)
-        painter = QPainter(self)
-        width = self.width() - 2
-        strip = QImage(bytes(np.ascontiguousarray(lut).data), 256, 1, 256 * 3, QImage.Format.Format_RGB888)
-        painter.drawImage(QRectF(1, 2, width, 10), strip)
-        painter.setPen(QColor(NEUTRAL_COLOUR))
-        painter.drawText(QRectF(1, 14, width, 16), Qt.AlignmentFlag.AlignLeft, self.low_text)
-        painter.drawText(QRectF(1, 14, width, 16), Qt.AlignmentFlag.AlignRight, self.high_text)
-        painter.end()
-
-
-def breakable(text: str) -> str:
-    """Text whose long file names may wrap (a zero-width space after _ . / -): an unbreakable
-    name would otherwise widen the whole panel past the window."""
-    for mark in "_./-":
-        text = text.replace(mark, mark + "\u200b")
-    return text
-
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title.upper())
-    label.setObjectName("sectionTitle")
-    return label
-
-
-def _hline() -> QFrame:
-    line = QFrame()
-    line.setObjectName("separator")
-    line.setFrameShape(QFrame.Shape.HLine)
-    return line
 
 
 class ResultPanel(QWidget):
@@ -194,18 +118,18 @@ class ResultPanel(QWidget):
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(8)
         layout.addWidget(self.banner)
-        layout.addWidget(_section("Cardiomegaly probability"))
+        layout.addWidget(section_title("Cardiomegaly probability"))
         layout.addWidget(self.probability_label)
         layout.addWidget(self.bar)
         layout.addWidget(self.verdict_label)
         layout.addWidget(self.reveal_button)
         layout.addWidget(self.status_label)
-        layout.addWidget(_hline())
-        layout.addWidget(_section("Decision threshold"))
+        layout.addWidget(separator())
+        layout.addWidget(section_title("Decision threshold"))
         layout.addWidget(self.threshold_controls)
         layout.addWidget(self.operating_label)
-        layout.addWidget(_hline())
-        layout.addWidget(_section("Attention map"))
+        layout.addWidget(separator())
+        layout.addWidget(section_title("Attention map"))
         layout.addWidget(self.heat_button)
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
@@ -222,15 +146,15 @@ class ResultPanel(QWidget):
         layout.addWidget(self.colour_bar)
         layout.addWidget(self.range_label)
         layout.addWidget(self.attention_note_label)
-        layout.addWidget(_hline())
-        layout.addWidget(_section("Cardiothoracic ratio"))
+        layout.addWidget(separator())
+        layout.addWidget(section_title("Cardiothoracic ratio"))
         layout.addWidget(self.measure_button)
         layout.addWidget(self.ctr_label)
         self._ctr_rows = QVBoxLayout()  # add_ctr_row's rows: the segmenter's outline controls
         layout.addLayout(self._ctr_rows)
         layout.addStretch(1)
-        layout.addWidget(_hline())
-        layout.addWidget(_section("Model"))
+        layout.addWidget(separator())
+        layout.addWidget(section_title("Model"))
         layout.addWidget(self.model_label)
 
     def add_ctr_row(self, widget: QWidget) -> None:

@@ -8,7 +8,7 @@ import shutil
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from cardioview.gui.main_window import nothing_to_analyse
+from cardioview.gui.batch_analysis import nothing_to_analyse
 from cardioview.gui.study_tree import image_key
 from tests.gui.conftest import dicom_file, nih_png, open_folder_and_wait, show_and_wait
 

@@ -173,7 +173,7 @@ def test_tags_of_a_png_say_it_is_not_dicom():
 def test_broken_files_are_marked_in_the_tree_as_soon_as_the_scan_ends(qtbot, window, study_folder, predictor):
     import pydicom
 
-    from cardioview.gui.study_browser import ERROR_COLOUR, ERROR_ROLE
+    from cardioview.gui.study_model import ERROR_COLOUR, ERROR_ROLE
 
     rg1 = dicom_file("RG1_UNCR.dcm")
     (study_folder / "empty.dcm").write_bytes(b"")

@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from cardioview.gui.panel import NEGATIVE_COLOUR, POSITIVE_COLOUR
+from cardioview.gui.panel_widgets import NEGATIVE_COLOUR, POSITIVE_COLOUR
 from tests.gui.conftest import dicom_file, nih_png
 
 
@@ -150,7 +150,7 @@ def test_ctr_calipers_measure_and_flag(qtbot, window):
 
 
 def test_panel_says_how_far_the_attention_map_was_validated(qtbot, window):
-    from cardioview.gui.panel import CAUTION_COLOUR
+    from cardioview.gui.panel_widgets import CAUTION_COLOUR
 
     label = window.panel.attention_note_label
     # the test bundle records no attention figures: the panel says so, in the caution colour

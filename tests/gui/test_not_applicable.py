@@ -8,7 +8,7 @@ from tests.gui.conftest import dicom_file, open_folder_and_wait, show_and_wait
 
 
 def test_mr_film_gets_no_verdict_and_a_greyed_probability_on_request(qtbot, window, tmp_path):
-    from cardioview.gui.panel import NEUTRAL_COLOUR
+    from cardioview.gui.panel_widgets import NEUTRAL_COLOUR
 
     path = tmp_path / "mr_head.dcm"
     shutil.copy(dicom_file("emri_small.dcm"), path)
@@ -48,7 +48,7 @@ def test_triage_list_puts_not_applicable_films_last_with_a_flag(qtbot, window, t
     keys = window.browser.visible_keys()
     chest = image_key(folder / "chest_cr.dcm")
     assert keys[0] == chest  # the only film the model reads ranks first
-    from cardioview.gui.study_browser import KEY_ROLE
+    from cardioview.gui.study_model import KEY_ROLE
 
     assert window.browser.tree.currentIndex().data(KEY_ROLE) == reading  # the film being read stays selected
     for name in ("mr_head.dcm", "ct.dcm", "tibia_cr.dcm"):

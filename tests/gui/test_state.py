@@ -12,7 +12,7 @@ from cardioview.anatomy.cardiothoracic_ratio import Caliper
 from cardioview.gui.audit import AuditLog, image_reference
 from cardioview.gui.display_window import DisplayWindow, display_inverted, dragged, window_presets
 from cardioview.gui.state import CardiothoracicMeasurement, ViewState
-from cardioview.gui.study_browser import ThumbnailCache
+from cardioview.gui.study_model import ThumbnailCache
 from cardioview.imaging.loader import load
 from tests.gui.conftest import dicom_file, nih_png
 
