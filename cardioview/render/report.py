@@ -33,15 +33,8 @@ from cardioview.render.colormaps import DEFAULT_COLORMAP, colorize
 from cardioview.render.fonts import drawable_text, report_font
 from cardioview.render.model_output import greyed, model_output_shown
 from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale, attention_heat, blend
-from cardioview.render.report_content import (
-    ReportLine,
-    ReportOptions,
-    applicability,
-    as_options,
-    report_ctr,
-    report_lines,
-    report_metadata,
-)
+from cardioview.render.report_content import ReportLine, applicability, report_ctr, report_lines, report_metadata
+from cardioview.render.report_options import ReportOptions, as_options
 
 #: PNG text key holding the report JSON.
 METADATA_KEY = "cardioview"

@@ -1,83 +1,30 @@
 """What a report says: its text lines and its embedded JSON, independent of layout.
 
 The renderer draws exactly :func:`report_lines`, and the PNG's metadata holds
-the same lines, so what the picture says can be checked without OCR.
+the same lines, so what the picture says can be checked without OCR. The settings are
+:class:`~cardioview.render.report_options.ReportOptions`; the patient lines come from patient_lines.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 import numpy as np
 
-from cardioview import __version__
-from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT, CardiothoracicRatio, as_ctr
-from cardioview.imaging.xray import XRay, XRayMetadata
+from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT, CardiothoracicRatio
+from cardioview.imaging.xray import XRay
 from cardioview.model.prediction import Prediction
 from cardioview.render.anatomy_overlay import CALIPER_COLOURS, anatomy_report_texts
-from cardioview.render.colormaps import DEFAULT_COLORMAP, colormap_lut
 from cardioview.render.comparison_section import comparison_metadata, comparison_texts
 from cardioview.render.model_output import MEANINGLESS_NOTE, WITHHELD_NOTE, is_automatic_ctr, model_output_shown
-from cardioview.render.overlay import DEFAULT_OPACITY, DEFAULT_SCALE, AttentionScale
+from cardioview.render.overlay import AttentionScale
+from cardioview.render.patient_lines import patient_lines
+from cardioview.render.report_options import ReportOptions, as_options
 
 REPORT_FORMAT = "cardioview-report"
 REPORT_FORMAT_VERSION = 1
 NOT_FOR_DIAGNOSTIC_USE = "NOT FOR DIAGNOSTIC USE \u2014 research and decision support only"
-DEIDENTIFIED = "De-identified"
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """Everything about a report besides the X-ray and the prediction.
-
-    Attributes:
-        opacity: heat-map opacity in the overlay panel (paper: 0.2).
-        colormap: a name from COLORMAPS.
-        scale: "relative" or "absolute" attention scale.
-        deidentify: leave out the patient's and the study's identifying fields
-            and the source file name, from both the picture and the JSON.
-        app_version: CardioView version printed in the footer.
-        created: report time (timezone-aware preferred); default now.
-        ctr: a cardiothoracic ratio (bare float or a measurement with calipers).
-        default_threshold: the model's own threshold; when the prediction's
-            differs the report prints both.
-        operating_point: validation sensitivity/specificity at the prediction's
-            threshold, when known ({"sensitivity": .., "specificity": ..}).
-        window: the window/level the X-ray panel shows, e.g. "W 1200 / L 600"
-            ("" when the default display was used).
-        invert: the grey scale was inverted for display.
-        export_index: the report's row in a de-identified batch export (its file
-            name carries it too); the audit log maps it back to the image.
-        show_model_output: on a not-applicable image, the user asked for the model output
-            anyway: the heat map, outlines and automatic CTR are drawn greyed and labelled
-            (withheld otherwise; issue 18).
-        comparison: the change since the patient's prior study (issue 23), drawn as an optional section.
-    """
-
-    opacity: float = DEFAULT_OPACITY
-    colormap: str = DEFAULT_COLORMAP
-    scale: AttentionScale | str = DEFAULT_SCALE
-    deidentify: bool = False
-    app_version: str = __version__
-    created: datetime = field(default_factory=lambda: datetime.now().astimezone())
-    ctr: float | CardiothoracicRatio | None = None
-    default_threshold: float | None = None
-    operating_point: dict | None = None
-    window: str = ""
-    invert: bool = False
-    export_index: int | None = None
-    show_model_output: bool = False
-    comparison: object | None = None  # issue 23: a comparison.change.Change since the prior; None: no section
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "scale", AttentionScale(self.scale))
-        object.__setattr__(self, "colormap", str(self.colormap).lower())
-        object.__setattr__(self, "ctr", as_ctr(self.ctr))
-        colormap_lut(self.colormap)  # fail early on an unknown name
-        if not 0.0 <= float(self.opacity) <= 1.0:
-            raise ValueError(f"opacity must be within [0, 1], got {self.opacity}")
 
 
 @dataclass(frozen=True)
@@ -96,13 +43,6 @@ class ReportLine:
     text: str
     section: str
     style: str = "body"
-
-
-def as_options(options: ReportOptions | None, settings: dict) -> ReportOptions:
-    """``options``, or ReportOptions built from keyword ``settings`` (not both)."""
-    if options is not None and settings:
-        raise TypeError("pass either a ReportOptions or keyword settings, not both")
-    return options if options is not None else ReportOptions(**settings)
 
 
 def not_for_diagnostic_use(prediction: Prediction) -> bool:
@@ -130,63 +70,6 @@ def attention_range(prediction: Prediction, scale: AttentionScale) -> tuple[floa
         return 0.0, 1.0
     attention = np.asarray(prediction.attention, dtype=np.float32)
     return float(attention.min()), float(attention.max())
-
-
-def _person_name(name: str) -> str:
-    """DICOM PN 'FAMILY^GIVEN^MIDDLE' -> 'FAMILY, GIVEN MIDDLE'."""
-    parts = [p.strip() for p in name.split("=")[0].split("^")]
-    family, rest = parts[0], " ".join(p for p in parts[1:] if p)
-    return f"{family}, {rest}" if family and rest else family or rest
-
-
-def _age(age: str) -> str:
-    """DICOM AS '058Y' -> '58 y'; anything else as given."""
-    units = {"D": "d", "W": "wk", "M": "mo", "Y": "y"}
-    if len(age) == 4 and age[:3].isdigit() and age[3] in units:
-        return f"{int(age[:3])} {units[age[3]]}"
-    return age
-
-
-def _date(value: str) -> str:
-    """DICOM DA 'YYYYMMDD' -> 'YYYY-MM-DD'."""
-    if len(value) == 8 and value.isdigit():
-        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    return value
-
-
-def _joined(*parts: str, sep: str = " \u00b7 ") -> str:
-    return sep.join(p for p in parts if p)
-
-
-def _labelled(label: str, value: str) -> str:
-    return f"{label}: {value}" if value else ""
-
-
-def _patient_lines(xray: XRay, meta: XRayMetadata, deidentify: bool) -> list[str]:
-    """Patient and study facts; with ``deidentify``, only the non-identifying ones.
-
-    ``meta`` is already de-identified then; the file name is left out too, as
-    file names often carry a patient name or an accession number.
-    """
-    sex_age = " / ".join(p for p in (meta.patient_sex, _age(meta.patient_age)) if p)
-    view = _joined(
-        f"View {meta.view_position}" if meta.view_position else "",
-        f"Modality {meta.modality}" if meta.modality else "",
-        meta.body_part,
-    )
-    if deidentify:
-        return [DEIDENTIFIED] + [line for line in (_labelled("Sex / age", sex_age), view) if line]
-    lines = [
-        _labelled("Name", _person_name(meta.patient_name)),
-        _labelled("Patient ID", meta.patient_id),
-        _labelled("Sex / age", sex_age),
-        _labelled("Study", _joined(_date(meta.study_date), meta.study_description)),
-        _labelled("Series", meta.series_description),
-        view,
-        _labelled("SOP Instance UID", meta.sop_instance_uid),
-    ]
-    lines = [line for line in lines if line] or ["No patient or study details in the source file"]
-    return lines + [f"File: {xray.name}"]
 
 
 def _analysis_lines(xray: XRay, prediction: Prediction, options: ReportOptions) -> list[str]:
@@ -344,7 +227,7 @@ def report_lines(
         ReportLine(text, "result", style) for text, style in comparison_texts(options.comparison, options.deidentify)
     ]
     lines.append(ReportLine("Patient and study", "patient", "heading"))
-    lines += [ReportLine(text, "patient") for text in _patient_lines(xray, meta, options.deidentify)]
+    lines += [ReportLine(text, "patient") for text in patient_lines(xray, meta, options.deidentify)]
     lines.append(ReportLine("Analysis", "analysis", "heading"))
     lines += [ReportLine(text, "analysis") for text in _analysis_lines(xray, prediction, options)]
     warnings = merged_warnings(xray, prediction)

@@ -23,7 +23,7 @@ from PIL import Image
 from cardioview import __version__
 from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.render.report import Report, build_report, write_report
-from cardioview.render.report_content import ReportOptions
+from cardioview.render.report_options import ReportOptions
 from cardioview.results.film_result import FilmResult
 
 

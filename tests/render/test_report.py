@@ -8,6 +8,7 @@ import pytest
 
 from cardioview.anatomy.cardiothoracic_ratio import Caliper, CardiothoracicRatio
 from cardioview.errors import ImageLoadError
+from cardioview.render.patient_lines import DEIDENTIFIED
 from cardioview.render.report import (
     PANEL_HEIGHT,
     build_report,
@@ -16,13 +17,8 @@ from cardioview.render.report import (
     unique_path,
     write_report,
 )
-from cardioview.render.report_content import (
-    DEIDENTIFIED,
-    NOT_FOR_DIAGNOSTIC_USE,
-    ReportOptions,
-    report_lines,
-    report_metadata,
-)
+from cardioview.render.report_content import NOT_FOR_DIAGNOSTIC_USE, report_lines, report_metadata
+from cardioview.render.report_options import ReportOptions
 from tests.render.conftest import CARDIOMEGALY_PNG, PATIENT, make_prediction
 
 CREATED = datetime(2025, 3, 14, 9, 26, tzinfo=timezone(timedelta(hours=1)))
@@ -234,7 +230,8 @@ def test_report_prints_a_changed_threshold_beside_the_default_and_the_display_us
     from cardioview.anatomy.cardiothoracic_ratio import Caliper, CardiothoracicRatio
     from cardioview.imaging import load
     from cardioview.model.prediction import Prediction
-    from cardioview.render.report_content import ReportOptions, report_lines
+    from cardioview.render.report_content import report_lines
+    from cardioview.render.report_options import ReportOptions
 
     xray = load(get_testdata_file("RG1_UNCR.dcm"))
     prediction = Prediction(

@@ -11,7 +11,7 @@ import pytest
 
 from cardioview.render.model_output import MEANINGLESS_NOTE, WITHHELD_NOTE
 from cardioview.render.report import build_report
-from cardioview.render.report_content import ReportOptions
+from cardioview.render.report_options import ReportOptions
 from tests.conftest import REPO_ROOT
 
 ANATOMY = REPO_ROOT / "weights" / "cxr_anatomy"

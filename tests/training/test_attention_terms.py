@@ -8,7 +8,7 @@ import torch
 
 from cardioview.training.classifier.attention_terms import spatial_entropy, total_variation
 from cardioview.training.classifier.config import TrainConfig
-from cardioview.training.classifier.train import loss_terms
+from cardioview.training.classifier.loss import loss_terms
 
 
 def _maps():
@@ -63,7 +63,7 @@ def test_loss_adds_each_weighted_term_only_for_the_amm_head():
 def test_cli_options_reach_the_config_and_old_run_configs_still_load():
     import argparse
 
-    from cardioview.training.cli import add_train_arguments, config_from_args
+    from cardioview.training.classifier.train_cli import add_train_arguments, config_from_args
 
     p = argparse.ArgumentParser()
     add_train_arguments(p)

@@ -55,7 +55,7 @@ def test_gap_head_guides_its_cam_on_positive_films_only():
     from pathlib import Path
 
     from cardioview.training.classifier.config import TrainConfig
-    from cardioview.training.classifier.train import loss_terms
+    from cardioview.training.classifier.loss import loss_terms
 
     heart = torch.zeros(2, 1, 64, 64)
     heart[..., 32:56, 24:48] = 1.0

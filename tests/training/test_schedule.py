@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cardioview.training.classifier.config import TrainConfig, paper_recipe
-from cardioview.training.classifier.train import after_validation
+from cardioview.training.classifier.schedule import after_validation
 from tests.conftest import CXR128, require_shared_data
 
 

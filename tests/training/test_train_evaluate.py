@@ -14,7 +14,8 @@ from cardioview.imaging import load
 from cardioview.inference.predictor import Predictor
 from cardioview.training.card.bundle_writer import build_bundle
 from cardioview.training.classifier.data import read_labels_csv
-from cardioview.training.cli import add_train_arguments, main, run_train
+from cardioview.training.classifier.train_cli import add_train_arguments, run_train
+from cardioview.training.cli import main
 from cardioview.training.evaluation.evaluate import OUTPUT_FILES, evaluate_bundle
 from tests.conftest import CXR128, NIH1024, SHARED_DATA, require_shared_data
 from tests.training.nih_fixture import build_nih_fixture

@@ -27,8 +27,8 @@ from cardioview.model.network import NetworkConfig, ProbabilityModel, build_netw
 from cardioview.model.onnx_export import export_onnx
 from cardioview.training.classifier.calibration import calibration_report, fit_temperature
 from cardioview.training.classifier.config import TrainConfig
+from cardioview.training.classifier.run_network import preprocess_spec
 from cardioview.training.classifier.run_split import read_split
-from cardioview.training.classifier.train import preprocess_spec
 from cardioview.training.evaluation import metrics as m
 from cardioview.training.evaluation.evaluate import attention_report, boxes_report, classification_metrics
 from cardioview.training.evaluation.scoring import load_input, score_samples

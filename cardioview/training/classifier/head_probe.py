@@ -36,8 +36,9 @@ from cardioview.model.checkpoint import load_tensors_into, save_tensors
 from cardioview.model.network import build_network, glorot_init_
 from cardioview.model.preprocess_spec import PreprocessSpec
 from cardioview.training.classifier.config import TrainConfig
+from cardioview.training.classifier.loss import loss_terms
+from cardioview.training.classifier.run_network import network_config
 from cardioview.training.classifier.run_split import read_split
-from cardioview.training.classifier.train import loss_terms, network_config
 from cardioview.training.evaluation.attention_metrics import (
     attention_figures,
     mass_ratio,

@@ -5,12 +5,13 @@
 
 Works single-process or under torchrun (DistributedDataParallel, one shard of
 every epoch per process; rank 0 validates, saves and decides when to stop).
+The run's network comes from run_network, its loss from loss, its LR schedule and
+checkpoint choice from schedule.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from dataclasses import dataclass
@@ -21,20 +22,18 @@ import torch
 import torch.nn.functional as F
 
 from cardioview.atomic import atomic_write_text
-from cardioview.errors import WeightsError
-from cardioview.model.bundle import SAFETENSORS, load_bundle
 from cardioview.model.checkpoint import load_tensors_into, save_tensors
-from cardioview.model.network import NetworkConfig, build_network
-from cardioview.model.preprocess_spec import PreprocessSpec
-from cardioview.training.classifier.attention_terms import spatial_entropy, total_variation
-from cardioview.training.classifier.augment import NO_AUGMENTATION, augment_batch, augment_with_maps, to_network_input
+from cardioview.model.network import build_network
+from cardioview.training.classifier.augment import augment_with_maps, to_network_input
 from cardioview.training.classifier.config import TrainConfig
 from cardioview.training.classifier.data import describe_counts, labels_tensor, prepare_images
-from cardioview.training.classifier.deletion_term import deletion_loss, deletion_pairs
-from cardioview.training.classifier.heart_prior import anatomy_loss, load_or_compute_heart_masks
+from cardioview.training.classifier.heart_prior import load_or_compute_heart_masks
+from cardioview.training.classifier.loss import deletion_backward, loss_terms, sample_weights
+from cardioview.training.classifier.run_network import initial_weights, network_config, predict_logits, preprocess_spec
 from cardioview.training.classifier.run_split import read_split, split_data, write_split
 from cardioview.training.classifier.run_state import append_epoch_row, load_training_state, save_training_state
 from cardioview.training.classifier.runtime import Runtime, broadcast_floats, init_runtime, shutdown
+from cardioview.training.classifier.schedule import after_validation, onecycle_lr
 from cardioview.training.evaluation.metrics import auroc
 
 #: The weight average (``--ema-decay``) after the last epoch, for resuming.
@@ -50,165 +49,6 @@ class TrainResult:
     epochs: int
     elapsed_s: float
     stopped_by: str
-
-
-def network_config(cfg: TrainConfig) -> NetworkConfig:
-    return NetworkConfig(
-        backbone=cfg.backbone,
-        head=cfg.head,
-        dropout=cfg.dropout,
-        attention_bias=cfg.attention_bias,
-        output_stride=cfg.output_stride,
-    )
-
-
-def preprocess_spec(cfg: TrainConfig) -> PreprocessSpec:
-    """The spec a run trains with and its bundle records: version 2, the NIH thumbnail rendering."""
-    return PreprocessSpec(input_size=cfg.input_size, equalize=cfg.equalize, channels=3, version=2)
-
-
-def initial_weights(path: Path, config: NetworkConfig) -> Path:
-    """The safetensors file to start from: a bundle folder's hash-verified tensors, or a file as given.
-
-    Raises:
-        WeightsError: unverifiable bundle, or one of another architecture.
-    """
-    if not path.is_dir():
-        return path
-
-    bundle = load_bundle(path)
-    theirs = NetworkConfig.from_dict(bundle.architecture)
-    shape_keys = ("backbone", "head", "output_stride")  # dropout and the initial bias do not change tensors
-    if any(getattr(theirs, k) != getattr(config, k) for k in shape_keys):
-        raise WeightsError(
-            f"{path.name}: its network ({theirs.name}, output stride {theirs.output_stride}) is not "
-            f"this run's ({config.name}, output stride {config.output_stride})"
-        )
-    return bundle.verified_path(SAFETENSORS)
-
-
-def onecycle_lr(peak: float, progress: float, warmup: float) -> float:
-    """Linear warm-up to ``peak`` over ``warmup`` of the run, then cosine down to peak/1000."""
-    progress = min(max(progress, 0.0), 1.0)
-    if progress < warmup:
-        return peak * (0.04 + 0.96 * progress / warmup)
-    t = (progress - warmup) / max(1e-9, 1.0 - warmup)
-    return peak * (1e-3 + (1 - 1e-3) * 0.5 * (1.0 + math.cos(math.pi * t)))
-
-
-def sample_weights(labels: torch.Tensor, balanced: bool) -> torch.Tensor:
-    """Keras-style class weights N / (2 n_c) per sample (all ones when not balanced)."""
-    if not balanced:
-        return torch.ones_like(labels)
-    n_pos = labels.sum().clamp_min(1)
-    n_neg = (labels.numel() - labels.sum()).clamp_min(1)
-    return torch.where(labels > 0.5, labels.numel() / (2 * n_pos), labels.numel() / (2 * n_neg))
-
-
-def loss_terms(
-    logit: torch.Tensor,
-    attention: torch.Tensor,
-    target: torch.Tensor,
-    weight: torch.Tensor,
-    cfg: TrainConfig,
-    heart: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(weighted BCE, total loss with the attention terms). Computed in fp32 whatever the autocast.
-
-    ``heart``: (N, 1, H, W) heart masks aligned with the batch (``--attention-anatomy`` only).
-    """
-    smoothed = target * (1 - cfg.label_smoothing) + 0.5 * cfg.label_smoothing
-    bce = F.binary_cross_entropy_with_logits(logit.float().view(-1), smoothed, weight=weight)
-    total = bce
-    if cfg.head == "amm":
-        if cfg.attention_penalty:
-            total = total + cfg.attention_penalty * attention.float().mean()
-        if cfg.attention_entropy:
-            total = total + cfg.attention_entropy * spatial_entropy(attention)
-        if cfg.attention_tv:
-            total = total + cfg.attention_tv * total_variation(attention)
-        if cfg.attention_anatomy and heart is not None:
-            total = total + cfg.attention_anatomy * anatomy_loss(attention, heart)
-    elif cfg.attention_anatomy and heart is not None:
-        # GAP's logit is the mean of its CAM, so pulling the CAM up on a negative film's heart would
-        # pull its logit up too: the CAM is guided where it is evidence, on positive films only.
-        positive = target > 0.5
-        if positive.any():
-            total = total + cfg.attention_anatomy * anatomy_loss(attention[positive], heart[positive])
-    return bce, total
-
-
-def deletion_backward(
-    model: torch.nn.Module,
-    gray: torch.Tensor,
-    attention: torch.Tensor,
-    target: torch.Tensor,
-    generator: torch.Generator,
-    cfg: TrainConfig,
-    runtime: Runtime,
-    scaler,
-) -> float:
-    """Forward and backward of the counterfactual deletion term (training.deletion_term); returns its value.
-
-    Runs after the main loss's backward and before the optimizer step, so the
-    gradients add up (under DDP each backward is reduced, which sums the same way).
-    """
-    inputs, targets, weights = deletion_pairs(gray, attention, target, generator, max(1, cfg.batch_size // 4))
-    with runtime.autocast():
-        logit, _ = model(to_network_input(inputs))
-    loss = deletion_loss(logit, targets, weights)
-    scaler.scale(cfg.attention_deletion * loss).backward()
-    return loss.item()
-
-
-def after_validation(
-    state: dict,
-    val_loss: float,
-    epoch: int,
-    at_input_size: bool,
-    lr: float,
-    cfg: TrainConfig,
-    val_auroc: float | None = None,
-) -> tuple[bool, float, bool]:
-    """Checkpoint choice, plateau LR and early stopping after one validation; updates ``state``.
-
-    "Best" is the lowest validation loss, or with ``select_by="val_auroc"`` the
-    highest validation AUROC. Only epochs validated at the input size compete (a
-    low-res epoch's figures are not comparable). The plateau schedule multiplies
-    the LR by ``plateau_factor`` after every ``plateau_patience`` epochs without
-    improvement; training stops after ``patience`` such epochs.
-
-    Returns:
-        (improved, the LR for the next epoch, stop early?)
-    """
-    score = val_loss if cfg.select_by == "val_loss" else -float(val_auroc)
-    # a run folder from before --select-by recorded only the loss it was selected on
-    improved = at_input_size and score < state.get("best_score", state["best_val_loss"])
-    if improved:
-        state.update(best_score=score, best_val_loss=val_loss, best_val_auroc=val_auroc, best_epoch=epoch, since_best=0)
-    elif at_input_size:
-        state["since_best"] += 1
-    if cfg.schedule == "plateau" and not improved and at_input_size and state["since_best"] % cfg.plateau_patience == 0:
-        lr *= cfg.plateau_factor
-    return improved, lr, state["since_best"] >= cfg.patience
-
-
-@torch.no_grad()
-def predict_logits(
-    net: torch.nn.Module, images: torch.Tensor, size: int, runtime: Runtime, batch_size: int = 64
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eval-mode logits (N,) and attention maps (N, 1, h, w) for cached images resampled to ``size``."""
-    was_training = net.training
-    net.eval()
-    logits, maps = [], []
-    for start in range(0, images.shape[0], batch_size):
-        x = augment_batch(images[start : start + batch_size], size, NO_AUGMENTATION, None)
-        with runtime.autocast():
-            logit, w = net(to_network_input(x).to(runtime.device))
-        logits.append(logit.float().view(-1).cpu())
-        maps.append(w.float().cpu())
-    net.train(was_training)
-    return torch.cat(logits), torch.cat(maps)
 
 
 class _Log:

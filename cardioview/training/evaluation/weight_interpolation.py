@@ -24,9 +24,9 @@ from cardioview.model.checkpoint import load_state_into, read_tensors
 from cardioview.model.network import build_network
 from cardioview.training.classifier.config import TrainConfig
 from cardioview.training.classifier.data import labels_tensor, prepare_images
+from cardioview.training.classifier.run_network import initial_weights, network_config, predict_logits, preprocess_spec
 from cardioview.training.classifier.run_split import read_split
 from cardioview.training.classifier.runtime import init_runtime
-from cardioview.training.classifier.train import initial_weights, network_config, predict_logits, preprocess_spec
 from cardioview.training.evaluation.metrics import auroc
 
 
