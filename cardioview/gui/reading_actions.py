@@ -82,15 +82,19 @@ def print_report(window: MainWindow, printer: QPrinter) -> bool:
     report, _ = build_item_report(item, window.export_style())
     height, width = report.image.shape[:2]
     image = QImage(report.image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+    # Audited like an export; the output is named by kind only (a PDF's file name may carry a patient's name).
+    output = "pdf" if printer.outputFormat() == printer.OutputFormat.PdfFormat else "printer"
     painter = QPainter()
     if not painter.begin(printer):
         window.notifier.warn("The printer could not be started")
+        window.audit.record("print", item.xray, item.prediction, outcome="failure", output=output)
         return False
     page = printer.pageLayout().paintRectPixels(printer.resolution())
     scale = min(page.width() / width, page.height() / height)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     painter.drawImage(QRect(0, 0, int(width * scale), int(height * scale)), image)
     painter.end()
+    window.audit.record("print", item.xray, item.prediction, outcome="success", output=output)
     return True
 
 

@@ -4,6 +4,7 @@ real multi-frame DICOMs on , and ., and file names not cut short when the browse
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -65,6 +66,10 @@ def test_ctrl_p_prints_the_report_as_exported(qtbot, window, tmp_path):
     assert print_report(window, printer)
     pdf = (tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"/Image" in pdf and len(pdf) > 50_000  # the report picture is on the page
+    records = [json.loads(line) for line in window.audit.path.read_text().splitlines()]
+    [printed] = [r for r in records if r["action"] == "print"]
+    assert printed["outcome"] == "success" and printed["output"] == "pdf"
+    assert "report.pdf" not in window.audit.path.read_text()  # the output's name is never logged
 
 
 def test_ctrl_digits_pick_the_window_presets(qtbot, window, tmp_path):
