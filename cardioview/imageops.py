@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from cardioview.area_shrink import area_shrink_u8
+
 _LEVELS = 256
 
 
@@ -88,7 +90,8 @@ def resize_gray(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     fractional pixel overlaps, not Pillow's BOX, which weighs a partly covered
     pixel 0 or 1) and INTER_LINEAR (pixel centres aligned: source coordinate
     ``(x + 0.5) * scale - 0.5``, edges replicated). An axis that shrinks is
-    averaged, one that grows is interpolated.
+    averaged, one that grows is interpolated. A uint8 image that shrinks (or keeps)
+    on both axes is averaged in exact integer sums instead (area_shrink.py).
 
     Args:
         image: uint8 or floating (H, W).
@@ -102,35 +105,14 @@ def resize_gray(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = _check_size(size)
     if image.shape == (height, width):
         return image
-    if image.dtype == np.uint8 and _power_of_two_shrink(image.shape, (height, width)):
-        return _box_shrink_u8(image, height, width)
+    if image.dtype == np.uint8 and height <= image.shape[0] and width <= image.shape[1]:
+        return area_shrink_u8(image, height, width)  # exact integer sums, no float copy of a large film
     values = image if image.dtype == np.uint8 else image.astype(np.float64)
     values = _resize_axis(values, width, axis=1)
     values = _resize_axis(values, height, axis=0)
     if image.dtype == np.uint8:
         return np.clip(np.rint(values), 0, 255).astype(np.uint8)
     return values.astype(np.float32)
-
-
-def _power_of_two_shrink(shape: tuple[int, int], size: tuple[int, int]) -> bool:
-    """Both axes shrink by a power of two (e.g. 1024 -> 128), where area averaging is a block mean."""
-    ratios = [n // m if m <= n and n % m == 0 else 0 for n, m in zip(shape, size)]
-    return all(r > 0 and r & (r - 1) == 0 for r in ratios) and ratios != [1, 1]
-
-
-def _box_shrink_u8(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Block means by strided integer sums (no full-size copy): the area path's result bit for bit.
-
-    With power-of-two blocks the float64 area computation is exact, and so is sum / block here.
-    """
-    fy, fx = image.shape[0] // height, image.shape[1] // width
-    columns = image[:, 0::fx].astype(np.uint32)
-    for k in range(1, fx):
-        columns += image[:, k::fx]
-    sums = columns[0::fy].copy()
-    for k in range(1, fy):
-        sums += columns[k::fy]
-    return np.rint(sums / float(fy * fx)).astype(np.uint8)
 
 
 def resize_for_display(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
