@@ -30,9 +30,34 @@ def area_shrink_u8(image: np.ndarray, height: int, width: int) -> np.ndarray:
         raise ValueError(f"area_shrink_u8 needs uint8 (H, W), got {image.dtype} {image.shape}")
     if not (1 <= height <= image.shape[0] and 1 <= width <= image.shape[1]):
         raise ValueError(f"area_shrink_u8 only shrinks: {image.shape} -> ({height}, {width})")
+    return _shrink(image, height, width, denominator=1)
+
+
+def area_shrink_through_lut(gray: np.ndarray, lut: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``area_shrink_u8(lut[gray], height, width)`` without the full-size mapped copy.
+
+    When each output spans an even number of whole columns, the lookup maps pairs of pixels at once (a
+    65,536-entry table of ``lut[a] + lut[b]``, read as one uint16): half the lookups, and the pair sums are
+    the first step of the column sums anyway.
+
+    Args:
+        gray: uint8 (H, W), H >= height and W >= width.
+        lut: uint8 (256,), e.g. a histogram equalisation's.
+    """
+    if not (1 <= height <= gray.shape[0] and 1 <= width <= gray.shape[1]):
+        raise ValueError(f"area_shrink_through_lut only shrinks: {gray.shape} -> ({height}, {width})")
+    columns = gray.shape[1]
+    if columns % width or (columns // width) % 2:
+        return _shrink(np.take(lut, gray), height, width, denominator=1)
+    pair_lut = (lut[:, None].astype(np.uint16) + lut[None, :]).ravel()  # symmetric: byte order does not matter
+    pairs = np.take(pair_lut, np.ascontiguousarray(gray).view(np.uint16))
+    return _shrink(pairs, height, width, denominator=2)
+
+
+def _shrink(values: np.ndarray, height: int, width: int, denominator: int) -> np.ndarray:
+    """Round the area means of ``values`` (sums over ``denominator`` pixels of uint8 levels) at (height, width)."""
     # the block-sum axis first when there is one (cheapest, and it shrinks the data the other pass reads)
-    order = (1, 0) if image.shape[1] % width == 0 and image.shape[0] % height else (0, 1)
-    values, denominator = image, 1
+    order = (1, 0) if values.shape[1] % width == 0 and values.shape[0] % height else (0, 1)
     for axis in order:
         values, axis_denominator = _axis_sums(values, (height, width)[axis], axis, 255 * denominator)
         denominator *= axis_denominator
@@ -53,8 +78,7 @@ def _axis_sums(values: np.ndarray, n_out: int, axis: int, peak: int) -> tuple[np
         return values, 1
     if n_in % n_out == 0:  # whole blocks: strided sums of `ratio` slices, no copy of the input
         ratio = n_in // n_out
-        dtype = np.uint16 if values.dtype == np.uint8 and 255 * ratio <= np.iinfo(np.uint16).max else None
-        dtype = dtype or _sum_dtype(peak * ratio)
+        dtype = np.uint16 if peak * ratio <= np.iinfo(np.uint16).max else _sum_dtype(peak * ratio)
         sums = _strided(values, 0, ratio, axis).astype(dtype)
         for k in range(1, ratio):
             sums += _strided(values, k, ratio, axis)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from cardioview.area_shrink import area_shrink_u8
+from cardioview.area_shrink import area_shrink_through_lut, area_shrink_u8
 
 _LEVELS = 256
 
@@ -52,11 +52,16 @@ def equalize_hist(gray: np.ndarray) -> np.ndarray:
         raise ValueError(f"equalize_hist needs uint8 (H, W), got {gray.dtype} {gray.shape}")
     if gray.size == 0:
         return gray.copy()
+    return np.take(equalize_lut(gray), gray)
+
+
+def equalize_lut(gray: np.ndarray) -> np.ndarray:
+    """The uint8 (256,) lookup table :func:`equalize_hist` applies to this non-empty uint8 image."""
     hist = _histogram_u8(gray)
     lowest = int(np.flatnonzero(hist)[0])
     total = gray.size
     if hist[lowest] == total:
-        return np.full_like(gray, lowest)
+        return np.arange(_LEVELS, dtype=np.uint8)  # one level: left as it is
     scale = np.float32(_LEVELS - 1) / np.float32(total - hist[lowest])
     # OpenCV accumulates counts above the lowest level in an int and multiplies
     # the int (converted to float) by the float scale: float32 throughout.
@@ -64,7 +69,17 @@ def equalize_hist(gray: np.ndarray) -> np.ndarray:
     lut = np.rint(running.astype(np.float32) * scale)
     lut = np.clip(lut, 0, 255).astype(np.uint8)
     lut[lowest] = 0
-    return np.take(lut, gray)
+    return lut
+
+
+def equalize_and_resize(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``resize_gray(equalize_hist(gray), size)`` for uint8 (H, W); without the full-size equalised copy
+    when the film shrinks (the same result, bit for bit: the area sums are exact integers either way)."""
+    height, width = _check_size(size)
+    if gray.dtype == np.uint8 and gray.ndim == 2 and gray.size and height <= gray.shape[0] and width <= gray.shape[1]:
+        if gray.shape != (height, width):
+            return area_shrink_through_lut(gray, equalize_lut(gray), height, width)
+    return resize_gray(equalize_hist(gray), size)
 
 
 def _histogram_u8(gray: np.ndarray) -> np.ndarray:

@@ -175,9 +175,10 @@ def _modality(path: Path, frame: np.ndarray, ds: Dataset) -> np.ndarray:
 
 def require_finite_image(path: Path, pixels: np.ndarray, stage: str) -> None:
     """Refuse NaN/inf or blank (constant) pixels: they would give a normal-looking wrong result."""
-    if not np.isfinite(pixels).all():
+    low, high = float(pixels.min()), float(pixels.max())  # NaN and infinities show in min or max: no mask needed
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise ImageLoadError(path, f"the image has non-finite pixel values {stage}")
-    if float(pixels.min()) == float(pixels.max()):
+    if low == high:
         raise UnsupportedImageError(path, f"the image is blank {stage}: nothing to analyse")
 
 

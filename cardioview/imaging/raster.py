@@ -172,9 +172,11 @@ def _to_unit_gray(path: Path, image: np.ndarray) -> tuple[np.ndarray, int, tuple
         gray, spread = luma_in_chunks(image, alpha_max=alpha_max)
         if spread_is_colourful(spread, full_scale):
             notes = ("colour image converted to gray",)
+    elif image.dtype in (np.uint8, np.uint16):
+        gray = image  # exact in float32: no float copy to check, scale_to_unit makes the one float image
     else:
         gray = image.astype(np.float32)
-    if not np.isfinite(gray).all():  # a float TIFF with NaN/inf: never a silent wrong result
+    if gray.dtype.kind == "f" and not np.isfinite(gray).all():  # a float TIFF with NaN/inf: never a silent wrong result
         raise ImageLoadError(
             path,
             f"the image has {int((~np.isfinite(gray)).sum()):,} non-finite (NaN or infinite) pixel value(s): refused",

@@ -45,8 +45,7 @@ class AnatomyRunner:
     def probabilities(self, pixels: np.ndarray, gray8: np.ndarray | None = None) -> np.ndarray:
         """float32 (3, S, S) mask probabilities at the network's input size.
 
-        ``gray8``: the film's :func:`~cardioview.inference.preprocess.display_gray`, when the
-        caller (the Predictor) already has it.
+        ``gray8``: ``to_uint8(pixels)``, when the caller (the Predictor) already has it.
         """
         size = (self.spec.input_size, self.spec.input_size)
         batch = to_batch(prepare_gray(pixels, self.spec, size, gray8), 1)

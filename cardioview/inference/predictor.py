@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from cardioview.errors import CardioViewError, WeightsError
+from cardioview.imageops import to_uint8
 from cardioview.imaging.xray import XRay
 from cardioview.inference.backends import Backend, open_backend
 from cardioview.inference.calibration_map import recalibrate_probability
-from cardioview.inference.preprocess import display_gray, preprocess, same_display
+from cardioview.inference.preprocess import preprocess
 from cardioview.inference.prevalence import manifest_probability_note
 from cardioview.model.bundle import WeightsBundle, find_default_bundle, load_bundle
 from cardioview.model.prediction import Prediction
@@ -82,11 +83,9 @@ class Predictor:
         full = self.full_resolution if full_resolution is None else full_resolution
         start = time.perf_counter()
         check_usable_pixels(xray.pixels)
-        # the full-size 8-bit film once; the segmenter gets its own display image when its steps differ
-        gray8 = display_gray(xray.pixels, self.spec)
+        # the full-size 8-bit film once, for the classifier and the segmenter (each prepares its own input from it)
+        gray8 = to_uint8(xray.pixels)
         batch = preprocess(xray.pixels, self.spec, full_resolution=full, gray8=gray8)
-        if self.anatomy is not None and not same_display(self.anatomy.spec, self.spec):
-            gray8 = display_gray(gray8, self.anatomy.spec)
         probability, attention = self.backend.run(batch)
         probability = float(np.clip(recalibrate_probability(probability, self.bundle.recalibration)[0], 0.0, 1.0))
         elapsed_ms = (time.perf_counter() - start) * 1000.0

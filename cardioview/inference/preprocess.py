@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cardioview.imageops import equalize_hist, resize_gray, to_uint8
+from cardioview.imageops import equalize_and_resize, resize_gray, to_uint8
 from cardioview.inference.nih_render import render_thumbnail
 from cardioview.model.preprocess_spec import PreprocessSpec
 
@@ -59,29 +59,12 @@ def minmax(image: np.ndarray) -> np.ndarray:
     return (image - lo) / (hi - lo)
 
 
-def display_gray(pixels: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
-    """The full-size uint8 image before resizing: 8-bit gray, equalised when the spec says so.
-
-    The classifier and the segmenter share it when their specs agree on ``equalize``
-    (equalising a large film is the costly full-size step).
-    """
-    gray = to_uint8(pixels)
-    if spec.renders_thumbnail:
-        return gray  # version 2 equalises after shrinking (see prepare_gray)
-    return equalize_hist(gray) if spec.equalize else gray
-
-
-def same_display(a: PreprocessSpec, b: PreprocessSpec) -> bool:
-    """Whether two specs make the same :func:`display_gray` (so one can be computed for both)."""
-    return a.equalize == b.equalize and a.renders_thumbnail == b.renders_thumbnail
-
-
 def render_gray8(gray8: np.ndarray, spec: PreprocessSpec, size: tuple[int, int]) -> np.ndarray:
     """Version 2's uint8 image at ``size`` from the 8-bit film (see the module docstring)."""
     if max(gray8.shape) <= max(size) or size[0] != size[1] or size[0] != spec.input_size:
         # already a prepared thumbnail (the training set), or full-resolution mode (no thumbnail to
         # reproduce): equalise and resize as version 1 (equalizeHist leaves an equalised image as it is)
-        return resize(equalize_hist(gray8), size)
+        return equalize_and_resize(gray8, size)
     return render_thumbnail(gray8, size[0], spec.clahe_clip, spec.clahe_tiles)
 
 
@@ -93,14 +76,15 @@ def prepare_gray(
     Training caches this result and applies augmentation to it.
 
     Args:
-        gray8: :func:`display_gray` of these pixels under a spec with the same ``equalize``, if
-            already computed (it is used instead of ``pixels``).
+        gray8: ``to_uint8(pixels)``, when the caller already has it (the Predictor makes it once for the
+            classifier and the segmenter).
     """
-    if gray8 is None or (spec.renders_thumbnail and gray8.dtype != np.uint8):
-        gray8 = display_gray(pixels, spec)
+    if gray8 is None:
+        gray8 = to_uint8(pixels)
     if spec.renders_thumbnail:
         return minmax(render_gray8(gray8, spec, size))
-    return minmax(resize(gray8, size))
+    # version 1: equalise the full-size film, then resize (fused when shrinking: no full-size equalised copy)
+    return minmax(equalize_and_resize(gray8, size) if spec.equalize else resize(gray8, size))
 
 
 def to_batch(gray: np.ndarray, channels: int) -> np.ndarray:
@@ -117,7 +101,7 @@ def preprocess(
         pixels: XRay.pixels, or a uint8 gray image.
         spec: the bundle's preprocessing.
         full_resolution: feed the image near its own size instead of input_size.
-        gray8: the already computed :func:`display_gray` (see :func:`prepare_gray`).
+        gray8: ``to_uint8(pixels)`` if already computed (see :func:`prepare_gray`).
 
     Returns:
         float32 array (1, spec.channels, H, W), values in [0, 1].
