@@ -16,7 +16,10 @@ PACKAGE = REPO / "cardioview"
 #: Bottom to top. A unit (a subpackage of cardioview, or a top-level module) may import units of its own layer
 #: and of the layers below, never above. Command modules (COMMAND) sit above every layer.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"errors", "atomic", "csv_safe", "imageops", "resources", "library_output", "__init__"}),
+    (
+        "foundation",
+        {"errors", "atomic", "csv_safe", "imageops", "area_shrink", "resources", "library_output", "__init__"},
+    ),
     ("imaging", {"imaging", "inputs"}),
     ("anatomy", {"anatomy"}),
     ("model", {"model"}),
