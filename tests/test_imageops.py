@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cardioview.imageops import equalize_hist, resize_for_display, resize_gray, upsample_smooth
+from cardioview.imageops import equalize_hist, resize_for_display, resize_gray, to_uint8, upsample_smooth
 from cardioview.inference.preprocess import preprocess
 from cardioview.model.preprocess_spec import PreprocessSpec
 from tests.conftest import CXR128, NIH1024, require_shared_data
+from tests.dicom_factory import nih_image
 
 cv2 = pytest.importorskip("cv2", reason="OpenCV (the reference implementation) is a test extra")
 
@@ -158,3 +159,27 @@ def test_preprocess_matches_the_opencv_pipeline_within_one_level():
         resized = cv2.resize(cv2.equalizeHist(gray), (224, 224), interpolation=cv2.INTER_AREA).astype(np.float32)
         reference = (resized - resized.min()) / (resized.max() - resized.min())
         assert np.abs(ours - reference).max() <= 1.0 / 255 + 1e-6
+
+
+def test_to_uint8_in_row_passes_is_the_whole_image_computation():
+    """to_uint8 runs a few rows at a time (issue 19, item 6): the same bytes as one full-size float pass."""
+
+    def at_once(pixels):
+        scaled = np.multiply(pixels, 255.0, dtype=np.result_type(pixels.dtype, np.float32))
+        return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+    film = nih_image().astype(np.float32) / np.float32(255.0)
+    rng = np.random.default_rng(3)
+    cases = {
+        "8-bit film": film,
+        "detector-sized film with noise": np.repeat(film, 3, axis=0)[:2500, :900]
+        + rng.normal(0, 0.01, (2500, 900)).astype(np.float32),
+        "float64 outside [0, 1]": rng.normal(0.5, 0.6, (300, 7)),
+        "one row": film[:1],
+        "half levels": (np.arange(512, dtype=np.float32) / 510.0).reshape(2, 256),
+        "integers": np.arange(12, dtype=np.uint16).reshape(3, 4),
+        "3-D": rng.random((5, 6, 3)).astype(np.float32),
+        "scalar": np.float32(0.5),
+    }
+    for name, pixels in cases.items():
+        np.testing.assert_array_equal(to_uint8(pixels), at_once(pixels), err_msg=name)
