@@ -86,9 +86,7 @@ def scale_to_unit(values: np.ndarray, low: float, high: float) -> np.ndarray:
     """
     if high == low:
         raise ValueError("scale_to_unit needs distinct low and high")
-    # one float32 buffer: the subtraction casts as it goes (the same values as astype, then subtract)
-    out = np.subtract(values, np.float32(low), dtype=np.float32)
-    np.divide(out, np.float32(high - low), out=out)
+    out = (values.astype(np.float32) - np.float32(low)) / np.float32(high - low)
     return np.clip(out, 0.0, 1.0, out=out)
 
 
