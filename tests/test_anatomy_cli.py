@@ -49,6 +49,7 @@ def test_predict_writes_ctr_and_masks_at_the_input_size(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "out" / "results.csv")))
     assert "ctr" in rows[0]
     assert 0.4 < float(rows[0]["ctr"]) < 0.75
+    assert rows[0]["ctr_source"] == "automatic"
     heart = np.asarray(Image.open(tmp_path / "masks" / f"{sample.stem}_heart.png"))
     lungs = np.asarray(Image.open(tmp_path / "masks" / f"{sample.stem}_lungs.png"))
     assert heart.shape == lungs.shape == np.asarray(Image.open(sample)).shape[:2]

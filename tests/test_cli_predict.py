@@ -52,6 +52,7 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
         "threshold",
         "label",
         "ctr",
+        "ctr_source",
         "model",
         "elapsed_ms",
         "warnings",
