@@ -41,6 +41,26 @@ def pydicom_file(name: str) -> Path:
     return Path(path)
 
 
+#: (pydicom-data file, name in the folder) of :func:`not_applicable_folder`: only the chest CR is for the model.
+MODALITY_MIX = (
+    ("emri_small.dcm", "mr_head.dcm"),
+    ("CT_small.dcm", "ct.dcm"),
+    ("RG3_UNCR.dcm", "tibia_cr.dcm"),
+    ("RG1_UNCR.dcm", "chest_cr.dcm"),
+)
+
+
+def not_applicable_folder(folder: Path) -> Path:
+    """``folder`` (created) with real films the model does not apply to (an MR head, a CT, a tibia CR) and one
+    it reads (a chest CR), named as in :data:`MODALITY_MIX`; skips without pydicom-data."""
+    import shutil
+
+    folder.mkdir(parents=True)
+    for name, target in MODALITY_MIX:
+        shutil.copy(pydicom_file(name), folder / target)
+    return folder
+
+
 def region_mean(pixels: np.ndarray, top: float, bottom: float, left: float, right: float) -> float:
     """Mean of a box given as fractions of the image height and width."""
     h, w = pixels.shape

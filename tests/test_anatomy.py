@@ -206,3 +206,25 @@ def test_quality_check_refuses_a_lung_outline_away_from_the_heart():
     moved[:, : int(np.nonzero(heart.any(axis=0))[0].max()) + 40] = False
     res = assess(heart, right, moved)
     assert res.ctr is None and res.reason.startswith("lungs not found")
+
+
+def test_ctr_source_compares_the_calipers_not_the_ratio():
+    """anatomy.ctr_source, the one rule of panel, report, SR and results.csv, on a real film's masks."""
+    from cardioview.anatomy.cardiothoracic_ratio import Caliper
+    from cardioview.anatomy.ctr_source import ctr_source
+
+    anatomy = assess(*_gt_masks(_wingspan_items()[0]))
+    auto = anatomy.measurement
+    assert anatomy.ctr is not None
+    assert ctr_source(auto, anatomy) == "automatic"
+    assert ctr_source(CardiothoracicRatio.from_calipers(auto.heart, auto.thorax), anatomy) == "automatic"
+    down = [replace(c, y=c.y + 12) for c in (auto.heart, auto.thorax)]  # both lines moved down: same ratio
+    lowered = CardiothoracicRatio.from_calipers(*down)
+    assert lowered.ratio == pytest.approx(auto.ratio, abs=1e-12)
+    assert ctr_source(lowered, anatomy) == "adjusted"
+    wider = Caliper(auto.heart.x0 - 5, auto.heart.x1, auto.heart.y)
+    assert ctr_source(CardiothoracicRatio.from_calipers(wider, auto.thorax), anatomy) == "adjusted"
+    assert ctr_source(CardiothoracicRatio(auto.ratio), anatomy) == "adjusted"  # a bare figure: not its calipers
+    assert ctr_source(None, anatomy) == ""
+    failed = replace(anatomy, passed=False, reason="lungs not found")
+    assert ctr_source(auto, failed) == "reader" and ctr_source(auto, None) == "reader"

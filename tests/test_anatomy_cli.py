@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from tests.conftest import REPO_ROOT, SHARED_DATA, require_shared_data
+from tests.helpers import csv_rows, run_cardioview
 
 ANATOMY_BUNDLE = REPO_ROOT / "weights" / "cxr_anatomy"
 SAMPLES = REPO_ROOT / "resources" / "samples"
@@ -24,13 +22,7 @@ def _needs_bundle():
 
 
 def _cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "cardioview", *map(str, args)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_cardioview(*args, timeout=600)
 
 
 def test_predict_writes_ctr_and_masks_at_the_input_size(tmp_path):
@@ -46,9 +38,10 @@ def test_predict_writes_ctr_and_masks_at_the_input_size(tmp_path):
         "--no-report",
     )
     assert r.returncode == 0, r.stderr
-    rows = list(csv.DictReader(open(tmp_path / "out" / "results.csv")))
+    rows = csv_rows(tmp_path / "out" / "results.csv")
     assert "ctr" in rows[0]
     assert 0.4 < float(rows[0]["ctr"]) < 0.75
+    assert rows[0]["ctr_source"] == "automatic"
     heart = np.asarray(Image.open(tmp_path / "masks" / f"{sample.stem}_heart.png"))
     lungs = np.asarray(Image.open(tmp_path / "masks" / f"{sample.stem}_lungs.png"))
     assert heart.shape == lungs.shape == np.asarray(Image.open(sample)).shape[:2]

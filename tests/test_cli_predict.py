@@ -1,6 +1,5 @@
 """`cardioview predict` end to end: real files, bad files, exit codes, no overwrites."""
 
-import csv
 import os
 import shutil
 
@@ -11,15 +10,12 @@ from pydicom.data import get_testdata_file
 from cardioview.cli import main
 from cardioview.render.report import read_report_metadata
 from tests.conftest import NIH1024, require_shared_data
+from tests.dicom_factory import not_applicable_folder
+from tests.helpers import csv_rows
 
 
 def _snapshot(folder):
     return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
-
-
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.fixture()
@@ -43,15 +39,16 @@ def test_predict_folder_with_bad_files(mixed_folder, tmp_path, tiny_bundle, caps
     assert code == 1  # some failed, the rest done
     assert _snapshot(mixed_folder) == before  # nothing written or touched next to the sources
 
-    rows = {os.path.basename(r["path"]): r for r in _rows(out / "results.csv")}
+    rows = {os.path.basename(r["path"]): r for r in csv_rows(out / "results.csv")}
     assert set(rows) == {"chest_cr.dcm", "j2k.dcm", "empty.dcm", "garbage.dcm", "notes.png"}
-    assert list(_rows(out / "results.csv")[0]) == [
+    assert list(csv_rows(out / "results.csv")[0]) == [
         "path",
         "status",
         "probability",
         "threshold",
         "label",
         "ctr",
+        "ctr_source",
         "model",
         "elapsed_ms",
         "warnings",
@@ -157,7 +154,7 @@ def test_full_resolution_on_a_real_nih_image(tmp_path, tiny_bundle):
     )
     assert np.load(att / "00000001_000.npy").shape == (32, 32)  # 1024 px / 32
     assert not list(out.glob("*.png"))
-    (row,) = _rows(out / "results.csv")
+    (row,) = csv_rows(out / "results.csv")
     assert "full resolution" in row["warnings"]
 
 
@@ -181,24 +178,16 @@ def test_unusable_weights_and_bad_usage_exit_2(tmp_path, tiny_bundle, capsys):
 def test_default_inputs_are_the_bundled_samples(tmp_path, tiny_bundle):
     out = tmp_path / "out"
     assert main(["predict", "--out", str(out), "--weights", str(tiny_bundle), "--no-report"]) == 0
-    rows = _rows(out / "results.csv")
+    rows = csv_rows(out / "results.csv")
     assert len(rows) >= 2 and all(r["status"] == "ok" for r in rows)
 
 
 def test_not_applicable_films_get_no_verdict(tmp_path, tiny_bundle, capsys):
     """MR head, CT, extremity CR: status unsuitable with the reason, no label, 'not applicable' in the report."""
-    folder = tmp_path / "mixed"
-    folder.mkdir()
-    for name, target in (
-        ("emri_small.dcm", "mr_head.dcm"),
-        ("CT_small.dcm", "ct.dcm"),
-        ("RG3_UNCR.dcm", "tibia_cr.dcm"),
-        ("RG1_UNCR.dcm", "chest_cr.dcm"),
-    ):
-        shutil.copy(get_testdata_file(name), folder / target)
+    folder = not_applicable_folder(tmp_path / "mixed")
     out = tmp_path / "out"
     assert main(["predict", str(folder), "--out", str(out), "--weights", str(tiny_bundle)]) == 0
-    rows = {os.path.basename(r["path"]): r for r in _rows(out / "results.csv")}
+    rows = {os.path.basename(r["path"]): r for r in csv_rows(out / "results.csv")}
     assert rows["chest_cr.dcm"]["status"] == "ok"
     assert rows["chest_cr.dcm"]["label"] in ("cardiomegaly", "no cardiomegaly")
     reasons = {"mr_head.dcm": "modality MR", "ct.dcm": "modality CT", "tibia_cr.dcm": "body part EXTREMITY"}

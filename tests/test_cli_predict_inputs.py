@@ -5,10 +5,7 @@ Every input gets its row and a plain reason; nothing stalls the run, no reason e
 
 from __future__ import annotations
 
-import csv
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +14,11 @@ from PIL import Image
 
 from cardioview.cli import main
 from tests.dicom_factory import nih_image
+from tests.helpers import child_env, csv_rows, run_cardioview
 from tests.imaging.hostile_files import endless_link, forged_jpeg_sof, sparse_copy, unknown_vr
 
 REPO = Path(__file__).resolve().parents[1]
 FILM = REPO / "resources" / "samples" / "nih_00000001_000_cardiomegaly.png"
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def test_endless_and_20_gb_sparse_files_each_get_a_row(tmp_path, tiny_bundle):
@@ -37,26 +30,10 @@ def test_endless_and_20_gb_sparse_files_each_get_a_row(tmp_path, tiny_bundle):
         pytest.skip("needs /proc/self/pagemap and a file system with sparse files")
     out = tmp_path / "out"
     # A subprocess with a generous limit: a stall must fail this test, not hang the suite.
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cardioview",
-            "predict",
-            str(folder),
-            "--out",
-            str(out),
-            "--weights",
-            str(tiny_bundle),
-            "--no-report",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"},
+    done = run_cardioview(
+        "predict", folder, "--out", out, "--weights", tiny_bundle, "--no-report", env=child_env(OMP_NUM_THREADS="1")
     )
-    rows = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
+    rows = {Path(r["path"]).name: r for r in csv_rows(out / "results.csv")}
     assert set(rows) == {"endless.dcm", "sparse_20gb.dcm"}, done.stderr
     assert rows["endless.dcm"]["status"] == "error" and "no DICOM data" in rows["endless.dcm"]["error"]
     # The sparse copy is MR_small with 20 GB of zeros after it: read up to its pixel data, then judged as an MR.
@@ -88,7 +65,7 @@ def test_every_name_of_a_file_gets_its_row_and_a_repeated_argument_is_folded_wit
         )
         == 0
     )
-    rows = _rows(out / "results.csv")
+    rows = csv_rows(out / "results.csv")
     assert sorted(Path(r["path"]).name for r in rows) == ["film.png", "film_hardlink.png", "film_symlink.png"]
     assert len({r["probability"] for r in rows}) == 1  # one film, three names, one answer
     notes = {Path(r["path"]).name: r["warnings"] for r in rows}
@@ -105,7 +82,7 @@ def test_forged_headers_and_non_images_get_plain_reasons_that_echo_nothing(tmp_p
     (folder / "notes.png").write_bytes(secret * 20)
     out = tmp_path / "out"
     assert main(["predict", str(folder), "--out", str(out), "--weights", str(tiny_bundle), "--no-report"]) == 1
-    rows = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
+    rows = {Path(r["path"]).name: r for r in csv_rows(out / "results.csv")}
     assert all(r["status"] == "error" for r in rows.values())
     assert "65500" in rows["forged_sof.jpg"]["error"] and "refused before decoding" in rows["forged_sof.jpg"]["error"]
     assert (

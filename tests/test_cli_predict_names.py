@@ -15,16 +15,12 @@ from pydicom.data import get_testdata_file
 
 from cardioview.cli import main
 from cardioview.csv_safe import safe_cell
+from tests.helpers import csv_rows, run_cardioview
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "resources" / "samples"
 FILM = SAMPLES / "nih_00000001_000_cardiomegaly.png"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:  # strict UTF-8: the file must decode
-        return list(csv.DictReader(f))
 
 
 def _cells(path: Path) -> list[str]:
@@ -42,7 +38,7 @@ def test_non_utf8_file_name_gets_its_row(tmp_path, tiny_bundle, capsys):
         f.write(b"not a picture")
     out = tmp_path / "out"
     assert main(["predict", str(folder), "--out", str(out), "--weights", str(tiny_bundle)]) == 1
-    rows = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
+    rows = {Path(r["path"]).name: r for r in csv_rows(out / "results.csv")}
     assert set(rows) == {"chest_\\xff\\xfe.dcm", "broken_\\xe9.png"}  # shown as escapes, never dropped
     assert rows["chest_\\xff\\xfe.dcm"]["status"] == "ok"
     assert rows["broken_\\xe9.png"]["status"] == "error" and rows["broken_\\xe9.png"]["error"].startswith(
@@ -92,7 +88,7 @@ def test_paths_longer_than_the_system_allows_get_a_row(tmp_path, tiny_bundle, ca
         ]
     )
     assert code == 1
-    rows = _rows(out / "results.csv")
+    rows = csv_rows(out / "results.csv")
     assert [r["status"] for r in rows if r["path"].endswith("ok.png")] == ["ok"]
     errors = [r for r in rows if r["status"] == "error"]
     assert len(errors) >= 3 and all("longer than this system allows" in r["error"] for r in errors)
@@ -130,7 +126,7 @@ def test_no_cell_starts_a_formula(formula_folder, tmp_path, tiny_bundle, monkeyp
     else:
         paths = [str(formula_folder)]
     assert main(["predict", "--out", str(out), "--weights", str(tiny_bundle), "--", *paths]) == 1
-    rows = _rows(out / "results.csv")
+    rows = csv_rows(out / "results.csv")
     assert len(rows) == 5
     assert {r["status"] for r in rows if "HYPERLINK" in r["path"] or "SUM" in r["path"]} == {"ok"}
     for cell in _cells(out / "results.csv"):
@@ -168,7 +164,7 @@ def test_a_named_pipe_given_to_predict_gets_a_row(tmp_path, tiny_bundle):
         )
         == 1
     )
-    rows = {Path(r["path"]).name: r["error"] for r in _rows(out / "results.csv")}
+    rows = {Path(r["path"]).name: r["error"] for r in csv_rows(out / "results.csv")}
     assert "named pipe" in rows["x.dcm"] and "character device" in rows["zero.dcm"]
 
 
@@ -191,24 +187,8 @@ def test_library_messages_stay_off_stderr(tmp_path, tiny_bundle):
         shutil.copy(get_testdata_file(name), folder / name)
     out = tmp_path / "out"
     # a real process: pytest would otherwise capture the warnings itself
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cardioview",
-            "predict",
-            str(folder),
-            "--out",
-            str(out),
-            "--weights",
-            str(tiny_bundle),
-            "--no-report",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        errors="backslashreplace",
-        timeout=300,
+    done = run_cardioview(
+        "predict", folder, "--out", out, "--weights", tiny_bundle, "--no-report", errors="backslashreplace"
     )
     assert done.returncode == 1
     err = done.stderr
@@ -222,7 +202,7 @@ def test_library_messages_stay_off_stderr(tmp_path, tiny_bundle):
     assert "UserWarning" not in err and "Doe" not in err
     for log in out.glob("debug*.log"):
         assert "Doe" not in log.read_text(encoding="utf-8")
-    assert _rows(out / "results.csv")[-1]["status"] in ("ok", "error")
+    assert csv_rows(out / "results.csv")[-1]["status"] in ("ok", "error")
 
 
 def test_library_output_goes_to_the_debug_log(tmp_path):

@@ -1,6 +1,5 @@
 """The headless comparison (issue 23): priors, changes, pseudonyms, hostile patient IDs in trend outputs."""
 
-import csv
 import os
 import stat
 from pathlib import Path
@@ -12,6 +11,7 @@ from cardioview.comparison.change import compare, view_caution
 from cardioview.comparison.films import FilmRecord, prior_of
 from cardioview.comparison.predict_hook import write_trend_outputs
 from cardioview.comparison.pseudonym import ENV_KEY, pseudonym, pseudonym_key
+from tests.helpers import csv_rows
 
 
 def film(patient="P1", date="20200101", time="", uid="1.2.3", view="PA", p=0.4, ctr=0.45, name="a.dcm"):
@@ -61,8 +61,7 @@ def test_hostile_patient_ids_stay_cells_and_file_names(tmp_path):
     ]
     written = write_trend_outputs(tmp_path, films, deidentify=False, key_folder=tmp_path)
     assert all(p.resolve().is_relative_to(tmp_path.resolve()) for p in written)
-    with open(tmp_path / "trend.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = csv_rows(tmp_path / "trend.csv")
     assert {r["patient"] for r in rows} == {'\'=HYPERLINK("http://x")', "../../escape"}
     plots = sorted(p.name for p in (tmp_path / "trend").iterdir())
     assert plots == ["HYPERLINK_http_x.png", "escape.png"]

@@ -1,6 +1,5 @@
 """`cardioview predict` trend outputs (issue 23): trend.csv, trend plots, pseudonyms, reports with the prior."""
 
-import csv
 import shutil
 
 import numpy as np
@@ -20,11 +19,7 @@ from tests.comparison_films import (
     nih_patient_studies,
 )
 from tests.dicom_factory import NIH1024
-
-
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+from tests.helpers import csv_rows
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +59,14 @@ def predicted(studies, tiny_bundle, tmp_path_factory):
 
 def test_trend_csv_rows_sorted_with_changes(studies, predicted):
     _folder, nih, cr, _raster = studies
-    rows = _rows(predicted / "trend.csv")
+    rows = csv_rows(predicted / "trend.csv")
     assert tuple(rows[0]) == TREND_COLUMNS
     # raster films carry no patient data: no trend row; every DICOM film has one, by patient then date
     assert [r["path"] for r in rows] == [str(p) for p in cr + nih]
     assert [r["patient"] for r in rows] == [CR_PATIENT] * 2 + [NIH_PATIENT] * 3
     assert [r["study_date"] for r in rows[2:]] == ["2019-03-10", "2020-04-12", "2021-05-15"]
     assert [r["view"] for r in rows] == ["PA", "AP"] + [view for _, view, _ in NIH_FILMS]
-    results = {r["path"]: r for r in _rows(predicted / "results.csv")}
+    results = {r["path"]: r for r in csv_rows(predicted / "results.csv")}
     for first in (rows[0], rows[2]):
         assert first["ctr_change"] == "" and first["probability_change"] == ""
     for previous, row in ((rows[0], rows[1]), (rows[2], rows[3]), (rows[3], rows[4])):
@@ -148,7 +143,7 @@ def test_deidentified_trend_uses_keyed_pseudonyms(studies, tiny_bundle, tmp_path
             == 0
         )
         outs.append(out)
-    rows = [_rows(out / "trend.csv") for out in outs]
+    rows = [csv_rows(out / "trend.csv") for out in outs]
     expected = pseudonym(NIH_PATIENT, b"a test key of twenty-four chars")
     assert {r["patient"] for r in rows[0]} == {expected} == {r["patient"] for r in rows[1]}  # stable across runs
     assert NIH_PATIENT not in (outs[0] / "trend.csv").read_text()

@@ -4,8 +4,9 @@ One object, attached to the main window with a single call (``AnatomyView(window
 so the shared gui modules need no more than that hook:
 - when a prediction with an automatic CTR arrives, its calipers become the image's
   measurement (unless the user already placed some); they stay draggable
-  (gui/calipers.py) and the panel line says "automatic" until moved, then "adjusted by the reader"
-  (render/anatomy_overlay.ctr_statement: the report's and the SR's words too); Shift+M restores them;
+  (gui/calipers.py) and the panel line says "automatic" until a caliper moves, then "adjusted by the
+  reader" (the rule: anatomy/ctr_source.py; the words: render/anatomy_overlay.ctr_statement, the report's
+  and the SR's too); Shift+M restores them;
 - the heart and lung outlines are their own image item above the heat map, with a
   toggle (O) and an opacity slider, independent of the attention map;
 - the study browser gains a sortable CTR column.
@@ -20,6 +21,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from cardioview.anatomy.cardiothoracic_ratio import CTR_LIMIT
+from cardioview.anatomy.ctr_source import ctr_source
 from cardioview.gui.state import CardiothoracicMeasurement
 from cardioview.gui.study_model import SORT_ROLE
 from cardioview.render.anatomy_overlay import (
@@ -116,12 +118,12 @@ class AnatomyView:
             self.refresh()
 
     def source(self) -> str | None:
-        """ "automatic" while the calipers are the segmenter's, "adjusted" once moved, None without them."""
-        key = self.state.current_key
+        """ "automatic" while the calipers are the segmenter's, "adjusted" once one moved (anatomy.ctr_source,
+        as report, SR and results.csv say), None without calipers or automatic ones."""
         m = self.state.measurement()
-        if m is None or key not in self.auto:
+        if m is None or self.state.current_key not in self.auto:
             return None
-        return "automatic" if m == self.auto[key] else "adjusted"
+        return ctr_source(m, self.anatomy())
 
     def reading_ctr(self, key: str) -> float | None:
         """The CTR the reading of ``key`` reports: its calipers' ratio, else the automatic CTR

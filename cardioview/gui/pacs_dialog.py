@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -36,6 +37,8 @@ from cardioview.network.dimse import StudyQuery
 from cardioview.network.nodes import Node, load_nodes, save_nodes
 
 COLUMNS = ("Patient ID", "Patient", "Date", "Modalities", "Images", "Accession", "Description")
+#: Result rows the table always has room for, whatever else the dialog shows (issue 18: 1280x720 screens).
+MIN_ROWS_SHOWN = 5
 KEYS = (
     "PatientID",
     "PatientName",
@@ -120,9 +123,10 @@ class PacsDialog(QDialog):
         self.echo_button.setToolTip("Test the connection to this node (C-ECHO, or a DICOMweb query)")
         node_row.addWidget(self.echo_button)
         layout.addLayout(node_row)
-        layout.addWidget(self._node_editor())
-
-        form = QFormLayout()
+        # Search and node editor side by side: with no node saved yet the editor is open, and stacked above the
+        # search it left the results table one row on a 1280x720 screen (issue 18).
+        search_box = QGroupBox("Search")
+        form = QFormLayout(search_box)
         self.patient_id, self.patient_name, self.accession = QLineEdit(), QLineEdit(), QLineEdit()
         self.modalities = QLineEdit("CR,DX")
         self.use_dates = QCheckBox("Study date from")
@@ -138,7 +142,11 @@ class PacsDialog(QDialog):
         form.addRow(dates)
         form.addRow("Modalities", self.modalities)
         form.addRow("Accession", self.accession)
-        layout.addLayout(form)
+        self.node_editor = self._node_editor()
+        top = QHBoxLayout()
+        top.addWidget(search_box, 1, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.node_editor, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
 
         buttons = QHBoxLayout()
         self.search_button = QPushButton("Search")
@@ -152,6 +160,9 @@ class PacsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table, 1)
+        header, row = self.table.horizontalHeader(), self.table.verticalHeader()
+        minimum = header.sizeHint().height() + MIN_ROWS_SHOWN * row.defaultSectionSize() + 2 * self.table.frameWidth()
+        self.table.setMinimumHeight(minimum)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.hide()
@@ -166,19 +177,20 @@ class PacsDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self._refresh_nodes()
         self._set_busy(False)
-        fit_dialog(self, (820, 620))  # issue 18: usable at 1280x720
+        fit_dialog(self, (1040, 640))  # issue 18: usable at 1280x720
 
     # -- nodes ----------------------------------------------------------------------------
     def _node_editor(self) -> QGroupBox:
+        """The node form, two fields a row; folded once a node exists, so the results keep their room."""
         box = QGroupBox("Add or update a node (saved in the PACS settings)")
-        # Folded once a node exists, so the results table keeps its room on a small screen (issue 18).
         box.setCheckable(True)
         content = QWidget()
         QVBoxLayout(box).addWidget(content)
         box.toggled.connect(content.setVisible)
         box.setChecked(not self.settings.nodes)
         content.setVisible(box.isChecked())
-        form = QFormLayout(content)
+        grid = QGridLayout(content)
+        grid.setContentsMargins(0, 0, 0, 0)
         self.edit_name, self.edit_ae, self.edit_host = QLineEdit(), QLineEdit(), QLineEdit()
         self.edit_port = QSpinBox()
         self.edit_port.setRange(1, 65535)
@@ -190,17 +202,19 @@ class PacsDialog(QDialog):
         self.local_ae = QLineEdit(self.settings.local_ae_title)
         save = QPushButton("Save node")
         save.clicked.connect(self.save_node)
-        for label, widget in (
-            ("Name", self.edit_name),
-            ("AE title", self.edit_ae),
-            ("Host", self.edit_host),
-            ("Port", self.edit_port),
-            ("DICOMweb URL", self.edit_url),
-            ("Retrieve by", self.edit_retrieve),
-            ("Our AE title", self.local_ae),
-        ):
-            form.addRow(label, widget)
-        form.addRow(save)
+        rows = (
+            (("Name", self.edit_name), ("AE title", self.edit_ae)),
+            (("Host", self.edit_host), ("Port", self.edit_port)),
+            (("DICOMweb URL", self.edit_url),),  # a URL needs the whole width
+            (("Retrieve by", self.edit_retrieve), ("Our AE title", self.local_ae)),
+        )
+        for row, pairs in enumerate(rows):
+            for column, (label, widget) in enumerate(pairs):
+                grid.addWidget(QLabel(label), row, 2 * column)
+                grid.addWidget(widget, row, 2 * column + 1, 1, 1 if len(pairs) == 2 else 3)
+        grid.addWidget(save, len(rows), 3)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(3, 2)
         return box
 
     def save_node(self) -> None:

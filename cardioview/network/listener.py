@@ -92,6 +92,9 @@ class Listener:
         self._pending = 0  # queued and not yet recorded
         self._known: set[str] = set()  # SOP Instance UIDs received (pending or recorded without error)
         self._recorded: set[str] = set()
+        # the films analysed since start (comparison.films.FilmRecord): each later film of a patient is
+        # compared with its prior among them, as predict does (issue 23); only the analysis thread touches it
+        self.films: list = []
         self._lock = threading.Lock()
         self._server = None
         self._last_retention = 0.0
@@ -257,7 +260,7 @@ class Listener:
                 return
             path, uids = item
             self.inbox.begin_attempt(path)
-            row = analyse_film(self.predictor, path, self.outputs, uids)
+            row = analyse_film(self.predictor, path, self.outputs, uids, self.films)
             self._record(row)
             self.inbox.end_attempt(path)
             with self._lock:

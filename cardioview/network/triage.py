@@ -6,7 +6,8 @@ status, figures and objects: ``ok`` with a verdict, ``unsuitable`` with the reas
 suitability.py: not a frontal chest radiograph, too small...), or ``error`` (unreadable). When an
 output the listener promises fails (the SC/SR/SEG objects, the forward to the PACS, the PNG
 report), the row is ``incomplete``: the verdict stays, the ``error`` cell names what failed,
-and the failure goes to stderr.
+and the failure goes to stderr. A film whose patient was seen earlier in this run carries the change since
+that prior study in its report and SR, as in ``predict`` (issue 23).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from cardioview.comparison.predict_hook import comparison_for
 from cardioview.errors import CardioViewError
 from cardioview.network.nodes import Node
 from cardioview.results.film_result import FilmFailure, FilmResult, analyse_file
@@ -41,15 +43,24 @@ class Outputs:
     local_ae: str = "CARDIOVIEW"
 
 
-def analyse_film(predictor, path: Path, outputs: Outputs, uids: tuple[str, str] = ("", "")) -> Row:
+def analyse_film(
+    predictor, path: Path, outputs: Outputs, uids: tuple[str, str] = ("", ""), films: list | None = None
+) -> Row:
     """Load, predict and write the outputs of one received film; never raises.
 
     Args:
         uids: the SOP and Study Instance UIDs the network side read, for the row of a film that does not load.
+        films: the films analysed so far (comparison.films.FilmRecord), to find this one's prior study; this
+            film joins them. None: no comparison.
     """
     result = analyse_file(predictor, path)
     if isinstance(result, FilmFailure):
         return Row.of_outcome(result, uids)
+    if films is not None:  # as predict does: the change since the prior, a section of the report and the SR
+        try:
+            result = result.with_comparison(comparison_for(result.xray, result.prediction, films))
+        except Exception as exc:  # the comparison is an extra: the film still gets its verdict and outputs
+            log.error("%s: no comparison with a prior (%s)", path.name, type(exc).__name__)
     if result.status != "ok":
         return Row.of(result, path=path)
     notes, failures = _write_outputs(predictor, path, result, outputs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from cardioview.anatomy.cardiothoracic_ratio import Caliper
+from cardioview.anatomy.ctr_source import ctr_source
 from cardioview.imageops import resize_gray
 
 #: RGB of each outline, and its name for the legend.
@@ -65,30 +66,8 @@ def outlined_picture(picture: np.ndarray, prediction) -> np.ndarray:
 SEGMENTATION = "from heart and lung segmentation"
 
 
-def ctr_source(prediction, ctr=None) -> tuple[str, float | None]:
-    """Where the reported CTR comes from, the same answer for panel, report and SR.
-
-    Args:
-        prediction: carries the segmenter's result (``prediction.anatomy``) when there is one.
-        ctr: the CTR the reader's calipers give (a CardiothoracicRatio or a float), None without calipers.
-
-    Returns:
-        (source, automatic): source is "automatic" (the segmenter's calipers, untouched), "adjusted"
-        (the reader moved them), "reader" (calipers with no automatic CTR to compare) or "" (no
-        calipers); automatic is the segmenter's CTR or None.
-    """
-    anatomy = getattr(prediction, "anatomy", None)
-    automatic = anatomy.ctr if anatomy is not None else None
-    value = getattr(ctr, "ratio", ctr)
-    if value is None:
-        return "", automatic
-    if automatic is None:
-        return "reader", None
-    return ("automatic" if abs(float(value) - automatic) <= 1e-6 else "adjusted"), automatic
-
-
 def ctr_statement(source: str, value: float | None, automatic: float | None) -> str:
-    """The words for a CTR and its source (see :func:`ctr_source`), e.g.
+    """The words for a CTR and its source (anatomy.ctr_source.ctr_source), e.g.
     "CTR 0.54 (calipers adjusted by the reader; automatic 0.50 from heart and lung segmentation)"."""
     if source == "automatic":
         return f"CTR {value:.2f} (automatic, {SEGMENTATION})"
@@ -103,8 +82,8 @@ def anatomy_report_texts(prediction, ctr=None) -> list[tuple[str, str]]:
     """(text, style) lines for the report's result section: where the CTR came from, or why there is none.
 
     Args:
-        ctr: the CardiothoracicRatio the report draws (the viewer's calipers); when it
-            differs from the segmenter's, the CTR is reported as adjusted by the reader.
+        ctr: the CardiothoracicRatio the report draws (the viewer's calipers); when its calipers
+            differ from the segmenter's, the CTR is reported as adjusted by the reader (anatomy.ctr_source).
     """
     anatomy = getattr(prediction, "anatomy", None)
     if anatomy is None:
@@ -112,7 +91,7 @@ def anatomy_report_texts(prediction, ctr=None) -> list[tuple[str, str]]:
     legend = ", ".join(f"{k} in {v[1]}" for k, v in OUTLINE_COLOURS.items())
     if anatomy.ctr is None:
         return [(f"No automatic CTR: {anatomy.reason}", "warning"), (f"Outlines: {legend}", "body")]
-    source, automatic = ctr_source(prediction, ctr)
-    lines = [(f"{ctr_statement(source, getattr(ctr, 'ratio', ctr), automatic)}; outlines: {legend}", "body")]
+    statement = ctr_statement(ctr_source(ctr, anatomy), getattr(ctr, "ratio", ctr), anatomy.ctr)
+    lines = [(f"{statement}; outlines: {legend}", "body")]
     lines += [(w, "warning") for w in anatomy.warnings]
     return lines

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cardioview.anatomy.ctr_source import AUTOMATIC, ctr_source
+
 #: Said wherever withheld output is shown on request.
 MEANINGLESS_NOTE = "Model output shown on request, greyed: it means nothing for this image"
 WITHHELD_NOTE = "Model output withheld (attention map, outlines, automatic CTR): the model does not apply here"
@@ -26,11 +28,9 @@ def model_output_shown(prediction, revealed: bool) -> bool:
 
 
 def is_automatic_ctr(ctr, prediction) -> bool:
-    """``ctr`` (a CardiothoracicRatio or None) is the segmenter's own value, not a user's measurement."""
-    anatomy = getattr(prediction, "anatomy", None)
-    if ctr is None or anatomy is None or anatomy.ctr is None:
-        return False
-    return abs(ctr.ratio - anatomy.ctr) < 1e-6
+    """``ctr`` (a CardiothoracicRatio or None) is the segmenter's own measurement (its calipers, untouched),
+    not a user's (anatomy.ctr_source: one rule)."""
+    return ctr_source(ctr, getattr(prediction, "anatomy", None)) == AUTOMATIC
 
 
 def greyed(rgb: np.ndarray) -> np.ndarray:

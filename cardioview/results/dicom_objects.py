@@ -29,9 +29,9 @@ from pydicom.uid import generate_uid
 
 from cardioview import __version__
 from cardioview.anatomy.cardiothoracic_ratio import CardiothoracicRatio
+from cardioview.anatomy.ctr_source import automatic_measurement, ctr_source
 from cardioview.imaging.xray import XRay
 from cardioview.model.prediction import Prediction
-from cardioview.render.anatomy_overlay import ctr_source
 
 # highdicom's person-name advice quotes the name itself (patient data must not reach logs). Silenced here for
 # the whole module, always: the catch_warnings blocks below also quiet other value advice while an object is
@@ -228,7 +228,7 @@ def build_structured_report(
             or de-identified input); Patient/Study come from it.
         weights_sha256: hash of the model weights, recorded as an algorithm parameter.
         ctr: the CTR reported; its method (automatic, adjusted, reader) comes from comparing it with
-            the segmenter's (render.anatomy_overlay.ctr_source), its diameters from its calipers.
+            the segmenter's calipers (anatomy.ctr_source), its diameters from its calipers.
         pixel_spacing: the film's (row, column) spacing in mm: diameters in mm, else in pixels.
     """
     name, _, short = prediction.model_id.partition("@")
@@ -249,16 +249,14 @@ def build_structured_report(
         hd.sr.Measurement(name=THRESHOLD, value=round(float(prediction.threshold), 6), unit=NO_UNITS),
     ]
     if ctr is not None:
-        source, automatic = ctr_source(prediction, ctr)
+        anatomy = getattr(prediction, "anatomy", None)
+        source, automatic = ctr_source(ctr, anatomy), automatic_measurement(anatomy)
         measurements.append(
             hd.sr.Measurement(name=CTR, value=round(float(ctr.ratio), 4), unit=NO_UNITS, method=CTR_METHODS.get(source))
         )
         if source == "adjusted" and automatic is not None:
-            measurements.append(
-                hd.sr.Measurement(
-                    name=AUTOMATIC_CTR, value=round(float(automatic), 4), unit=NO_UNITS, method=CTR_METHODS["automatic"]
-                )
-            )
+            value, method = round(float(automatic.ratio), 4), CTR_METHODS["automatic"]
+            measurements.append(hd.sr.Measurement(name=AUTOMATIC_CTR, value=value, unit=NO_UNITS, method=method))
         heart, thorax, in_mm = ctr.diameters(pixel_spacing)
         unit = MILLIMETRE if in_mm else PIXELS
         for concept, value in ((HEART_DIAMETER, heart), (THORAX_DIAMETER, thorax)):

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from cardioview.anatomy.ctr_source import automatic_measurement, ctr_source
 from cardioview.atomic import atomic_write_bytes, unique_path
 from cardioview.csv_safe import csv_bytes, printable, safe_cell
 from cardioview.results.film_result import FilmFailure, FilmResult
@@ -26,6 +27,7 @@ RESULT_COLUMNS = (
     "threshold",
     "label",
     "ctr",
+    "ctr_source",
     "model",
     "elapsed_ms",
     "warnings",
@@ -45,6 +47,7 @@ class Row:
     threshold: str = ""
     label: str = ""
     ctr: str = ""
+    ctr_source: str = ""  # automatic, adjusted, reader (anatomy.ctr_source), empty without a CTR
     model: str = ""
     elapsed_ms: str = ""
     warnings: str = ""
@@ -54,10 +57,11 @@ class Row:
 
     @classmethod
     def of(cls, result: FilmResult, notes: list[str] = (), path: str | Path | None = None) -> Row:
-        """The row of one analysed film: its verdict (or why it has none), the automatic CTR, warnings plus
-        ``notes``, the SOP/Study Instance UIDs. ``path``: what the path cell names (default: the film's source)."""
+        """The row of one analysed film: its verdict (or why it has none), its CTR (the reported one, else the
+        segmenter's) and where it comes from, warnings plus ``notes``, the SOP/Study Instance UIDs.
+        ``path``: what the path cell names (default: the film's source)."""
         prediction, metadata = result.prediction, result.xray.metadata
-        anatomy = result.anatomy
+        ctr = result.ctr if result.ctr is not None else automatic_measurement(result.anatomy)
         return cls(
             path=str(result.source if path is None else path),
             status=result.status,
@@ -67,7 +71,8 @@ class Row:
             model=prediction.model_id,
             elapsed_ms=f"{prediction.elapsed_ms:.1f}",
             warnings="; ".join([*result.warnings, *notes]),
-            ctr="" if anatomy is None or anatomy.ctr is None else f"{anatomy.ctr:.4f}",
+            ctr="" if ctr is None else f"{ctr.ratio:.4f}",
+            ctr_source=ctr_source(ctr, result.anatomy),
             error=result.reason,
             sop_instance_uid=getattr(metadata, "sop_instance_uid", ""),
             study_instance_uid=getattr(metadata, "study_instance_uid", ""),

@@ -1,9 +1,11 @@
 """Run by test_screen_fit.py in a child process whose offscreen screen has a given size.
 
 ``python -m tests.gui.screen_probe WIDTH HEIGHT STEP [SCREENSHOT_DIR]`` prints one JSON line:
-the screen's free area, the main window's geometry and state, and for STEP "pacs" the Open-from-PACS
-dialog's geometry and how many result rows its table shows. STEP "remember:X,Y,W,H" gives the window
-that geometry and closes it, so the settings (CARDIOVIEW_CONFIG_DIR) remember it.
+the screen's free area, the main window's geometry and state, and for STEP "pacs" (a node saved) or
+"pacs-new" (no node saved yet: the node editor open) the Open-from-PACS dialog's geometry and how many
+result rows its table shows. STEP "remember:X,Y,W,H" gives the window that geometry and closes it, so the
+settings (CARDIOVIEW_CONFIG_DIR) remember it. Under a real X server (QT_QPA_PLATFORM=xcb, e.g. xvfb-run with
+a WIDTHxHEIGHT screen) the screen is the server's, for screenshots as a user sees them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 
 def _configure_screen(width: int, height: int) -> None:
+    if os.environ.get("QT_QPA_PLATFORM") == "xcb":
+        return  # the X server's screen (xvfb-run -s "-screen 0 WxHx24")
     screen = {
         "name": "probe",
         "x": 0,
@@ -62,11 +66,12 @@ def main(width: int, height: int, step: str, shots: str | None) -> dict:
         window.setGeometry(*(int(v) for v in step.split(":")[1].split(",")))
         app.processEvents()
         window.close()
-    if step == "pacs":
+    if step in ("pacs", "pacs-new"):
         from cardioview.gui.pacs_dialog import PacsDialog
         from cardioview.network.nodes import Node, NodeSettings, save_nodes
 
-        save_nodes(NodeSettings(nodes=[Node(name="Orthanc", ae_title="ORTHANC", host="127.0.0.1", port=4242)]))
+        if step == "pacs":
+            save_nodes(NodeSettings(nodes=[Node(name="Orthanc", ae_title="ORTHANC", host="127.0.0.1", port=4242)]))
         dialog = PacsDialog(window)
         dialog.show()
         table = dialog.table
@@ -77,8 +82,9 @@ def main(width: int, height: int, step: str, shots: str | None) -> dict:
             app.processEvents()
         out["dialog"] = _rect(dialog.frameGeometry())
         out["rows_shown"] = table.viewport().height() // max(1, table.rowHeight(0))
+        out["node_editor_open"] = dialog.node_editor.isChecked()
         if shots:
-            save_screenshot(dialog, Path(shots) / f"pacs_{width}x{height}.png")
+            save_screenshot(dialog, Path(shots) / f"{step}_{width}x{height}.png")
         dialog.close()
     window.shutdown()
     QApplication.processEvents()

@@ -9,38 +9,26 @@ import sys
 import numpy as np
 from PIL import Image
 
-from tests.gui.conftest import REPO_ROOT, nih_png
+from tests.gui.conftest import nih_png
+from tests.helpers import child_env, run_cardioview, viewer_env
 
 
 def test_screenshot_and_quit_after_exits_zero_and_writes_the_window(tmp_path, tiny_bundle):
     image = nih_png()
     shot = tmp_path / "shots" / "window.png"
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-    )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cardioview",
-            "gui",
-            str(image.parent),
-            "--analyze-all",
-            "--opacity",
-            "0.4",
-            "--weights",
-            str(tiny_bundle),
-            "--screenshot",
-            str(shot),
-            "--quit-after",
-        ],
+    env = viewer_env(tmp_path)
+    done = run_cardioview(
+        "gui",
+        image.parent,
+        "--analyze-all",
+        "--opacity",
+        "0.4",
+        "--weights",
+        tiny_bundle,
+        "--screenshot",
+        shot,
+        "--quit-after",
         env=env,
-        capture_output=True,
-        text=True,
         timeout=240,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -55,13 +43,7 @@ def test_screenshot_and_quit_after_exits_zero_and_writes_the_window(tmp_path, ti
 
 
 def test_bad_opacity_is_refused(tmp_path):
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-    )
+    env = viewer_env(tmp_path)
     for module in (["cardioview", "gui"], ["cardioview.gui.app"]):
         done = subprocess.run(
             [sys.executable, "-m", *module, "--opacity", "3", "--quit-after"],
@@ -74,21 +56,8 @@ def test_bad_opacity_is_refused(tmp_path):
 
 
 def test_a_missing_path_exits_non_zero(tmp_path):
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-        CARDIOVIEW_WEIGHTS=str(tmp_path / "no_bundle_here"),
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "cardioview", "gui", str(tmp_path / "absent"), "--quit-after"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = viewer_env(tmp_path, CARDIOVIEW_WEIGHTS=str(tmp_path / "no_bundle_here"))
+    done = run_cardioview("gui", tmp_path / "absent", "--quit-after", env=env, timeout=120)
     assert done.returncode == 1 and "no such file or folder" in done.stderr
 
 
@@ -114,13 +83,7 @@ def test_the_inference_backend_is_imported_in_the_worker_thread_not_before_the_w
         "print('backend:', window.model_info.backend, 'imported in:', importers.get('onnxruntime'))\n"
         "window.shutdown()\n"
     )
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-    )
+    env = viewer_env(tmp_path)
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "at show: []" in done.stdout  # building and showing the window imports no backend
@@ -135,7 +98,7 @@ def test_the_view_model_modules_run_without_qt():
         "import cardioview.gui.state, cardioview.gui.audit, cardioview.gui.display_window, cardioview.gui.study_tree\n"
         "print('ok')\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env = child_env()
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
 
@@ -151,32 +114,11 @@ def test_an_unreadable_file_shows_its_error_takes_the_screenshot_and_quits(tmp_p
     empty.write_bytes(b"")
     notes = tmp_path / "notes.txt"
     notes.write_text("reading list\n")
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-    )
+    env = viewer_env(tmp_path)
     for bad in (empty, truncated, notes):
         shot = tmp_path / f"{bad.stem}.png"
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cardioview",
-                "gui",
-                str(bad),
-                "--weights",
-                str(tiny_bundle),
-                "--screenshot",
-                str(shot),
-                "--quit-after",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        done = run_cardioview(
+            "gui", bad, "--weights", tiny_bundle, "--screenshot", shot, "--quit-after", env=env, timeout=120
         )
         assert done.returncode == 1, (bad.name, done.stderr[-1500:])
         assert bad.name in done.stderr and "Traceback" not in done.stderr
@@ -190,7 +132,7 @@ def test_the_watchdog_ends_a_process_whose_threads_are_stuck():
         "start_watchdog(0.5, 2, 'cardioview gui: gave up')\n"
         "time.sleep(120)\n"
     )  # the main thread blocked, as in a read that never returns
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
+    env = child_env(QT_QPA_PLATFORM="offscreen")
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "gave up" in done.stderr
 
@@ -203,41 +145,15 @@ def test_a_scripted_run_on_a_named_pipe_or_device_exits_1_with_the_reason(tmp_pa
     fifo = tmp_path / "x.dcm"
     os.mkfifo(fifo)  # no writer: opening it would block for ever
     (tmp_path / "zero.dcm").symlink_to("/dev/zero")
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_SCRIPT_TIMEOUT_S="60",
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-    )
+    env = viewer_env(tmp_path, CARDIOVIEW_SCRIPT_TIMEOUT_S="60")
     for path, kind in ((fifo, "named pipe"), (tmp_path / "zero.dcm", "character device")):
-        done = subprocess.run(
-            [sys.executable, "-m", "cardioview", "gui", str(path), "--quit-after"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )  # never hangs the suite
+        done = run_cardioview("gui", path, "--quit-after", env=env, timeout=120)  # never hangs the suite
         assert done.returncode == 1 and kind in done.stderr and "gave up" not in done.stderr, done.stderr[-2000:]
 
 
 def test_a_scripted_run_that_gives_up_exits_2(tmp_path):
     fifo_folder = tmp_path / "never"
     fifo_folder.mkdir()
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO_ROOT),
-        CARDIOVIEW_SCRIPT_TIMEOUT_S="0",
-        CARDIOVIEW_CONFIG_DIR=str(tmp_path / "config"),
-        CARDIOVIEW_LOG_DIR=str(tmp_path / "logs"),
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "cardioview", "gui", str(fifo_folder), "--quit-after"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = viewer_env(tmp_path, CARDIOVIEW_SCRIPT_TIMEOUT_S="0")
+    done = run_cardioview("gui", fifo_folder, "--quit-after", env=env, timeout=120)
     assert done.returncode == 2 and "gave up after 0 s" in done.stderr, done.stderr[-2000:]

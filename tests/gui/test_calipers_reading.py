@@ -122,3 +122,47 @@ def test_one_ctr_everywhere_after_adjusting_and_a_way_back_to_the_automatic_cali
     assert win.state.measurement() is not None and not win.state.measurement().placed
     assert win.canvas.calipers._rois["heart"].isVisible()
     assert "removed" not in view.label.text() and "Drag the heart and thorax lines" in view.label.text()
+
+
+def test_calipers_moved_down_keeping_the_ratio_are_adjusted_everywhere(qtbot, anatomy_window, tmp_path):
+    """One rule (anatomy.ctr_source): the calipers decide, not the ratio. Both lines dragged 25 rows down keep
+    the segmenter's ratio exactly, yet the reader placed them: panel, report, SR and results.csv row say so."""
+    from cardioview.results.film_result import judged
+    from cardioview.results.results_csv import Row
+
+    win = anatomy_window
+    win.open_files([nih_png("00000001_000.png")])
+    qtbot.waitUntil(lambda: win.state.prediction() is not None, timeout=60000)
+    qtbot.wait(50)
+    view, prediction = win.anatomy_view, win.state.prediction()
+    automatic = prediction.anatomy.ctr
+    before = win.state.measurement()
+    assert view.label.text().startswith(f"CTR {automatic:.2f} (automatic, from heart and lung segmentation)")
+
+    for name in ("heart", "thorax"):  # the reader drags each whole line down, as with the mouse
+        win.canvas.calipers._rois[name].translate(QPointF(0, 25), finish=False)
+    moved = win.state.measurement()
+    assert moved.heart.y == pytest.approx(before.heart.y + 25) and moved.thorax.y == pytest.approx(before.thorax.y + 25)
+    assert moved.ratio == pytest.approx(automatic, abs=1e-9)  # the same ratio...
+    statement = (
+        f"CTR {automatic:.2f} (calipers adjusted by the reader; automatic {automatic:.2f} "
+        "from heart and lung segmentation)"
+    )
+    assert view.label.text().startswith(statement)  # ...but the panel says the reader placed them
+
+    target = tmp_path / "report.png"
+    with qtbot.waitSignal(win.exports_done, timeout=60000):
+        assert win.export_current(target)
+    texts = read_report_metadata(target)["lines"]
+    assert any(t.startswith(statement) for t in texts), texts
+    job = win.actions_.pacs.export_dicom(tmp_path / "dicom")
+    with qtbot.waitSignal(job.signals.done, timeout=60000):
+        pass
+    sr = _sr_ctr(next((tmp_path / "dicom").glob("*_sr.dcm")))
+    assert sr["Cardiothoracic ratio"] == (pytest.approx(automatic, abs=1e-4), "Calipers adjusted by the reader")
+    assert "Automatic cardiothoracic ratio" in sr
+
+    result = judged(prediction, win.state.current_xray)
+    assert Row.of(result).ctr_source == "automatic"  # predict and the listener: the segmenter's calipers
+    row = Row.of(result.with_reader_ctr(moved.to_ctr()))
+    assert (row.ctr, row.ctr_source) == (f"{automatic:.4f}", "adjusted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+from tests.dicom_factory import not_applicable_folder
 from tests.gui.conftest import dicom_file, open_folder_and_wait, show_and_wait
 
 
@@ -31,15 +32,7 @@ def test_triage_list_puts_not_applicable_films_last_with_a_flag(qtbot, window, t
     from cardioview.gui.study_browser import NOT_APPLICABLE_TEXT
     from cardioview.gui.study_tree import image_key
 
-    folder = tmp_path / "mixed"
-    folder.mkdir()
-    for name, target in (
-        ("emri_small.dcm", "mr_head.dcm"),
-        ("CT_small.dcm", "ct.dcm"),
-        ("RG3_UNCR.dcm", "tibia_cr.dcm"),
-        ("RG1_UNCR.dcm", "chest_cr.dcm"),
-    ):
-        shutil.copy(dicom_file(name), folder / target)
+    folder = not_applicable_folder(tmp_path / "mixed")
     assert open_folder_and_wait(qtbot, window, folder) == 4
     qtbot.waitUntil(lambda: window.state.current_key is not None, timeout=30000)
     reading = window.state.current_key

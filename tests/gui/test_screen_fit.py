@@ -72,7 +72,10 @@ def test_window_remembered_off_the_side_of_a_smaller_screen_is_moved_back(tmp_pa
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
-def test_open_from_pacs_fits_and_shows_several_result_rows(tmp_path, size):
-    result = probe(tmp_path, *size, "pacs")
+@pytest.mark.parametrize("step", ["pacs", "pacs-new"])
+def test_open_from_pacs_fits_and_shows_several_result_rows(tmp_path, size, step):
+    """A node saved (its editor folded) or none yet ("pacs-new": the editor open beside the search form)."""
+    result = probe(tmp_path, *size, step)
+    assert result["node_editor_open"] == (step == "pacs-new")
     assert inside(result["dialog"], result["screen"])
     assert result["rows_shown"] >= 5

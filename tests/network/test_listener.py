@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
-import sys
-import time
 
 import pydicom
 import pytest
@@ -19,15 +16,13 @@ from cardioview.network.listener import Listener, ListenerOptions
 from cardioview.network.nodes import Node
 from cardioview.results.results_csv import RESULT_COLUMNS
 from tests.conftest import REPO_ROOT
+from tests.helpers import cardioview_command, child_env, csv_rows, wait_until_answering
 from tests.network.films import downsized_copy, rg1_uncr
 from tests.network.orthanc import LISTENER_AET, ORTHANC_AET, free_port
 
 
 def rows(out) -> list[dict]:
-    with open(out / "results.csv", newline="") as handle:
-        reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames) == RESULT_COLUMNS
-        return list(reader)
+    return csv_rows(out / "results.csv", RESULT_COLUMNS)
 
 
 def orthanc_node(orthanc) -> Node:
@@ -123,33 +118,15 @@ def test_burst_of_500_images_gives_500_rows(predictor, tmp_path):
 def test_listen_command_stops_cleanly_on_sigterm(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cardioview",
-            "listen",
-            "--port",
-            str(port),
-            "--host",
-            "127.0.0.1",
-            "--out",
-            str(tmp_path / "out"),
-        ],
+        cardioview_command("listen", "--port", port, "--host", "127.0.0.1", "--out", tmp_path / "out"),
         cwd=REPO_ROOT,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env=child_env(),
     )
     try:
         node = Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=port)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                dimse.echo(node, timeout=2)
-                break
-            except dimse.PacsError:
-                assert time.monotonic() < deadline and process.poll() is None, "listener did not start"
-                time.sleep(0.5)
+        wait_until_answering(node, process, timeout=120)
         dimse.store(node, [downsized_copy(rg1_uncr(), tmp_path / "f.dcm", factor=4)])
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=120)

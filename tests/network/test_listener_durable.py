@@ -3,7 +3,6 @@ under the free-space floor are answered 0xA700 at once; a failed forward is visi
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -11,7 +10,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import threading
 import time
 
@@ -20,51 +18,30 @@ import pytest
 from pydicom.uid import generate_uid
 from pynetdicom import AE
 
-from cardioview.network import dimse
 from cardioview.network.listener import Listener, ListenerOptions
 from cardioview.network.nodes import Node
 from tests.conftest import REPO_ROOT
+from tests.helpers import cardioview_command, child_env, csv_rows, wait_until_answering
 from tests.network.films import downsized_copy, rg1_uncr
 from tests.network.orthanc import free_port
 
 
 def _start_listen(out, port) -> subprocess.Popen:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cardioview",
-            "listen",
-            "--port",
-            str(port),
-            "--out",
-            str(out),
-            "--no-dicom-results",
-            "--min-free-mb",
-            "0",
-        ],
+        cardioview_command("listen", "--port", port, "--out", out, "--no-dicom-results", "--min-free-mb", "0"),
         cwd=REPO_ROOT,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"},
+        env=child_env(OMP_NUM_THREADS="1"),
     )
-    node = Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            dimse.echo(node, timeout=2)
-            return process
-        except dimse.PacsError:
-            assert time.monotonic() < deadline and process.poll() is None, "listener did not start"
-            time.sleep(0.3)
+    wait_until_answering(Node(name="l", ae_title="CARDIOVIEW", host="127.0.0.1", port=port), process, 180, poll=0.3)
+    return process
 
 
 def _rows(out) -> list[dict]:
+    """The listener's rows so far (none before its first row)."""
     path = out / "results.csv"
-    if not path.exists():
-        return []
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
+    return csv_rows(path) if path.exists() else []
 
 
 def test_kill_9_mid_push_then_restart_analyses_every_film_exactly_once(tmp_path):

@@ -7,7 +7,6 @@ the chest film's Structured Report states the CTR its results.csv row gives, fro
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from pynetdicom import AE
 
 from cardioview.cli import main
 from cardioview.network.listener import Listener, ListenerOptions
+from tests.helpers import csv_rows
 from tests.network.films import downsized_copy, rg1_uncr
 
 #: name in the folder -> pydicom-data file (None: made by the test)
@@ -44,11 +44,6 @@ def _mixed_folder(folder: Path) -> dict[str, str]:
     ds.PixelData = ds.PixelData[: len(ds.PixelData) // 3]  # the header reads, the pixels do not
     ds.save_as(broken, enforce_file_format=True)
     return {name: str(pydicom.dcmread(folder / name, stop_before_pixels=True).SOPInstanceUID) for name in FILMS}
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _reason(row: dict) -> str:
@@ -95,7 +90,7 @@ def test_predict_and_the_listener_give_the_same_rows_for_a_folder_of_mixed_films
     uids = _mixed_folder(folder)
     out = tmp_path / "predict"
     assert main(["predict", str(folder), "--out", str(out), "--dicom-out", str(out / "dicom")]) == 1  # one broken
-    by_predict = {Path(r["path"]).name: r for r in _rows(out / "results.csv")}
+    by_predict = {Path(r["path"]).name: r for r in csv_rows(out / "results.csv")}
     assert set(by_predict) == set(FILMS)
 
     listener = Listener(predictor, tmp_path / "listener", ListenerOptions(port=0, host="127.0.0.1"))
@@ -106,7 +101,7 @@ def test_predict_and_the_listener_give_the_same_rows_for_a_folder_of_mixed_films
         assert listener.wait_idle(len(received), timeout=300)
     finally:
         listener.stop()
-    by_uid = {r["sop_instance_uid"]: r for r in _rows(tmp_path / "listener" / "results.csv")}
+    by_uid = {r["sop_instance_uid"]: r for r in csv_rows(tmp_path / "listener" / "results.csv")}
 
     # MR, CT and US are refused at the association (a PACS must not believe they are read); predict says why
     assert sorted(n for n, s in statuses.items() if s is None) == ["ct.dcm", "mr.dcm", "us.dcm"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import stat
@@ -21,6 +20,7 @@ from cardioview.results.naming import STEM_LIMIT, OutputNames
 from cardioview.results.results_csv import RESULT_COLUMNS, ResultsFile, Row, write_results_csv
 from cardioview.results.writer import ResultWriter
 from tests.conftest import REPO_ROOT
+from tests.helpers import csv_rows
 
 CHEST = Path(get_testdata_file("RG1_UNCR.dcm"))
 ANATOMY = REPO_ROOT / "weights" / "cxr_anatomy"
@@ -32,11 +32,6 @@ def predictor(tiny_bundle):
 
     anatomy = ANATOMY if (ANATOMY / "manifest.json").is_file() else False
     return Predictor(tiny_bundle, backend="onnx", device="cpu", anatomy=anatomy)
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def test_one_call_judges_the_film_a_chest_cr_gets_a_verdict_an_mr_its_reason(predictor):
@@ -132,9 +127,9 @@ def test_results_csv_whole_file_and_appends_have_the_same_columns_and_safe_cells
     for row in rows:
         appended.append(row)
     assert whole.read_bytes() == appended.path.read_bytes()
-    [bad, good] = _rows(whole)
+    [bad, good] = csv_rows(whole)
     assert bad["path"].startswith("'=") and bad["error"].startswith("'=") and good["probability"] == "0.5"
-    assert tuple(_rows(whole)[0]) == RESULT_COLUMNS
+    assert tuple(csv_rows(whole)[0]) == RESULT_COLUMNS
 
 
 def test_ctr_diameters_are_in_mm_when_the_spacing_is_known_and_scaling_keeps_the_ratio():
