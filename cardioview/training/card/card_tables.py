@@ -130,6 +130,15 @@ def refit_sections(manifest: dict, notes: dict[str, str]) -> list[str]:
         ]
     if ev.get("views_boxed_films"):
         out += ["## By view", "", views_table(ev["views_boxed_films"]), "", notes.get("Views", ""), ""]
+    if manifest.get("ensemble_measurement"):
+        out += [
+            "## AMM + GAP ensemble",
+            "",
+            ensemble_markdown(manifest["ensemble_measurement"]),
+            "",
+            notes.get("Ensemble", ""),
+            "",
+        ]
     return out
 
 

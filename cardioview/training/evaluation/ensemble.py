@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from cardioview.atomic import atomic_write_text
+from cardioview.errors import WeightsError
 from cardioview.inference.calibration_map import apply_recalibration
-from cardioview.model.bundle import load_bundle
+from cardioview.model.bundle import load_bundle, write_manifest
 from cardioview.model.checkpoint import load_network
 from cardioview.training.card.card_tables import ensemble_markdown
 from cardioview.training.classifier.data import Sample, describe_counts
@@ -253,3 +254,32 @@ def compare_ensemble(
     atomic_write_text(out / "ensemble.md", ensemble_markdown(result) + "\n", overwrite=overwrite)
     atomic_write_text(out / "comparison.json", json.dumps(result, indent=1) + "\n", overwrite=overwrite)
     return result
+
+
+def record_measurement(bundle_dir: Path, result: dict, signing_key=None) -> dict:
+    """Write ``result`` (compare --ensemble's comparison.json) into the bundle's manifest as ``ensemble_measurement``.
+
+    The calibration maps are left out (comparison.json keeps them): the entry is a record for the card,
+    not something the Predictor applies. The network files are checked against their hashes first, as
+    re-signing must not bless a swapped file.
+
+    Raises:
+        WeightsError: the bundle is signed and no ``signing_key`` was given (the signature would be lost),
+            or a file fails its hash.
+        ValueError: ``result`` is not an ensemble comparison.
+    """
+    if result.get("kind") != "ensemble" or "decision" not in result:
+        raise ValueError("not the comparison.json of 'cardioview compare --ensemble'")
+    bundle = load_bundle(bundle_dir)
+    if "signature" in bundle.manifest and signing_key is None:
+        raise WeightsError(f"{bundle_dir}: the bundle is signed; pass --signing-key to re-sign it with the measurement")
+    for filename in bundle.manifest["files"]:
+        bundle.verified_path(filename)
+    entry = {
+        **result,
+        "models": [
+            {**r, "calibration": {k: v for k, v in r["calibration"].items() if k != "map"}} for r in result["models"]
+        ],
+    }
+    write_manifest(Path(bundle_dir), {**bundle.manifest, "ensemble_measurement": entry}, signing_key)
+    return load_bundle(bundle_dir).manifest
