@@ -144,7 +144,10 @@ def decide(delta_validation: dict, cost: dict | None) -> dict:
 
 
 def _split_check(bundles: list, split) -> dict[str, bool | None]:
-    """Whether each bundle's recorded training split has the rebuilt split's validation and test counts."""
+    """Whether each bundle's recorded training split has the rebuilt split's validation and test counts.
+
+    Counts only (a bundle does not list its films): a guard against the wrong --data, --seed or --limit.
+    """
     out = {}
     for b in bundles:
         recorded = b.manifest.get("training", {}).get("split", {})
@@ -210,7 +213,7 @@ def measure_ensemble(
             "validation": describe_counts(val_samples),
             "test": describe_counts(test_samples),
             "not_readable_by_every_bundle": len(split.val) + len(split.test) - len(val_samples) - len(test_samples),
-            "matches_training_split": _split_check(loaded, split),
+            "counts_match_training_split": _split_check(loaded, split),
         },
         "models": models,
         "pairs": pairs,
