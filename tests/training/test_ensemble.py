@@ -55,6 +55,9 @@ def test_the_ensemble_of_a_bundle_with_itself_scores_as_the_bundle(shipped_bundl
     assert "keep the single model" in decision["verdict"]
     assert "**Decision: keep the single model" in (out / "ensemble.md").read_text()
     assert result["split"]["preprocessing_version"] == 2
+    # a subset's split is not the bundle's training split (666 validation films): said, not hidden
+    assert result["split"]["counts_match_training_split"] == {load_bundle(shipped_bundle).model_id: False}
+    assert "**Warning:** the rebuilt split's counts differ" in (out / "ensemble.md").read_text()
 
 
 def test_ensemble_logits_are_the_mean_of_the_members_logits_after_temperature(

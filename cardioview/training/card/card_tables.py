@@ -188,5 +188,10 @@ def ensemble_markdown(result: dict) -> str:
             f"{_f(cost.get('single_ms'), 1)} ms, **{_f(cost.get('end_to_end_ratio'), 2)}x**; bare forwards "
             f"{_f(cost.get('bare_forward_ratio'), 2)}x"
         )
+    mismatched = [k for k, ok in split.get("counts_match_training_split", {}).items() if ok is False]
+    if mismatched:
+        lines.append(
+            f"- **Warning:** the rebuilt split's counts differ from the training split of {', '.join(mismatched)}"
+        )
     lines.append(f"- **Decision: {decision['verdict']}** (rule: {decision['rule']}).")
     return "\n".join(lines)
