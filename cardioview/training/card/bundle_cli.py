@@ -50,6 +50,13 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
         help="comparison.json (or its folder) from 'cardioview compare' for the card's ablation section",
     )
     p.add_argument(
+        "--ensemble",
+        type=Path,
+        default=None,
+        help="comparison.json (or its folder) from 'cardioview compare --ensemble': recorded in the manifest as "
+        "ensemble_measurement (a signed bundle needs --signing-key) and rendered in the card",
+    )
+    p.add_argument(
         "--probe",
         type=Path,
         action="append",
@@ -90,12 +97,17 @@ def write_card(args: argparse.Namespace) -> None:
         rows = contact_sheet(args.out, samples, args.out / "contact_sheet.jpg", overwrite=True)
 
     def read_json(path: Path, name: str) -> dict:
-        return json.loads((path / name if path.is_dir() else path).read_text(encoding="utf-8"))
+        return json.loads(_json_file(path, name).read_text(encoding="utf-8"))
 
     comparison = read_json(args.ablation, "comparison.json") if args.ablation is not None else None
     probes = [read_json(p, "probe.json") for p in args.probe]
     notes = read_notes(args.card_notes) if args.card_notes is not None else {}
     write_model_card(args.out, notes, comparison=comparison, sheet_rows=rows, probes=probes)
+
+
+def _json_file(path: Path, name: str) -> Path:
+    """``path`` itself, or ``path/name`` when ``path`` is a folder."""
+    return path / name if path.is_dir() else path
 
 
 def _signing_key(path: Path | None):
@@ -119,7 +131,7 @@ def run_bundle(args: argparse.Namespace) -> int:
     if not args.card_only and (args.run is None or not (args.run / "best.safetensors").is_file()):
         print(f"error: --run {args.run}: no best.safetensors (not a finished run)", file=sys.stderr)
         return EXIT_USAGE
-    for given in (args.card_notes, args.contact_sheet, args.ablation, args.boxes, *args.probe):
+    for given in (args.card_notes, args.contact_sheet, args.ablation, args.ensemble, args.boxes, *args.probe):
         if given is not None and not given.exists():
             print(f"error: {given}: not found", file=sys.stderr)
             return EXIT_USAGE
@@ -139,6 +151,11 @@ def run_bundle(args: argparse.Namespace) -> int:
                 boxes=args.boxes,
                 signing_key=key,
             )
+        if args.ensemble is not None:
+            from cardioview.training.evaluation.ensemble import record_measurement
+
+            measured = json.loads(_json_file(args.ensemble, "comparison.json").read_text(encoding="utf-8"))
+            manifest = record_measurement(args.out, measured, key)
         write_card(args)
     except (DataError, CardioViewError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

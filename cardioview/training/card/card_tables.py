@@ -130,4 +130,68 @@ def refit_sections(manifest: dict, notes: dict[str, str]) -> list[str]:
         ]
     if ev.get("views_boxed_films"):
         out += ["## By view", "", views_table(ev["views_boxed_films"]), "", notes.get("Views", ""), ""]
+    if manifest.get("ensemble_measurement"):
+        out += [
+            "## AMM + GAP ensemble",
+            "",
+            ensemble_markdown(manifest["ensemble_measurement"]),
+            "",
+            notes.get("Ensemble", ""),
+            "",
+        ]
     return out
+
+
+def _auroc_ci(e: dict) -> str:
+    ci = e.get("auroc_ci95") or [None, None]
+    return f"{_f(e['auroc'])} ({_f(ci[0])}-{_f(ci[1])})"
+
+
+def _delta(p: dict) -> str:
+    return (
+        f"**{p['delta']:+.4f}** (paired bootstrap 95% CI {p['ci95'][0]:+.4f} to {p['ci95'][1]:+.4f}, "
+        f"p = {p['p_value']:.3f}, {p['resamples']} resamples)"
+    )
+
+
+def ensemble_markdown(result: dict) -> str:
+    """``cardioview compare --ensemble``'s comparison.json (or the manifest's ``ensemble_measurement``) as markdown."""
+    split, decision, cost = result["split"], result["decision"], result.get("cost") or {}
+    lines = [
+        f"Films: the training split rebuilt (seed {split['seed']}), preprocessing version "
+        f"{split['preprocessing_version']}: validation {split['validation']}, test {split['test']}. "
+        f"Ensemble: {result['ensemble_rule']}. Every row's calibration and threshold are fitted on validation "
+        "the same way (the map with the lowest 5-fold cross-validated log loss, Youden threshold).",
+        "",
+        "| model | validation AUROC (95% CI) | test AUROC (95% CI) | calibration | threshold "
+        "| validation sens. / spec. | test sens. / spec. | test ECE (T only / calibrated) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["models"]:
+        v, t = r["validation"], r["test"]
+        lines.append(
+            f"| {r['label']} | {_auroc_ci(v)} | {_auroc_ci(t)} | {r['calibration']['method']} | "
+            f"{_f(r['threshold'])} | {_f(v['sensitivity'])} / {_f(v['specificity'])} | "
+            f"{_f(t['sensitivity'])} / {_f(t['specificity'])} | {_f(t['ece_temperature_only'])} / {_f(t['ece'])} |"
+        )
+    lines.append("")
+    for name in ("validation", "test"):
+        for p in result["pairs"][name]:
+            lines.append(
+                f"- AUROC on {name}{' (deciding)' if name == 'validation' else ''}, {p['a']} minus {p['b']}: "
+                + _delta(p)
+            )
+    if cost:
+        lines.append(
+            f"- Cost ({cost.get('images')} nih1024 films, median of {cost.get('repeats')} interleaved runs, "
+            f"{cost.get('machine', 'this machine')}): end-to-end predict {_f(cost.get('ensemble_ms'), 1)} ms against "
+            f"{_f(cost.get('single_ms'), 1)} ms, **{_f(cost.get('end_to_end_ratio'), 2)}x**; bare forwards "
+            f"{_f(cost.get('bare_forward_ratio'), 2)}x"
+        )
+    mismatched = [k for k, ok in split.get("counts_match_training_split", {}).items() if ok is False]
+    if mismatched:
+        lines.append(
+            f"- **Warning:** the rebuilt split's counts differ from the training split of {', '.join(mismatched)}"
+        )
+    lines.append(f"- **Decision: {decision['verdict']}** (rule: {decision['rule']}).")
+    return "\n".join(lines)

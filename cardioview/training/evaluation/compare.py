@@ -23,22 +23,16 @@ from cardioview.training.card.plots import roc_comparison_figure, save_png
 from cardioview.training.classifier.data import Sample
 from cardioview.training.evaluation import metrics as m
 from cardioview.training.evaluation.evaluate import attention_report, classification_metrics, write_predictions
-from cardioview.training.evaluation.scoring import Scores, bundle_probabilities, score_samples
+from cardioview.training.evaluation.scoring import bundle_probabilities, restrict_scores, score_samples
 
 OUTPUT_FILES = ("comparison.json", "roc_comparison.png", "predictions.csv")
 
 
-def _label(bundle, path: Path, names: list[str]) -> str:
+def bundle_label(bundle, path: Path, names: list[str]) -> str:
     """Folder name and architecture; the whole path when two bundles share a folder name."""
     arch = bundle.manifest.get("architecture", {})
     name = path.name if names.count(path.name) == 1 else str(path)
     return f"{name} ({arch.get('display_name', arch.get('head', '?'))})"
-
-
-def _restrict(scores: Scores, paths: set[str]) -> Scores:
-    """The scores of the images in ``paths``, in their original order."""
-    keep = [i for i, s in enumerate(scores.samples) if str(s.path) in paths]
-    return Scores([scores.samples[i] for i in keep], scores.logits[keep], scores.attention[keep], scores.skipped)
 
 
 def compare_bundles(
@@ -70,7 +64,7 @@ def compare_bundles(
     common = set.intersection(*({str(s.path) for s in sc.samples} for sc in all_scores))
     if not common:
         raise ValueError("no image could be read by every bundle")
-    all_scores = [_restrict(sc, common) for sc in all_scores]
+    all_scores = [restrict_scores(sc, common) for sc in all_scores]
 
     models, probs, curves = [], [], []
     for (path, bundle), net, scores in zip(loaded, nets, all_scores):
@@ -79,7 +73,7 @@ def compare_bundles(
         report.pop("reliability")
         entry = {
             "bundle": str(path),
-            "label": _label(bundle, path, names),
+            "label": bundle_label(bundle, path, names),
             "model": bundle.model_id,
             "architecture": bundle.manifest.get("architecture", {}),
             "recipe": bundle.manifest.get("training", {}).get("config", {}).get("recipe"),

@@ -1,5 +1,8 @@
 """``cardioview compare``: arguments and entry point (see :mod:`cardioview.training.evaluation.compare`).
 
+With ``--ensemble`` it measures the bundles' mean-logit ensemble against the first bundle on the
+rebuilt training split instead (:mod:`cardioview.training.evaluation.ensemble`).
+
 Registered in :mod:`cardioview.training.cli`. Exit codes: 0 ok, 2 bad usage or unusable data.
 """
 
@@ -35,6 +38,22 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the CIs and the paired test")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+    p.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="measure the mean-logit ensemble of the bundles against the first one on the validation and test "
+        "splits rebuilt from --data (the bundles' training source) and decide whether to ship it",
+    )
+    p.add_argument("--seed", type=int, default=0, help="with --ensemble: the split seed of the bundles' training runs")
+    p.add_argument(
+        "--limit", type=int, default=0, help="with --ensemble: use only this many images of --data (smoke tests)"
+    )
+    p.add_argument(
+        "--cost",
+        type=Path,
+        default=None,
+        help="with --ensemble: the JSON of benchmarks/ensemble_benchmark.py --json, for the decision's cost rule",
+    )
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -46,6 +65,8 @@ def run_compare(args: argparse.Namespace) -> int:
     if len(args.weights) < 2:
         print("error: --weights needs at least two bundles", file=sys.stderr)
         return EXIT_USAGE
+    if args.ensemble:
+        return _run_ensemble(args)
     try:
         samples = samples_from_args(args)
         print(f"comparing {len(args.weights)} bundles on {describe_counts(samples)}", file=sys.stderr)
@@ -62,5 +83,31 @@ def run_compare(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(format_comparison(result))
+    print(f"comparison written to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_ensemble(args: argparse.Namespace) -> int:
+    """``compare --ensemble``: the members and their ensemble on validation and test, and the decision."""
+    import json
+
+    from cardioview.training.card.card_tables import ensemble_markdown
+    from cardioview.training.evaluation.ensemble import compare_ensemble
+
+    if args.data is None:
+        print("error: --ensemble needs --data (the bundles' training source), not --labels", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        cost = None if args.cost is None else json.loads(args.cost.read_text(encoding="utf-8"))
+        print(
+            f"ensemble of {len(args.weights)} bundles on the split of {args.data} (seed {args.seed})", file=sys.stderr
+        )
+        result = compare_ensemble(
+            args.weights, args.data, args.out, args.seed, args.limit, args.bootstrap, cost, args.overwrite
+        )
+    except (DataError, CardioViewError, FileExistsError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(ensemble_markdown(result))
     print(f"comparison written to {args.out}", file=sys.stderr)
     return EXIT_OK

@@ -51,6 +51,12 @@ def bundle_probabilities(scores: Scores, bundle) -> np.ndarray:
     return apply_recalibration(scores.logits / bundle.temperature, bundle.recalibration)
 
 
+def restrict_scores(scores: Scores, paths: set[str]) -> Scores:
+    """The scores of the images in ``paths``, in their original order."""
+    keep = [i for i, s in enumerate(scores.samples) if str(s.path) in paths]
+    return Scores([scores.samples[i] for i in keep], scores.logits[keep], scores.attention[keep], scores.skipped)
+
+
 def load_input(path: Path, spec: PreprocessSpec, full_resolution: bool = False) -> np.ndarray:
     """One file -> float32 (H, W) network input in [0, 1] (before channel replication)."""
     xray = load(path)
