@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,9 @@ class Predictor:
         from cardioview.inference.anatomy_runner import optional_runner
 
         self.anatomy = optional_runner(anatomy, device)
+        # the segmenter runs beside the classifier: both runtimes release the GIL, and on a CPU the
+        # classifier's forward leaves cores idle between its layers (issue 19, item 6)
+        self._beside = None if self.anatomy is None else ThreadPoolExecutor(1, thread_name_prefix="segmenter")
 
     @property
     def model_id(self) -> str:
@@ -85,6 +89,7 @@ class Predictor:
         check_usable_pixels(xray.pixels)
         # the full-size 8-bit film once, for the classifier and the segmenter (each prepares its own input from it)
         gray8 = to_uint8(xray.pixels)
+        segmenting = None if self._beside is None else self._beside.submit(self.anatomy.segment, xray, gray8)
         batch = preprocess(xray.pixels, self.spec, full_resolution=full, gray8=gray8)
         probability, attention = self.backend.run(batch)
         probability = float(np.clip(recalibrate_probability(probability, self.bundle.recalibration)[0], 0.0, 1.0))
@@ -108,7 +113,7 @@ class Predictor:
             warnings=tuple(warnings),
             intended_use=self.bundle.intended_use,
             attention_note=self.bundle.attention_note,
-            anatomy=None if self.anatomy is None else self.anatomy.segment(xray, gray8),
+            anatomy=None if segmenting is None else segmenting.result(),
             probability_note=manifest_probability_note(self.bundle.manifest, probability, self.threshold, view),
         )
 
