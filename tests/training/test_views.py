@@ -10,8 +10,10 @@ import shutil
 import numpy as np
 import pytest
 
+from cardioview.errors import WeightsError
 from cardioview.imaging import load
 from cardioview.inference.predictor import Predictor
+from cardioview.model.bundle import write_manifest
 from cardioview.render.report_content import report_lines
 from cardioview.training.card.card_tables import refit_sections
 from cardioview.training.cli import main
@@ -85,7 +87,8 @@ def test_the_section_renders_into_the_card(section):
 def test_an_ap_dicom_gets_the_ap_operating_point_in_viewer_and_report(section, tmp_path):
     bundle = tmp_path / "bundle"
     shutil.copytree(SHIPPED_BUNDLE, bundle)
-    write_view_section(bundle, section)
+    manifest = write_view_section(bundle, section)
+    assert manifest["view_operating_points"]["AP"]["films"] == section["test"]["views"]["AP"]["films"]
     assert json.loads((SHIPPED_BUNDLE / "manifest.json").read_text()).get("signature")  # the original untouched
     predictor = Predictor(bundle, backend="onnx", device="cpu", anatomy=False)
     pixels = nih_image().astype(np.uint16) * 257
@@ -99,6 +102,15 @@ def test_an_ap_dicom_gets_the_ap_operating_point_in_viewer_and_report(section, t
     report = " ".join(line.text for line in report_lines(ap_xray, ap))
     assert point in report
     assert not any("figures differ" in w for w in pa.warnings)
+
+
+def test_a_view_operating_point_outside_0_1_is_refused(tiny_bundle, tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["view_operating_points"] = {"AP": {"sensitivity": 1.5, "specificity": 0.7}}
+    with pytest.raises(WeightsError, match=r"view_operating_points\['AP'\].sensitivity"):
+        write_manifest(bundle, manifest)
 
 
 def test_the_command_refuses_to_overwrite_its_output(tmp_path, capsys):

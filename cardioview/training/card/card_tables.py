@@ -133,11 +133,10 @@ def estimated_views_markdown(section: dict) -> str:
     thresholds = ", ".join(f"{v} {_f(t)}" for v, t in decision["youden_thresholds_validation"].items())
     lines += [
         "",
-        f"Per-view threshold: Youden on validation per estimated view gives {thresholds}; its 5-fold "
-        f"cross-validated Youden J gain on validation is {decision['validation_cv_youden_gain']:+.3f} "
-        f"(95% CI {_ci(decision['validation_cv_youden_gain_ci95'])}); on test J {_f(decision['test_youden_per_view'])} "
-        f"against {_f(decision['test_youden_shipped'])} with the shipped threshold. "
-        f"**{'Adopted' if decision['adopted'] else 'Not adopted'}**: {decision['reason']}.",
+        f"Per-view threshold: Youden on validation per estimated view gives {thresholds}; on test Youden J "
+        f"{_f(decision['test_youden_per_view'])} with them against {_f(decision['test_youden_shipped'])} with the "
+        f"shipped threshold (reported, not used to decide). **{'Adopted' if decision['adopted'] else 'Not adopted'}**: "
+        f"{decision['reason']}.",
     ]
     return "\n".join(lines)
 

@@ -1,8 +1,9 @@
 """Put the per-view figures into a bundle's manifest (issue 19, item 4).
 
 ``evaluation.views_estimated`` holds :func:`view_measurement.measure_views`'s section (the card renders it,
-training/card/card_tables.py) and ``view_notes["AP"]`` the sentence the viewer and reports show on an AP
-film: that the figures differ and the operating point on the test films estimated AP.
+training/card/card_tables.py), ``view_notes["AP"]`` the sentence the Predictor's warnings, the reports and
+the viewer's probability tooltip show on an AP film (the figures differ; the operating point on the test
+films estimated AP), and ``view_operating_points["AP"]`` that operating point for the viewer's panel.
 """
 
 from __future__ import annotations
@@ -47,8 +48,21 @@ def ap_view_note(section: dict, boxed: dict | None = None) -> str:
     return note
 
 
+def ap_operating_point(section: dict) -> dict:
+    """Sensitivity and specificity at the threshold on the test films estimated AP, with their count."""
+    ap = section["test"]["views"]["AP"]
+    return {
+        "sensitivity": ap["sensitivity"],
+        "specificity": ap["specificity"],
+        "films": ap["films"],
+        "threshold": section["threshold"],
+        "basis": "held-out test films whose view was estimated AP",
+    }
+
+
 def with_view_section(manifest: dict, section: dict) -> dict:
-    """A copy of ``manifest`` with ``evaluation.views_estimated`` and ``view_notes["AP"]`` set from ``section``."""
+    """A copy of ``manifest`` with ``evaluation.views_estimated``, ``view_notes["AP"]`` and
+    ``view_operating_points["AP"]`` set from ``section``."""
     out = dict(manifest)
     evaluation = dict(out.get("evaluation", {}))
     evaluation[SECTION] = section
@@ -57,6 +71,7 @@ def with_view_section(manifest: dict, section: dict) -> dict:
         **out.get("view_notes", {}),
         "AP": ap_view_note(section, evaluation.get("views_boxed_films")),
     }
+    out["view_operating_points"] = {**out.get("view_operating_points", {}), "AP": ap_operating_point(section)}
     return out
 
 
