@@ -123,7 +123,12 @@ def estimated_views_markdown(section: dict) -> str:
         f"{_pct(s['estimated_ap_share']['other'])} of the others"
         for split, s in ((k, section[k]) for k in ("validation", "test"))
     ]
-    lines += ["", f"Films estimated AP: {'; '.join(shares)}."]
+    known = [str(section[k].get("known_view_films", 0)) for k in ("validation", "test")]
+    lines += [
+        "",
+        f"{' and '.join(known)} of the validation and test films are thumbnails of boxed films: their known view "
+        f"is used. Films estimated AP: {'; '.join(shares)}.",
+    ]
     if section.get("nih_ap_share"):
         n = section["nih_ap_share"]
         lines[-1] += (

@@ -2,7 +2,8 @@
 
 The splits' thumbnails have no view label, so each film's view is estimated (:mod:`view_estimator`,
 trained on the films whose view is known) and the figures are given per **estimated** view, beside the
-estimator's own cross-validated accuracy and the NIH-wide share of AP films as a population check.
+estimator's own cross-validated accuracy and the NIH-wide share of AP films as a population check. The few
+split films that are the thumbnails of boxed films keep their known view.
 """
 
 from __future__ import annotations
@@ -87,14 +88,19 @@ def measure_views(
     views, groups = np.array([f.view for f in films]), np.array([f.patient for f in films])
     accuracy = cross_validate(features, views, groups, np.array([f.label for f in films]), removal)
     estimator = fit_view_estimator(features, views, groups, removal)
-    parts = {}
+    known = {Path(f.path).resolve(): f.view for f in films}
+    parts, known_counts = {}, {}
     for name, samples in (("validation", split.val), ("test", split.test)):
         _log(f"scoring {name} ({len(samples)} thumbnails)")
         f, logits = file_features(net, [s.path for s in samples], spec)
         y = np.array([s.label for s in samples])
         p = apply_recalibration(logits / bundle.temperature, bundle.recalibration)
         estimated = estimator.estimate(f)
+        # a split film that is a boxed film's thumbnail has a known view (and trained the estimator): use it
+        known_here = [i for i, s in enumerate(samples) if Path(s.path).resolve() in known]
+        estimated[known_here] = [known[Path(samples[i].path).resolve()] for i in known_here]
         parts[name] = (y, p, estimated)
+        known_counts[name] = len(known_here)
     section = {
         "estimator": {
             **accuracy,
@@ -109,6 +115,7 @@ def measure_views(
     for name, (y, p, estimated) in parts.items():
         section[name] = {
             "films": int(len(y)),
+            "known_view_films": known_counts[name],
             "estimated_ap_share": {
                 "cardiomegaly": float(np.mean(estimated[y == 1] == "AP")),
                 "other": float(np.mean(estimated[y == 0] == "AP")),
