@@ -23,6 +23,7 @@ COMMANDS = (
     "bundle",
     "compare",
     "refit",
+    "views",
     "export-onnx",
     "sign-bundle",
     "train-anatomy",
@@ -54,7 +55,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     bundle = sub.add_parser("bundle", help="turn a finished training run into a calibrated weights bundle")
     compare = sub.add_parser("compare", help="compare weights bundles on the same labelled images (e.g. an ablation)")
     refit = sub.add_parser("refit", help="refit a bundle's preprocessing, calibration and threshold on validation")
-    training_parsers = {"train": train, "evaluate": evaluate, "bundle": bundle, "compare": compare, "refit": refit}
+    views = sub.add_parser("views", help="measure a bundle per view (PA / AP) on its validation and test splits")
+    training_parsers = {
+        "train": train,
+        "evaluate": evaluate,
+        "bundle": bundle,
+        "compare": compare,
+        "refit": refit,
+        "views": views,
+    }
     if command in training_parsers:
         # the training CLI declares its own options; only the command being run imports it
         _add_lazy(training_parsers[command], "cardioview.training.cli", "add_training_arguments", command)
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         from cardioview.gui.app import run_gui
 
         return run_gui(args)
-    if command in ("train", "evaluate", "bundle", "compare", "refit"):
+    if command in ("train", "evaluate", "bundle", "compare", "refit", "views"):
         from cardioview.training import cli as training_cli
 
         return training_cli.COMMANDS[command][1](args)

@@ -324,6 +324,15 @@ class ResultPanel(QWidget):
         if op and "sensitivity" in op and "specificity" in op:
             at = "" if abs(self.state.threshold - info.threshold) < 5e-4 else " (at the default)"
             text += f" · validation sensitivity {op['sensitivity']:.2f}, specificity {op['specificity']:.2f}{at}"
+        xray = self.state.current_xray
+        view = xray.metadata.view_position.strip().upper() if xray is not None else ""
+        view_op = info.view_operating_points.get(view) if view else None
+        if view_op:
+            at = "" if abs(self.state.threshold - info.threshold) < 5e-4 else " (at the default)"
+            text += (
+                f"\n{view} film: figures differ · sensitivity {view_op['sensitivity']:.2f}, specificity "
+                f"{view_op['specificity']:.2f} on {view_op['films']} test films estimated {view}{at}"
+            )
         self.operating_label.setText(text)
 
     def _refresh_ctr(self) -> None:

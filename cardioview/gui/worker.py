@@ -46,6 +46,8 @@ class ModelInfo:
     operating_point: dict | None
     attention_note: str = ""
     attention_validated: bool = False
+    #: per view ("AP"), the manifest's operating point for that view (``view_operating_points``)
+    view_operating_points: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class InferenceWorker(QThread):
                 operating_point=getattr(bundle, "operating_point", None),
                 attention_note=getattr(bundle, "attention_note", ""),
                 attention_validated=getattr(bundle, "attention_validated", False),
+                view_operating_points=dict(getattr(bundle, "manifest", {}).get("view_operating_points", {})),
             )
         )
         while True:

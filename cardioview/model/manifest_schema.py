@@ -122,6 +122,9 @@ def _check(m) -> None:
         _recalibration(_dict(calibration["recalibration"], "calibration.recalibration"))
     for view, note in _dict(m.get("view_notes", {}), "view_notes").items():
         _text(note, f"view_notes[{view!r}]")
+    for view, op in _dict(m.get("view_operating_points", {}), "view_operating_points").items():
+        for key in ("sensitivity", "specificity"):
+            _rate(_dict(op, f"view_operating_points[{view!r}]").get(key), f"view_operating_points[{view!r}].{key}")
     use = m.get("intended_use", "research")
     if use not in INTENDED_USES:
         raise _Fail(f"intended_use must be one of {', '.join(INTENDED_USES)}, got {use!r}")

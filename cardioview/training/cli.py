@@ -1,4 +1,4 @@
-"""The training commands: ``cardioview train``, ``evaluate``, ``bundle``, ``compare`` and ``refit``.
+"""The training commands: ``cardioview train``, ``evaluate``, ``bundle``, ``compare``, ``refit`` and ``views``.
 
 The lead's ``cardioview/cli.py`` adds these to its sub-commands; ``python -m
 cardioview.training train|evaluate ...`` runs them directly (also under torchrun).
@@ -27,22 +27,36 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def add_views_arguments(p: argparse.ArgumentParser) -> None:
+    from cardioview.training.evaluation.views_cli import add_arguments
+
+    add_arguments(p)
+
+
+def run_views(args: argparse.Namespace) -> int:
+    """Measure a bundle per view (PA / AP, estimated on the splits) and optionally record it in its manifest."""
+    from cardioview.training.evaluation.views_cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "train": (add_train_arguments, run_train),
     "evaluate": (add_evaluate_arguments, run_evaluate),
     "bundle": (add_bundle_arguments, run_bundle),
     "compare": (add_compare_arguments, run_compare),
     "refit": (add_refit_arguments, run_refit),
+    "views": (add_views_arguments, run_views),
 }
 
 
 def add_training_arguments(p: argparse.ArgumentParser, command: str) -> None:
-    """Declare the options of ``command`` (train, evaluate, bundle, compare or refit) on its parser ``p``."""
+    """Declare the options of ``command`` (train, evaluate, bundle, compare, refit or views) on its parser ``p``."""
     COMMANDS[command][0](p)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cardioview.training {train,evaluate,bundle,compare,refit} ...``."""
+    """``python -m cardioview.training {train,evaluate,bundle,compare,refit,views} ...``."""
     parser = argparse.ArgumentParser(prog="python -m cardioview.training")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add, _) in COMMANDS.items():

@@ -1,6 +1,7 @@
 """Model-card tables for issue 19's figures: pairs, calibration methods, reliability, prevalence, views.
 
-Every number is read from the manifest written by ``cardioview refit`` (training/classifier/refit.py).
+Every number is read from the manifest written by ``cardioview refit`` (training/classifier/refit.py)
+and, for the estimated views, ``cardioview views`` (training/evaluation/view_manifest.py).
 """
 
 from __future__ import annotations
@@ -8,6 +9,10 @@ from __future__ import annotations
 
 def _f(x, nd: int = 3) -> str:
     return "n/a" if x is None else f"{x:.{nd}f}"
+
+
+def _pct(x) -> str:
+    return f"{100 * x:.0f} %"
 
 
 def pairs_table(pairs: dict) -> str:
@@ -87,6 +92,60 @@ def views_table(views: dict) -> str:
     return "\n".join(lines)
 
 
+def _ci(ci) -> str:
+    return f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "n/a"
+
+
+def estimated_views_markdown(section: dict) -> str:
+    """Per estimated view on validation and test, the estimator's accuracy and the per-view threshold decision."""
+    est, decision = section["estimator"], section["per_view_threshold"]
+    per_view = ", ".join(f"{v} {_f(a)}" for v, a in est["accuracy_per_view"].items())
+    lines = [
+        f"Estimated view (the splits' thumbnails carry no view): {est['features']}, trained on {est['films']} films "
+        f"of known view ({est['training_films']}; {est['patients']} patients). Cross-validated accuracy "
+        f"{_f(est['accuracy'])} ({per_view}; {est['method']}); on the {est['cardiomegaly_free_films']} "
+        f"cardiomegaly-free films ({est['cardiomegaly_free_patients']} patients, all PA) "
+        f"{_f(est['accuracy_cardiomegaly_free'])}.",
+        "",
+        f"| split | estimated view | films | cardiomegaly / other | AUROC (95% CI) | sensitivity | specificity "
+        f"(at {_f(section['threshold'])}) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for split in ("validation", "test"):
+        for view, e in section[split]["views"].items():
+            lines.append(
+                f"| {split} | {view} | {e['films']} | {e['positives']} / {e['negatives']} | {_f(e['auroc'])} "
+                f"({_ci(e['auroc_ci95'])}) | {_f(e['sensitivity'])} ({e['true_positives']}/{e['positives']}) | "
+                f"{_f(e['specificity'])} ({e['true_negatives']}/{e['negatives']}) |"
+            )
+    shares = [
+        f"{split}: {_pct(s['estimated_ap_share']['cardiomegaly'])} of cardiomegaly films, "
+        f"{_pct(s['estimated_ap_share']['other'])} of the others"
+        for split, s in ((k, section[k]) for k in ("validation", "test"))
+    ]
+    known = [str(section[k].get("known_view_films", 0)) for k in ("validation", "test")]
+    lines += [
+        "",
+        f"{' and '.join(known)} of the validation and test films are thumbnails of boxed films: their known view "
+        f"is used. Films estimated AP: {'; '.join(shares)}.",
+    ]
+    if section.get("nih_ap_share"):
+        n = section["nih_ap_share"]
+        lines[-1] += (
+            f" Across NIH ChestX-ray14 ({n['films']:,} films) {_pct(n['cardiomegaly'])} of cardiomegaly films and "
+            f"{_pct(n['other'])} of the others are AP."
+        )
+    thresholds = ", ".join(f"{v} {_f(t)}" for v, t in decision["youden_thresholds_validation"].items())
+    lines += [
+        "",
+        f"Per-view threshold: Youden on validation per estimated view gives {thresholds}; on test Youden J "
+        f"{_f(decision['test_youden_per_view'])} with them against {_f(decision['test_youden_shipped'])} with the "
+        f"shipped threshold (reported, not used to decide). **{'Adopted' if decision['adopted'] else 'Not adopted'}**: "
+        f"{decision['reason']}.",
+    ]
+    return "\n".join(lines)
+
+
 def refit_sections(manifest: dict, notes: dict[str, str]) -> list[str]:
     """The card's lines for the refit figures (empty for a bundle that was not refitted)."""
     ev, cal = manifest.get("evaluation", {}), manifest.get("calibration", {})
@@ -128,8 +187,14 @@ def refit_sections(manifest: dict, notes: dict[str, str]) -> list[str]:
             notes.get("Prevalence", ""),
             "",
         ]
-    if ev.get("views_boxed_films"):
-        out += ["## By view", "", views_table(ev["views_boxed_films"]), "", notes.get("Views", ""), ""]
+    if ev.get("views_boxed_films") or ev.get("views_estimated"):
+        out += ["## By view", ""]
+        if ev.get("views_boxed_films"):
+            out += ["Known view: the NIH films with boxes (training films, all cardiomegaly).", ""]
+            out += [views_table(ev["views_boxed_films"]), ""]
+        if ev.get("views_estimated"):
+            out += [estimated_views_markdown(ev["views_estimated"]), ""]
+        out += [notes.get("Views", ""), ""]
     if manifest.get("ensemble_measurement"):
         out += [
             "## AMM + GAP ensemble",
