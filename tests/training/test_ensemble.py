@@ -19,7 +19,9 @@ from cardioview.training.classifier.data import Sample
 from cardioview.training.cli import main
 from cardioview.training.evaluation.ensemble import COST_LIMIT, decide
 from cardioview.training.evaluation.scoring import score_samples
-from tests.conftest import CXR128, require_shared_data
+from tests.conftest import CXR128, SHARED_DATA, require_shared_data
+
+BOXES = SHARED_DATA / "nih-boxes" / "boxes.csv"
 
 LIMIT = "160"  # 80 films per class before the split: about 24 validation and 24 test films
 
@@ -41,7 +43,8 @@ def shipped_and_tiny(shipped_bundle, tiny_bundle, tmp_path_factory):
 
 
 def test_the_ensemble_of_a_bundle_with_itself_scores_as_the_bundle(shipped_bundle, tmp_path):
-    out, result = _compare(tmp_path / "out", shipped_bundle, shipped_bundle)
+    require_shared_data(BOXES.parent)
+    out, result = _compare(tmp_path / "out", shipped_bundle, shipped_bundle, extra=("--pairs", str(BOXES)))
     member, _, ensemble = result["models"]
     for split in ("validation", "test"):
         assert ensemble[split]["auroc"] == member[split]["auroc"]
@@ -58,6 +61,11 @@ def test_the_ensemble_of_a_bundle_with_itself_scores_as_the_bundle(shipped_bundl
     # a subset's split is not the bundle's training split (666 validation films): said, not hidden
     assert result["split"]["counts_match_training_split"] == {load_bundle(shipped_bundle).model_id: False}
     assert "**Warning:** the rebuilt split's counts differ" in (out / "ensemble.md").read_text()
+    # each candidate's thumbnail-vs-full-size figures on the 90 real pairs: version 2 scores a film alike at any size
+    member_pairs, _, ensemble_pairs = result["thumbnail_pairs"]
+    assert member_pairs["films"] == 90 and ensemble_pairs == {**member_pairs, "label": ensemble_pairs["label"]}
+    assert member_pairs["median_abs_dp"] <= 0.01 and member_pairs["probability_correlation"] > 0.99
+    assert "| ensemble (mean logit after T) | " in (out / "ensemble.md").read_text()
 
 
 def test_ensemble_logits_are_the_mean_of_the_members_logits_after_temperature(

@@ -259,4 +259,24 @@ def ensemble_markdown(result: dict) -> str:
             f"- **Warning:** the rebuilt split's counts differ from the training split of {', '.join(mismatched)}"
         )
     lines.append(f"- **Decision: {decision['verdict']}** (rule: {decision['rule']}).")
+    if result.get("thumbnail_pairs"):
+        lines += ["", candidate_pairs_markdown(result["thumbnail_pairs"])]
+    return "\n".join(lines)
+
+
+def candidate_pairs_markdown(rows: list[dict]) -> str:
+    """The ensemble candidates' thumbnail-vs-full-size figures (training/evaluation/ensemble_pairs.py)."""
+    lines = [
+        f"Thumbnail vs full-size film ({rows[0]['films']} nih-boxes films that are also cxr128 thumbnails; "
+        "training films, all cardiomegaly), preprocessing version 2, each candidate under its own calibration "
+        "and threshold:",
+        "",
+        "| candidate | median abs(dP) | mean dP | correlation of P | sensitivity, thumbnail / full size |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['label']} | {r['median_abs_dp']:.4f} | {r['mean_dp']:+.4f} | {r['probability_correlation']:.3f} | "
+        f"{r['thumbnail_sensitivity']:.3f} / {r['full_size_sensitivity']:.3f} |"
+        for r in rows
+    ]
     return "\n".join(lines)

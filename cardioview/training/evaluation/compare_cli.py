@@ -54,6 +54,13 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="with --ensemble: the JSON of benchmarks/ensemble_benchmark.py --json, for the decision's cost rule",
     )
+    p.add_argument(
+        "--pairs",
+        type=Path,
+        default=None,
+        help="with --ensemble: nih-boxes/boxes.csv; each candidate's thumbnail-vs-full-size figures on the films "
+        "whose cxr128_match names their thumbnail in --data",
+    )
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -103,7 +110,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
             f"ensemble of {len(args.weights)} bundles on the split of {args.data} (seed {args.seed})", file=sys.stderr
         )
         result = compare_ensemble(
-            args.weights, args.data, args.out, args.seed, args.limit, args.bootstrap, cost, args.overwrite
+            args.weights, args.data, args.out, args.seed, args.limit, args.bootstrap, cost, args.overwrite, args.pairs
         )
     except (DataError, CardioViewError, FileExistsError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

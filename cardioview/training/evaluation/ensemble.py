@@ -40,6 +40,7 @@ from cardioview.training.classifier.refit import choose_calibration
 from cardioview.training.classifier.run_split import split_data
 from cardioview.training.evaluation import metrics as m
 from cardioview.training.evaluation.compare import bundle_label
+from cardioview.training.evaluation.ensemble_pairs import matched_pairs, pair_rows
 from cardioview.training.evaluation.evaluate import write_predictions
 from cardioview.training.evaluation.scoring import restrict_scores, score_samples
 
@@ -160,7 +161,13 @@ def _split_check(bundles: list, split) -> dict[str, bool | None]:
 
 
 def measure_ensemble(
-    bundles: list[Path], data: Path, seed: int = 0, limit: int = 0, bootstrap: int = 2000, cost: dict | None = None
+    bundles: list[Path],
+    data: Path,
+    seed: int = 0,
+    limit: int = 0,
+    bootstrap: int = 2000,
+    cost: dict | None = None,
+    boxes: Path | None = None,
 ) -> tuple[dict, dict]:
     """Score the members and their ensemble on the rebuilt split; returns (comparison.json, predictions columns).
 
@@ -169,6 +176,7 @@ def measure_ensemble(
         data: the bundles' training source (a labels.csv folder or an NIH root).
         limit: use only this many images of ``data`` before splitting (smoke tests); 0 = all.
         cost: benchmarks/ensemble_benchmark.py's JSON, or None.
+        boxes: nih-boxes/boxes.csv, for each candidate's thumbnail-vs-full-size pair figures (or None).
 
     Raises:
         ValueError: fewer than two bundles, or no image every bundle reads.
@@ -220,6 +228,12 @@ def measure_ensemble(
         "cost": cost,
         "decision": decide(pairs["validation"][-1], cost),
     }
+    if boxes is not None:
+        films, thumbs = matched_pairs(Path(boxes), Path(data))
+        z_full, z_thumb = member_logits(loaded, films)[1], member_logits(loaded, thumbs)[1]
+        z_full.append(ensemble_logit(z_full))
+        z_thumb.append(ensemble_logit(z_thumb))
+        result["thumbnail_pairs"] = pair_rows(models, z_thumb, z_full)
     columns = {
         "split": np.array(["validation"] * len(val_samples) + ["test"] * len(test_samples)),
         **{
@@ -242,6 +256,7 @@ def compare_ensemble(
     bootstrap: int = 2000,
     cost: dict | None = None,
     overwrite: bool = False,
+    boxes: Path | None = None,
 ) -> dict:
     """:func:`measure_ensemble`, written to ``out``; returns comparison.json's content.
 
@@ -251,7 +266,7 @@ def compare_ensemble(
     out = Path(out)
     if not overwrite and any((out / f).exists() for f in OUTPUT_FILES):
         raise FileExistsError(f"{out}: already holds a comparison; choose another --out")
-    result, predictions = measure_ensemble(bundles, data, seed, limit, bootstrap, cost)
+    result, predictions = measure_ensemble(bundles, data, seed, limit, bootstrap, cost, boxes)
     out.mkdir(parents=True, exist_ok=True)
     write_predictions(out / "predictions.csv", predictions["samples"], predictions["columns"], overwrite)
     atomic_write_text(out / "ensemble.md", ensemble_markdown(result) + "\n", overwrite=overwrite)
