@@ -265,7 +265,7 @@ def ensemble_markdown(result: dict) -> str:
 
 
 def candidate_pairs_markdown(rows: list[dict]) -> str:
-    """The ensemble candidates' thumbnail-vs-full-size figures (training/evaluation/ensemble_pairs.py)."""
+    """The ensemble candidates' thumbnail-vs-full-size figures (training/evaluation/thumbnail_pairs.py)."""
     lines = [
         f"Thumbnail vs full-size film ({rows[0]['films']} nih-boxes films that are also cxr128 thumbnails; "
         "training films, all cardiomegaly), preprocessing version 2, each candidate under its own calibration "

@@ -35,6 +35,7 @@ from cardioview.training.classifier.run_split import split_data
 from cardioview.training.evaluation import metrics as m
 from cardioview.training.evaluation.evaluate import boxes_report, classification_metrics
 from cardioview.training.evaluation.scoring import load_input, score_samples
+from cardioview.training.evaluation.thumbnail_pairs import matched_pairs, pair_statistics
 
 #: methods in order of simplicity: a tie (cross-validated log loss within this) goes to the simpler one
 _PARAMETERS = {"platt": 2, "beta": 3, "isotonic": 99}
@@ -97,12 +98,10 @@ def pair_figures(
     Args:
         boxes_csv: nih-boxes/boxes.csv (``cxr128_match`` names the thumbnail in ``thumbnails``).
     """
-    rows = [r for r in csv.DictReader(open(boxes_csv, newline="", encoding="utf-8")) if r.get("cxr128_match")]
-    films = [Sample(Path(boxes_csv).parent / "images" / r["image"], 1) for r in rows]
-    thumbs = [Sample(Path(thumbnails) / r["cxr128_match"], 1) for r in rows]
+    films, thumbs = matched_pairs(Path(boxes_csv), Path(thumbnails))
     _, p_thumb = _probabilities(net, thumbs, new, temperature, mapping)
     out = {
-        "films": len(rows),
+        "films": len(films),
         "source": f"{Path(boxes_csv).parent.name}: films whose cxr128_match is the same film "
         "(training films; all cardiomegaly)",
         "thumbnail_mean_probability": float(p_thumb.mean()),
@@ -114,15 +113,10 @@ def pair_figures(
             float(np.corrcoef(load_input(f.path, spec).ravel(), load_input(t.path, new).ravel())[0, 1])
             for f, t in zip(films, thumbs)
         ]
-        dp = p_full - p_thumb
         out[name] = {
             "preprocessing_version": spec.version,
             "median_pixel_correlation": float(np.median(correlation)),
-            "median_abs_dp": float(np.median(np.abs(dp))),
-            "mean_dp": float(dp.mean()),
-            "probability_correlation": float(np.corrcoef(p_full, p_thumb)[0, 1]),
-            "full_size_mean_probability": float(p_full.mean()),
-            "full_size_sensitivity": float((p_full >= threshold).mean()),
+            **pair_statistics(p_thumb, p_full, threshold),
         }
     return out
 

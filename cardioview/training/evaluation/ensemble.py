@@ -40,9 +40,9 @@ from cardioview.training.classifier.refit import choose_calibration
 from cardioview.training.classifier.run_split import split_data
 from cardioview.training.evaluation import metrics as m
 from cardioview.training.evaluation.compare import bundle_label
-from cardioview.training.evaluation.ensemble_pairs import matched_pairs, pair_rows
 from cardioview.training.evaluation.evaluate import write_predictions
 from cardioview.training.evaluation.scoring import restrict_scores, score_samples
+from cardioview.training.evaluation.thumbnail_pairs import matched_pairs, pair_rows
 
 OUTPUT_FILES = ("comparison.json", "ensemble.md", "predictions.csv")
 COST_LIMIT = 1.5
